@@ -1,0 +1,73 @@
+use std::path::Path;
+
+use ndarray::{ArrayD, IxDyn};
+use ndarray_npy::WriteNpyExt;
+use snnc_ir::{DType, Tensor};
+
+use crate::{parse_header, ArrayError};
+
+/// Decodes the bytes of a `.npy` array; `what` names the source in errors.
+pub fn read_npy_bytes(bytes: &[u8], what: &Path) -> Result<Tensor, ArrayError> {
+    let h = parse_header(bytes).map_err(|m| ArrayError::format(what, m))?;
+    let data = &bytes[h.data_offset..];
+    let count: usize = h.shape.iter().product();
+    let shape = IxDyn(&h.shape);
+    let chunks = data.chunks_exact(h.item_size).take(count);
+    let tensor = match (h.dtype, h.item_size) {
+        (DType::F32, _) => Tensor::F32(from_vec(
+            shape,
+            chunks.map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))).collect(),
+        )),
+        (DType::F64, _) => Tensor::F64(from_vec(
+            shape,
+            chunks.map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect(),
+        )),
+        (DType::I64, 8) => Tensor::I64(from_vec(
+            shape,
+            chunks.map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes"))).collect(),
+        )),
+        (DType::I64, _) => Tensor::I64(from_vec(
+            shape,
+            chunks.map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes")) as i64).collect(),
+        )),
+        (DType::Bool, _) => {
+            let v: Vec<bool> = chunks
+                .map(|c| match c[0] {
+                    0 => Ok(false),
+                    1 => Ok(true),
+                    b => Err(ArrayError::format(what, format!("invalid bool byte {b}"))),
+                })
+                .collect::<Result<_, _>>()?;
+            Tensor::Bool(from_vec(shape, v))
+        }
+    };
+    Ok(tensor)
+}
+
+fn from_vec<T>(shape: IxDyn, v: Vec<T>) -> ArrayD<T> {
+    ArrayD::from_shape_vec(shape, v).expect("header checked the element count")
+}
+
+/// Reads a `.npy` file.
+pub fn read_npy(path: &Path) -> Result<Tensor, ArrayError> {
+    let bytes = std::fs::read(path).map_err(|e| ArrayError::io(path, e))?;
+    read_npy_bytes(&bytes, path)
+}
+
+/// Encodes a tensor as `.npy` bytes.
+pub(crate) fn npy_bytes(t: &Tensor) -> Vec<u8> {
+    let mut out = Vec::new();
+    let r = match t {
+        Tensor::F32(a) => a.write_npy(&mut out),
+        Tensor::F64(a) => a.write_npy(&mut out),
+        Tensor::I64(a) => a.write_npy(&mut out),
+        Tensor::Bool(a) => a.write_npy(&mut out),
+    };
+    r.expect("writing to memory cannot fail");
+    out
+}
+
+/// Writes a `.npy` file.
+pub fn write_npy(path: &Path, t: &Tensor) -> Result<(), ArrayError> {
+    std::fs::write(path, npy_bytes(t)).map_err(|e| ArrayError::io(path, e))
+}

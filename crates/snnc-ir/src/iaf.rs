@@ -1,0 +1,107 @@
+use std::fmt;
+use std::str::FromStr;
+
+use crate::Surrogate;
+
+/// Update order of an integrate-and-fire step (SPEC §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// z = Θ(v − v_th); v̂ = reset(v); v = v̂ + I  (the seed, Norse ≤ 0.0.7; the `snn` default).
+    FireThenIntegrate,
+    /// v̂ = v + I; z = Θ(v̂ − v_th); v = reset(v̂)  (Norse ≥ 1.0).
+    IntegrateThenFire,
+}
+
+impl Order {
+    /// The attribute spelling of the order.
+    pub fn name(self) -> &'static str {
+        match self {
+            Order::FireThenIntegrate => "fire_then_integrate",
+            Order::IntegrateThenFire => "integrate_then_fire",
+        }
+    }
+}
+
+impl fmt::Display for Order {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Order {
+    type Err = String;
+
+    /// Parses the attribute spelling; anything else is an error.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "fire_then_integrate" => Ok(Order::FireThenIntegrate),
+            "integrate_then_fire" => Ok(Order::IntegrateThenFire),
+            other => Err(format!(
+                "unknown order '{other}' (expected fire_then_integrate or integrate_then_fire)"
+            )),
+        }
+    }
+}
+
+/// Parameters shared by the four integrate-and-fire ops.
+///
+/// `v_th` and `v_reset` hold one value (a scalar, broadcast over neurons) or one per neuron.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IafParams {
+    /// Threshold(s), length 1 or N.
+    pub v_th: Vec<f32>,
+    /// Reset potential(s), length 1 or N.
+    pub v_reset: Vec<f32>,
+    /// Surrogate used by the backward pass.
+    pub surrogate: Surrogate,
+    /// Update order.
+    pub order: Order,
+}
+
+impl Default for IafParams {
+    /// v_th = 1, v_reset = 0, `super:100`, fire-then-integrate (the `snn` domain's defaults).
+    fn default() -> Self {
+        IafParams {
+            v_th: vec![1.0],
+            v_reset: vec![0.0],
+            surrogate: Surrogate::default(),
+            order: Order::FireThenIntegrate,
+        }
+    }
+}
+
+impl IafParams {
+    /// Threshold of neuron `n`.
+    pub fn v_th_at(&self, n: usize) -> f32 {
+        if self.v_th.len() == 1 {
+            self.v_th[0]
+        } else {
+            self.v_th[n]
+        }
+    }
+
+    /// Reset potential of neuron `n`.
+    pub fn v_reset_at(&self, n: usize) -> f32 {
+        if self.v_reset.len() == 1 {
+            self.v_reset[0]
+        } else {
+            self.v_reset[n]
+        }
+    }
+
+    /// Checks that both parameter vectors have length 1 or `neurons`, and are finite.
+    pub fn check(&self, neurons: usize) -> Result<(), String> {
+        for (name, v) in [("v_th", &self.v_th), ("v_reset", &self.v_reset)] {
+            if v.len() != 1 && v.len() != neurons {
+                return Err(format!(
+                    "{name} has {} values but the layer has {neurons} neurons (expected 1 or {neurons})",
+                    v.len()
+                ));
+            }
+            if v.iter().any(|x| !x.is_finite()) {
+                return Err(format!("{name} must be finite"));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,28 @@
+//! snnc's intermediate representation.
+//!
+//! A [`Graph`] is a list of [`Node`]s in topological order over typed SSA values. Every value has a
+//! concrete [`TensorType`]; the [`verify`] pass re-checks the whole graph and runs after every stage.
+//! The op set ([`Op`]) is the primitive ONNX subset that PyTorch exports of SNNs use, plus the
+//! spike function Θ and the four `snn` integrate-and-fire ops of SPEC §2.
+
+mod dtype;
+mod error;
+mod graph;
+mod iaf;
+mod infer;
+mod op;
+mod shape;
+mod surrogate;
+mod tensor;
+mod verify;
+
+pub use dtype::DType;
+pub use error::IrError;
+pub use graph::{Graph, Node, Value, ValueId};
+pub use iaf::{IafParams, Order};
+pub use infer::infer_types;
+pub use op::Op;
+pub use shape::{broadcast_shapes, normalize_axis, TensorType, MAX_ELEMENTS};
+pub use surrogate::{Method, Surrogate};
+pub use tensor::Tensor;
+pub use verify::verify;

@@ -1,0 +1,179 @@
+use crate::{DType, IafParams, Surrogate, Tensor};
+
+/// An operation of the IR.
+///
+/// Primitive ops follow ONNX semantics (opset 13–20). Inputs that ONNX passes as tensors but that
+/// must be static here (Reshape's shape, Unsqueeze/Squeeze axes) are attributes. The SNN ops are
+/// Θ ([`Op::Spike`]) and the four `snn` ops of SPEC §2.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// Y = alpha·op(A)·op(B) + beta·C; inputs A, B, optional C.
+    Gemm {
+        /// Scale of the product.
+        alpha: f32,
+        /// Scale of C.
+        beta: f32,
+        /// Transpose A first.
+        trans_a: bool,
+        /// Transpose B first.
+        trans_b: bool,
+    },
+    /// NumPy matmul with batch broadcasting; inputs A, B.
+    MatMul,
+    /// Elementwise a + b with broadcasting.
+    Add,
+    /// Elementwise a − b with broadcasting.
+    Sub,
+    /// Elementwise a · b with broadcasting.
+    Mul,
+    /// Elementwise a / b with broadcasting.
+    Div,
+    /// Elementwise −x.
+    Neg,
+    /// Elementwise a > b (bool result).
+    Greater,
+    /// Elementwise a < b (bool result).
+    Less,
+    /// Element type conversion.
+    Cast {
+        /// Target type.
+        to: DType,
+    },
+    /// where(cond, x, y) with broadcasting.
+    Where,
+    /// Gather along `axis` with integer indices (input 1); negative indices count from the end.
+    Gather {
+        /// Axis of data to index.
+        axis: i64,
+    },
+    /// Inserts size-1 dimensions at `axes` (axes of the output).
+    Unsqueeze {
+        /// Output axes of the new dimensions.
+        axes: Vec<i64>,
+    },
+    /// Removes size-1 dimensions at `axes` (all size-1 dimensions when empty).
+    Squeeze {
+        /// Axes to remove.
+        axes: Vec<i64>,
+    },
+    /// Concatenation along `axis`.
+    Concat {
+        /// The axis.
+        axis: i64,
+    },
+    /// Reshape to `shape` (ONNX rules: 0 copies the input dimension, one −1 is inferred).
+    Reshape {
+        /// Target shape.
+        shape: Vec<i64>,
+    },
+    /// Permutes dimensions (reverses them when `perm` is empty).
+    Transpose {
+        /// The permutation.
+        perm: Vec<usize>,
+    },
+    /// A constant value; no inputs.
+    Constant {
+        /// The value.
+        value: Tensor,
+    },
+    /// Copy.
+    Identity,
+    /// max(x, 0).
+    Relu,
+    /// 1 / (1 + e^−x).
+    Sigmoid,
+    /// tanh(x).
+    Tanh,
+    /// Θ(x) = 1 if x > 0 else 0, with `surrogate` as its backward.
+    Spike {
+        /// Backward of Θ.
+        surrogate: Surrogate,
+    },
+    /// `snn.IAF`: X [T,B,N], optional V0 [B,N] → Z [T,B,N], optional V_T [B,N].
+    Iaf(IafParams),
+    /// `snn.IAFRecurrent`: X [T,B,I], W [H,I], R [H,H], optional V0, Z0 [B,H] →
+    /// Z [T,B,H], optional V_T, Z_T [B,H].
+    IafRecurrent(IafParams),
+    /// `snn.IAFFeedForwardStep`: X [B,N], V [B,N] → Z [B,N], V_new [B,N].
+    IafFeedForwardStep(IafParams),
+    /// `snn.IAFStep`: X [B,I], Z [B,H], V [B,H], W [H,I], R [H,H] → Z_new [B,H], V_new [B,H].
+    IafStep(IafParams),
+}
+
+impl Op {
+    /// The op's name: the ONNX `op_type` (or `Spike` for Θ).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Gemm { .. } => "Gemm",
+            Op::MatMul => "MatMul",
+            Op::Add => "Add",
+            Op::Sub => "Sub",
+            Op::Mul => "Mul",
+            Op::Div => "Div",
+            Op::Neg => "Neg",
+            Op::Greater => "Greater",
+            Op::Less => "Less",
+            Op::Cast { .. } => "Cast",
+            Op::Where => "Where",
+            Op::Gather { .. } => "Gather",
+            Op::Unsqueeze { .. } => "Unsqueeze",
+            Op::Squeeze { .. } => "Squeeze",
+            Op::Concat { .. } => "Concat",
+            Op::Reshape { .. } => "Reshape",
+            Op::Transpose { .. } => "Transpose",
+            Op::Constant { .. } => "Constant",
+            Op::Identity => "Identity",
+            Op::Relu => "Relu",
+            Op::Sigmoid => "Sigmoid",
+            Op::Tanh => "Tanh",
+            Op::Spike { .. } => "Spike",
+            Op::Iaf(_) => "IAF",
+            Op::IafRecurrent(_) => "IAFRecurrent",
+            Op::IafFeedForwardStep(_) => "IAFFeedForwardStep",
+            Op::IafStep(_) => "IAFStep",
+        }
+    }
+
+    /// The (minimum, maximum) number of inputs; trailing optional inputs may be absent and
+    /// optional inputs in the middle are `None`.
+    pub fn input_arity(&self) -> (usize, usize) {
+        match self {
+            Op::Gemm { .. } => (2, 3),
+            Op::MatMul
+            | Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Div
+            | Op::Greater
+            | Op::Less
+            | Op::Gather { .. } => (2, 2),
+            Op::Where => (3, 3),
+            Op::Concat { .. } => (1, usize::MAX),
+            Op::Constant { .. } => (0, 0),
+            Op::Iaf(_) => (1, 2),
+            Op::IafRecurrent(_) => (3, 5),
+            Op::IafFeedForwardStep(_) => (2, 2),
+            Op::IafStep(_) => (5, 5),
+            _ => (1, 1),
+        }
+    }
+
+    /// The number of outputs the op can produce (optional ones may be left unbound).
+    pub fn output_count(&self) -> usize {
+        match self {
+            Op::Iaf(_) | Op::IafFeedForwardStep(_) | Op::IafStep(_) => 2,
+            Op::IafRecurrent(_) => 3,
+            _ => 1,
+        }
+    }
+
+    /// The integrate-and-fire parameters of the four `snn` ops.
+    pub fn iaf_params(&self) -> Option<&IafParams> {
+        match self {
+            Op::Iaf(p) | Op::IafRecurrent(p) | Op::IafFeedForwardStep(p) | Op::IafStep(p) => {
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+}
