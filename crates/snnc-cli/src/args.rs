@@ -1,0 +1,123 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use snnc_ir::Surrogate;
+
+/// snnc: a compiler backend for spiking neural networks exported from PyTorch/Norse.
+#[derive(Debug, Parser)]
+#[command(name = "snnc", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a model and print a summary of its outputs.
+    Run(RunArgs),
+    /// Backpropagate through time: gradients for every graph input and float initializer.
+    Grad(GradArgs),
+    /// Show the graph: node count, op histogram, inputs, outputs.
+    Inspect(InspectArgs),
+}
+
+/// Which engine executes the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// The reference interpreter (float64 inside, float32 storage).
+    Ref,
+}
+
+/// Which graph the reference engine interprets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Stage {
+    /// The graph as imported.
+    Imported,
+}
+
+/// Which gradients `grad` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Wrt {
+    /// Float initializers (weights and parameters) only.
+    Params,
+    /// Graph inputs only.
+    Inputs,
+    /// Both.
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// The model: an `.onnx` file or a text-IR `.snn` file.
+    pub model: PathBuf,
+    /// Bind a symbolic input dimension, e.g. `--dim batch=16` (repeatable).
+    #[arg(long = "dim", value_name = "NAME=SIZE")]
+    pub dims: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Input arrays: `NAME=FILE.npy`, a `FILE.npz` holding inputs by name, or a bare `FILE.npy`
+    /// for a single-input model. Without any, a deterministic input is generated.
+    #[arg(long = "input", short = 'i', value_name = "NAME=FILE.npy")]
+    pub inputs: Vec<String>,
+    /// Write all outputs to this `.npz`, keyed by output name.
+    #[arg(long, short = 'o', value_name = "OUT.npz")]
+    pub output: Option<PathBuf>,
+    /// Execution engine.
+    #[arg(long, value_enum, default_value = "ref")]
+    pub engine: Engine,
+    /// Graph the reference engine interprets.
+    #[arg(long, value_enum, default_value = "imported")]
+    pub stage: Stage,
+}
+
+#[derive(Debug, Args)]
+pub struct GradArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Input arrays, as for `run`.
+    #[arg(long = "input", short = 'i', value_name = "NAME=FILE.npy")]
+    pub inputs: Vec<String>,
+    /// Upstream gradients: `NAME=FILE.npy`, a `FILE.npz` keyed by output name, or a bare
+    /// `FILE.npy` for a single-output model. Without any, every output gets a gradient of ones.
+    #[arg(long = "grad-output", value_name = "NAME=FILE.npy")]
+    pub grad_outputs: Vec<String>,
+    /// Where to write the gradients (`.npz`, keyed by ONNX value name).
+    #[arg(long, short = 'o', value_name = "GRADS.npz")]
+    pub output: PathBuf,
+    /// Execution engine.
+    #[arg(long, value_enum, default_value = "ref")]
+    pub engine: Engine,
+    /// Graph the reference engine interprets.
+    #[arg(long, value_enum, default_value = "imported")]
+    pub stage: Stage,
+    /// Surrogate gradient for spikes of plain exports: METHOD[:ALPHA] with METHOD one of
+    /// heaviside, super, triangle, tanh, circ, heavi_erfc. Custom `snn` ops keep their own.
+    #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
+    pub surrogate: Surrogate,
+    /// Which gradients to write.
+    #[arg(long, value_enum, default_value = "all")]
+    pub wrt: Wrt,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Print machine-readable JSON instead of the text listing.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the graph in Graphviz dot format to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub dot: Option<PathBuf>,
+    /// Which graph to show.
+    #[arg(long, value_enum, default_value = "imported")]
+    pub stage: Stage,
+}
+
+fn parse_surrogate(s: &str) -> Result<Surrogate, String> {
+    s.parse()
+}

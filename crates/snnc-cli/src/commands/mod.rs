@@ -1,0 +1,18 @@
+//! One file per subcommand.
+
+mod grad;
+mod inspect;
+mod run;
+
+use anyhow::Result;
+
+use crate::args::{Cli, Command};
+
+/// Runs the parsed command line.
+pub fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Grad(a) => grad::grad(a),
+        Command::Inspect(a) => inspect::inspect(a),
+    }
+}
