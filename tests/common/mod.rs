@@ -1,0 +1,105 @@
+//! Helpers shared by the end-to-end tests: run the `snnc` binary, read fixtures, compare arrays
+//! the way SPEC §5 defines "matches".
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use snnc_ir::Tensor;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+}
+
+/// The folder of fixture `name`.
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("models/fixtures").join(name)
+}
+
+/// Names of every fixture folder.
+pub fn all_fixtures() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root().join("models/fixtures"))
+        .expect("fixtures folder")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("meta.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The fixture's meta.json.
+pub fn meta(name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(fixture(name).join("meta.json")).expect("meta.json");
+    serde_json::from_str(&text).expect("meta.json is JSON")
+}
+
+/// A fresh scratch folder for one test.
+pub fn scratch(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("snnc-test-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+/// Runs `snnc` with `args`.
+pub fn snnc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_snnc")).args(args).output().expect("snnc runs")
+}
+
+/// Runs `snnc` and panics with its stderr unless it succeeds.
+pub fn snnc_ok(args: &[&str]) -> String {
+    let out = snnc(args);
+    assert!(
+        out.status.success(),
+        "snnc {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Reads an `.npz` into (name, tensor) pairs.
+pub fn npz(path: &Path) -> Vec<(String, Tensor)> {
+    snnc_arrays::read_npz(path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Looks up `name` in `arrays`.
+pub fn get<'a>(arrays: &'a [(String, Tensor)], name: &str) -> &'a Tensor {
+    &arrays.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no array '{name}'")).1
+}
+
+/// SPEC §5 for forward outputs: spike tensors agree exactly; potentials to relative 1e-5
+/// (|a − b| ≤ 1e-5·max(|b|, 1)). Returns a description of the first mismatch.
+pub fn compare_output(name: &str, got: &Tensor, want: &Tensor, spikes: bool) -> Result<(), String> {
+    if got.shape() != want.shape() {
+        return Err(format!("{name}: shape {:?} vs {:?}", got.shape(), want.shape()));
+    }
+    let (a, b) = (got.to_f64(), want.to_f64());
+    for (i, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+        let ok = if spikes { x == y } else { (x - y).abs() <= 1e-5 * y.abs().max(1.0) };
+        if !ok {
+            return Err(format!("{name}[{i}]: got {x}, want {y}"));
+        }
+    }
+    Ok(())
+}
+
+/// SPEC §5 for gradients: ‖a − b‖ / ‖b‖ ≤ 1e-4 per tensor; an all-zero reference must be
+/// matched exactly.
+pub fn compare_grad(name: &str, got: &Tensor, want: &Tensor) -> Result<(), String> {
+    if got.shape() != want.shape() {
+        return Err(format!("{name}: shape {:?} vs {:?}", got.shape(), want.shape()));
+    }
+    let (a, b) = (got.to_f64(), want.to_f64());
+    let diff = a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
+    let norm = b.iter().map(|y| y * y).sum::<f64>().sqrt();
+    let ok = if norm == 0.0 { diff == 0.0 } else { diff / norm <= 1e-4 };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{name}: ‖a−b‖ = {diff:e}, ‖b‖ = {norm:e}, relative {:e}", diff / norm))
+    }
+}
