@@ -11,7 +11,12 @@ use common::*;
 fn expect_error(args: &[&str], needles: &[&str]) -> String {
     let out = snnc(args);
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "snnc {}: expected exit 1, stderr: {err}", args.join(" "));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "snnc {}: expected exit 1, stderr: {err}",
+        args.join(" ")
+    );
     assert!(!err.contains("panicked"), "snnc panicked: {err}");
     for n in needles {
         assert!(err.contains(n), "stderr lacks '{n}': {err}");
@@ -84,7 +89,9 @@ fn grad_wrt_selects_params_or_inputs() {
     let tmp = scratch("wrt");
     let m = dir.join("model.onnx");
     let i = dir.join("inputs.npz");
-    for (wrt, has_x, has_w) in [("params", false, true), ("inputs", true, false), ("all", true, true)] {
+    for (wrt, has_x, has_w) in
+        [("params", false, true), ("inputs", true, false), ("all", true, true)]
+    {
         let out = tmp.join(format!("{wrt}.npz"));
         snnc_ok(&[
             "grad",
@@ -124,10 +131,7 @@ fn bad_models_are_refused_cleanly() {
         let m = bad.join(file);
         expect_error(&["inspect", m.to_str().unwrap()], &[file, needle]);
     }
-    expect_error(
-        &["inspect", bad.join("bad_method.onnx").to_str().unwrap()],
-        &["bad_iaf"],
-    );
+    expect_error(&["inspect", bad.join("bad_method.onnx").to_str().unwrap()], &["bad_iaf"]);
     expect_error(&["run", "/nonexistent/model.onnx"], &["/nonexistent/model.onnx"]);
 }
 

@@ -11,9 +11,11 @@ pub struct NpyHeader {
     pub shape: Vec<usize>,
     /// Offset of the data after the header.
     pub data_offset: usize,
+    /// True when the data is stored in Fortran (column-major) order.
+    pub fortran_order: bool,
 }
 
-/// Parses and checks a `.npy` header: magic, version, dtype, C order, and that the declared
+/// Parses and checks a `.npy` header: magic, version, dtype, memory order, and that the declared
 /// shape fits both [`MAX_ELEMENTS`] and the bytes that follow the header.
 pub fn parse_header(bytes: &[u8]) -> Result<NpyHeader, String> {
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
@@ -32,11 +34,11 @@ pub fn parse_header(bytes: &[u8]) -> Result<NpyHeader, String> {
     let descr = dict_value(text, "descr").ok_or("header has no 'descr'")?;
     let fortran = dict_value(text, "fortran_order").ok_or("header has no 'fortran_order'")?;
     let shape_text = dict_value(text, "shape").ok_or("header has no 'shape'")?;
-    if fortran.trim() != "False" {
-        return Err(
-            "Fortran-ordered arrays are not supported; save with np.ascontiguousarray".into()
-        );
-    }
+    let fortran_order = match fortran.trim() {
+        "False" => false,
+        "True" => true,
+        other => return Err(format!("bad fortran_order '{other}'")),
+    };
     let (dtype, item_size) = match descr.trim().trim_matches(|c| c == '\'' || c == '"') {
         "<f4" => (DType::F32, 4),
         "<f8" => (DType::F64, 8),
@@ -69,7 +71,7 @@ pub fn parse_header(bytes: &[u8]) -> Result<NpyHeader, String> {
             bytes.len() - end
         ));
     }
-    Ok(NpyHeader { dtype, item_size, shape, data_offset: end })
+    Ok(NpyHeader { dtype, item_size, shape, data_offset: end, fortran_order })
 }
 
 /// The text after `'key':` up to the next top-level comma or closing brace.

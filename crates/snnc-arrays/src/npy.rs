@@ -11,7 +11,9 @@ pub fn read_npy_bytes(bytes: &[u8], what: &Path) -> Result<Tensor, ArrayError> {
     let h = parse_header(bytes).map_err(|m| ArrayError::format(what, m))?;
     let data = &bytes[h.data_offset..];
     let count: usize = h.shape.iter().product();
-    let shape = IxDyn(&h.shape);
+    let stored: Vec<usize> =
+        if h.fortran_order { h.shape.iter().rev().copied().collect() } else { h.shape.clone() };
+    let shape = IxDyn(&stored);
     let chunks = data.chunks_exact(h.item_size).take(count);
     let tensor = match (h.dtype, h.item_size) {
         (DType::F32, _) => Tensor::F32(from_vec(
@@ -41,7 +43,27 @@ pub fn read_npy_bytes(bytes: &[u8], what: &Path) -> Result<Tensor, ArrayError> {
             Tensor::Bool(from_vec(shape, v))
         }
     };
-    Ok(tensor)
+    Ok(if h.fortran_order { standard(reversed(tensor)) } else { tensor })
+}
+
+/// Reverses the axes (a Fortran-ordered array read as C order is the transpose).
+fn reversed(t: Tensor) -> Tensor {
+    match t {
+        Tensor::F32(a) => Tensor::F32(a.reversed_axes()),
+        Tensor::F64(a) => Tensor::F64(a.reversed_axes()),
+        Tensor::I64(a) => Tensor::I64(a.reversed_axes()),
+        Tensor::Bool(a) => Tensor::Bool(a.reversed_axes()),
+    }
+}
+
+/// Rewrites a tensor in C (row-major) order.
+fn standard(t: Tensor) -> Tensor {
+    match t {
+        Tensor::F32(a) => Tensor::F32(a.as_standard_layout().into_owned()),
+        Tensor::F64(a) => Tensor::F64(a.as_standard_layout().into_owned()),
+        Tensor::I64(a) => Tensor::I64(a.as_standard_layout().into_owned()),
+        Tensor::Bool(a) => Tensor::Bool(a.as_standard_layout().into_owned()),
+    }
 }
 
 fn from_vec<T>(shape: IxDyn, v: Vec<T>) -> ArrayD<T> {
@@ -54,10 +76,10 @@ pub fn read_npy(path: &Path) -> Result<Tensor, ArrayError> {
     read_npy_bytes(&bytes, path)
 }
 
-/// Encodes a tensor as `.npy` bytes.
+/// Encodes a tensor as `.npy` bytes, always in C order.
 pub(crate) fn npy_bytes(t: &Tensor) -> Vec<u8> {
     let mut out = Vec::new();
-    let r = match t {
+    let r = match &standard(t.clone()) {
         Tensor::F32(a) => a.write_npy(&mut out),
         Tensor::F64(a) => a.write_npy(&mut out),
         Tensor::I64(a) => a.write_npy(&mut out),

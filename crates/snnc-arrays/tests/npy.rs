@@ -34,6 +34,29 @@ fn npz_round_trip_keeps_names_dtypes_and_values() {
 }
 
 #[test]
+fn fortran_order_is_read_and_transposed_layouts_are_written_in_c_order() {
+    let dict = "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }";
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    for x in [1f32, 4., 2., 5., 3., 6.] {
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    let t = read_npy_bytes(&bytes, Path::new("f.npy")).unwrap();
+    let want = Tensor::F32(ndarray::arr2(&[[1f32, 2., 3.], [4., 5., 6.]]).into_dyn());
+    assert_eq!(t, want);
+    let dir = std::env::temp_dir().join(format!("snnc-arrays-f-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("t.npy");
+    let Tensor::F32(a) = &want else { unreachable!() };
+    write_npy(&p, &Tensor::F32(a.clone().reversed_axes())).unwrap();
+    let text = std::fs::read(&p).unwrap();
+    assert!(String::from_utf8_lossy(&text).contains("'fortran_order': False"));
+    let back = read_npy(&p).unwrap();
+    assert_eq!(back.as_f32_vec().unwrap(), [1f32, 4., 2., 5., 3., 6.]);
+}
+
+#[test]
 fn int32_reads_as_i64_and_scalars_work() {
     let mut bytes = header("<i4", "(2,)");
     bytes.extend_from_slice(&5i32.to_le_bytes());

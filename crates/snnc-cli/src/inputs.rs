@@ -8,13 +8,20 @@ use snnc_ir::{DType, Graph, Tensor, TensorType};
 /// name is expected) into named tensors, checking every name against `names`.
 ///
 /// `what` is "input" or "output" for messages.
-pub fn read_named_arrays(specs: &[String], names: &[String], what: &str) -> Result<Vec<(String, Tensor)>> {
+pub fn read_named_arrays(
+    specs: &[String],
+    names: &[String],
+    what: &str,
+) -> Result<Vec<(String, Tensor)>> {
     let mut out: Vec<(String, Tensor)> = Vec::new();
     for spec in specs {
         let (name, file) = match spec.split_once('=') {
             Some((n, f)) if names.iter().any(|x| x == n) => (Some(n.to_string()), PathBuf::from(f)),
             Some((n, _)) if !Path::new(spec).exists() => {
-                bail!("unknown {what} '{n}' in '{spec}'; the model's {what}s are: {}", names.join(", "))
+                bail!(
+                    "unknown {what} '{n}' in '{spec}'; the model's {what}s are: {}",
+                    names.join(", ")
+                )
             }
             _ => (None, PathBuf::from(spec)),
         };
@@ -55,7 +62,10 @@ pub fn read_named_arrays(specs: &[String], names: &[String], what: &str) -> Resu
 /// Checks `given` against the graph's declared input types and fills missing inputs with
 /// deterministic data: uniform in [0, 1) from a fixed seed per input (so runs are repeatable).
 /// Returns the inputs in graph order and the names that were generated.
-pub fn bind_inputs(g: &Graph, given: Vec<(String, Tensor)>) -> Result<(Vec<(String, Tensor)>, Vec<String>)> {
+pub fn bind_inputs(
+    g: &Graph,
+    given: Vec<(String, Tensor)>,
+) -> Result<(Vec<(String, Tensor)>, Vec<String>)> {
     let mut bound = Vec::new();
     let mut generated = Vec::new();
     for (k, &id) in g.inputs().iter().enumerate() {

@@ -12,7 +12,11 @@ pub fn describe(name: &str, t: &Tensor) -> String {
     let n = data.len() as f64;
     if binary && t.dtype().is_float() || t.dtype() == snnc_ir::DType::Bool {
         let ones = data.iter().filter(|&&x| x == 1.0).count();
-        format!("{name:<16} {ty}  spikes {ones}/{}  rate {:.2}%", data.len(), 100.0 * ones as f64 / n)
+        format!(
+            "{name:<16} {ty}  spikes {ones}/{}  rate {:.2}%",
+            data.len(),
+            100.0 * ones as f64 / n
+        )
     } else {
         let min = data.iter().copied().fold(f64::INFINITY, f64::min);
         let max = data.iter().copied().fold(f64::NEG_INFINITY, f64::max);

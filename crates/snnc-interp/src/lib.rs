@@ -1,1 +1,93 @@
-//! placeholder, being written
+//! snnc's reference interpreter: runs any IR [`Graph`](snnc_ir::Graph) forward ([`run`]) and in
+//! reverse mode ([`grad`], backpropagation through time). It is the living definition of the
+//! semantics that the compiled engines are checked against (SPEC §5), so it is written to be
+//! simple and obviously correct rather than fast.
+//!
+//! # Values
+//!
+//! Every value is held as an f64 array together with its declared dtype, and **every op's
+//! result is rounded to the dtype of the value it defines** (f32: `x as f32`; i64: truncation
+//! toward zero; bool: `x != 0` as 0/1). A float32 graph therefore behaves like float32 storage:
+//! elementwise ops match float32 arithmetic exactly, and reductions (Gemm, MatMul) are
+//! accumulated in f64 and rounded once. Integers are exact below 2⁵³. Gradients are
+//! accumulated in f64 and never rounded until they are returned.
+//!
+//! # Forward rules
+//!
+//! Primitive ops follow ONNX: Gemm (alpha, beta, transA/B, C broadcast), MatMul (NumPy batch
+//! broadcasting, 1-D operands), broadcasting Add/Sub/Mul/Div (integer Div truncates; a zero
+//! divisor is an error), Greater/Less (false on NaN), Cast (float → int truncates toward zero,
+//! → bool is `x ≠ 0`), Where, Gather (negative indices count from the end; out of range is an
+//! error naming the node), Unsqueeze, Squeeze, Concat, Reshape, Transpose, Constant, Identity,
+//! Relu, Sigmoid, Tanh. `Spike` is Θ(x) = 1 if x > 0 else 0 (0, −0 and NaN give 0).
+//!
+//! The `snn` ops (SPEC §1, §2) run per neuron n, with threshold `th = v_th[n]` and reset
+//! `r = v_reset[n]`, from v₋₁ = V0 (default `r`) and z₋₁ = Z0 (default 0):
+//!
+//! | order | one step with input current I_t |
+//! |---|---|
+//! | fire then integrate | s = v_{t−1} − th; z_t = Θ(s); v̂ = (1 − z_t)·v_{t−1} + z_t·r; v_t = v̂ + I_t |
+//! | integrate then fire | v̂ = v_{t−1} + I_t; s = v̂ − th; z_t = Θ(s); v_t = (1 − z_t)·v̂ + z_t·r |
+//!
+//! Feed-forward layers take I_t = x_t; recurrent ones I_t = x_t·Wᵀ + z_{t−1}·Rᵀ. Each
+//! arithmetic result inside a step is rounded like the primitive-op spelling of the step would
+//! round it, so an `IAF` equals a chain of `IAFFeedForwardStep`s and the unrolled
+//! Sub/Greater/Cast/Sub/Mul/Mul/Add/Add graph. `Z_T` is the last step's spikes, `V_T` its
+//! potential. `IAFStep(X, Z, V, W, R)` is one recurrent step from spikes Z and potential V.
+//!
+//! # Reverse rules
+//!
+//! Nodes are visited in reverse order; each value's gradient is the sum over its uses. Broadcast
+//! operands get the gradient summed back to their shape; Gather scatters-adds; Concat splits;
+//! Where routes the gradient to x where the condition holds and to y elsewhere (the condition
+//! gets none); Div differentiates both operands; Relu passes where x > 0; Identity, Reshape,
+//! Squeeze, Unsqueeze and Transpose move the gradient back. Integer values never carry a
+//! gradient; Cast to or from an integer, and float → bool, stop it.
+//!
+//! **The surrogate of plain exports.** A model exported without the `snn` ops (SPEC §3) spells
+//! the spike `Cast(Greater(a, b), to = float)`: there is no Θ with a surrogate in the graph, and
+//! the user chooses one at compile time ([`GradOptions::surrogate`]). The interpreter defines:
+//!
+//! * `Greater(a, b)` passes gradient as if its output were Θ(a − b):
+//!   ∂a = g·σ'(a − b), ∂b = −g·σ'(a − b), with g the gradient arriving at the bool output and σ'
+//!   the surrogate's derivative ([`Surrogate::derivative`](snnc_ir::Surrogate::derivative));
+//! * `Less(a, b)` likewise as Θ(b − a): ∂a = −g·σ'(b − a), ∂b = g·σ'(b − a);
+//! * `Cast` from bool to float (and bool to bool) passes the gradient through to the bool value,
+//!   as does Cast float → float. A bool value's gradient only ever comes from such casts (and
+//!   from Identity or the shape ops applied to bools), so a comparison feeding Where's condition
+//!   contributes nothing.
+//!
+//! `Spike` uses its own surrogate: ∂x = g·σ'(x).
+//!
+//! **The `snn` ops** are differentiated by hand, running the step equations backwards in time
+//! (gradients reach X, V0, Z0, W, R; for the step ops X, Z, V, W, R). The reset is not detached.
+//! With gz = ∂L/∂z_t (including what z_t feeds into the next step through R) and gv = ∂L/∂v_t:
+//!
+//! * fire then integrate: ∂I_t = gv; gz' = gz + gv·(r − v_{t−1});
+//!   ∂v_{t−1} = gv·(1 − z_t) + gz'·σ'(s);
+//! * integrate then fire: gz' = gz + gv·(r − v̂); ∂v̂ = gv·(1 − z_t) + gz'·σ'(s);
+//!   ∂v_{t−1} = ∂I_t = ∂v̂;
+//! * recurrent current: ∂x_t = ∂I_t·W, ∂W += ∂I_tᵀ·x_t, ∂R += ∂I_tᵀ·z_{t−1},
+//!   ∂z_{t−1} = ∂I_t·R.
+//!
+//! # Limits
+//!
+//! The graph is walked iteratively (no recursion), so chains of any length run. A node whose
+//! result would exceed [`snnc_ir::MAX_ELEMENTS`] elements is refused.
+
+#![warn(missing_docs)]
+
+mod backward;
+mod broadcast;
+mod error;
+mod exec;
+mod forward;
+mod grad;
+mod iaf;
+mod margins;
+mod value;
+
+pub use error::InterpError;
+pub use exec::run;
+pub use grad::{grad, GradOptions, Gradients};
+pub use margins::spike_margins;

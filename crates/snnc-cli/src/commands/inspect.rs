@@ -48,12 +48,8 @@ fn stage_json(g: &Graph) -> Value {
             .map(|&i| json!({ "name": g.value(i).name, "type": g.ty(i).to_string() }))
             .collect()
     };
-    let params: usize = g
-        .initializers()
-        .values()
-        .filter(|t| t.dtype().is_float())
-        .map(|t| t.len())
-        .sum();
+    let params: usize =
+        g.initializers().values().filter(|t| t.dtype().is_float()).map(|t| t.len()).sum();
     json!({
         "nodes": g.nodes().len(),
         "ops": g.op_histogram(),

@@ -1,0 +1,83 @@
+//! Reverse rule of every op: the gradient of each input slot from the output gradients.
+
+use ndarray::ArrayD;
+use snnc_ir::{DType, Op, Surrogate};
+
+use crate::backward::elementwise::{arith_back, compare_back, unary_back, where_back};
+use crate::backward::linear::{gemm_back, matmul_back};
+use crate::backward::shape::{concat_back, gather_back, transpose_back};
+use crate::forward::eval::data;
+use crate::iaf;
+use crate::value::{reshaped, Arg};
+
+/// Whether `Cast` from `from` to `to` passes the gradient through unchanged: float → float,
+/// bool → float (the spike of a plain export, see the crate docs) and bool → bool. Casts to or
+/// from integers and float → bool carry no gradient.
+pub(crate) fn cast_passes(from: DType, to: DType) -> bool {
+    match from {
+        DType::F32 | DType::F64 => to.is_float(),
+        DType::Bool => to.is_float() || to == DType::Bool,
+        DType::I64 => false,
+    }
+}
+
+/// Gradients of `op`'s input slots (`None`: no gradient) given its inputs `args` and the
+/// gradients `gouts` of its output slots (`None`: zero). `sg` is the surrogate of Greater/Less.
+pub(crate) fn eval(
+    op: &Op,
+    args: &[Option<Arg>],
+    gouts: &[Option<ArrayD<f64>>],
+    sg: &Surrogate,
+) -> Result<Vec<Option<ArrayD<f64>>>, String> {
+    if let Some(p) = op.iaf_params() {
+        return iaf::ops::backward(op, p, args, gouts);
+    }
+    let Some(g) = gouts.first().and_then(|g| g.as_ref()) else {
+        return Ok(Vec::new());
+    };
+    let x = || data(args, 0);
+    let y = || data(args, 1);
+    Ok(match op {
+        Op::Gemm { alpha, beta, trans_a, trans_b } => {
+            let c = args.get(2).copied().flatten().map(|a| a.data);
+            let scale = (*alpha as f64, *beta as f64);
+            gemm_back(x()?, y()?, c, g, scale, (*trans_a, *trans_b))?.into()
+        }
+        Op::MatMul => matmul_back(x()?, y()?, g)?.into(),
+        Op::Add | Op::Sub | Op::Mul | Op::Div => arith_back(op, x()?, y()?, g)?.into(),
+        Op::Greater | Op::Less => {
+            let float = args.first().copied().flatten().is_some_and(|a| a.ty.dtype.is_float());
+            if !float {
+                return Ok(Vec::new());
+            }
+            compare_back(matches!(op, Op::Greater), x()?, y()?, g, sg)?.into()
+        }
+        Op::Neg | Op::Identity | Op::Relu | Op::Sigmoid | Op::Tanh | Op::Spike { .. } => {
+            vec![Some(unary_back(op, x()?, g)?)]
+        }
+        Op::Cast { to } => {
+            let from = args.first().copied().flatten().map(|a| a.ty.dtype);
+            if from.is_some_and(|f| cast_passes(f, *to)) {
+                vec![Some(g.clone())]
+            } else {
+                Vec::new()
+            }
+        }
+        Op::Where => where_back(x()?, y()?, data(args, 2)?, g)?.into(),
+        Op::Gather { axis } => vec![Some(gather_back(x()?.shape(), y()?, *axis, g)?), None],
+        Op::Unsqueeze { .. } | Op::Squeeze { .. } | Op::Reshape { .. } => {
+            vec![Some(reshaped(g, x()?.shape())?)]
+        }
+        Op::Concat { axis } => {
+            let shapes = (0..args.len())
+                .map(|i| data(args, i).map(|d| d.shape()))
+                .collect::<Result<Vec<_>, _>>()?;
+            concat_back(&shapes, *axis, g)?
+        }
+        Op::Transpose { perm } => vec![Some(transpose_back(perm, g)?)],
+        Op::Constant { .. } => Vec::new(),
+        Op::Iaf(_) | Op::IafRecurrent(_) | Op::IafFeedForwardStep(_) | Op::IafStep(_) => {
+            return Err("integrate-and-fire op reached the generic rule (internal error)".into())
+        }
+    })
+}

@@ -1,0 +1,141 @@
+//! Reverse mode over a whole graph (backpropagation through time for unrolled or `snn` layers).
+
+use std::collections::HashSet;
+
+use ndarray::{ArrayD, IxDyn};
+use snnc_ir::{DType, Graph, Surrogate, Tensor};
+
+use crate::backward::eval::eval;
+use crate::exec::{args, forward, outputs, Store};
+use crate::value::to_tensor;
+use crate::InterpError;
+
+/// Options of the reverse pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GradOptions {
+    /// The backward of Θ where the graph spells the spike as `Greater`/`Less` (+ `Cast`), as plain
+    /// exports do (SPEC §3); `Spike` and the `snn` ops use their own. Default `super:100`.
+    pub surrogate: Surrogate,
+}
+
+/// The result of [`grad`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gradients {
+    /// The forward outputs, as [`run`](crate::run) returns them.
+    pub outputs: Vec<(String, Tensor)>,
+    /// One gradient per float graph input (in input order), then one per float initializer (in
+    /// value order), keyed by the value's name, with the value's dtype and shape.
+    pub grads: Vec<(String, Tensor)>,
+}
+
+/// Which values can carry a gradient: float inputs and initializers, and every non-integer
+/// value computed from one.
+fn needs_grad(g: &Graph) -> Vec<bool> {
+    let mut need = vec![false; g.values().len()];
+    for &id in g.inputs().iter().chain(g.initializers().keys()) {
+        need[id.0] = g.ty(id).dtype.is_float();
+    }
+    for node in g.nodes() {
+        let any = node.inputs.iter().flatten().any(|id| need[id.0]);
+        for id in node.outputs.iter().flatten() {
+            need[id.0] = any && g.ty(*id).dtype != DType::I64;
+        }
+    }
+    need
+}
+
+/// Checks the upstream gradients and places them on their outputs.
+fn seed(
+    g: &Graph,
+    grad_outputs: &[(String, Tensor)],
+    grads: &mut Store,
+) -> Result<(), InterpError> {
+    let mut seen = HashSet::new();
+    for (name, t) in grad_outputs {
+        let Some(id) = g.find(name).filter(|id| g.outputs().contains(id)) else {
+            let known: Vec<_> = g.outputs().iter().map(|&id| g.value(id).name.as_str()).collect();
+            return Err(InterpError::UnknownGradOutput {
+                name: name.clone(),
+                known: known.join(", "),
+            });
+        };
+        if !seen.insert(id) {
+            return Err(InterpError::DuplicateGradOutput(name.clone()));
+        }
+        let ty = g.ty(id);
+        let got = t.tensor_type().to_string();
+        if ty.dtype == DType::I64 {
+            let expected = "none: an integer output has no gradient".to_string();
+            return Err(InterpError::GradOutputType { name: name.clone(), expected, got });
+        }
+        if !t.dtype().is_float() || t.shape() != ty.shape.as_slice() {
+            let expected = format!("float data of shape {:?}", ty.shape);
+            return Err(InterpError::GradOutputType { name: name.clone(), expected, got });
+        }
+        grads[id.0] = Some(t.to_f64());
+    }
+    Ok(())
+}
+
+fn accumulate(slot: &mut Option<ArrayD<f64>>, g: ArrayD<f64>) {
+    match slot {
+        Some(acc) => *acc += &g,
+        None => *slot = Some(g),
+    }
+}
+
+/// Runs `g` forward on `inputs`, then backward from the upstream gradients `grad_outputs`
+/// (keyed by output name; a missing output has zero upstream gradient).
+///
+/// Gradients are accumulated in f64 and rounded to the value's dtype only when returned. See
+/// the crate documentation for the reverse rule of each op, in particular for `Greater`/`Less`
+/// and `Cast`, which define the surrogate of plain exports.
+pub fn grad(
+    g: &Graph,
+    inputs: &[(String, Tensor)],
+    grad_outputs: &[(String, Tensor)],
+    opts: &GradOptions,
+) -> Result<Gradients, InterpError> {
+    let store = forward(g, inputs, true, |_, _| Ok(()))?;
+    let outs = outputs(g, &store)?;
+    let need = needs_grad(g);
+    let mut grads: Store = vec![None; g.values().len()];
+    seed(g, grad_outputs, &mut grads)?;
+    for node in g.nodes().iter().rev() {
+        let gouts: Vec<_> =
+            node.outputs.iter().map(|o| o.and_then(|id| grads[id.0].take())).collect();
+        if gouts.iter().all(Option::is_none) || !node.inputs.iter().flatten().any(|id| need[id.0]) {
+            continue;
+        }
+        let a = args(g, node, &store)?;
+        let gins =
+            eval(&node.op, &a, &gouts, &opts.surrogate).map_err(|m| InterpError::node(node, m))?;
+        for (slot, gi) in node.inputs.iter().zip(gins) {
+            let (Some(id), Some(gi)) = (slot, gi) else { continue };
+            if !need[id.0] {
+                continue;
+            }
+            let ty = g.ty(*id);
+            if gi.shape() != ty.shape.as_slice() {
+                let msg = format!(
+                    "gradient of '{}' has shape {:?}, expected {ty} (internal error)",
+                    g.value(*id).name,
+                    gi.shape()
+                );
+                return Err(InterpError::node(node, msg));
+            }
+            accumulate(&mut grads[id.0], gi);
+        }
+    }
+    let inputs: HashSet<_> = g.inputs().iter().copied().collect();
+    let wrt = g.inputs().iter().chain(g.initializers().keys().filter(|id| !inputs.contains(id)));
+    let mut result = Vec::new();
+    for &id in wrt {
+        let v = g.value(id);
+        if v.ty.dtype.is_float() {
+            let d = grads[id.0].take().unwrap_or_else(|| ArrayD::zeros(IxDyn(&v.ty.shape)));
+            result.push((v.name.clone(), to_tensor(v.ty.dtype, d)));
+        }
+    }
+    Ok(Gradients { outputs: outs, grads: result })
+}

@@ -1,0 +1,75 @@
+//! Unsqueeze, Squeeze, Concat, Reshape, Transpose and Gather.
+
+use snnc_ir::Op;
+
+use super::{Entry, Lowered, NodeCtx};
+use crate::attrs;
+
+/// The shape-manipulating ops. Axes and target shapes are read at import time.
+pub(crate) const OPS: &[Entry] = &[
+    Entry { domain: "", op_type: "Unsqueeze", convert: unsqueeze, static_inputs: &[1] },
+    Entry { domain: "", op_type: "Squeeze", convert: squeeze, static_inputs: &[1] },
+    Entry { domain: "", op_type: "Concat", convert: concat, static_inputs: &[] },
+    Entry { domain: "", op_type: "Reshape", convert: reshape, static_inputs: &[1] },
+    Entry { domain: "", op_type: "Transpose", convert: transpose, static_inputs: &[] },
+    Entry { domain: "", op_type: "Gather", convert: gather, static_inputs: &[] },
+];
+
+/// Axes from the `axes` attribute (opset < 13) or from constant input 1 (opset ≥ 13).
+fn axes(ctx: &NodeCtx) -> Result<Option<Vec<i64>>, String> {
+    attrs::check_known(ctx.node, &["axes"])?;
+    let attr = attrs::ints(ctx.node, "axes")?;
+    if ctx.opset < 13 {
+        return Ok(attr);
+    }
+    if attr.is_some() {
+        return Err(format!(
+            "attribute 'axes' is not allowed at opset {} (axes are input 1 since opset 13)",
+            ctx.opset
+        ));
+    }
+    ctx.const_ints(1)
+}
+
+fn unsqueeze(ctx: &NodeCtx) -> Result<Lowered, String> {
+    let axes = axes(ctx)?.ok_or("needs axes")?;
+    Ok(Lowered { op: Op::Unsqueeze { axes }, inputs: ctx.first_inputs(1) })
+}
+
+fn squeeze(ctx: &NodeCtx) -> Result<Lowered, String> {
+    let axes = axes(ctx)?.unwrap_or_default();
+    Ok(Lowered { op: Op::Squeeze { axes }, inputs: ctx.first_inputs(1) })
+}
+
+fn concat(ctx: &NodeCtx) -> Result<Lowered, String> {
+    attrs::check_known(ctx.node, &["axis"])?;
+    let axis = attrs::int(ctx.node, "axis")?.ok_or("attribute 'axis' is required")?;
+    Ok(ctx.all(Op::Concat { axis }))
+}
+
+fn reshape(ctx: &NodeCtx) -> Result<Lowered, String> {
+    attrs::check_known(ctx.node, &["allowzero"])?;
+    let shape = ctx.const_ints(1)?.ok_or("needs a target shape (input 1)")?;
+    if attrs::int(ctx.node, "allowzero")?.unwrap_or(0) != 0 && shape.contains(&0) {
+        return Err(format!(
+            "allowzero=1 with a 0 in the target shape {shape:?} (zero-size tensors) is not supported"
+        ));
+    }
+    Ok(Lowered { op: Op::Reshape { shape }, inputs: ctx.first_inputs(1) })
+}
+
+fn transpose(ctx: &NodeCtx) -> Result<Lowered, String> {
+    attrs::check_known(ctx.node, &["perm"])?;
+    let perm = attrs::ints(ctx.node, "perm")?.unwrap_or_default();
+    let perm = perm
+        .iter()
+        .map(|&p| usize::try_from(p).map_err(|_| format!("perm {perm:?} has a negative entry")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ctx.all(Op::Transpose { perm }))
+}
+
+fn gather(ctx: &NodeCtx) -> Result<Lowered, String> {
+    attrs::check_known(ctx.node, &["axis"])?;
+    let axis = attrs::int(ctx.node, "axis")?.unwrap_or(0);
+    Ok(ctx.all(Op::Gather { axis }))
+}
