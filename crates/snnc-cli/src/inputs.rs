@@ -4,6 +4,9 @@ use anyhow::{bail, Context, Result};
 use ndarray::{ArrayD, IxDyn};
 use snnc_ir::{DType, Graph, Tensor, TensorType};
 
+/// Named arrays, in order.
+pub type Named = Vec<(String, Tensor)>;
+
 /// Reads array arguments (`NAME=FILE.npy`, `FILE.npz`, or a bare `FILE.npy` when exactly one
 /// name is expected) into named tensors, checking every name against `names`.
 ///
@@ -62,10 +65,7 @@ pub fn read_named_arrays(
 /// Checks `given` against the graph's declared input types and fills missing inputs with
 /// deterministic data: uniform in [0, 1) from a fixed seed per input (so runs are repeatable).
 /// Returns the inputs in graph order and the names that were generated.
-pub fn bind_inputs(
-    g: &Graph,
-    given: Vec<(String, Tensor)>,
-) -> Result<(Vec<(String, Tensor)>, Vec<String>)> {
+pub fn bind_inputs(g: &Graph, given: Vec<(String, Tensor)>) -> Result<(Named, Vec<String>)> {
     let mut bound = Vec::new();
     let mut generated = Vec::new();
     for (k, &id) in g.inputs().iter().enumerate() {

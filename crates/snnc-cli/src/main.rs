@@ -12,7 +12,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 /// Usage errors and user errors both exit with 1 (SPEC §4); `--help` and `--version` with 0.
-
 fn main() -> ExitCode {
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
