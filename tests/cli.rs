@@ -155,3 +155,19 @@ fn bad_arguments_are_user_errors() {
     let unwritable = "/nonexistent-dir/out.npz";
     expect_error(&["run", m, "--output", unwritable], &[unwritable]);
 }
+
+#[test]
+fn text_ir_models_run_differentiate_and_report_positions() {
+    let text = root().join("models/text");
+    let ff2 = text.join("ff2.snn");
+    let out = snnc_ok(&["run", ff2.to_str().unwrap()]);
+    assert!(out.contains("spikes") && out.contains("f32[4,2,4]"), "{out}");
+    let tmp = scratch("text");
+    let g = tmp.join("g.npz");
+    snnc_ok(&["grad", text.join("recurrent.snn").to_str().unwrap(), "-o", g.to_str().unwrap()]);
+    let names: Vec<String> = npz(&g).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["x", "w_in", "w_rec", "readout.weight"]);
+    let bad = tmp.join("bad.snn");
+    std::fs::write(&bad, "graph g {\n  input x: f32[2]\n  y = Frob(x)\n  output y\n}\n").unwrap();
+    expect_error(&["run", bad.to_str().unwrap()], &["bad.snn:3:", "Frob"]);
+}
