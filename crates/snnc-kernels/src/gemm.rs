@@ -1,0 +1,117 @@
+//! Dense single-precision matrix product through the `gemm` crate (the fastest of the crates
+//! measured on the target machine; see `benches/kernels.rs`).
+
+use gemm::Parallelism;
+
+use crate::{KernelError, Threads};
+
+/// Checks that an `rows × cols` matrix with strides (`rs`, `cs`) fits in `len` elements.
+fn check_fits(
+    what: &'static str,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+    len: usize,
+) -> Result<(), KernelError> {
+    if rows == 0 || cols == 0 {
+        return Ok(());
+    }
+    let last = (rows - 1)
+        .checked_mul(rs)
+        .and_then(|a| (cols - 1).checked_mul(cs).and_then(|b| a.checked_add(b)))
+        .and_then(|x| x.checked_add(1))
+        .ok_or(KernelError::Overflow(what))?;
+    if last > len || isize::try_from(last).is_err() {
+        return Err(KernelError::Layout {
+            what,
+            msg: format!(
+                "{rows}×{cols} with strides ({rs}, {cs}) needs {last} elements, buffer has {len}"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// `C = A·B` (or `C += A·B` when `accumulate`) in f32.
+///
+/// * `A` is `m × k`: element (i, p) at `a[i·a_rs + p·a_cs]`;
+/// * `B` is `k × n`: element (p, j) at `b[p·b_rs + j·b_cs]`;
+/// * `C` is `m × n`, row-major with row stride `c_rs ≥ n`: element (i, j) at `c[i·c_rs + j]`.
+///
+/// Strides make transposed operands free: `X·Wᵀ` with `W` stored `[n, k]` row-major is
+/// `b_rs = 1, b_cs = k`. With `accumulate = false` the old contents of `C` are ignored (NaN in
+/// `C` does not propagate). Each element of `C` is reduced over `k` in an order that does not
+/// depend on `threads`, so results are bitwise identical for any thread count.
+///
+/// Errors when an operand reaches past its buffer, when rows of `C` would overlap, or when a
+/// size overflows.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    a_rs: usize,
+    a_cs: usize,
+    b: &[f32],
+    b_rs: usize,
+    b_cs: usize,
+    c: &mut [f32],
+    c_rs: usize,
+    accumulate: bool,
+    threads: Threads,
+) -> Result<(), KernelError> {
+    check_fits("sgemm A", m, k, a_rs, a_cs, a.len())?;
+    check_fits("sgemm B", k, n, b_rs, b_cs, b.len())?;
+    check_fits("sgemm C", m, n, c_rs, 1, c.len())?;
+    if m > 1 && c_rs < n {
+        return Err(KernelError::Layout {
+            what: "sgemm C",
+            msg: format!("row stride {c_rs} is smaller than the row length {n}"),
+        });
+    }
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if k == 0 {
+        if !accumulate {
+            for i in 0..m {
+                c[i * c_rs..i * c_rs + n].fill(0.0);
+            }
+        }
+        return Ok(());
+    }
+    let par = match threads {
+        Threads::Fixed(1) => Parallelism::None,
+        _ => Parallelism::Rayon(0),
+    };
+    threads.install(|| {
+        // SAFETY: every operand's extent was checked against its buffer above (all offsets
+        // fit in isize), C's rows do not overlap, and C is borrowed mutably while A and B are
+        // shared, so no operand aliases C.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                c.as_mut_ptr(),
+                1,
+                c_rs as isize,
+                accumulate,
+                a.as_ptr(),
+                a_cs as isize,
+                a_rs as isize,
+                b.as_ptr(),
+                b_cs as isize,
+                b_rs as isize,
+                1.0f32,
+                1.0f32,
+                false,
+                false,
+                false,
+                par,
+            )
+        }
+    })
+}

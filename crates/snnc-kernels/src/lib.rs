@@ -1,0 +1,57 @@
+//! snnc's CPU kernels over plain `f32` slices: the dense GEMM wrapper, the fused
+//! integrate-and-fire sequence kernels (feed-forward and recurrent, forward and reverse time),
+//! the event-driven spike-linear product and its weight gradient, and the deterministic
+//! threading they share.
+//!
+//! Layouts are row-major and time-major, as in SPEC §1–2: sequences `[T, B, N]`, states
+//! `[B, N]`, weights `[out, in]` unless a function says it takes the transpose or a
+//! [`SpikeWeights`] packing. Every kernel checks buffer lengths against the shapes it is given
+//! and returns a [`KernelError`] instead of panicking.
+//!
+//! | kernel | entry points |
+//! |---|---|
+//! | dense GEMM (`gemm` crate, strided operands) | [`sgemm`] |
+//! | feed-forward IAF sequence, forward / reverse time | [`IafCell::forward`], [`IafCell::backward`] |
+//! | recurrent IAF sequence, forward / reverse time | [`IafCell::recurrent_forward`], [`IafCell::recurrent_backward`] |
+//! | spike-linear `x·Wᵀ + b` and its `dW`, event-driven | [`spike_linear`], [`spike_linear_dw`] |
+//! | layout helpers | [`SpikeBits`], [`SpikeWeights`], [`transpose`], [`add_bias_rows`], [`sum_rows`] |
+//!
+//! **Numerics.** Everything is f32. The feed-forward IAF forward pass is bitwise the reference
+//! interpreter's (each step is the same sequence of f32 operations); sums (GEMM, event-driven
+//! products) are accumulated in f32 in a fixed order, so they differ from the reference's f64
+//! sums by rounding only; gradients are f32 and meet SPEC §5's 1e-4.
+//!
+//! **Determinism.** Work is cut into tasks by shape only; each output element is written by one
+//! task in a fixed order, and `gemm` reduces each element in an order independent of its
+//! threads. Results are bitwise identical for any [`Threads`] setting and for every SIMD level
+//! (AVX-512, AVX2, baseline; no kernel relies on fused multiply-add).
+
+#![warn(missing_docs)]
+
+mod bits;
+mod elementwise;
+mod error;
+mod gemm;
+mod iaf;
+mod iaf_backward;
+mod recurrent;
+mod recurrent_backward;
+mod simd;
+mod sparse;
+mod spike_dw;
+mod spike_linear;
+mod surrogate;
+mod threads;
+mod weights;
+
+pub use crate::gemm::sgemm;
+pub use bits::{SpikeBits, SpikeBitsView};
+pub use elementwise::{add_bias_rows, sum_rows, transpose};
+pub use error::KernelError;
+pub use iaf::{IafCell, IafOutputs, SeqDims};
+pub use recurrent::RecurrentInputs;
+pub use recurrent_backward::{RecurrentGrads, RecurrentSaved, RecurrentUpstream};
+pub use spike_dw::{spike_linear_dw, DwLayout};
+pub use spike_linear::{spike_linear, LinearDims, SpikeInput, SpikePath, DENSE_CROSSOVER};
+pub use threads::Threads;
+pub use weights::SpikeWeights;

@@ -1,0 +1,189 @@
+//! The reverse-time kernel of the recurrent integrate-and-fire layer and its weight gradient.
+
+use crate::error::{check_len, product};
+use crate::iaf::SeqDims;
+use crate::iaf_backward::back_block;
+use crate::simd::multiversion;
+use crate::spike_dw::{spike_linear_dw, DwLayout};
+use crate::spike_linear::{LinearDims, SpikeInput, SpikePath};
+use crate::surrogate::{with_deriv, Deriv};
+use crate::threads::{for_each_task, DisjointMut};
+use crate::{sgemm, IafCell, KernelError, SpikeBitsView, Threads};
+
+/// Upstream gradients of the recurrent layer's outputs (`None` = zero).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecurrentUpstream<'a> {
+    /// Of Z, `[T, B, H]`.
+    pub gz: Option<&'a [f32]>,
+    /// Of V_T, `[B, H]`.
+    pub gv_last: Option<&'a [f32]>,
+    /// Of Z_T, `[B, H]`.
+    pub gz_last: Option<&'a [f32]>,
+}
+
+/// What the recurrent forward kernel saved, plus the initial spikes.
+#[derive(Debug, Clone, Copy)]
+pub struct RecurrentSaved<'a> {
+    /// Pre-reset potentials `[T, B, H]` ([`IafOutputs::v_pre`](crate::IafOutputs)).
+    pub v_pre: &'a [f32],
+    /// The spikes z_0 … z_{T−1}, bit-packed (`T·B` rows × H).
+    pub z_bits: SpikeBitsView<'a>,
+    /// The initial spikes Z0 `[B, H]` the forward pass used (`None` = zero).
+    pub z0: Option<&'a [f32]>,
+}
+
+/// Where the recurrent backward kernel writes.
+#[derive(Debug)]
+pub struct RecurrentGrads<'a> {
+    /// ∂L/∂cur `[T, B, H]` (= ∂L/∂I_t): the plan turns it into ∂X = g_cur·W and
+    /// ∂W = g_curᵀ·X with GEMMs (or [`spike_linear_dw`] when X is spikes).
+    pub g_cur: &'a mut [f32],
+    /// ∂L/∂V0 `[B, H]`.
+    pub gv0: Option<&'a mut [f32]>,
+    /// ∂L/∂Z0 `[B, H]`.
+    pub gz0: Option<&'a mut [f32]>,
+    /// ∂L/∂R `[H, H]` in R's own layout (`gr[h·H + j]`), overwritten.
+    pub gr: Option<&'a mut [f32]>,
+}
+
+multiversion! {
+    /// The elementwise reverse step `t` of batch row `b`: `gz = gZ_t + gzn`, then
+    /// [`back_block`] writes `g_cur[t, b]` and updates `gv[b]`.
+    fn back_row<D: Deriv>(
+        cell: &IafCell,
+        d: D,
+        dims: SeqDims,
+        v_pre: &[f32],
+        gz_up: Option<&[f32]>,
+        gzn: &[f32],
+        gv: &DisjointMut<'_, f32>,
+        g_cur: &DisjointMut<'_, f32>,
+        t: usize,
+        b: usize,
+    ) {
+        let h = dims.n;
+        let off = (t * dims.b + b) * h;
+        let mut gz = gzn[b * h..(b + 1) * h].to_vec();
+        if let Some(g) = gz_up {
+            for (a, &u) in gz.iter_mut().zip(&g[off..off + h]) {
+                *a += u;
+            }
+        }
+        // SAFETY: in this step, this task alone owns batch row b.
+        let (gv, gi) = unsafe { (gv.range(b * h, h), g_cur.range(off, h)) };
+        back_block(cell.order, d, &cell.th, &cell.reset, &v_pre[off..off + h], &gz, gv, gi);
+    }
+}
+
+/// The inputs of the reverse time loop.
+struct Reverse<'a> {
+    dims: SeqDims,
+    r: &'a [f32],
+    v_pre: &'a [f32],
+    gz: Option<&'a [f32]>,
+    threads: Threads,
+}
+
+/// The reverse time loop: per step the elementwise reverse of every batch row, then
+/// `gzn = gI_t·R`.
+fn reverse_loop<D: Deriv>(
+    cell: &IafCell,
+    d: D,
+    w: &Reverse<'_>,
+    g_cur: &mut [f32],
+    gv: &mut [f32],
+    gzn: &mut [f32],
+) -> Result<(), KernelError> {
+    let (dims, h) = (w.dims, w.dims.n);
+    let state = dims.b * h;
+    for t in (0..dims.t).rev() {
+        {
+            let (gvm, gcm) = (DisjointMut::new(gv), DisjointMut::new(g_cur));
+            let gzn = &*gzn;
+            for_each_task(dims.b, |b| {
+                back_row(cell, d, dims, w.v_pre, w.gz, gzn, &gvm, &gcm, t, b)
+            });
+        }
+        let gi = &g_cur[t * state..(t + 1) * state];
+        sgemm(dims.b, h, h, gi, h, 1, w.r, h, 1, gzn, h, false, w.threads)?;
+    }
+    Ok(())
+}
+
+impl IafCell {
+    /// Backpropagation through time of the recurrent layer (`dims.n` = H).
+    ///
+    /// `r` is R `[H, H]` in its own layout (row `h` = the weights into neuron `h`). From
+    /// `t = T−1` down to 0: `gz = gZ_t + gI_{t+1}·R` (plus gZ_T at the last step); the
+    /// elementwise reverse step (batch rows in parallel) writes `g_cur[t] = gI_t`; then
+    /// `gI_t·R` for all batch rows is one [`sgemm`]. After the loop: `gv0`, and `gz0 = gI_0·R`.
+    /// Then `gR = Σ_t gI_tᵀ·z_{t−1}` is computed event-driven on the saved spikes for `t ≥ 1`
+    /// ([`spike_linear_dw`]) and densely for the `Z0` term.
+    pub fn recurrent_backward(
+        &self,
+        dims: SeqDims,
+        r: &[f32],
+        saved: RecurrentSaved<'_>,
+        up: RecurrentUpstream<'_>,
+        grads: RecurrentGrads<'_>,
+        threads: Threads,
+    ) -> Result<(), KernelError> {
+        self.check_dims(dims)?;
+        let (seq, state, h) = (dims.seq_len()?, dims.state_len()?, dims.n);
+        let hh = product("R [H,H]", &[h, h])?;
+        check_len("r [H,H]", r.len(), hh)?;
+        check_len("v_pre [T,B,H]", saved.v_pre.len(), seq)?;
+        check_len("g_cur [T,B,H]", grads.g_cur.len(), seq)?;
+        if saved.z_bits.rows() != dims.t * dims.b || saved.z_bits.cols() != h {
+            let (rows, cols) = (saved.z_bits.rows(), saved.z_bits.cols());
+            let msg = format!("{rows}×{cols} bits, expected {}×{h}", dims.t * dims.b);
+            return Err(KernelError::Layout { what: "z_bits", msg });
+        }
+        let states =
+            [("z0 [B,H]", saved.z0), ("gv_last [B,H]", up.gv_last), ("gz_last [B,H]", up.gz_last)];
+        for (what, s) in states {
+            if let Some(s) = s {
+                check_len(what, s.len(), state)?;
+            }
+        }
+        if let Some(g) = up.gz {
+            check_len("gz [T,B,H]", g.len(), seq)?;
+        }
+        for (what, g) in [("gv0 [B,H]", &grads.gv0), ("gz0 [B,H]", &grads.gz0)] {
+            if let Some(g) = g {
+                check_len(what, g.len(), state)?;
+            }
+        }
+        if let Some(g) = &grads.gr {
+            check_len("gr [H,H]", g.len(), hh)?;
+        }
+        let RecurrentGrads { g_cur, gv0, gz0, gr } = grads;
+        let mut gv = up.gv_last.map_or_else(|| vec![0f32; state], <[f32]>::to_vec);
+        let mut gzn = up.gz_last.map_or_else(|| vec![0f32; state], <[f32]>::to_vec);
+        let w = Reverse { dims, r, v_pre: saved.v_pre, gz: up.gz, threads };
+        threads.install(|| {
+            with_deriv!(self.surrogate, |d| reverse_loop(self, d, &w, g_cur, &mut gv, &mut gzn))
+        })??;
+        if let Some(o) = gv0 {
+            o.copy_from_slice(&gv);
+        }
+        if let Some(o) = gz0 {
+            o.copy_from_slice(&gzn);
+        }
+        let Some(gr) = gr else { return Ok(()) };
+        if dims.t == 0 {
+            gr.fill(0.0);
+            return Ok(());
+        }
+        let rows = (dims.t - 1) * dims.b;
+        let prev = saved.z_bits.slice_rows(0, rows)?;
+        let ld = LinearDims { rows, inputs: h, outputs: h };
+        let (g0, g_rest) = g_cur.split_at(state);
+        let x = SpikeInput::Bits(prev);
+        spike_linear_dw(ld, g_rest, x, gr, DwLayout::OutIn, false, SpikePath::Event, threads)?;
+        if let Some(z0) = saved.z0 {
+            sgemm(h, h, dims.b, g0, 1, h, z0, h, 1, gr, h, true, threads)?;
+        }
+        Ok(())
+    }
+}
