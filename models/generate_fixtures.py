@@ -45,6 +45,8 @@ sys.path.insert(0, HERE)
 import spec_ref  # noqa: E402  (independent SPEC section 1 implementation)
 
 FIXTURES = os.path.join(HERE, "fixtures")
+BENCH = os.path.join(HERE, "bench")
+BENCH_TS = (128, 1000)  # T of the export-only benchmark models under models/bench/
 MIN_MARGIN = 1e-4          # regenerate with another seed if a Theta argument is closer to 0
 RATE_RANGE = (0.10, 0.40)  # target spike rate of every spike output
 HIDDEN_RATE_RANGE = (0.05, 0.60)
@@ -638,6 +640,24 @@ def rates_ok(rates, hidden_rates):
             and all(HIDDEN_RATE_RANGE[0] <= r <= HIDDEN_RATE_RANGE[1] for r in hidden_rates))
 
 
+def search_input(base, draw, sd, spec_fn, order, spike_keys, tries=500):
+    """First seed >= base whose input `draw(generator)` gives good margins and spike rates on
+    the fixed network `sd` (SPEC impl, float32 and float64). Returns (seed, x)."""
+    for seed in range(base, base + tries):
+        x = draw(torch.Generator().manual_seed(seed))
+        ok = True
+        for dt in (torch.float32, torch.float64):
+            P = {k: v.to(dt) for k, v in sd.items()}
+            out, ss, hidden = spec_fn(P, x.to(dt), spec_ref.IAFParams(order=order))
+            if spec_ref.min_margin(ss) < MIN_MARGIN or not rates_ok(
+                    [float(out[k].mean()) for k in spike_keys],
+                    [float(h.mean()) for h in hidden.values()]):
+                ok = False
+        if ok:
+            return seed, x
+    raise RuntimeError(f"no acceptable input seed in [{base}, {base + tries})")
+
+
 def search_seed(base, make, spec_fn, order, spike_keys, tries=500):
     """First seed >= base whose network/input give good margins and spike rates (SPEC impl,
     float32 and float64)."""
@@ -688,6 +708,18 @@ def gen_ff():
             "integrate_then_fire", FFNet, (I, H, O), sd, x, ["spikes", "v_final"], ["spikes"],
             specs, spec_ff, seed)
 
+    # Optimizer benchmarks (benches/optimize.rs): the same network exported over long inputs.
+    # Only model.onnx and its external data are kept; there are no references.
+    for T in BENCH_TS:
+        x = torch.randn(T, B, I, generator=torch.Generator().manual_seed(seed + T)) * 0.8
+        net = FFNet(I, H, O)
+        net.load_state_dict(sd)
+        d = os.path.join(BENCH, f"ff_t{T}")
+        if os.path.isdir(d):
+            shutil.rmtree(d)
+        os.makedirs(d)
+        export_norse(net, x, d, ["x"], ["spikes", "v_final"])
+
 
 def gen_recurrent():
     I, H, O, B, T = 5, 10, 3, 2, 10
@@ -713,6 +745,20 @@ def gen_recurrent():
         "integrate_then_fire", RecNet, (I, H, O), sd, xs[0],
         ["spikes", "readout", "v_final"], ["spikes"],
         [("grads_super.npz", "super", 3.0), ("grads_tanh.npz", "tanh", 3.0)], spec_rec, seed)
+
+    # the same network over a longer input (the optimizer's node count must not depend on T)
+    T2 = 20
+    xseed, x2 = search_input(
+        seed * 1000 + T2, lambda g: 0.25 + torch.randn(T2, B, I, generator=g) * 0.7, sd,
+        spec_rec, "integrate_then_fire", ["spikes"])
+    norse_fixture(
+        f"recurrent_t{T2}",
+        f"The network of recurrent_t10 (same weights) over another input of T={T2} steps. "
+        f"Outputs: spikes [T,B,{H}], readout [T,B,{O}], final membrane potential v_final "
+        f"[B,{H}].",
+        "integrate_then_fire", RecNet, (I, H, O), sd, x2,
+        ["spikes", "readout", "v_final"], ["spikes"],
+        [("grads_super.npz", "super", 3.0)], spec_rec, xseed)
 
 
 def gen_seed_order():
@@ -741,6 +787,19 @@ def gen_seed_order():
         # the exporter folds layer 2's first step (v = 0 + fc2(z1_0 = 0) = fc2.bias) into a
         # constant initializer, so part of Norse's fc2.bias gradient is not in the ONNX graph
         allowed_onnx_vs_norse={"grads_super.npz": ["fc2.bias"], "grads_circ.npz": ["fc2.bias"]})
+
+    # the same network over a longer input (the optimizer's node count must not depend on T)
+    T2 = 16
+    xseed, x2 = search_input(
+        seed * 1000 + T2, lambda g: torch.randn(T2, B, I, generator=g) * 0.8, sd, spec_seed,
+        "fire_then_integrate", ["spikes"])
+    norse_fixture(
+        f"seed_order_t{T2}",
+        f"The network of seed_order_t8 (same weights) over another input of T={T2} steps. "
+        f"Outputs: output-layer spikes [T,B,{O}] and its final membrane potential [B,{O}].",
+        "fire_then_integrate", SeedNet, (I, H, O), sd, x2, ["spikes", "v_final"], ["spikes"],
+        [("grads_super.npz", "super", 3.0)], spec_seed, xseed,
+        allowed_onnx_vs_norse={"grads_super.npz": ["fc2.bias"]})
 
 
 # ----------------------------------------------------------------------------------------------

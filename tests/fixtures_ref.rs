@@ -1,21 +1,23 @@
-//! Every fixture through the `snnc` binary with the reference engine: outputs equal the
-//! references saved from Norse/PyTorch (spikes exactly, potentials to 1e-5) and gradients match
-//! autograd's to 1e-4 per tensor for every surrogate the fixture was saved with.
+//! Every fixture through the `snnc` binary with the reference engine, at both stages (the graph
+//! as imported, and as the optimizer rewrote it): outputs equal the references saved from
+//! Norse/PyTorch (spikes exactly, potentials to 1e-5) and gradients match autograd's to 1e-4 per
+//! tensor for every surrogate the fixture was saved with. One test body, two stages.
 
 mod common;
 
 use common::*;
 
-/// Runs `snnc run` and `snnc grad` for one fixture and checks every saved reference.
-fn check_fixture(name: &str) {
+/// Runs `snnc run` and `snnc grad` for one fixture on the graph of `stage` (`imported` or
+/// `optimized`) and checks every saved reference.
+fn check_fixture(name: &str, stage: &str) {
     let dir = fixture(name);
     let meta = meta(name);
-    let tmp = scratch(&format!("ref-{name}"));
+    let tmp = scratch(&format!("ref-{stage}-{name}"));
     let model = dir.join("model.onnx");
     let inputs = dir.join("inputs.npz");
     let out = tmp.join("out.npz");
     let (m, i, o) = (model.to_str().unwrap(), inputs.to_str().unwrap(), out.to_str().unwrap());
-    snnc_ok(&["run", m, "--engine", "ref", "--input", i, "--output", o]);
+    snnc_ok(&["run", m, "--engine", "ref", "--stage", stage, "--input", i, "--output", o]);
     let got = npz(&out);
     let want = npz(&dir.join("outputs.npz"));
     let spikes: Vec<&str> =
@@ -34,6 +36,8 @@ fn check_fixture(name: &str) {
         snnc_ok(&[
             "grad",
             m,
+            "--stage",
+            stage,
             "--input",
             i,
             "--grad-output",
@@ -50,12 +54,19 @@ fn check_fixture(name: &str) {
             }
         }
     }
-    assert!(failures.is_empty(), "{name}:\n  {}", failures.join("\n  "));
+    assert!(failures.is_empty(), "{name} ({stage}):\n  {}", failures.join("\n  "));
 }
 
 macro_rules! fixture_tests {
     ($($name:ident),* $(,)?) => {
-        $(#[test] fn $name() { check_fixture(stringify!($name)); })*
+        /// The graphs as imported.
+        mod imported {
+            $(#[test] fn $name() { super::check_fixture(stringify!($name), "imported"); })*
+        }
+        /// The graphs as optimized.
+        mod optimized {
+            $(#[test] fn $name() { super::check_fixture(stringify!($name), "optimized"); })*
+        }
         /// The list above must name every fixture folder.
         #[test]
         fn every_fixture_is_tested() {
@@ -76,5 +87,7 @@ fixture_tests!(
     ff_t32,
     ff_t8,
     recurrent_t10,
+    recurrent_t20,
+    seed_order_t16,
     seed_order_t8,
 );

@@ -28,11 +28,13 @@ pub enum Engine {
     Ref,
 }
 
-/// Which graph the reference engine interprets.
+/// Which graph the reference engine interprets (or `inspect` shows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Stage {
     /// The graph as imported.
     Imported,
+    /// The graph after the e-graph optimizer (cells fused, time re-rolled).
+    Optimized,
 }
 
 /// Which gradients `grad` writes.
@@ -113,9 +115,12 @@ pub struct InspectArgs {
     /// Also write the graph in Graphviz dot format to FILE.
     #[arg(long, value_name = "FILE")]
     pub dot: Option<PathBuf>,
-    /// Which graph to show.
-    #[arg(long, value_enum, default_value = "imported")]
-    pub stage: Stage,
+    /// Which graph to show (default: both, the optimized one with its listing).
+    #[arg(long, value_enum)]
+    pub stage: Option<Stage>,
+    /// The surrogate the optimizer gives the spikes of plain exports (as for `grad`).
+    #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
+    pub surrogate: Surrogate,
 }
 
 fn parse_surrogate(s: &str) -> Result<Surrogate, String> {

@@ -5,6 +5,7 @@ mod commands;
 mod dot;
 mod inputs;
 mod model;
+mod stage;
 mod summary;
 
 use std::process::ExitCode;

@@ -35,6 +35,11 @@
 //! Sub/Greater/Cast/Sub/Mul/Mul/Add/Add graph. `Z_T` is the last step's spikes, `V_T` its
 //! potential. `IAFStep(X, Z, V, W, R)` is one recurrent step from spikes Z and potential V.
 //!
+//! The fused ops the optimizer introduces: `Linear` and `SpikeLinear` compute X·op(W) + bias
+//! over the rows of X [..., K] (one f64 accumulation per element, rounded once, like Gemm);
+//! `SpikeReset` is the fire-and-reset half of an integrate-then-fire step (the step above with
+//! I_t = 0), giving Z and the reset potential with the same roundings.
+//!
 //! # Reverse rules
 //!
 //! Nodes are visited in reverse order; each value's gradient is the sum over its uses. Broadcast
@@ -69,6 +74,10 @@
 //!   ∂v_{t−1} = ∂I_t = ∂v̂;
 //! * recurrent current: ∂x_t = ∂I_t·W, ∂W += ∂I_tᵀ·x_t, ∂R += ∂I_tᵀ·z_{t−1},
 //!   ∂z_{t−1} = ∂I_t·R.
+//!
+//! `SpikeReset` uses the integrate-then-fire rule for ∂v̂ (its threshold and reset are
+//! attributes, so they get no gradient); `Linear` and `SpikeLinear` use Gemm's rule over the
+//! rows of X (∂X also for `SpikeLinear`: the spikes' surrogate needs it).
 //!
 //! # Limits
 //!

@@ -33,6 +33,12 @@ fn node_margin(op: &Op, args: &[Option<Arg>]) -> Result<f64, String> {
             min_abs_diff(data(0)?.data, data(1)?.data)
         }
         Op::Spike { .. } => Ok(data(0)?.data.iter().fold(f64::INFINITY, |m, &x| m.min(margin(x)))),
+        Op::SpikeReset(p) => {
+            let v = data(0)?.data;
+            let n = v.shape().last().copied().unwrap_or(1).max(1);
+            let th = |k: usize| p.v_th[if p.v_th.len() == 1 { 0 } else { k % n }] as f64;
+            Ok(v.iter().enumerate().fold(f64::INFINITY, |m, (k, &x)| m.min(margin(x - th(k)))))
+        }
         Op::Iaf(p) | Op::IafRecurrent(p) | Op::IafFeedForwardStep(p) | Op::IafStep(p) => {
             let tr = trajectory(op, p, args)?;
             Ok(tr

@@ -4,7 +4,7 @@ use std::str::FromStr;
 use crate::Surrogate;
 
 /// Update order of an integrate-and-fire step (SPEC §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Order {
     /// z = Θ(v − v_th); v̂ = reset(v); v = v̂ + I  (the seed, Norse ≤ 0.0.7; the `snn` default).
     FireThenIntegrate,
@@ -103,5 +103,35 @@ impl IafParams {
             }
         }
         Ok(())
+    }
+}
+
+/// Parameters of the fused spike-and-reset op ([`Op::SpikeReset`](crate::Op::SpikeReset)).
+///
+/// `v_th` and `v_reset` hold one value (broadcast over neurons) or one per neuron (the last axis).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResetParams {
+    /// Threshold(s), length 1 or N.
+    pub v_th: Vec<f32>,
+    /// Reset potential(s), length 1 or N.
+    pub v_reset: Vec<f32>,
+    /// Surrogate used by the backward pass.
+    pub surrogate: Surrogate,
+}
+
+impl ResetParams {
+    /// The same parameters as an integrate-and-fire op's of order `order`.
+    pub fn to_iaf(&self, order: Order) -> IafParams {
+        IafParams {
+            v_th: self.v_th.clone(),
+            v_reset: self.v_reset.clone(),
+            surrogate: self.surrogate,
+            order,
+        }
+    }
+
+    /// Checks that both parameter vectors have length 1 or `neurons`, and are finite.
+    pub fn check(&self, neurons: usize) -> Result<(), String> {
+        self.to_iaf(Order::IntegrateThenFire).check(neurons)
     }
 }

@@ -75,6 +75,17 @@ pub fn infer_types(op: &Op, inputs: &Inputs) -> Result<Vec<TensorType>, String> 
             vec![x.clone(), x.clone()]
         }
         Op::IafStep(p) => iaf_step(p, inputs)?,
+        Op::Linear { trans_b } | Op::SpikeLinear { trans_b } => {
+            vec![linear(ty(0), ty(1), inputs.get(2).copied().flatten(), *trans_b)?]
+        }
+        Op::SpikeReset(p) => {
+            let v = float(ty(0))?;
+            if v.rank() == 0 {
+                return Err("V must have rank ≥ 1 (neurons on the last axis)".into());
+            }
+            p.check(v.shape[v.rank() - 1])?;
+            vec![v.clone(), v.clone()]
+        }
     };
     Ok(out)
 }
@@ -149,6 +160,31 @@ fn gemm(
         }
     }
     Ok(TensorType::new(a.dtype, vec![m, n]))
+}
+
+fn linear(
+    x: &TensorType,
+    w: &TensorType,
+    bias: Option<&TensorType>,
+    trans_b: bool,
+) -> Result<TensorType, String> {
+    float(x)?;
+    same_dtype(x, w)?;
+    if x.rank() == 0 {
+        return Err("X must have rank ≥ 1 (features on the last axis)".into());
+    }
+    rank(w, 2, "W")?;
+    let k = x.shape[x.rank() - 1];
+    let (n, k2) = if trans_b { (w.shape[0], w.shape[1]) } else { (w.shape[1], w.shape[0]) };
+    if k != k2 {
+        return Err(format!("X {x} does not fit W {w} (trans_b={trans_b})"));
+    }
+    if let Some(b) = bias {
+        expect(b, &TensorType::new(x.dtype, vec![n]), "bias")?;
+    }
+    let mut s = x.shape.clone();
+    *s.last_mut().expect("rank ≥ 1") = n;
+    Ok(TensorType::new(x.dtype, s))
 }
 
 fn matmul(a: &TensorType, b: &TensorType) -> Result<TensorType, String> {

@@ -3,7 +3,8 @@
 //! A [`Graph`] is a list of [`Node`]s in topological order over typed SSA values. Every value has a
 //! concrete [`TensorType`]; the [`verify`] pass re-checks the whole graph and runs after every stage.
 //! The op set ([`Op`]) is the primitive ONNX subset that PyTorch exports of SNNs use, plus the
-//! spike function Θ and the four `snn` integrate-and-fire ops of SPEC §2.
+//! spike function Θ and the four `snn` integrate-and-fire ops of SPEC §2, and the fused ops the
+//! optimizer introduces (`Linear`, `SpikeLinear`, `SpikeReset`).
 
 mod dtype;
 mod error;
@@ -19,7 +20,7 @@ mod verify;
 pub use dtype::DType;
 pub use error::IrError;
 pub use graph::{Graph, Node, Value, ValueId};
-pub use iaf::{IafParams, Order};
+pub use iaf::{IafParams, Order, ResetParams};
 pub use infer::infer_types;
 pub use op::Op;
 pub use shape::{broadcast_shapes, normalize_axis, TensorType, MAX_ELEMENTS};

@@ -1,10 +1,11 @@
-use crate::{DType, IafParams, Surrogate, Tensor};
+use crate::{DType, IafParams, ResetParams, Surrogate, Tensor};
 
 /// An operation of the IR.
 ///
 /// Primitive ops follow ONNX semantics (opset 13–20). Inputs that ONNX passes as tensors but that
 /// must be static here (Reshape's shape, Unsqueeze/Squeeze axes) are attributes. The SNN ops are
-/// Θ ([`Op::Spike`]) and the four `snn` ops of SPEC §2.
+/// Θ ([`Op::Spike`]) and the four `snn` ops of SPEC §2. [`Op::Linear`], [`Op::SpikeLinear`] and
+/// [`Op::SpikeReset`] are fused ops that only the optimizer introduces.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
     /// Y = alpha·op(A)·op(B) + beta·C; inputs A, B, optional C.
@@ -98,6 +99,26 @@ pub enum Op {
     IafFeedForwardStep(IafParams),
     /// `snn.IAFStep`: X [B,I], Z [B,H], V [B,H], W [H,I], R [H,H] → Z_new [B,H], V_new [B,H].
     IafStep(IafParams),
+    /// A linear layer over the last axis: X [..., K], W, optional bias [N] → Y [..., N] with
+    /// Y = X·op(W) + bias, where op(W) = Wᵀ for W [N,K] (`trans_b`, PyTorch's layout) and W for
+    /// W [K,N]. Every leading axis of X is a row, so one Linear over [T,B,K] is the GEMM of all
+    /// T·B rows at once.
+    Linear {
+        /// W is stored [N,K] and used transposed.
+        trans_b: bool,
+    },
+    /// [`Op::Linear`] whose input X is binary (spikes, 0 or 1): the same function, which an
+    /// engine may compute event-driven, as the sum of the weight rows of the active inputs.
+    /// Gradients flow to X as for `Linear` (the surrogate of the spikes needs them).
+    SpikeLinear {
+        /// W is stored [N,K] and used transposed.
+        trans_b: bool,
+    },
+    /// Fused spike-and-reset: V̂ [..., N] → Z = Θ(V̂ − v_th) and V = (1 − Z)·V̂ + Z·v_reset, both
+    /// [..., N], parameters per neuron (the last axis). With v_reset = 0 this is the select
+    /// V = Z ? 0 : V̂. The reset is not detached: its backward includes the surrogate path
+    /// through Z.
+    SpikeReset(ResetParams),
 }
 
 impl Op {
@@ -131,6 +152,9 @@ impl Op {
             Op::IafRecurrent(_) => "IAFRecurrent",
             Op::IafFeedForwardStep(_) => "IAFFeedForwardStep",
             Op::IafStep(_) => "IAFStep",
+            Op::Linear { .. } => "Linear",
+            Op::SpikeLinear { .. } => "SpikeLinear",
+            Op::SpikeReset(_) => "SpikeReset",
         }
     }
 
@@ -154,6 +178,7 @@ impl Op {
             Op::IafRecurrent(_) => (3, 5),
             Op::IafFeedForwardStep(_) => (2, 2),
             Op::IafStep(_) => (5, 5),
+            Op::Linear { .. } | Op::SpikeLinear { .. } => (2, 3),
             _ => (1, 1),
         }
     }
@@ -161,7 +186,7 @@ impl Op {
     /// The number of outputs the op can produce (optional ones may be left unbound).
     pub fn output_count(&self) -> usize {
         match self {
-            Op::Iaf(_) | Op::IafFeedForwardStep(_) | Op::IafStep(_) => 2,
+            Op::Iaf(_) | Op::IafFeedForwardStep(_) | Op::IafStep(_) | Op::SpikeReset(_) => 2,
             Op::IafRecurrent(_) => 3,
             _ => 1,
         }

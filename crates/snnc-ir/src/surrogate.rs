@@ -2,7 +2,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Surrogate-gradient method of the spike function (SPEC §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Method {
     /// No gradient through the spike.
     Heaviside,

@@ -50,6 +50,11 @@ pub fn ops_identical(a: &Op, b: &Op) -> bool {
         | (Op::IafRecurrent(x), Op::IafRecurrent(y))
         | (Op::IafFeedForwardStep(x), Op::IafFeedForwardStep(y))
         | (Op::IafStep(x), Op::IafStep(y)) => params(x, y),
+        (Op::SpikeReset(x), Op::SpikeReset(y)) => {
+            bits(&x.v_th, &y.v_th)
+                && bits(&x.v_reset, &y.v_reset)
+                && surrogates(&x.surrogate, &y.surrogate)
+        }
         _ => a == b,
     }
 }

@@ -24,4 +24,4 @@ pub use error::{Pos, TextError};
 pub use io::{parse_file, parse_str, write_file};
 pub use literal::MAX_NESTING;
 pub use ops::OP_NAMES;
-pub use printer::print;
+pub use printer::{print, print_elided};

@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use snnc_ir::{DType, IafParams, Method, Op, Order, Surrogate};
+use snnc_ir::{DType, IafParams, Method, Op, Order, ResetParams, Surrogate};
 
 use crate::attrs::{Attr, Val};
 use crate::error::{PResult, Pos};
@@ -37,9 +37,13 @@ pub const OP_NAMES: &[&str] = &[
     "IAFRecurrent",
     "IAFFeedForwardStep",
     "IAFStep",
+    "Linear",
+    "SpikeLinear",
+    "SpikeReset",
 ];
 
 const IAF_ATTRS: &[&str] = &["v_th", "v_reset", "method", "alpha", "order", "surrogate"];
+const RESET_ATTRS: &[&str] = &["v_th", "v_reset", "method", "alpha", "surrogate"];
 
 /// The attributes `op` accepts, or `None` for an unknown op.
 pub(crate) fn known_attrs(op: &str) -> Option<&'static [&'static str]> {
@@ -55,6 +59,8 @@ pub(crate) fn known_attrs(op: &str) -> Option<&'static [&'static str]> {
         "Constant" => &["value"],
         "Spike" => &["method", "alpha", "surrogate"],
         "IAF" | "IAFRecurrent" | "IAFFeedForwardStep" | "IAFStep" => IAF_ATTRS,
+        "Linear" | "SpikeLinear" => &["trans_b"],
+        "SpikeReset" => RESET_ATTRS,
         _ => return None,
     })
 }
@@ -104,8 +110,12 @@ impl<'a> Attrs<'a> {
     }
 
     fn boolean(&mut self, name: &str) -> PResult<bool> {
+        self.boolean_or(name, false)
+    }
+
+    fn boolean_or(&mut self, name: &str, default: bool) -> PResult<bool> {
         match self.take(name) {
-            None => Ok(false),
+            None => Ok(default),
             Some(Attr { val: Val::Bool(b), .. }) => Ok(b),
             Some(a) => Err((a.vpos, format!("'{name}' expects true or false"))),
         }
@@ -169,6 +179,13 @@ impl<'a> Attrs<'a> {
         };
         Ok(IafParams { v_th, v_reset, surrogate, order })
     }
+
+    fn reset(&mut self) -> PResult<ResetParams> {
+        let v_th = self.floats("v_th", 1.0)?;
+        let v_reset = self.floats("v_reset", 0.0)?;
+        let surrogate = self.surrogate()?;
+        Ok(ResetParams { v_th, v_reset, surrogate })
+    }
 }
 
 /// Builds the op named `op` (a known name) from its attributes, applying defaults.
@@ -224,6 +241,9 @@ pub(crate) fn build_op(op: &str, op_pos: Pos, items: Vec<Attr>) -> PResult<Op> {
         "IAFRecurrent" => Op::IafRecurrent(a.iaf()?),
         "IAFFeedForwardStep" => Op::IafFeedForwardStep(a.iaf()?),
         "IAFStep" => Op::IafStep(a.iaf()?),
+        "Linear" => Op::Linear { trans_b: a.boolean_or("trans_b", true)? },
+        "SpikeLinear" => Op::SpikeLinear { trans_b: a.boolean_or("trans_b", true)? },
+        "SpikeReset" => Op::SpikeReset(a.reset()?),
         other => return Err((op_pos, unknown_op(other))),
     })
 }

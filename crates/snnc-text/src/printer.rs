@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use snnc_ir::{Graph, IafParams, Op, Surrogate, Tensor, TensorType};
+use snnc_ir::{Graph, IafParams, Op, ResetParams, Surrogate, Tensor, TensorType};
 
 use crate::literal::literal;
 use crate::numbers::fmt_f32;
@@ -62,6 +62,9 @@ pub(crate) struct External {
     pub file: String,
     /// Tensors with more elements than this go to the archive.
     pub limit: usize,
+    /// Instead of archiving large tensors, write a placeholder (a listing for people, which
+    /// does not parse back).
+    pub elide: bool,
     /// The arrays to write, by key.
     pub arrays: Vec<(String, Tensor)>,
     keys: HashSet<String>,
@@ -70,7 +73,7 @@ pub(crate) struct External {
 impl External {
     /// An empty archive called `file`.
     pub(crate) fn new(file: String, limit: usize) -> Self {
-        External { file, limit, arrays: Vec::new(), keys: HashSet::new() }
+        External { file, limit, elide: false, arrays: Vec::new(), keys: HashSet::new() }
     }
 
     fn key(&mut self, hint: &str) -> String {
@@ -94,6 +97,7 @@ impl External {
 
 fn tensor_text(t: &Tensor, hint: &str, ext: &mut Option<External>, indent: &str) -> String {
     match ext {
+        Some(e) if t.len() > e.limit && e.elide => format!("... ({} values)", t.len()),
         Some(e) if t.len() > e.limit => {
             let key = e.key(hint);
             e.arrays.push((key.clone(), t.clone()));
@@ -111,14 +115,30 @@ fn surrogate_attrs(s: &Surrogate) -> String {
     format!("method = {}, alpha = {}", quote(s.method.name()), fmt_f32(s.alpha))
 }
 
+fn floats(v: &[f32]) -> String {
+    if v.len() == 1 {
+        fmt_f32(v[0])
+    } else {
+        list(v, |x| fmt_f32(*x))
+    }
+}
+
 fn iaf_attrs(p: &IafParams) -> String {
-    let v = |v: &Vec<f32>| if v.len() == 1 { fmt_f32(v[0]) } else { list(v, |x| fmt_f32(*x)) };
     format!(
         "v_th = {}, v_reset = {}, {}, order = {}",
-        v(&p.v_th),
-        v(&p.v_reset),
+        floats(&p.v_th),
+        floats(&p.v_reset),
         surrogate_attrs(&p.surrogate),
         quote(p.order.name())
+    )
+}
+
+fn reset_attrs(p: &ResetParams) -> String {
+    format!(
+        "v_th = {}, v_reset = {}, {}",
+        floats(&p.v_th),
+        floats(&p.v_reset),
+        surrogate_attrs(&p.surrogate)
     )
 }
 
@@ -141,6 +161,8 @@ fn op_attrs(op: &Op, hint: &str, ext: &mut Option<External>) -> String {
             format!("value = {ty} {}", tensor_text(value, hint, ext, "    "))
         }
         Op::Spike { surrogate } => surrogate_attrs(surrogate),
+        Op::Linear { trans_b } | Op::SpikeLinear { trans_b } => format!("trans_b = {trans_b}"),
+        Op::SpikeReset(p) => reset_attrs(p),
         _ => op.iaf_params().map(iaf_attrs).unwrap_or_default(),
     }
 }
@@ -149,6 +171,15 @@ fn op_attrs(op: &Op, hint: &str, ext: &mut Option<External>) -> String {
 /// same graph (same names, value order, types, bits of every constant and attribute).
 pub fn print(g: &Graph) -> String {
     render(g, &mut None)
+}
+
+/// Prints `g` for reading, with every tensor of more than `limit` elements elided as
+/// `... (N values)`. The listing shows the whole structure but, unlike [`print`], does not parse
+/// back when something was elided.
+pub fn print_elided(g: &Graph, limit: usize) -> String {
+    let mut ext = External::new(String::new(), limit);
+    ext.elide = true;
+    render(g, &mut Some(ext))
 }
 
 /// Prints `g`; with `ext`, tensors over its limit become `npz(...)` references collected in it.

@@ -178,3 +178,20 @@ fn declarations_used_only_by_output_less_nodes_come_first() {
     let text = roundtrip(&g);
     assert!(text.contains("input y: f32[2]\n  _ = Neg(y)\n  weight w"), "{text}");
 }
+
+#[test]
+fn fused_ops_parse_with_defaults_and_listings_elide_weights() {
+    let text = "graph g {
+  input x: f32[5,2,3]
+  weight w: f32[4,3] = [1,2,3,4,5,6,7,8,9,10,11,12]
+  y = Linear(x, w)
+  z, v = SpikeReset(y) {v_th = [1, 2, 3, 4], surrogate = \"triangle:2\"}
+  output z, v
+}";
+    let g = snnc_text::parse_str(text, None, "t.snn").unwrap();
+    assert_eq!(g.nodes()[0].op, Op::Linear { trans_b: true });
+    let listing = snnc_text::print_elided(&g, 4);
+    assert!(listing.contains("weight w: f32[4,3] = ... (12 values)"), "{listing}");
+    assert!(listing.contains("v_reset = 0.0, method = \"triangle\", alpha = 2.0"), "{listing}");
+    roundtrip(&g);
+}

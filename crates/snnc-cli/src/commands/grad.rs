@@ -13,6 +13,8 @@ pub fn grad(a: GradArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
     let g = mf.load(&given)?;
+    // The optimizer gives the spikes of plain exports the surrogate the gradient uses.
+    let g = crate::stage::staged(&mf, g, a.stage, a.surrogate)?;
     let (inputs, generated) = bind_inputs(&g, given)?;
     if !generated.is_empty() {
         println!("generated input (uniform [0,1), fixed seed): {}", generated.join(", "));

@@ -1,31 +1,72 @@
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
 use snnc_ir::Graph;
+use snnc_opt::{Cell, Optimized};
 
-use crate::args::InspectArgs;
+use crate::args::{InspectArgs, Stage};
 use crate::model::ModelFile;
 
-/// `snnc inspect`: node count, op histogram, inputs and outputs; `--json` and `--dot`.
+/// Tensors with more elements than this are elided from the optimized graph's listing.
+const LISTING_INLINE: usize = 8;
+
+/// `snnc inspect`: each stage's node count and op histogram (both stages by default), the
+/// optimized graph's listing, the rewrites that fired and the fused cells; `--json` and `--dot`.
 pub fn inspect(a: InspectArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
     let g = mf.load(&[])?;
+    let show_imported = a.stage != Some(Stage::Optimized);
+    let opt = match a.stage {
+        Some(Stage::Imported) => None,
+        _ => Some(crate::stage::optimized(&mf, &g, a.surrogate)?),
+    };
+    let shown = opt.as_ref().map_or(&g, |o| &o.graph);
+    let cells = snnc_opt::cells(shown);
     if let Some(path) = &a.dot {
-        std::fs::write(path, crate::dot::to_dot(&g))
+        std::fs::write(path, crate::dot::to_dot(shown, &cells))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let stage = stage_json(&g);
     if a.json {
-        let doc = json!({ "model": mf.label(), "imported": stage });
+        let mut doc = json!({ "model": mf.label(), "cells": cells.iter().map(cell_json).collect::<Vec<_>>() });
+        if show_imported {
+            doc["imported"] = stage_json(&g);
+        }
+        if let Some(o) = &opt {
+            doc["optimized"] = stage_json(&o.graph);
+            doc["rewrites"] = json!(o.rewrites);
+            doc["stop_reason"] = json!(o.stop_reason);
+            doc["optimizer"] = run_json(o);
+        }
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
-    println!("{}: graph '{}', imported stage", mf.label(), g.name());
+    if show_imported {
+        print_stage(&mf, &g, "imported");
+    }
+    if let Some(o) = &opt {
+        print_stage(&mf, &o.graph, "optimized");
+        print_optimizer(o);
+        println!("  listing (tensors over {LISTING_INLINE} values elided):");
+        for line in snnc_text::print_elided(&o.graph, LISTING_INLINE).lines() {
+            println!("    {line}");
+        }
+    }
+    if !cells.is_empty() {
+        println!("  cells:");
+        for c in &cells {
+            println!("    {}", cell_line(c));
+        }
+    }
+    if let Some(path) = &a.dot {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn print_stage(mf: &ModelFile, g: &Graph, stage: &str) {
+    let s = stage_json(g);
+    println!("{}: graph '{}', {stage} stage", mf.label(), g.name());
     println!("  nodes: {}", g.nodes().len());
-    println!(
-        "  initializers: {} ({} float parameters)",
-        g.initializers().len(),
-        stage["parameters"]
-    );
+    println!("  initializers: {} ({} float parameters)", g.initializers().len(), s["parameters"]);
     for (what, ids) in [("input", g.inputs()), ("output", g.outputs())] {
         for &i in ids {
             println!("  {what:<7} {:<16} {}", g.value(i).name, g.ty(i));
@@ -35,10 +76,63 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
     for (op, n) in g.op_histogram() {
         println!("    {op:<20} {n}");
     }
-    if let Some(path) = &a.dot {
-        println!("wrote {}", path.display());
+}
+
+fn print_optimizer(o: &Optimized) {
+    println!(
+        "  optimizer: {} after {} iterations ({} e-nodes, {} e-classes), {:.3} s",
+        o.stop_reason, o.iterations, o.egraph_nodes, o.egraph_classes, o.seconds
+    );
+    println!("  cost: imported {:.0}, optimized {:.0}", o.imported_cost, o.optimized_cost);
+    if let Some(why) = &o.fell_back {
+        println!("  kept the imported graph: {why}");
     }
-    Ok(())
+    println!("  rewrites fired:");
+    for (rule, n) in &o.rewrites {
+        println!("    {rule:<24} {n}");
+    }
+}
+
+fn cell_line(c: &Cell) -> String {
+    format!(
+        "{} '{}': {}, {} neurons, {} steps, batch {}, surrogate {}, input from {}",
+        c.kind,
+        c.node,
+        c.order,
+        c.neurons,
+        c.steps,
+        c.batch,
+        c.surrogate,
+        c.input_op.as_deref().unwrap_or("a graph input")
+    )
+}
+
+fn cell_json(c: &Cell) -> Value {
+    json!({
+        "kind": c.kind,
+        "node": c.node,
+        "order": c.order.name(),
+        "neurons": c.neurons,
+        "steps": c.steps,
+        "batch": c.batch,
+        "surrogate": c.surrogate.to_string(),
+        "v_th": c.v_th,
+        "v_reset": c.v_reset,
+        "input_op": c.input_op,
+        "initial_potential": c.has_v0,
+    })
+}
+
+fn run_json(o: &Optimized) -> Value {
+    json!({
+        "iterations": o.iterations,
+        "egraph_nodes": o.egraph_nodes,
+        "egraph_classes": o.egraph_classes,
+        "imported_cost": o.imported_cost,
+        "optimized_cost": o.optimized_cost,
+        "fell_back": o.fell_back,
+        "seconds": o.seconds,
+    })
 }
 
 /// The JSON description of one graph stage (SPEC §4 keys `nodes` and `ops`, and more).

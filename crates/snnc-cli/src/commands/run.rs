@@ -10,12 +10,14 @@ pub fn run(a: RunArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
     let g = mf.load(&given)?;
+    let g = crate::stage::staged(&mf, g, a.stage, snnc_ir::Surrogate::default())?;
     let (inputs, generated) = bind_inputs(&g, given)?;
     if !generated.is_empty() {
         println!("generated input (uniform [0,1), fixed seed): {}", generated.join(", "));
     }
     let outputs = snnc_interp::run(&g, &inputs).with_context(|| mf.label())?;
-    println!("{} ({} nodes), engine ref:", mf.label(), g.nodes().len());
+    let stage = if a.stage == crate::args::Stage::Optimized { ", optimized" } else { "" };
+    println!("{} ({} nodes{stage}), engine ref:", mf.label(), g.nodes().len());
     for (name, t) in &outputs {
         println!("  {}", describe(name, t));
     }

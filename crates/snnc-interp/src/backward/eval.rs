@@ -4,7 +4,7 @@ use ndarray::ArrayD;
 use snnc_ir::{DType, Op, Surrogate};
 
 use crate::backward::elementwise::{arith_back, compare_back, unary_back, where_back};
-use crate::backward::linear::{gemm_back, matmul_back};
+use crate::backward::linear::{gemm_back, linear_back, matmul_back};
 use crate::backward::shape::{concat_back, gather_back, transpose_back};
 use crate::forward::eval::data;
 use crate::iaf;
@@ -31,6 +31,11 @@ pub(crate) fn eval(
 ) -> Result<Vec<Option<ArrayD<f64>>>, String> {
     if let Some(p) = op.iaf_params() {
         return iaf::ops::backward(op, p, args, gouts);
+    }
+    if let Op::SpikeReset(p) = op {
+        let dtype = args.first().copied().flatten().map(|a| a.ty.dtype).ok_or("no input")?;
+        let g = |i: usize| gouts.get(i).and_then(|g| g.as_ref());
+        return Ok(vec![Some(iaf::reset::backward(p, dtype, data(args, 0)?, g(0), g(1))?)]);
     }
     let Some(g) = gouts.first().and_then(|g| g.as_ref()) else {
         return Ok(Vec::new());
@@ -76,7 +81,15 @@ pub(crate) fn eval(
         }
         Op::Transpose { perm } => vec![Some(transpose_back(perm, g)?)],
         Op::Constant { .. } => Vec::new(),
-        Op::Iaf(_) | Op::IafRecurrent(_) | Op::IafFeedForwardStep(_) | Op::IafStep(_) => {
+        Op::Linear { trans_b } | Op::SpikeLinear { trans_b } => {
+            let bias = args.get(2).copied().flatten().map(|a| a.data);
+            linear_back(x()?, y()?, bias, g, *trans_b)?.into()
+        }
+        Op::Iaf(_)
+        | Op::IafRecurrent(_)
+        | Op::IafFeedForwardStep(_)
+        | Op::IafStep(_)
+        | Op::SpikeReset(_) => {
             return Err("integrate-and-fire op reached the generic rule (internal error)".into())
         }
     })

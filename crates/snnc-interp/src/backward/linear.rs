@@ -3,7 +3,7 @@
 use ndarray::{s, Array3, ArrayD};
 
 use crate::broadcast::reduce_to;
-use crate::forward::linear::{matrix, stack, MatMulPlan};
+use crate::forward::linear::{matrix, rows_of, stack, MatMulPlan};
 use crate::value::reshaped;
 
 /// Gemm: with A' = op(A), B' = op(B) and G the output gradient,
@@ -26,6 +26,21 @@ pub(crate) fn gemm_back(
     let db = if trans_b { dbp.t().to_owned() } else { dbp };
     let dc = c.map(|c| reduce_to(g.mapv(|v| beta * v), c.shape())).transpose()?;
     Ok([Some(da.into_dyn()), Some(db.into_dyn()), dc])
+}
+
+/// Linear: the Gemm rule over the rows of X, with ∂X laid out like X again.
+pub(crate) fn linear_back(
+    x: &ArrayD<f64>,
+    w: &ArrayD<f64>,
+    bias: Option<&ArrayD<f64>>,
+    g: &ArrayD<f64>,
+    trans_b: bool,
+) -> Result<[Option<ArrayD<f64>>; 3], String> {
+    let rows = rows_of(x)?;
+    let g2 = rows_of(g)?;
+    let [dx, dw, db] = gemm_back(&rows, w, bias, &g2, (1.0, 1.0), (false, trans_b))?;
+    let dx = dx.map(|d| reshaped(&d, x.shape())).transpose()?;
+    Ok([dx, dw, db])
 }
 
 /// MatMul: for each product C_i = A_{a(i)}·B_{b(i)}, ∂A_{a(i)} += G_i·B_{b(i)}ᵀ and

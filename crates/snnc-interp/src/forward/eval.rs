@@ -4,7 +4,7 @@ use ndarray::ArrayD;
 use snnc_ir::{DType, Op, TensorType};
 
 use crate::forward::elementwise::{binary, check_int_divisor, flag, relu, select, sigmoid, theta};
-use crate::forward::linear::{gemm, matmul};
+use crate::forward::linear::{gemm, linear, matmul};
 use crate::forward::shape::{concat, gather, transpose};
 use crate::iaf;
 use crate::value::{reshaped, Arg};
@@ -59,6 +59,15 @@ pub(crate) fn eval(
         Op::Spike { .. } => un(theta)?,
         Op::Iaf(p) | Op::IafRecurrent(p) | Op::IafFeedForwardStep(p) | Op::IafStep(p) => {
             return iaf::ops::forward(op, p, args)
+        }
+        Op::Linear { trans_b } | Op::SpikeLinear { trans_b } => {
+            let bias = args.get(2).copied().flatten().map(|a| a.data);
+            linear(x()?, data(args, 1)?, bias, *trans_b, shape)?
+        }
+        Op::SpikeReset(p) => {
+            let dtype = args.first().copied().flatten().map(|a| a.ty.dtype).ok_or("no input")?;
+            let (z, v) = iaf::reset::forward(p, dtype, x()?)?;
+            return Ok(vec![z, v]);
         }
     };
     Ok(vec![y])

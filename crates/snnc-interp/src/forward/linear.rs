@@ -38,6 +38,28 @@ pub(crate) fn gemm(
     Ok(y)
 }
 
+/// Linear over the last axis: X [..., K] as [M, K] rows, Y = X·op(W) + bias, laid out as
+/// `out_shape` [..., N]. The same product as a Gemm of all M rows, so each element is
+/// accumulated in f64 and rounded once.
+pub(crate) fn linear(
+    x: &ArrayD<f64>,
+    w: &ArrayD<f64>,
+    bias: Option<&ArrayD<f64>>,
+    trans_b: bool,
+    out_shape: &[usize],
+) -> Result<ArrayD<f64>, String> {
+    let rows = rows_of(x)?;
+    let y = gemm(&rows, w, bias, (1.0, 1.0), (false, trans_b))?;
+    reshaped(&y, out_shape)
+}
+
+/// `x` [..., K] as a matrix [M, K] of its rows.
+pub(crate) fn rows_of(x: &ArrayD<f64>) -> Result<ArrayD<f64>, String> {
+    let k = *x.shape().last().ok_or("a linear input needs rank ≥ 1")?;
+    let m = x.len().checked_div(k).unwrap_or(0);
+    reshaped(x, &[m, k])
+}
+
 /// How a (batched, broadcast) MatMul pairs up its operands' matrices.
 ///
 /// Both operands are promoted NumPy-style (a vector `a` becomes [1,K], a vector `b` becomes

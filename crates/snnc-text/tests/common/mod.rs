@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use ndarray::{ArrayD, IxDyn};
-use snnc_ir::{DType, Graph, IafParams, Method, Op, Order, Surrogate, Tensor, TensorType, ValueId};
+use snnc_ir::{
+    DType, Graph, IafParams, Method, Op, Order, ResetParams, Surrogate, Tensor, TensorType, ValueId,
+};
 
 /// A fresh, empty temporary folder for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
@@ -227,6 +229,16 @@ pub fn all_ops_graph() -> Graph {
         &[Some(a), Some(zs), Some(vs), Some(w), Some(r)],
         &[Some("sz"), Some("sv")],
     );
+    // The optimizer's fused ops.
+    node(&mut g, "", Op::Linear { trans_b: true }, &[Some(x), Some(w), None], &[Some("lin")]);
+    node(&mut g, "", Op::Linear { trans_b: false }, &[Some(x), Some(b), Some(c)], &[Some("lin_n")]);
+    node(&mut g, "", Op::SpikeLinear { trans_b: true }, &[Some(x), Some(w)], &[Some("slin")]);
+    let rp = ResetParams {
+        v_th: vec![0.5, 1.0, 1.5],
+        v_reset: vec![0.0],
+        surrogate: Surrogate::new(Method::Tanh, 2.0).unwrap(),
+    };
+    node(&mut g, "", Op::SpikeReset(rp), &[Some(a)], &[Some("srz"), Some("srv")]);
     // A node whose outputs nobody binds, and one with no output slots at all.
     node(&mut g, "", Op::Neg, &[Some(a)], &[None]);
     node(&mut g, "dead", Op::Neg, &[Some(a)], &[]);

@@ -1,0 +1,121 @@
+//! The gradient of one operand of an elementwise op: a term per element of the op's output
+//! (computed in f64 like the reference), summed down to the operand's shape.
+
+use rayon::prelude::*;
+use snnc_plan::{EwGradK, GradRule};
+
+use crate::kernels::bcast::{strides, Operand, Walk};
+use crate::kernels::{need, numel};
+use crate::store::Io;
+
+/// Elements per block.
+const BLK: usize = 1024;
+
+#[inline]
+fn term(rule: GradRule, g: f64, o: &[f64; 2]) -> f64 {
+    match rule {
+        GradRule::Scale(c) => f64::from(c) * g,
+        GradRule::Mul => g * o[0],
+        GradRule::DivNum => g / o[0],
+        GradRule::DivDen => -g * o[0] / (o[1] * o[1]),
+        GradRule::Compare { greater, wrt_b, surrogate } => {
+            let d = if greater {
+                g * surrogate.derivative(o[0] - o[1])
+            } else {
+                -g * surrogate.derivative(o[1] - o[0])
+            };
+            if wrt_b {
+                -d
+            } else {
+                d
+            }
+        }
+        GradRule::Relu => {
+            if o[0] > 0.0 {
+                g
+            } else {
+                0.0
+            }
+        }
+        GradRule::Sigmoid => {
+            let s = 1.0 / (1.0 + (-o[0]).exp());
+            g * s * (1.0 - s)
+        }
+        GradRule::Tanh => {
+            let t = o[0].tanh();
+            g * (1.0 - t * t)
+        }
+        GradRule::Spike(s) => g * s.derivative(o[0]),
+        GradRule::WhereTrue => {
+            if o[0] != 0.0 {
+                g
+            } else {
+                0.0
+            }
+        }
+        GradRule::WhereFalse => {
+            if o[0] != 0.0 {
+                0.0
+            } else {
+                g
+            }
+        }
+    }
+}
+
+/// The terms of elements `e0..e0 + out.len()`.
+fn terms(k: &EwGradK, g: &[f32], ops: &[Operand], e0: usize, out: &mut [f64]) {
+    let len = out.len();
+    let mut buf = [[0f32; BLK]; 2];
+    for (b, op) in buf.iter_mut().zip(ops) {
+        op.load(&k.shape, e0, &mut b[..len]);
+    }
+    for (j, t) in out.iter_mut().enumerate() {
+        let o = [f64::from(buf[0][j]), f64::from(buf[1][j])];
+        *t = term(k.rule, f64::from(g[e0 + j]), &o);
+    }
+}
+
+/// Runs the kernel.
+pub(crate) fn run(k: &EwGradK, io: &mut Io) -> Result<(), String> {
+    let total = numel(&k.shape)?;
+    let g = io.r(k.g)?;
+    need("upstream gradient", g.len(), total)?;
+    if k.operands.len() > 2 {
+        return Err("too many operands (invalid plan)".into());
+    }
+    let ops = k
+        .operands
+        .iter()
+        .map(|i| Operand::new(io.r(i.buf)?, &i.shape, &k.shape))
+        .collect::<Result<Vec<_>, String>>()?;
+    let dst = io.w(k.dst)?;
+    need("gradient", dst.len(), numel(&k.dst_shape)?)?;
+    if k.dst_shape == k.shape {
+        let f = |(i, d): (usize, &mut [f32])| {
+            let mut t = [0f64; BLK];
+            terms(k, g, &ops, i * BLK, &mut t[..d.len()]);
+            for (d, &t) in d.iter_mut().zip(&t) {
+                *d = if k.acc { *d + t as f32 } else { t as f32 };
+            }
+        };
+        dst.par_chunks_mut(BLK).enumerate().for_each(f);
+        return Ok(());
+    }
+    let st = strides(&k.dst_shape, &k.shape)?;
+    let mut sum = vec![0f64; dst.len()];
+    let mut t = [0f64; BLK];
+    let mut w = Walk::at(&k.shape, &st, 0);
+    for e0 in (0..total).step_by(BLK) {
+        let len = BLK.min(total - e0);
+        terms(k, g, &ops, e0, &mut t[..len]);
+        for &v in &t[..len] {
+            sum[w.off()] += v;
+            w.next();
+        }
+    }
+    for (d, s) in dst.iter_mut().zip(sum) {
+        *d = if k.acc { *d + s as f32 } else { s as f32 };
+    }
+    Ok(())
+}

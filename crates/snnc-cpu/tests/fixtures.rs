@@ -1,0 +1,146 @@
+//! Every fixture, imported and optimized, compiled to a plan: `snnc_cpu::run/grad` against the
+//! reference interpreter on the same graph and against the references saved from
+//! PyTorch/Norse (SPEC §5), from the plan in memory and after save → load, with 1 and 2 threads
+//! bitwise identical, and `wrt` subsets equal to the full gradient.
+
+mod common;
+
+use common::*;
+use snnc_cpu::{Engine, Threads, Wrt};
+use snnc_interp::GradOptions;
+use snnc_ir::{Graph, Surrogate, Tensor};
+use snnc_plan::{compile, CompileOptions, Plan};
+
+/// The graph of a run: imported, or optimized with the surrogate of plain exports.
+fn stage(g: &Graph, optimized: bool, surrogate: Surrogate) -> Graph {
+    if !optimized {
+        return g.clone();
+    }
+    let opts = snnc_opt::OptOptions { surrogate, ..Default::default() };
+    snnc_opt::optimize(g, &opts).unwrap_or_else(|e| panic!("optimizer: {e}")).graph
+}
+
+struct Case<'a> {
+    name: &'a str,
+    inputs: Vec<(String, Tensor)>,
+    grad_outputs: Vec<(String, Tensor)>,
+    spikes: Vec<String>,
+}
+
+/// Runs both programs of `plan` with 1 and 2 threads and checks them against the interpreter
+/// and the saved references.
+fn check_plan(
+    c: &Case,
+    g: &Graph,
+    plan: &Plan,
+    sg: Surrogate,
+    file: &str,
+    what: &str,
+    fails: &mut Vec<String>,
+) {
+    let dir = fixtures().join(c.name);
+    let run = |t| {
+        Engine::new(plan).with_threads(t).run(&c.inputs).unwrap_or_else(|e| panic!("{what}: {e}"))
+    };
+    let (o1, o2) = (run(Threads::Fixed(1)), run(Threads::Fixed(2)));
+    if !bitwise_eq(&o1, &o2) {
+        fails.push(format!("{what}: outputs differ between 1 and 2 threads"));
+    }
+    let reference = snnc_interp::run(g, &c.inputs).expect("interpreter runs");
+    compare_all(&format!("{what} run vs interp"), &o1, &reference, Some(&c.spikes), fails);
+    compare_all(
+        &format!("{what} run vs saved"),
+        &o1,
+        &npz(&dir.join("outputs.npz")),
+        Some(&c.spikes),
+        fails,
+    );
+    let grad = |t, wrt| {
+        Engine::new(plan)
+            .with_threads(t)
+            .grad(&c.inputs, &c.grad_outputs, wrt)
+            .unwrap_or_else(|e| panic!("{what}: {e}"))
+    };
+    let (g1, g2) = (grad(Threads::Fixed(1), Wrt::All), grad(Threads::Fixed(2), Wrt::All));
+    if !bitwise_eq(&g1.grads, &g2.grads) || !bitwise_eq(&g1.outputs, &o1) {
+        fails.push(format!(
+            "{what}: gradients differ between 1 and 2 threads, or training outputs from inference"
+        ));
+    }
+    let opts = GradOptions { surrogate: sg };
+    let want = snnc_interp::grad(g, &c.inputs, &c.grad_outputs, &opts).expect("interpreter grad");
+    if want.grads.len() != g1.grads.len() {
+        fails.push(format!(
+            "{what}: {} gradients, the interpreter has {}",
+            g1.grads.len(),
+            want.grads.len()
+        ));
+    }
+    compare_all(&format!("{what} grad vs interp"), &g1.grads, &want.grads, None, fails);
+    compare_all(
+        &format!("{what} grad vs saved {file}"),
+        &g1.grads,
+        &npz(&dir.join(file)),
+        None,
+        fails,
+    );
+    let inputs: Vec<String> =
+        plan.targets().iter().filter(|t| t.input).map(|t| t.sig.name.clone()).collect();
+    for wrt in [Wrt::Params, Wrt::Inputs] {
+        let sub = grad(Threads::Fixed(2), wrt).grads;
+        let full: Vec<_> = g1
+            .grads
+            .iter()
+            .filter(|(n, _)| inputs.contains(n) == (wrt == Wrt::Inputs))
+            .cloned()
+            .collect();
+        if !bitwise_eq(&sub, &full) {
+            fails.push(format!("{what}: --wrt {wrt} differs from the full gradient"));
+        }
+    }
+}
+
+fn check_fixture(name: &str, optimized: bool) {
+    let meta = meta(name);
+    let dir = fixtures().join(name);
+    let strings = |k: &str| -> Vec<String> {
+        meta[k].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+    };
+    let c = Case {
+        name,
+        inputs: npz(&dir.join("inputs.npz")),
+        grad_outputs: npz(&dir.join("grad_outputs.npz")),
+        spikes: strings("spike_outputs"),
+    };
+    let imported = import(name);
+    let mut fails = Vec::new();
+    for case in meta["grads"].as_array().unwrap() {
+        let file = case["file"].as_str().unwrap();
+        let sg: Surrogate = case["surrogate"].as_str().unwrap().parse().unwrap();
+        let g = stage(&imported, optimized, sg);
+        let plan = compile(&g, &CompileOptions { surrogate: sg })
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let loaded = Plan::from_bytes(&plan.to_bytes(), "<memory>".as_ref()).expect("plan reloads");
+        check_plan(&c, &g, &plan, sg, file, &format!("{sg} compiled"), &mut fails);
+        check_plan(&c, &g, &loaded, sg, file, &format!("{sg} loaded"), &mut fails);
+    }
+    assert!(fails.is_empty(), "{name} (optimized: {optimized}):\n  {}", fails.join("\n  "));
+}
+
+#[test]
+fn every_fixture_imported() {
+    let names = all_fixtures();
+    assert!(names.len() >= 11, "fixtures: {names:?}");
+    for name in names {
+        check_fixture(&name, false);
+    }
+}
+
+#[test]
+fn every_fixture_optimized() {
+    let names = all_fixtures();
+    assert!(names.len() >= 11, "fixtures: {names:?}");
+    for name in names {
+        check_fixture(&name, true);
+    }
+}

@@ -1,0 +1,4 @@
+//! Conversion between the IR and the e-graph.
+
+pub mod from_ir;
+pub mod to_ir;

@@ -1,0 +1,118 @@
+//! Algebra: identities with constants matched by value, and constant folding.
+//!
+//! Constants are matched by their value, not by their name: exports share one initializer
+//! between v_th = 1.0 and the literal 1 of `1 − z`. Every identity keeps the type of the matched
+//! term (`x + 0 → x` only when the sum has x's shape), so a broadcast constant never turns a
+//! tensor into a scalar. The identities hold for gradients as well as values; where a float
+//! identity could change a value (`x·0` for x = ∞, `1 − (1 − z)` for fractional z) it is
+//! restricted to binary x and z.
+
+use egg::{rewrite as rw, Id, Subst, Var};
+use snnc_ir::Tensor;
+
+use crate::analysis::EGraph;
+use crate::consts::all_equal;
+use crate::lang::SnnNode;
+use crate::rules::support::{custom, nodes, union, Rule};
+use crate::sym::Sym;
+
+fn v(s: &str) -> Var {
+    s.parse().expect("variable")
+}
+
+/// `?c` is a known constant whose every element equals `x`.
+fn is(c: &'static str, x: f64) -> impl Fn(&mut EGraph, Id, &Subst) -> bool {
+    let c = v(c);
+    move |eg, _, s| eg[s[c]].data.value.as_deref().is_some_and(|t| all_equal(t, x))
+}
+
+/// The matched term has exactly the type of `?x`.
+fn keeps_type(x: &'static str) -> impl Fn(&mut EGraph, Id, &Subst) -> bool {
+    let x = v(x);
+    move |eg, root, s| {
+        let (a, b) = (eg[root].data.single(), eg[s[x]].data.single());
+        a.is_some() && a == b
+    }
+}
+
+/// `?x` is binary (0/1).
+fn binary(x: &'static str) -> impl Fn(&mut EGraph, Id, &Subst) -> bool {
+    let x = v(x);
+    move |eg, _, s| eg[s[x]].data.is_binary()
+}
+
+/// `?x` has the dtype `d` (a cast to it changes nothing).
+fn dtype_is(x: &'static str, d: snnc_ir::DType) -> impl Fn(&mut EGraph, Id, &Subst) -> bool {
+    let x = v(x);
+    move |eg, _, s| eg[s[x]].data.single().is_some_and(|t| t.dtype == d)
+}
+
+/// The zero tensor of the matched term's type, as a constant.
+fn zeros_of_root(name: &str) -> Rule {
+    custom(
+        name,
+        Some(Sym::Mul),
+        |eg, c| {
+            let mut out = Vec::new();
+            let Some(ty) = eg[c].data.single() else { return out };
+            for n in nodes(eg, c, |s| *s == Sym::Mul) {
+                let (a, b) = (n.args[0], n.args[1]);
+                for (x, k) in [(a, b), (b, a)] {
+                    let zero = eg[k].data.value.as_deref().is_some_and(|t| all_equal(t, 0.0));
+                    if zero && eg[x].data.is_binary() && ty.dtype.is_float() {
+                        out.push(vec![x]);
+                    }
+                }
+            }
+            out
+        },
+        |eg, c, _| {
+            let Some(ty) = eg[c].data.single().cloned() else { return Vec::new() };
+            let k = eg.analysis.leaves.intern(Tensor::zeros(ty.dtype, &ty.shape));
+            let z = eg.add(SnnNode::leaf(Sym::Const(k)));
+            union(eg, c, z).into_iter().collect()
+        },
+    )
+}
+
+/// Folds classes whose value is known and depends on no parameter into a constant leaf.
+fn const_fold() -> Rule {
+    custom(
+        "const-fold",
+        None,
+        |eg, c| {
+            let d = &eg[c].data;
+            let has_leaf = eg[c].nodes.iter().any(|n| n.sym.is_leaf());
+            if d.foldable && d.value.is_some() && !has_leaf {
+                vec![vec![]]
+            } else {
+                Vec::new()
+            }
+        },
+        |eg, c, _| {
+            let Some(t) = eg[c].data.value.clone() else { return Vec::new() };
+            let k = eg.analysis.leaves.intern((*t).clone());
+            let leaf = eg.add(SnnNode::leaf(Sym::Const(k)));
+            union(eg, c, leaf).into_iter().collect()
+        },
+    )
+}
+
+/// The algebra rules.
+pub fn rules() -> Vec<Rule> {
+    vec![
+        rw!("add-zero"; "(add ?x ?c)" => "?x" if is("?c", 0.0) if keeps_type("?x")),
+        rw!("add-zero-left"; "(add ?c ?x)" => "?x" if is("?c", 0.0) if keeps_type("?x")),
+        rw!("sub-zero"; "(sub ?x ?c)" => "?x" if is("?c", 0.0) if keeps_type("?x")),
+        rw!("mul-one"; "(mul ?x ?c)" => "?x" if is("?c", 1.0) if keeps_type("?x")),
+        rw!("mul-one-left"; "(mul ?c ?x)" => "?x" if is("?c", 1.0) if keeps_type("?x")),
+        rw!("one-minus-one-minus"; "(sub ?a (sub ?b ?z))" => "?z"
+            if is("?a", 1.0) if is("?b", 1.0) if binary("?z") if keeps_type("?z")),
+        rw!("neg-neg"; "(neg (neg ?x))" => "?x"),
+        rw!("identity"; "(identity ?x)" => "?x"),
+        rw!("cast-noop-f32"; "(cast:f32 ?x)" => "?x" if dtype_is("?x", snnc_ir::DType::F32)),
+        rw!("cast-noop-f64"; "(cast:f64 ?x)" => "?x" if dtype_is("?x", snnc_ir::DType::F64)),
+        zeros_of_root("mul-zero"),
+        const_fold(),
+    ]
+}

@@ -1,0 +1,13 @@
+//! The rewrite rules, one family per file; [`rules`] lists them all.
+
+pub mod algebra;
+pub mod event;
+pub mod reset;
+pub mod spike;
+pub mod step;
+pub mod support;
+mod table;
+pub mod time;
+
+pub use support::Rule;
+pub use table::rules;

@@ -1,0 +1,20 @@
+//! The table of every rule, in family order.
+
+use snnc_ir::Surrogate;
+
+use crate::rules::support::Rule;
+use crate::rules::{algebra, event, reset, spike, step, time};
+
+/// Every rule, in family order: algebra, spike, reset, step, time, event. `surrogate` is the
+/// backward that the spike rules give to the comparisons of plain exports.
+pub fn rules(surrogate: &Surrogate) -> Vec<Rule> {
+    let mut r = algebra::rules();
+    r.extend(spike::rules(surrogate));
+    r.extend(reset::rules());
+    r.extend(step::rules());
+    r.extend(time::linear::rules());
+    r.extend(time::unstack::rules());
+    r.extend(time::reroll::rules());
+    r.extend(event::rules());
+    r
+}

@@ -1,0 +1,152 @@
+//! Finding chains of steps over time: step t reads `Gather(S, t)` and the state step t − 1
+//! wrote, for consecutive t, with the same neuron parameters (and, recurrent, the same W, R).
+//!
+//! The walk links each step to its predecessor through the state (its V is output 1 of the
+//! previous step's tuple class), so it costs one pass over the step nodes, whatever T is.
+
+use std::collections::HashMap;
+
+use egg::Id;
+use snnc_ir::Order;
+
+use crate::analysis::EGraph;
+use crate::lang::{Kind, SnnNode};
+use crate::rules::support::{index_of, nodes, proj_sources, ty};
+use crate::sym::{Neuron, Sym};
+
+/// One step node of the e-graph.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The step's tuple class (canonical).
+    pub tuple: Id,
+    /// Neuron parameters.
+    pub neuron: Neuron,
+    /// Update order.
+    pub order: Order,
+    /// Input X [B, I].
+    pub x: Id,
+    /// State V before the step.
+    pub v: Id,
+    /// Recurrent steps: (spikes before the step, W, R).
+    pub rec: Option<(Id, Id, Id)>,
+    /// Every (sequence, t) with X = Gather(sequence, t).
+    pub at: Vec<(Id, i64)>,
+}
+
+/// Every (sequence, t) such that class `x` contains `Gather(sequence, t)` on axis 0 with a
+/// constant scalar t (counted from the front).
+pub fn positions(eg: &EGraph, x: Id) -> Vec<(Id, i64)> {
+    let mut out = Vec::new();
+    for g in nodes(eg, x, |s| *s == Sym::Gather(0)) {
+        let seq = eg.find(g.args[0]);
+        let (Some(t), Some(len)) =
+            (index_of(eg, g.args[1]), ty(eg, seq).and_then(|t| t.shape.first()))
+        else {
+            continue;
+        };
+        let t = if t < 0 { t + *len as i64 } else { t };
+        if (0..*len as i64).contains(&t) {
+            out.push((seq, t));
+        }
+    }
+    out
+}
+
+/// Every step node of the e-graph that reads a step of a sequence.
+pub fn all_steps(eg: &EGraph) -> Vec<Step> {
+    let probe =
+        Neuron { v_th: vec![], v_reset: vec![], sg: crate::sym::Sg::of(&Default::default()) };
+    let kinds = [
+        Sym::FfStep(probe.clone(), Order::IntegrateThenFire),
+        Sym::RecStep(probe, Order::IntegrateThenFire),
+    ];
+    let mut out = Vec::new();
+    for k in kinds {
+        let Some(classes) = eg.classes_for_op(&Kind::of(&k)) else { continue };
+        for c in classes {
+            for n in &eg[c].nodes {
+                let a: Vec<Id> = n.args.iter().map(|&a| eg.find(a)).collect();
+                let (neuron, order, x, v, rec) = match &n.sym {
+                    Sym::FfStep(p, o) => (p.clone(), *o, a[0], a[1], None),
+                    Sym::RecStep(p, o) => (p.clone(), *o, a[0], a[2], Some((a[1], a[3], a[4]))),
+                    _ => continue,
+                };
+                let at = positions(eg, x);
+                if !at.is_empty() {
+                    out.push(Step { tuple: eg.find(c), neuron, order, x, v, rec, at });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Output `i` of tuple class `t`, if the e-graph has that projection.
+pub fn output(eg: &EGraph, i: u32, t: Id) -> Option<Id> {
+    eg.lookup(SnnNode::proj(i, t))
+}
+
+/// Whether step `m` can be the step just before `n` (ignoring positions).
+fn follows(eg: &EGraph, m: &Step, n: &Step) -> bool {
+    if m.neuron != n.neuron || m.order != n.order {
+        return false;
+    }
+    match (m.rec, n.rec) {
+        (None, None) => true,
+        (Some((_, w1, r1)), Some((z, w2, r2))) => {
+            w1 == w2 && r1 == r2 && output(eg, 0, m.tuple).is_some_and(|p| eg.find(p) == z)
+        }
+        _ => false,
+    }
+}
+
+/// Maximal chains of steps over consecutive rows of one sequence: (sequence, first t, steps).
+pub fn chains(eg: &EGraph, steps: &[Step]) -> Vec<(Id, i64, Vec<usize>)> {
+    let mut by_tuple: HashMap<Id, Vec<usize>> = HashMap::new();
+    for (i, s) in steps.iter().enumerate() {
+        by_tuple.entry(s.tuple).or_default().push(i);
+    }
+    // prev[n] = (m, sequence, t of n)
+    let mut prev: Vec<Option<(usize, Id, i64)>> = vec![None; steps.len()];
+    let mut next: Vec<Option<usize>> = vec![None; steps.len()];
+    for (n, s) in steps.iter().enumerate() {
+        'found: for c in proj_sources(eg, s.v, 1) {
+            for &m in by_tuple.get(&c).into_iter().flatten() {
+                if m == n || !follows(eg, &steps[m], s) {
+                    continue;
+                }
+                for &(seq, t) in &s.at {
+                    if steps[m].at.contains(&(seq, t - 1)) && next[m].is_none() {
+                        prev[n] = Some((m, seq, t));
+                        next[m] = Some(n);
+                        break 'found;
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for start in 0..steps.len() {
+        if prev[start].is_some() {
+            continue;
+        }
+        let first = match next[start] {
+            Some(n) => prev[n].map(|(_, seq, t)| (seq, t - 1)),
+            None => steps[start].at.first().copied(),
+        };
+        let Some((seq, t0)) = first else { continue };
+        let mut chain = vec![start];
+        let mut cur = start;
+        while let Some(n) = next[cur] {
+            match prev[n] {
+                Some((_, s, _)) if s == seq => {
+                    chain.push(n);
+                    cur = n;
+                }
+                _ => break,
+            }
+        }
+        out.push((seq, t0, chain));
+    }
+    out
+}

@@ -1,0 +1,7 @@
+//! Time: re-rolling the unrolled loop of an export (see each file).
+
+pub mod chain;
+pub mod ends;
+pub mod linear;
+pub mod reroll;
+pub mod unstack;

@@ -1,0 +1,199 @@
+//! `iaf-reroll`: a chain of T steps over consecutive rows of a sequence S is one sequence op
+//! (`IAF`, or `IAFRecurrent` for recurrent steps) over S, and each step's spike is
+//! `Gather(Z, t)` of its output, so the next layer's GEMM hoists too. The last step's state is
+//! the op's V_T (and Z_T).
+//!
+//! The search walks the chains once per iteration ([`chains`]) and keeps the plans it found for
+//! the applier, which egg runs right after the search of the same iteration.
+
+use std::sync::{Arc, Mutex};
+
+use egg::{Applier, Id, PatternAst, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
+use ndarray::{ArrayD, IxDyn};
+use snnc_ir::{Order, Tensor};
+
+use crate::analysis::{EGraph, SnnAnalysis};
+use crate::lang::SnnNode;
+use crate::rules::support::{add_checked, proj, ty, union, Rule};
+use crate::rules::time::chain::{all_steps, chains, output};
+use crate::rules::time::ends::{bare_spikes, head, tail, Init};
+use crate::rules::time::unstack::rows;
+use crate::sym::{Neuron, Sym};
+
+/// A chain to re-roll.
+#[derive(Debug, Clone)]
+struct Plan {
+    seq: Id,
+    neuron: Neuron,
+    order: Order,
+    /// Recurrent layers: (W, R).
+    weights: Option<(Id, Id)>,
+    first: i64,
+    last: i64,
+    v0: Init,
+    /// Recurrent layers: the initial spikes (`None`: zero).
+    z0: Option<Id>,
+    /// Spike classes and their time index.
+    spikes: Vec<(Id, i64)>,
+    /// The tuple class of the last step, when it is a whole step (its state is the op's).
+    end: Option<Id>,
+}
+
+fn plans(eg: &EGraph) -> Vec<Plan> {
+    let steps = all_steps(eg);
+    let mut bare = None;
+    let mut out = Vec::new();
+    for (seq, t0, chain) in chains(eg, &steps) {
+        let (first, last) = (&steps[chain[0]], &steps[*chain.last().expect("non-empty")]);
+        let t_end = t0 + chain.len() as i64 - 1;
+        let head = head(eg, first, seq, t0);
+        let tail = if first.rec.is_none() {
+            tail(eg, bare.get_or_insert_with(|| bare_spikes(eg)), last, seq, t_end)
+        } else {
+            None
+        };
+        if chain.len() + usize::from(head.is_some()) + usize::from(tail.is_some()) < 2 {
+            continue;
+        }
+        let mut spikes = Vec::new();
+        if let Some(z) = head.as_ref().and_then(|h| h.z) {
+            spikes.push((z, t0 - 1));
+        }
+        for (k, &i) in chain.iter().enumerate() {
+            if let Some(z) = output(eg, 0, steps[i].tuple) {
+                spikes.push((z, t0 + k as i64));
+            }
+        }
+        if let Some(z) = tail {
+            spikes.push((z, t_end + 1));
+        }
+        out.push(Plan {
+            seq,
+            neuron: first.neuron.clone(),
+            order: first.order,
+            weights: first.rec.map(|(_, w, r)| (w, r)),
+            first: head.as_ref().map_or(t0, |h| h.t),
+            last: t_end + i64::from(tail.is_some()),
+            v0: head.as_ref().map_or(Init::Class(first.v), |h| h.v0),
+            z0: if head.is_some() { None } else { first.rec.map(|(z, _, _)| z) },
+            spikes,
+            end: tail.is_none().then_some(last.tuple),
+        });
+    }
+    out
+}
+
+fn scalar_index(eg: &mut EGraph, t: i64) -> Id {
+    let k = eg.analysis.leaves.intern(Tensor::I64(ArrayD::from_elem(IxDyn(&[]), t)));
+    eg.add(SnnNode::leaf(Sym::Const(k)))
+}
+
+fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
+    let Some(x) = rows(eg, p.seq, p.first, p.last - p.first + 1) else { return Vec::new() };
+    let Some(b) = ty(eg, x).and_then(|t| t.shape.get(1).copied()) else { return Vec::new() };
+    let h = match p.weights {
+        Some((w, _)) => ty(eg, w).map(|t| t.shape[0]),
+        None => ty(eg, x).map(|t| t.shape[2]),
+    };
+    let Some(h) = h else { return Vec::new() };
+    let v0 = match p.v0 {
+        Init::Default => None,
+        Init::Class(c) => Some(c),
+        Init::Zeros => {
+            let dtype = ty(eg, x).expect("typed").dtype;
+            let k = eg.analysis.leaves.intern(Tensor::zeros(dtype, &[b, h]));
+            Some(eg.add(SnnNode::leaf(Sym::Const(k))))
+        }
+    };
+    let node = match p.weights {
+        None => SnnNode::new(
+            Sym::Iaf(p.neuron.clone(), p.order),
+            [vec![x], v0.into_iter().collect()].concat(),
+        ),
+        Some((w, r)) => {
+            let absent = eg.add(SnnNode::leaf(Sym::Absent));
+            let mut args = vec![x, w, r, v0.unwrap_or(absent), p.z0.unwrap_or(absent)];
+            while args.len() > 3 && args.last() == Some(&absent) {
+                args.pop();
+            }
+            SnnNode::new(Sym::IafRecurrent(p.neuron.clone(), p.order), args)
+        }
+    };
+    let Some(s) = add_checked(eg, node) else { return Vec::new() };
+    let z = proj(eg, 0, s);
+    let mut changed = Vec::new();
+    for &(spike, t) in &p.spikes {
+        let i = scalar_index(eg, t - p.first);
+        if let Some(g) = add_checked(eg, SnnNode::new(Sym::Gather(0), vec![z, i])) {
+            changed.extend(union(eg, spike, g));
+        }
+    }
+    if let Some(end) = p.end {
+        let (v_end, v_t) = (proj(eg, 1, end), proj(eg, 1, s));
+        changed.extend(union(eg, v_end, v_t));
+        if p.weights.is_some() {
+            let (z_end, z_t) = (proj(eg, 0, end), proj(eg, 2, s));
+            changed.extend(union(eg, z_end, z_t));
+        }
+    }
+    changed
+}
+
+type Store = Arc<Mutex<Vec<Plan>>>;
+
+struct Search(Store, Var);
+struct Apply(Store, Var);
+
+impl Searcher<SnnNode, SnnAnalysis> for Search {
+    fn search_eclass_with_limit(
+        &self,
+        _: &EGraph,
+        _: Id,
+        _: usize,
+    ) -> Option<SearchMatches<'_, SnnNode>> {
+        None
+    }
+
+    fn search_with_limit(&self, eg: &EGraph, limit: usize) -> Vec<SearchMatches<'_, SnnNode>> {
+        let found = plans(eg);
+        let matches = found
+            .iter()
+            .enumerate()
+            .take(limit)
+            .map(|(i, p)| {
+                let mut s = Subst::with_capacity(1);
+                s.insert(self.1, Id::from(i));
+                SearchMatches { eclass: p.seq, substs: vec![s], ast: None }
+            })
+            .collect();
+        *self.0.lock().expect("plans") = found;
+        matches
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        Vec::new()
+    }
+}
+
+impl Applier<SnnNode, SnnAnalysis> for Apply {
+    fn apply_one(
+        &self,
+        eg: &mut EGraph,
+        _: Id,
+        s: &Subst,
+        _: Option<&PatternAst<SnnNode>>,
+        _: Symbol,
+    ) -> Vec<Id> {
+        // The match carries the plan's number, not an e-class.
+        let i = usize::from(s[self.1]);
+        let plan = self.0.lock().expect("plans").get(i).cloned();
+        plan.map(|p| apply(eg, &p)).unwrap_or_default()
+    }
+}
+
+/// The `iaf-reroll` rule.
+pub fn rules() -> Vec<Rule> {
+    let store: Store = Arc::default();
+    let var: Var = "?plan".parse().expect("variable");
+    vec![Rewrite::new("iaf-reroll", Search(store.clone(), var), Apply(store, var)).expect("rule")]
+}

@@ -1,0 +1,216 @@
+//! The s-expression spelling of operators, used by rule patterns and test goals.
+//!
+//! An operator is its lower-case name, then its attributes separated by `:` (lists by `,`):
+//! `add`, `gather:0`, `unsqueeze:0`, `gemm:1:1:0:1` (alpha, beta, transA, transB),
+//! `linear:t` / `linear:n` (W stored [N,K] or [K,N]), `cast:f32`, `spike:super:100`,
+//! `spikereset:1:0:super:100` (v_th, v_reset, method, alpha), `iaf:itf:1:0:super:100` (order
+//! first; also `iafrec`, `ffstep`, `recstep`), `proj:1`, and the leaves `input:0`, `init:3`,
+//! `const:2`, `absent`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use snnc_ir::{DType, Method, Order};
+
+use crate::sym::{Bits, Neuron, Sg, Sym};
+
+fn list<T: fmt::Display>(v: &[T]) -> String {
+    v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")
+}
+
+fn floats(v: &[Bits]) -> String {
+    list(&v.iter().map(|b| b.get()).collect::<Vec<_>>())
+}
+
+fn order(o: Order) -> &'static str {
+    match o {
+        Order::IntegrateThenFire => "itf",
+        Order::FireThenIntegrate => "fti",
+    }
+}
+
+fn flag(b: bool) -> &'static str {
+    if b {
+        "t"
+    } else {
+        "n"
+    }
+}
+
+fn neuron(n: &Neuron) -> String {
+    format!(
+        "{}:{}:{}:{}",
+        floats(&n.v_th),
+        floats(&n.v_reset),
+        n.sg.method.name(),
+        n.sg.alpha.get()
+    )
+}
+
+impl fmt::Display for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Sym::Input(i) => format!("input:{i}"),
+            Sym::Init(i) => format!("init:{i}"),
+            Sym::Const(i) => format!("const:{i}"),
+            Sym::Absent => "absent".into(),
+            Sym::Proj(i) => format!("proj:{i}"),
+            Sym::Add => "add".into(),
+            Sym::Sub => "sub".into(),
+            Sym::Mul => "mul".into(),
+            Sym::Div => "div".into(),
+            Sym::Neg => "neg".into(),
+            Sym::Greater => "greater".into(),
+            Sym::Less => "less".into(),
+            Sym::Where => "where".into(),
+            Sym::MatMul => "matmul".into(),
+            Sym::Identity => "identity".into(),
+            Sym::Relu => "relu".into(),
+            Sym::Sigmoid => "sigmoid".into(),
+            Sym::Tanh => "tanh".into(),
+            Sym::Cast(t) => format!("cast:{t}"),
+            Sym::Gather(a) => format!("gather:{a}"),
+            Sym::Unsqueeze(a) => format!("unsqueeze:{}", list(a)),
+            Sym::Squeeze(a) => format!("squeeze:{}", list(a)),
+            Sym::Concat(a) => format!("concat:{a}"),
+            Sym::Reshape(s) => format!("reshape:{}", list(s)),
+            Sym::Transpose(p) => format!("transpose:{}", list(p)),
+            Sym::Gemm { alpha, beta, trans_a, trans_b } => format!(
+                "gemm:{}:{}:{}:{}",
+                alpha.get(),
+                beta.get(),
+                u8::from(*trans_a),
+                u8::from(*trans_b)
+            ),
+            Sym::Linear { trans_b } => format!("linear:{}", flag(*trans_b)),
+            Sym::SpikeLinear { trans_b } => format!("spikelinear:{}", flag(*trans_b)),
+            Sym::Spike(sg) => format!("spike:{}:{}", sg.method.name(), sg.alpha.get()),
+            Sym::SpikeReset(n) => format!("spikereset:{}", neuron(n)),
+            Sym::Iaf(n, o) => format!("iaf:{}:{}", order(*o), neuron(n)),
+            Sym::IafRecurrent(n, o) => format!("iafrec:{}:{}", order(*o), neuron(n)),
+            Sym::FfStep(n, o) => format!("ffstep:{}:{}", order(*o), neuron(n)),
+            Sym::RecStep(n, o) => format!("recstep:{}:{}", order(*o), neuron(n)),
+        };
+        f.write_str(&s)
+    }
+}
+
+/// Parsing state over the `:`-separated attribute fields.
+struct Fields<'a>(std::str::Split<'a, char>);
+
+impl<'a> Fields<'a> {
+    fn next(&mut self) -> Result<&'a str, String> {
+        self.0.next().ok_or_else(|| "missing attribute".to_string())
+    }
+
+    fn parse<T: FromStr>(&mut self) -> Result<T, String> {
+        let s = self.next()?;
+        s.parse().map_err(|_| format!("bad attribute '{s}'"))
+    }
+
+    fn list<T: FromStr>(&mut self) -> Result<Vec<T>, String> {
+        let s = self.next()?;
+        if s.is_empty() {
+            return Ok(Vec::new());
+        }
+        s.split(',').map(|x| x.parse().map_err(|_| format!("bad list item '{x}'"))).collect()
+    }
+
+    fn bits(&mut self) -> Result<Vec<Bits>, String> {
+        Ok(self.list::<f32>()?.into_iter().map(Bits::of).collect())
+    }
+
+    fn flag(&mut self) -> Result<bool, String> {
+        match self.next()? {
+            "t" | "1" | "true" => Ok(true),
+            "n" | "0" | "false" => Ok(false),
+            s => Err(format!("bad flag '{s}'")),
+        }
+    }
+
+    fn sg(&mut self) -> Result<Sg, String> {
+        let method: Method = self.next()?.parse()?;
+        Ok(Sg { method, alpha: Bits::of(self.parse()?) })
+    }
+
+    fn order(&mut self) -> Result<Order, String> {
+        match self.next()? {
+            "itf" => Ok(Order::IntegrateThenFire),
+            "fti" => Ok(Order::FireThenIntegrate),
+            s => Err(format!("bad order '{s}'")),
+        }
+    }
+
+    fn neuron(&mut self) -> Result<Neuron, String> {
+        Ok(Neuron { v_th: self.bits()?, v_reset: self.bits()?, sg: self.sg()? })
+    }
+}
+
+impl FromStr for Sym {
+    type Err = String;
+
+    /// Parses the spelling [`Sym`]'s `Display` writes.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut parts = s.split(':');
+        let name = parts.next().unwrap_or_default();
+        let mut a = Fields(parts);
+        let sym = match name {
+            "input" => Sym::Input(a.parse()?),
+            "init" => Sym::Init(a.parse()?),
+            "const" => Sym::Const(a.parse()?),
+            "absent" => Sym::Absent,
+            "proj" => Sym::Proj(a.parse()?),
+            "add" => Sym::Add,
+            "sub" => Sym::Sub,
+            "mul" => Sym::Mul,
+            "div" => Sym::Div,
+            "neg" => Sym::Neg,
+            "greater" => Sym::Greater,
+            "less" => Sym::Less,
+            "where" => Sym::Where,
+            "matmul" => Sym::MatMul,
+            "identity" => Sym::Identity,
+            "relu" => Sym::Relu,
+            "sigmoid" => Sym::Sigmoid,
+            "tanh" => Sym::Tanh,
+            "cast" => Sym::Cast(a.next()?.parse::<DType>()?),
+            "gather" => Sym::Gather(a.parse()?),
+            "unsqueeze" => Sym::Unsqueeze(a.list()?),
+            "squeeze" => Sym::Squeeze(a.list()?),
+            "concat" => Sym::Concat(a.parse()?),
+            "reshape" => Sym::Reshape(a.list()?),
+            "transpose" => Sym::Transpose(a.list()?),
+            "gemm" => Sym::Gemm {
+                alpha: Bits::of(a.parse()?),
+                beta: Bits::of(a.parse()?),
+                trans_a: a.flag()?,
+                trans_b: a.flag()?,
+            },
+            "linear" => Sym::Linear { trans_b: a.flag()? },
+            "spikelinear" => Sym::SpikeLinear { trans_b: a.flag()? },
+            "spike" => Sym::Spike(a.sg()?),
+            "spikereset" => Sym::SpikeReset(a.neuron()?),
+            "iaf" => {
+                let o = a.order()?;
+                Sym::Iaf(a.neuron()?, o)
+            }
+            "iafrec" => {
+                let o = a.order()?;
+                Sym::IafRecurrent(a.neuron()?, o)
+            }
+            "ffstep" => {
+                let o = a.order()?;
+                Sym::FfStep(a.neuron()?, o)
+            }
+            "recstep" => {
+                let o = a.order()?;
+                Sym::RecStep(a.neuron()?, o)
+            }
+            other => return Err(format!("unknown operator '{other}'")),
+        };
+        if a.0.next().is_some() {
+            return Err(format!("too many attributes in '{s}'"));
+        }
+        Ok(sym)
+    }
+}

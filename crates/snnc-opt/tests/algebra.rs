@@ -1,0 +1,127 @@
+//! The algebra rules: each reaches its goal on a start term and not on a near miss.
+
+mod common;
+
+use common::*;
+use snnc_opt::sym::Sym;
+
+fn prelude(body: &str) -> String {
+    format!(
+        "graph t {{
+  input x: f32[2,3]
+  weight zero: f32[] = 0.0
+  weight one: f32[] = 1.0
+  weight two: f32[] = 2.0
+  {body}
+}}"
+    )
+}
+
+#[test]
+fn add_zero_keeps_the_shape() {
+    check(&["add-zero"], "input:0", &prelude("y = Add(x, zero)\n output y"), &prelude(
+        "weight zs: f32[4,2,3] = [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]\n y = Add(x, zs)\n output y",
+    ));
+}
+
+#[test]
+fn add_zero_left() {
+    check(
+        &["add-zero-left"],
+        "input:0",
+        &prelude("y = Add(zero, x)\n output y"),
+        &prelude("y = Add(one, x)\n output y"),
+    );
+}
+
+#[test]
+fn sub_zero() {
+    check(
+        &["sub-zero"],
+        "input:0",
+        &prelude("y = Sub(x, zero)\n output y"),
+        &prelude("y = Sub(zero, x)\n output y"),
+    );
+}
+
+#[test]
+fn mul_one_and_mul_one_left() {
+    check(
+        &["mul-one"],
+        "input:0",
+        &prelude("y = Mul(x, one)\n output y"),
+        &prelude("y = Mul(x, two)\n output y"),
+    );
+    check(
+        &["mul-one-left"],
+        "input:0",
+        &prelude("y = Mul(one, x)\n output y"),
+        &prelude("y = Mul(x, one)\n output y"),
+    );
+}
+
+#[test]
+fn one_minus_one_minus_needs_binary_values() {
+    let spike =
+        "z = Spike(x) {surrogate = \"super:100\"}\n a = Sub(one, z)\n y = Sub(one, a)\n output y";
+    check(
+        &["one-minus-one-minus"],
+        "(spike:super:100 input:0)",
+        &prelude(spike),
+        &prelude("z = Relu(x)\n a = Sub(one, z)\n y = Sub(one, a)\n output y"),
+    );
+}
+
+#[test]
+fn neg_neg_identity_and_casts() {
+    check(
+        &["neg-neg"],
+        "input:0",
+        &prelude("a = Neg(x)\n y = Neg(a)\n output y"),
+        &prelude("y = Neg(x)\n output y"),
+    );
+    check(
+        &["identity"],
+        "input:0",
+        &prelude("y = Identity(x)\n output y"),
+        &prelude("y = Relu(x)\n output y"),
+    );
+    let f64_in = "graph t {\n input x: f64[2]\n y = Cast(x) {to = \"f32\"}\n output y\n}";
+    check(&["cast-noop-f32"], "input:0", &prelude("y = Cast(x) {to = \"f32\"}\n output y"), f64_in);
+    let f64_noop = "graph t {\n input x: f64[2]\n y = Cast(x) {to = \"f64\"}\n output y\n}";
+    check(
+        &["cast-noop-f64"],
+        "input:0",
+        f64_noop,
+        &prelude("y = Cast(x) {to = \"f64\"}\n output y"),
+    );
+}
+
+/// The value of the output class's constant leaf, if it has one.
+fn folded(text: &str, rules: &[&str]) -> Option<snnc_ir::Tensor> {
+    let (eg, roots) = saturate(text, &named(rules));
+    eg[roots[0]].nodes.iter().find_map(|n| match n.sym {
+        Sym::Const(k) => Some((*eg.analysis.leaves.consts[k as usize]).clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn mul_zero_gives_a_zero_tensor_not_a_scalar() {
+    let spikes = prelude("z = Spike(x) {surrogate = \"super:100\"}\n y = Mul(z, zero)\n output y");
+    let z = folded(&spikes, &["mul-zero"]).expect("z·0 folds to zeros");
+    assert_eq!(z.shape(), [2, 3]);
+    assert!(z.to_f64().iter().all(|&v| v == 0.0));
+    // x·0 is NaN for x = ∞: only binary factors vanish.
+    assert!(folded(&prelude("y = Mul(x, zero)\n output y"), &["mul-zero"]).is_none());
+}
+
+#[test]
+fn const_fold_folds_constants_but_not_parameters() {
+    let consts = prelude("a = Sub(two, one)\n b = Mul(a, two)\n y = Add(x, b)\n output b");
+    let v = folded(&consts, &["const-fold"]).expect("folded");
+    assert_eq!(v.as_f32_vec(), Some(vec![2.0]));
+    // A weight tensor is a parameter: its gradient must survive, so it is never baked in.
+    let params = "graph t {\n weight w: f32[3] = [1, 2, 3]\n weight one: f32[] = 1.0\n y = Add(w, one)\n output y\n}";
+    assert!(folded(params, &["const-fold"]).is_none());
+}

@@ -1,0 +1,44 @@
+//! The reset rules: `(1 − z)·v + z·v_reset` with z = Θ(v − v_th) is one fused spike-and-reset.
+
+mod common;
+
+use common::*;
+
+fn graph_with(reset: &str, spike_of: &str) -> String {
+    format!(
+        "graph t {{
+  input v: f32[2,3]
+  input w: f32[2,3]
+  weight one: f32[] = 1.0
+  weight vr: f32[] = 0.5
+  weight th: f32[3] = [1.0, 0.9, 1.1]
+  s = Sub({spike_of}, th)
+  z = Spike(s) {{surrogate = \"super:100\"}}
+  nz = Sub(one, z)
+  keep = Mul(nz, v)
+  {reset}
+  output out, z
+}}"
+    )
+}
+
+#[test]
+fn reset_fuse_gives_the_potential_and_the_spike() {
+    let general = "rst = Mul(z, vr)\n out = Add(keep, rst)";
+    let goal = "(proj:1 (spikereset:1,0.9,1.1:0.5:super:100 input:0))";
+    // The spike must be Θ of the potential that is reset, not of another one.
+    check(&["reset-fuse"], goal, &graph_with(general, "v"), &graph_with(general, "w"));
+    let spike = "(proj:0 (spikereset:1,0.9,1.1:0.5:super:100 input:0))";
+    assert!(reaches(&graph_with(general, "v"), &["reset-fuse"], 1, spike));
+    // Operands in other orders.
+    let swapped = "rst = Mul(vr, z)\n out = Add(rst, keep)";
+    assert!(reaches(&graph_with(swapped, "v"), &["reset-fuse"], 0, goal));
+}
+
+#[test]
+fn reset_to_zero_is_a_select() {
+    let zero = "out = Identity(keep)";
+    let goal = "(proj:1 (spikereset:1,0.9,1.1:0:super:100 input:0))";
+    let rules = ["reset-zero-select", "identity"];
+    check(&rules, goal, &graph_with(zero, "v"), &graph_with(zero, "w"));
+}

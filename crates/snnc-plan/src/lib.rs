@@ -1,0 +1,67 @@
+//! snnc's execution plans.
+//!
+//! [`compile`] lowers a verified IR graph (as imported, or as the optimizer leaves it) through a
+//! short list of named passes ([`PASSES`]) to a [`Plan`]: two [`Program`]s — inference, and
+//! training (forward saving what backward needs, then backward) — each a list of [`Step`]s
+//! that run [`Kernel`]s over statically planned buffers. Buffers live in one f32 arena per
+//! program whose offsets are assigned from liveness, so memory of dead values is reused
+//! ([`Stats`] reports the peak); graph inputs and outputs are bound by name; constants are
+//! stored once, and weights that event-driven kernels read are packed when the plan is built
+//! or loaded. A plan is written to and read from a versioned, checksummed file
+//! ([`Plan::save`], [`Plan::load`]).
+//!
+//! The plan only maps each IR op to its kernel; choosing ops (fusion, spike-linear layers,
+//! re-rolled time) is the optimizer's work. The mapping:
+//!
+//! | IR op | kernel |
+//! |---|---|
+//! | `Gemm`, `MatMul` | [`MmK`] (strided GEMM, one entry per batch matrix) + [`BiasK`] for Gemm's C |
+//! | `Linear`, `SpikeLinear` | [`LinearK`]; event-driven first for `SpikeLinear` and for `Linear` on a graph input |
+//! | `IAF`, `IAFFeedForwardStep` | [`IafK`] (T = 1 for the step) |
+//! | `IAFRecurrent`, `IAFStep` | [`RecK`] (T = 1 for the step) |
+//! | `SpikeReset` | [`ResetK`] |
+//! | arithmetic, comparisons, `Where`, activations, `Spike`, value-changing `Cast` | [`EwK`], fused along chains |
+//! | `Gather`, `Concat`, `Transpose` | [`GatherK`], [`ConcatK`], [`TransposeK`] |
+//! | `Identity`, `Reshape`, `Squeeze`, `Unsqueeze`, value-preserving `Cast` | aliases (no kernel) |
+//! | `Constant` | a constant |
+//!
+//! **Storage.** Every value is stored as f32: bool as 0/1, i64 as its value (exact below 2²⁴,
+//! which shapes and indices are), f64 values are computed in f32.
+//!
+//! **Backward.** One reverse-time kernel per IAF layer ([`IafBackK`], [`RecBackK`]) that reads
+//! only the saved pre-reset potentials (and, for recurrent layers, the bit-packed spikes);
+//! GEMMs for dX and dW, with dW event-driven ([`SpikeDwK`]) where the layer input is spikes.
+//! Each backward step carries the [`Wrt`] mask of what it leads to, so a run with
+//! [`Wrt::Params`] never computes the gradient of a data input. The surrogate of
+//! `Greater`/`Less` (plain exports) is the one given at compile time ([`Plan::surrogate`]).
+
+#![warn(missing_docs)]
+
+mod access;
+mod assemble;
+mod codec;
+mod error;
+mod kernel;
+mod kernel_ew;
+mod kernel_iaf;
+mod lower;
+mod plan;
+mod stats;
+mod validate;
+mod wrt;
+
+pub use access::Access;
+pub use codec::file::{is_plan_bytes, is_plan_file, FORMAT_VERSION, MAGIC};
+pub use error::PlanError;
+pub use kernel::{
+    BiasK, BufId, Kernel, LinearK, MmEntry, MmK, Opnd, SpikeDwK, SpikeSrc, SumRowsK, WRef,
+};
+pub use kernel_ew::{
+    AddIntoK, BinOp, ConcatK, EwGradK, EwInput, EwK, GatherK, GradRule, Instr, Reg, SliceK,
+    TransposeK, UnOp,
+};
+pub use kernel_iaf::{IafBackK, IafK, PackK, RecBackK, RecK, ResetK};
+pub use lower::{compile, CompileOptions, PASSES};
+pub use plan::{Buf, BufLoc, ConstData, PackSpec, Plan, Program, Sig, Stats, Step, Target};
+pub use validate::MAX_ARENA;
+pub use wrt::{Wrt, NEED_ALWAYS, NEED_INPUTS, NEED_PARAMS};

@@ -1,0 +1,29 @@
+//! Lowering an IR graph to a [`Plan`]: a short list of named passes, run once for the
+//! inference program and once for the training program.
+//!
+//! | # | pass | does |
+//! |---|---|---|
+//! | 0 | `verify` | the IR verifier, before anything else |
+//! | 1 | `select-kernels` | maps each IR op to its kernel (reshape-like ops become aliases) |
+//! | 2 | `plan-saved-tensors` | training: IAF layers save pre-reset potentials (and bit-packed spikes), spike-linear inputs are packed to bits |
+//! | 3 | `build-backward` | training: the reverse pass, one or more gradient kernels per op |
+//! | 4 | `fuse-elementwise` | merges chains of elementwise kernels into one loop |
+//! | 5 | `liveness` | the first and last step that touches each buffer |
+//! | 6 | `assign-buffers` | offsets in one arena, reusing memory of dead buffers (greedy by size) |
+
+mod assign;
+mod backward;
+mod backward_iaf;
+mod backward_linear;
+mod backward_rules;
+mod bind;
+mod ctx;
+mod fuse;
+mod liveness;
+mod pipeline;
+mod saved;
+mod select;
+mod select_ops;
+
+pub(crate) use liveness::target_values;
+pub use pipeline::{compile, CompileOptions, PASSES};

@@ -1,0 +1,59 @@
+//! The pass pipeline.
+
+use snnc_ir::{verify, Graph, Surrogate};
+
+use crate::lower::ctx::{Lower, Shared};
+use crate::lower::{assign, backward, bind, fuse, liveness, saved, select};
+use crate::plan::Program;
+use crate::{Plan, PlanError};
+
+/// The lowering passes, in order.
+pub const PASSES: [&str; 7] = [
+    "verify",
+    "select-kernels",
+    "plan-saved-tensors",
+    "build-backward",
+    "fuse-elementwise",
+    "liveness",
+    "assign-buffers",
+];
+
+/// Options of [`compile`].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CompileOptions {
+    /// The backward of `Greater`/`Less` (+ `Cast`), the spike of plain exports; the same as
+    /// `snnc_interp::GradOptions::surrogate`. Default `super:100`.
+    pub surrogate: Surrogate,
+}
+
+/// Compiles `g` (imported or optimized) into a plan with an inference and a training program.
+///
+/// Fails when the graph does not verify or a node cannot be lowered (naming the node).
+pub fn compile(g: &Graph, opts: &CompileOptions) -> Result<Plan, PlanError> {
+    verify(g)?;
+    let mut shared = bind::shared(g)?;
+    let infer = program(g, false, opts, &mut shared)?;
+    let train = program(g, true, opts, &mut shared)?;
+    let plan = Plan::assemble(g, opts.surrogate, shared.consts, shared.packs, infer, train)?;
+    plan.validate()?;
+    Ok(plan)
+}
+
+/// Runs passes 1–6 for one program.
+fn program(
+    g: &Graph,
+    train: bool,
+    opts: &CompileOptions,
+    shared: &mut Shared,
+) -> Result<Program, PlanError> {
+    let mut l = Lower::new(g, train, opts.surrogate, shared);
+    bind::values(&mut l);
+    select::run(&mut l)?;
+    if train {
+        saved::run(&mut l)?;
+        backward::run(&mut l)?;
+    }
+    fuse::run(&mut l);
+    let intervals = liveness::run(&l);
+    Ok(assign::run(&l, &intervals))
+}
