@@ -19,6 +19,8 @@ pub enum Command {
     Grad(GradArgs),
     /// Show the graph: node count, op histogram, inputs, outputs.
     Inspect(InspectArgs),
+    /// Optimize and compile the model to a CPU execution plan file.
+    Compile(CompileArgs),
 }
 
 /// Which engine executes the model.
@@ -26,6 +28,8 @@ pub enum Command {
 pub enum Engine {
     /// The reference interpreter (float64 inside, float32 storage).
     Ref,
+    /// The compiled CPU plan (optimized graph, fused kernels).
+    Cpu,
 }
 
 /// Which graph the reference engine interprets (or `inspect` shows).
@@ -68,9 +72,9 @@ pub struct RunArgs {
     /// Write all outputs to this `.npz`, keyed by output name.
     #[arg(long, short = 'o', value_name = "OUT.npz")]
     pub output: Option<PathBuf>,
-    /// Execution engine.
-    #[arg(long, value_enum, default_value = "ref")]
-    pub engine: Engine,
+    /// Execution engine (default: ref for a model, cpu for a compiled plan).
+    #[arg(long, value_enum)]
+    pub engine: Option<Engine>,
     /// Graph the reference engine interprets.
     #[arg(long, value_enum, default_value = "imported")]
     pub stage: Stage,
@@ -90,9 +94,9 @@ pub struct GradArgs {
     /// Where to write the gradients (`.npz`, keyed by ONNX value name).
     #[arg(long, short = 'o', value_name = "GRADS.npz")]
     pub output: PathBuf,
-    /// Execution engine.
-    #[arg(long, value_enum, default_value = "ref")]
-    pub engine: Engine,
+    /// Execution engine (default: ref for a model, cpu for a compiled plan).
+    #[arg(long, value_enum)]
+    pub engine: Option<Engine>,
     /// Graph the reference engine interprets.
     #[arg(long, value_enum, default_value = "imported")]
     pub stage: Stage,
@@ -125,4 +129,16 @@ pub struct InspectArgs {
 
 fn parse_surrogate(s: &str) -> Result<Surrogate, String> {
     s.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Where to write the plan.
+    #[arg(long, short = 'o', value_name = "PLAN")]
+    pub output: PathBuf,
+    /// Surrogate gradient for spikes of plain exports (METHOD[:ALPHA]), fixed in the plan.
+    #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
+    pub surrogate: Surrogate,
 }

@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use ndarray::{ArrayD, IxDyn};
-use snnc_ir::{DType, Graph, Tensor, TensorType};
+use snnc_ir::{DType, Tensor, TensorType};
 
 /// Named arrays, in order.
 pub type Named = Vec<(String, Tensor)>;
@@ -62,28 +62,30 @@ pub fn read_named_arrays(
     Ok(out)
 }
 
-/// Checks `given` against the graph's declared input types and fills missing inputs with
+/// Checks `given` against the declared inputs (name and type) and fills missing inputs with
 /// deterministic data: uniform in [0, 1) from a fixed seed per input (so runs are repeatable).
-/// Returns the inputs in graph order and the names that were generated.
-pub fn bind_inputs(g: &Graph, given: Vec<(String, Tensor)>) -> Result<(Named, Vec<String>)> {
+/// Returns the inputs in declaration order and the names that were generated.
+pub fn bind_signature(
+    sig: &[(String, TensorType)],
+    given: Vec<(String, Tensor)>,
+) -> Result<(Named, Vec<String>)> {
     let mut bound = Vec::new();
     let mut generated = Vec::new();
-    for (k, &id) in g.inputs().iter().enumerate() {
-        let v = g.value(id);
-        match given.iter().find(|(n, _)| *n == v.name) {
+    for (k, (name, ty)) in sig.iter().enumerate() {
+        match given.iter().find(|(n, _)| n == name) {
             Some((n, t)) => {
-                check_input(n, t, &v.ty)?;
-                bound.push((n.clone(), to_dtype(t.clone(), v.ty.dtype)));
+                check_input(n, t, ty)?;
+                bound.push((n.clone(), to_dtype(t.clone(), ty.dtype)));
             }
             None => {
-                generated.push(v.name.clone());
-                bound.push((v.name.clone(), generate(&v.ty, k as u64)));
+                generated.push(name.clone());
+                bound.push((name.clone(), generate(ty, k as u64)));
             }
         }
     }
     for (n, _) in &given {
-        if g.find(n).is_none_or(|id| !g.inputs().contains(&id)) {
-            let names: Vec<_> = g.inputs().iter().map(|&i| g.value(i).name.as_str()).collect();
+        if !sig.iter().any(|(m, _)| m == n) {
+            let names: Vec<_> = sig.iter().map(|(m, _)| m.as_str()).collect();
             bail!("unknown input '{n}'; the model's inputs are: {}", names.join(", "));
         }
     }

@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 mod dot;
+mod exec;
 mod inputs;
 mod model;
 mod stage;

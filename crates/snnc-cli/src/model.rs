@@ -2,7 +2,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use snnc_ir::{Graph, Tensor};
+use snnc_ir::{Graph, Surrogate, Tensor, TensorType};
+use snnc_plan::Plan;
 
 use crate::args::ModelArgs;
 
@@ -11,6 +12,7 @@ use crate::args::ModelArgs;
 enum Format {
     Onnx,
     Text,
+    Plan,
 }
 
 /// A model named on the command line, before and after import.
@@ -19,6 +21,7 @@ pub struct ModelFile {
     format: Format,
     dims: HashMap<String, usize>,
     text: Option<Graph>,
+    plan: Option<Plan>,
 }
 
 impl ModelFile {
@@ -30,6 +33,7 @@ impl ModelFile {
             bail!("{}: no such model file", path.display());
         }
         let format = match path.extension().and_then(|e| e.to_str()) {
+            _ if snnc_plan::is_plan_file(&path) => Format::Plan,
             Some("onnx") => Format::Onnx,
             Some("snn") => Format::Text,
             _ => sniff(&path)?,
@@ -44,9 +48,18 @@ impl ModelFile {
         }
         let text = match format {
             Format::Text => Some(snnc_text::parse_file(&path)?),
-            Format::Onnx => None,
+            Format::Onnx | Format::Plan => None,
         };
-        Ok(ModelFile { path, format, dims, text })
+        let plan = match format {
+            Format::Plan => Some(Plan::load(&path)?),
+            _ => None,
+        };
+        Ok(ModelFile { path, format, dims, text, plan })
+    }
+
+    /// True when the file is a compiled plan rather than a model.
+    pub fn is_plan(&self) -> bool {
+        self.format == Format::Plan
     }
 
     /// The path as given, for messages.
@@ -56,6 +69,9 @@ impl ModelFile {
 
     /// Names of the model's runtime inputs.
     pub fn input_names(&self) -> Result<Vec<String>> {
+        if let Some(p) = &self.plan {
+            return Ok(p.inputs().iter().map(|s| s.name.clone()).collect());
+        }
         match (&self.text, self.format) {
             (Some(g), _) => Ok(g.inputs().iter().map(|&i| g.value(i).name.clone()).collect()),
             (None, _) => Ok(snnc_onnx::input_signature(&self.path)?
@@ -68,6 +84,13 @@ impl ModelFile {
     /// Imports the graph (binding symbolic dimensions from `--dim` and the given arrays) and
     /// verifies it.
     pub fn load(&self, given: &[(String, Tensor)]) -> Result<Graph> {
+        if self.format == Format::Plan {
+            bail!(
+                "{} is a compiled plan: it has no graph to show or interpret; run it with \
+                 --engine cpu",
+                self.label()
+            );
+        }
         let g = match &self.text {
             Some(g) => g.clone(),
             None => {
@@ -84,6 +107,25 @@ impl ModelFile {
         snnc_ir::verify(&g).with_context(|| self.label())?;
         Ok(g)
     }
+}
+
+impl ModelFile {
+    /// The execution plan of the model: the plan file itself, or the graph imported, optimized
+    /// with `surrogate` and compiled.
+    pub fn plan(&self, given: &[(String, Tensor)], surrogate: Surrogate) -> Result<Plan> {
+        if let Some(p) = &self.plan {
+            return Ok(p.clone());
+        }
+        let g = self.load(given)?;
+        let opt = crate::stage::optimized(self, &g, surrogate)?;
+        snnc_plan::compile(&opt.graph, &snnc_plan::CompileOptions { surrogate })
+            .with_context(|| format!("{}: compiling the plan", self.label()))
+    }
+}
+
+/// The declared inputs of a plan, as (name, type).
+pub fn plan_signature(p: &Plan) -> Vec<(String, TensorType)> {
+    p.inputs().iter().map(|s| (s.name.clone(), TensorType::new(s.dtype, s.shape.clone()))).collect()
 }
 
 fn sniff(path: &Path) -> Result<Format> {

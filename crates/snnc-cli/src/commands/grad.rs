@@ -2,8 +2,9 @@ use anyhow::{Context, Result};
 use ndarray::{ArrayD, IxDyn};
 use snnc_ir::Tensor;
 
-use crate::args::{GradArgs, Wrt};
-use crate::inputs::{bind_inputs, read_named_arrays, to_dtype, write_npz};
+use crate::args::GradArgs;
+use crate::exec::Exec;
+use crate::inputs::{bind_signature, read_named_arrays, to_dtype, write_npz};
 use crate::model::ModelFile;
 use crate::summary::norm;
 
@@ -12,17 +13,17 @@ use crate::summary::norm;
 pub fn grad(a: GradArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
-    let g = mf.load(&given)?;
     // The optimizer gives the spikes of plain exports the surrogate the gradient uses.
-    let g = crate::stage::staged(&mf, g, a.stage, a.surrogate)?;
-    let (inputs, generated) = bind_inputs(&g, given)?;
+    let exec = Exec::new(&mf, &given, a.engine, a.stage, a.surrogate)?;
+    let (inputs, generated) = bind_signature(&exec.inputs(), given)?;
     if !generated.is_empty() {
         println!("generated input (uniform [0,1), fixed seed): {}", generated.join(", "));
     }
-    let out_names: Vec<String> = g.outputs().iter().map(|&o| g.value(o).name.clone()).collect();
+    let outs = exec.outputs();
+    let out_names: Vec<String> = outs.iter().map(|(n, _)| n.clone()).collect();
     let mut upstream = read_named_arrays(&a.grad_outputs, &out_names, "output")?;
     for (name, t) in upstream.iter_mut() {
-        let ty = g.ty(g.find(name).expect("names were checked"));
+        let ty = &outs.iter().find(|(n, _)| n == name).expect("names were checked").1;
         if t.shape() != ty.shape.as_slice() || !t.dtype().is_float() {
             anyhow::bail!(
                 "gradient for output '{name}': expected {ty}, the array is {}",
@@ -33,25 +34,13 @@ pub fn grad(a: GradArgs) -> Result<()> {
     }
     if a.grad_outputs.is_empty() {
         println!("no --grad-output given: every output gets an upstream gradient of ones");
-        for &o in g.outputs() {
-            let ty = g.ty(o);
+        for (name, ty) in &outs {
             let ones = Tensor::from_f64(ty.dtype, ArrayD::from_elem(IxDyn(&ty.shape), 1.0));
-            upstream.push((g.value(o).name.clone(), ones));
+            upstream.push((name.clone(), ones));
         }
     }
-    let opts = snnc_interp::GradOptions { surrogate: a.surrogate };
-    let result = snnc_interp::grad(&g, &inputs, &upstream, &opts).with_context(|| mf.label())?;
-    let is_input = |n: &str| g.find(n).is_some_and(|id| g.inputs().contains(&id));
-    let grads: Vec<(String, Tensor)> = result
-        .grads
-        .into_iter()
-        .filter(|(n, _)| match a.wrt {
-            Wrt::All => true,
-            Wrt::Inputs => is_input(n),
-            Wrt::Params => !is_input(n),
-        })
-        .collect();
-    println!("{} ({} nodes), engine ref, surrogate {}:", mf.label(), g.nodes().len(), a.surrogate);
+    let grads = exec.grad(&inputs, &upstream, a.wrt).with_context(|| mf.label())?;
+    println!("{} ({}, surrogate {}):", mf.label(), exec.describe(), a.surrogate);
     for (name, t) in &grads {
         println!("  d/d{name:<16} {}  norm {:.6e}", t.tensor_type(), norm(t));
     }

@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+mod compile;
 mod grad;
 mod inspect;
 mod run;
@@ -14,5 +15,6 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(a) => run::run(a),
         Command::Grad(a) => grad::grad(a),
         Command::Inspect(a) => inspect::inspect(a),
+        Command::Compile(a) => compile::compile(a),
     }
 }

@@ -1,7 +1,8 @@
 use anyhow::{Context, Result};
 
 use crate::args::RunArgs;
-use crate::inputs::{bind_inputs, read_named_arrays, write_npz};
+use crate::exec::Exec;
+use crate::inputs::{bind_signature, read_named_arrays, write_npz};
 use crate::model::ModelFile;
 use crate::summary::describe;
 
@@ -9,15 +10,14 @@ use crate::summary::describe;
 pub fn run(a: RunArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
-    let g = mf.load(&given)?;
-    let g = crate::stage::staged(&mf, g, a.stage, snnc_ir::Surrogate::default())?;
-    let (inputs, generated) = bind_inputs(&g, given)?;
+    let exec = Exec::new(&mf, &given, a.engine, a.stage, snnc_ir::Surrogate::default())?;
+    let (inputs, generated) = bind_signature(&exec.inputs(), given)?;
     if !generated.is_empty() {
         println!("generated input (uniform [0,1), fixed seed): {}", generated.join(", "));
     }
-    let outputs = snnc_interp::run(&g, &inputs).with_context(|| mf.label())?;
+    let outputs = exec.run(&inputs).with_context(|| mf.label())?;
     let stage = if a.stage == crate::args::Stage::Optimized { ", optimized" } else { "" };
-    println!("{} ({} nodes{stage}), engine ref:", mf.label(), g.nodes().len());
+    println!("{} ({}{stage}):", mf.label(), exec.describe());
     for (name, t) in &outputs {
         println!("  {}", describe(name, t));
     }

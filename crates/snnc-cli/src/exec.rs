@@ -1,0 +1,113 @@
+//! One interface over the engines: the reference interpreter on a graph, or the CPU engine on a
+//! compiled plan.
+
+use anyhow::{Context, Result};
+use snnc_ir::{Graph, Surrogate, Tensor, TensorType};
+use snnc_plan::Plan;
+
+use crate::args::{Engine, Stage, Wrt};
+use crate::inputs::Named;
+use crate::model::{plan_signature, ModelFile};
+
+/// What executes the model.
+pub enum Exec {
+    /// The reference interpreter on a graph (imported or optimized).
+    Ref {
+        /// The graph.
+        graph: Box<Graph>,
+        /// Backward of the spikes of plain exports.
+        surrogate: Surrogate,
+    },
+    /// The CPU engine on a compiled plan (always from the optimized graph).
+    Cpu(Box<Plan>),
+}
+
+impl Exec {
+    /// Prepares `engine` for the model; `stage` applies to the reference engine.
+    pub fn new(
+        mf: &ModelFile,
+        given: &[(String, Tensor)],
+        engine: Option<Engine>,
+        stage: Stage,
+        surrogate: Surrogate,
+    ) -> Result<Self> {
+        let default = if mf.is_plan() { Engine::Cpu } else { Engine::Ref };
+        Ok(match engine.unwrap_or(default) {
+            Engine::Ref => {
+                let g = mf.load(given)?;
+                Exec::Ref {
+                    graph: Box::new(crate::stage::staged(mf, g, stage, surrogate)?),
+                    surrogate,
+                }
+            }
+            Engine::Cpu => Exec::Cpu(Box::new(mf.plan(given, surrogate)?)),
+        })
+    }
+
+    /// The declared inputs, in order.
+    pub fn inputs(&self) -> Vec<(String, TensorType)> {
+        match self {
+            Exec::Ref { graph: g, .. } => {
+                g.inputs().iter().map(|&i| (g.value(i).name.clone(), g.ty(i).clone())).collect()
+            }
+            Exec::Cpu(p) => plan_signature(p),
+        }
+    }
+
+    /// The declared outputs, in order.
+    pub fn outputs(&self) -> Vec<(String, TensorType)> {
+        match self {
+            Exec::Ref { graph: g, .. } => {
+                g.outputs().iter().map(|&i| (g.value(i).name.clone(), g.ty(i).clone())).collect()
+            }
+            Exec::Cpu(p) => p
+                .outputs()
+                .iter()
+                .map(|s| (s.name.clone(), TensorType::new(s.dtype, s.shape.clone())))
+                .collect(),
+        }
+    }
+
+    /// A short description: engine and size.
+    pub fn describe(&self) -> String {
+        match self {
+            Exec::Ref { graph, .. } => format!("{} nodes, engine ref", graph.nodes().len()),
+            Exec::Cpu(_) => "compiled plan, engine cpu".to_string(),
+        }
+    }
+
+    /// Runs forward.
+    pub fn run(&self, inputs: &Named) -> Result<Named> {
+        Ok(match self {
+            Exec::Ref { graph, .. } => snnc_interp::run(graph, inputs)?,
+            Exec::Cpu(p) => snnc_cpu::run(p, inputs)?,
+        })
+    }
+
+    /// BPTT gradients for the values `wrt` selects, keyed by value name.
+    pub fn grad(&self, inputs: &Named, upstream: &Named, wrt: Wrt) -> Result<Named> {
+        match self {
+            Exec::Ref { graph: g, surrogate } => {
+                let opts = snnc_interp::GradOptions { surrogate: *surrogate };
+                let all = snnc_interp::grad(g, inputs, upstream, &opts)?.grads;
+                let is_input = |n: &str| g.find(n).is_some_and(|id| g.inputs().contains(&id));
+                Ok(all
+                    .into_iter()
+                    .filter(|(n, _)| match wrt {
+                        Wrt::All => true,
+                        Wrt::Inputs => is_input(n),
+                        Wrt::Params => !is_input(n),
+                    })
+                    .collect())
+            }
+            Exec::Cpu(p) => {
+                let w = match wrt {
+                    Wrt::All => snnc_plan::Wrt::All,
+                    Wrt::Inputs => snnc_plan::Wrt::Inputs,
+                    Wrt::Params => snnc_plan::Wrt::Params,
+                };
+                snnc_cpu::grad(p, inputs, upstream, w).context("cpu engine")
+            }
+        }
+    }
+}
