@@ -171,3 +171,35 @@ fn text_ir_models_run_differentiate_and_report_positions() {
     std::fs::write(&bad, "graph g {\n  input x: f32[2]\n  y = Frob(x)\n  output y\n}\n").unwrap();
     expect_error(&["run", bad.to_str().unwrap()], &["bad.snn:3:", "Frob"]);
 }
+
+#[test]
+fn check_compares_reference_and_cpu_engines() {
+    for name in ["ff_t8", "recurrent_t10", "custom_recurrent_itf", "custom_steps_ff"] {
+        let model = fixture(name).join("model.onnx");
+        let out = snnc_ok(&["check", model.to_str().unwrap(), "--surrogate", "tanh:2"]);
+        assert!(out.contains("all match"), "{name}: {out}");
+    }
+}
+
+#[test]
+fn compiled_plans_run_and_corrupt_plans_are_refused() {
+    let tmp = scratch("plans");
+    let dir = fixture("ff_t8");
+    let plan = tmp.join("ff.plan");
+    let p = plan.to_str().unwrap();
+    snnc_ok(&["compile", dir.join("model.onnx").to_str().unwrap(), "-o", p]);
+    let a = snnc_ok(&["run", p]);
+    let b = snnc_ok(&["run", dir.join("model.onnx").to_str().unwrap(), "--engine", "cpu"]);
+    assert_eq!(a.lines().skip(2).collect::<Vec<_>>(), b.lines().skip(2).collect::<Vec<_>>());
+    expect_error(&["run", p, "--engine", "ref"], &["ff.plan", "compiled plan"]);
+    let bytes = std::fs::read(&plan).unwrap();
+    let cut = tmp.join("cut.plan");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    expect_error(&["run", cut.to_str().unwrap()], &["cut.plan"]);
+    let mut flipped = bytes.clone();
+    let k = flipped.len() - 5;
+    flipped[k] ^= 0x40;
+    let bad = tmp.join("flipped.plan");
+    std::fs::write(&bad, &flipped).unwrap();
+    expect_error(&["run", bad.to_str().unwrap()], &["flipped.plan"]);
+}

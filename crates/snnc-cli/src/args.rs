@@ -21,6 +21,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Optimize and compile the model to a CPU execution plan file.
     Compile(CompileArgs),
+    /// Compare the reference interpreter with the compiled CPU engine, outputs and gradients.
+    Check(CheckArgs),
 }
 
 /// Which engine executes the model.
@@ -139,6 +141,18 @@ pub struct CompileArgs {
     #[arg(long, short = 'o', value_name = "PLAN")]
     pub output: PathBuf,
     /// Surrogate gradient for spikes of plain exports (METHOD[:ALPHA]), fixed in the plan.
+    #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
+    pub surrogate: Surrogate,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Input arrays, as for `run`; without any, a deterministic input is generated.
+    #[arg(long = "input", short = 'i', value_name = "NAME=FILE.npy")]
+    pub inputs: Vec<String>,
+    /// Surrogate gradient for spikes of plain exports (METHOD[:ALPHA]).
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
 }

@@ -101,7 +101,7 @@ fn check_input(name: &str, t: &Tensor, ty: &TensorType) -> Result<()> {
 }
 
 /// Deterministic pseudo-random data of type `ty` (SplitMix64 stream `seed`).
-fn generate(ty: &TensorType, seed: u64) -> Tensor {
+pub fn generate(ty: &TensorType, seed: u64) -> Tensor {
     let n: usize = ty.shape.iter().product();
     let mut state = 0x5EED_0000_0000_0000u64 ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let data: Vec<f64> = (0..n)

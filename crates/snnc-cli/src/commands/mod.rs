@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+mod check;
 mod compile;
 mod grad;
 mod inspect;
@@ -16,5 +17,6 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Grad(a) => grad::grad(a),
         Command::Inspect(a) => inspect::inspect(a),
         Command::Compile(a) => compile::compile(a),
+        Command::Check(a) => check::check(a),
     }
 }

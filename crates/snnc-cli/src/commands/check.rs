@@ -1,0 +1,106 @@
+use anyhow::{bail, Result};
+use snnc_ir::{Graph, Tensor};
+
+use crate::args::{CheckArgs, Engine, Stage, Wrt};
+use crate::exec::Exec;
+use crate::inputs::{bind_signature, generate, read_named_arrays, Named};
+use crate::model::ModelFile;
+
+/// `snnc check`: the reference interpreter on the imported graph against the compiled CPU
+/// engine, on the same input, forward and backward; fails on any mismatch (SPEC §5).
+pub fn check(a: CheckArgs) -> Result<()> {
+    let mf = ModelFile::open(&a.model)?;
+    let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
+    let reference = Exec::new(&mf, &given, Some(Engine::Ref), Stage::Imported, a.surrogate)?;
+    let cpu = Exec::new(&mf, &given, Some(Engine::Cpu), Stage::Optimized, a.surrogate)?;
+    let (inputs, _) = bind_signature(&reference.inputs(), given)?;
+    let Exec::Ref { graph, .. } = &reference else { unreachable!("built as the reference") };
+    let margin = snnc_interp::spike_margins(graph, &inputs)?;
+    let mut failures = Vec::new();
+    let (want, got) = (reference.run(&inputs)?, cpu.run(&inputs)?);
+    for (name, w) in &want {
+        let g = lookup(&got, name)?;
+        failures.extend(compare_output(name, g, w, margin));
+    }
+    let upstream: Named = reference
+        .outputs()
+        .iter()
+        .enumerate()
+        .map(|(k, (n, ty))| (n.clone(), generate(ty, 1000 + k as u64)))
+        .collect();
+    let want = reference.grad(&inputs, &upstream, Wrt::All)?;
+    let got = cpu.grad(&inputs, &upstream, Wrt::All)?;
+    let mut compared = 0;
+    for (name, w) in &want {
+        match got.iter().find(|(n, _)| n == name) {
+            Some((_, g)) => {
+                compared += 1;
+                failures.extend(compare_grad(name, g, w));
+            }
+            None if folded(graph, name) => {}
+            None => failures.push(format!("gradient '{name}': missing from the cpu engine")),
+        }
+    }
+    println!(
+        "{}: ref (imported) vs cpu (optimized plan), surrogate {}: {} outputs, {compared} gradients",
+        mf.label(),
+        a.surrogate,
+        want.len().min(reference.outputs().len()),
+    );
+    if failures.is_empty() {
+        println!("  all match (smallest |spike argument| {margin:.3e})");
+        return Ok(());
+    }
+    for f in &failures {
+        println!("  MISMATCH {f}");
+    }
+    bail!("{}: {} mismatches between ref and cpu", mf.label(), failures.len())
+}
+
+fn lookup<'a>(arrays: &'a Named, name: &str) -> Result<&'a Tensor> {
+    arrays
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, t)| t)
+        .ok_or_else(|| anyhow::anyhow!("output '{name}' is missing from the cpu engine's results"))
+}
+
+/// Constant initializers the optimizer absorbed into op attributes (thresholds, zero biases)
+/// have no gradient in the compiled plan; only those may be absent.
+fn folded(g: &Graph, name: &str) -> bool {
+    g.find(name).is_some_and(|id| g.initializer(id).is_some())
+}
+
+/// SPEC §5 on outputs: spikes agree unless the run has a Θ argument within 1e-5 of 0 (then a
+/// flip is allowed); other values agree to |a − b| ≤ 1e-5·max(|b|, 1).
+fn compare_output(name: &str, got: &Tensor, want: &Tensor, margin: f64) -> Option<String> {
+    if got.shape() != want.shape() {
+        return Some(format!("{name}: shape {:?} vs {:?}", got.shape(), want.shape()));
+    }
+    let (a, b) = (got.to_f64(), want.to_f64());
+    let binary = b.iter().all(|&x| x == 0.0 || x == 1.0);
+    let bad = a
+        .iter()
+        .zip(b.iter())
+        .filter(|(x, y)| {
+            if binary {
+                x != y && margin >= 1e-5
+            } else {
+                (*x - *y).abs() > 1e-5 * y.abs().max(1.0)
+            }
+        })
+        .count();
+    (bad > 0).then(|| format!("{name}: {bad} of {} elements differ", b.len()))
+}
+
+/// SPEC §5 on gradients: ‖a − b‖/‖b‖ ≤ 1e-4 (exactly 0 when the reference is 0).
+fn compare_grad(name: &str, got: &Tensor, want: &Tensor) -> Option<String> {
+    if got.shape() != want.shape() {
+        return Some(format!("d/d{name}: shape {:?} vs {:?}", got.shape(), want.shape()));
+    }
+    let (a, b) = (got.to_f64(), want.to_f64());
+    let diff = a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
+    let norm = b.iter().map(|y| y * y).sum::<f64>().sqrt();
+    let ok = if norm == 0.0 { diff == 0.0 } else { diff / norm <= 1e-4 };
+    (!ok).then(|| format!("d/d{name}: relative error {:.3e}", diff / norm.max(f64::MIN_POSITIVE)))
+}
