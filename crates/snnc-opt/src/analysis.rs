@@ -59,6 +59,10 @@ pub struct Leaves {
     pub inits: Vec<(String, Arc<Tensor>)>,
     /// Constants: `Constant` node values and folded values.
     pub consts: Vec<Arc<Tensor>>,
+    /// Initializers whose value an identity rewrite relied on (`x + 0 = x`, `x · 0 = 0`, …).
+    /// Such an initializer is dropped from some paths and kept on others, so a gradient with
+    /// respect to it would be partial: the optimized graph holds it as a constant.
+    pub value_used: std::collections::BTreeSet<u32>,
     const_ids: HashMap<(DType, Vec<usize>, Vec<u64>), u32>,
 }
 

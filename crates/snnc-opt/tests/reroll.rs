@@ -128,13 +128,13 @@ fn exported_fti(w: &str) -> String {
 }
 
 #[test]
-fn a_constant_quiet_state_starts_the_chain() {
+fn a_constant_state_is_not_the_initial_potential() {
     let rules = ["step-ff-fti", "iaf-reroll"];
-    let goal = "(proj:1 (iaf:fti:1:0:super:100 (gather:0 input:0 ?i) init:0))";
-    let quiet = "[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]";
-    // A state above threshold would have spiked (and been reset): it cannot be V0 as it is.
-    let loud = "[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.8]";
-    check(&rules, goal, &exported_fti(quiet), &exported_fti(loud));
+    // Starting at step 1 from V0 = w would recompute the spike Θ(w − v_th) that the export froze
+    // and give w a surrogate gradient; the chain starts at step 2 from V0 = w + x₁ instead.
+    let quiet = exported_fti("[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]");
+    assert!(reaches(&quiet, &rules, 0, "(proj:1 (iaf:fti:1:0:super:100 ?s (add init:0 ?g)))"));
+    assert!(!reaches(&quiet, &rules, 0, "(proj:1 (iaf:fti:1:0:super:100 ?s init:0))"));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use egg::Id;
-use snnc_ir::{Graph, ValueId};
+use snnc_ir::{Graph, Op, ValueId};
 
 use crate::analysis::EGraph;
 use crate::lang::SnnNode;
@@ -109,6 +109,12 @@ pub fn build(
         let node = &choice[&c];
         let v = match &node.sym {
             Sym::Input(i) => Some(inputs[*i as usize]),
+            Sym::Init(i) if leaves.value_used.contains(i) => {
+                let (name, t) = &leaves.inits[*i as usize];
+                let op = Op::Constant { value: (**t).clone() };
+                let o = g.add_node("", op, vec![], &[Some(name)]).map_err(|e| e.to_string())?;
+                o.first().copied().flatten()
+            }
             Sym::Init(i) => {
                 let (name, t) = &leaves.inits[*i as usize];
                 Some(g.add_initializer(name, (**t).clone()).map_err(|e| e.to_string())?)

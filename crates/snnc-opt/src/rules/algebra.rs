@@ -20,10 +20,27 @@ fn v(s: &str) -> Var {
     s.parse().expect("variable")
 }
 
-/// `?c` is a known constant whose every element equals `x`.
+/// `?c` is a known constant whose every element equals `x`. Checked last, so that a match is a
+/// rewrite: an initializer in `?c` is then recorded as value-used.
 fn is(c: &'static str, x: f64) -> impl Fn(&mut EGraph, Id, &Subst) -> bool {
     let c = v(c);
-    move |eg, _, s| eg[s[c]].data.value.as_deref().is_some_and(|t| all_equal(t, x))
+    move |eg, _, s| {
+        let hit = eg[s[c]].data.value.as_deref().is_some_and(|t| all_equal(t, x));
+        if hit {
+            mark_value_used(eg, s[c]);
+        }
+        hit
+    }
+}
+
+/// Records the initializers of class `c` as value-used ([`crate::analysis::Leaves`]).
+fn mark_value_used(eg: &mut EGraph, c: Id) {
+    let inits: Vec<u32> = eg[c]
+        .nodes
+        .iter()
+        .filter_map(|n| if let Sym::Init(i) = n.sym { Some(i) } else { None })
+        .collect();
+    eg.analysis.leaves.value_used.extend(inits);
 }
 
 /// The matched term has exactly the type of `?x`.
@@ -60,13 +77,16 @@ fn zeros_of_root(name: &str) -> Rule {
                 for (x, k) in [(a, b), (b, a)] {
                     let zero = eg[k].data.value.as_deref().is_some_and(|t| all_equal(t, 0.0));
                     if zero && eg[x].data.is_binary() && ty.dtype.is_float() {
-                        out.push(vec![x]);
+                        out.push(vec![x, k]);
                     }
                 }
             }
             out
         },
-        |eg, c, _| {
+        |eg, c, m| {
+            if let Some(&k) = m.get(1) {
+                mark_value_used(eg, k);
+            }
             let Some(ty) = eg[c].data.single().cloned() else { return Vec::new() };
             let k = eg.analysis.leaves.intern(Tensor::zeros(ty.dtype, &ty.shape));
             let z = eg.add(SnnNode::leaf(Sym::Const(k)));
@@ -101,13 +121,13 @@ fn const_fold() -> Rule {
 /// The algebra rules.
 pub fn rules() -> Vec<Rule> {
     vec![
-        rw!("add-zero"; "(add ?x ?c)" => "?x" if is("?c", 0.0) if keeps_type("?x")),
-        rw!("add-zero-left"; "(add ?c ?x)" => "?x" if is("?c", 0.0) if keeps_type("?x")),
-        rw!("sub-zero"; "(sub ?x ?c)" => "?x" if is("?c", 0.0) if keeps_type("?x")),
-        rw!("mul-one"; "(mul ?x ?c)" => "?x" if is("?c", 1.0) if keeps_type("?x")),
-        rw!("mul-one-left"; "(mul ?c ?x)" => "?x" if is("?c", 1.0) if keeps_type("?x")),
+        rw!("add-zero"; "(add ?x ?c)" => "?x" if keeps_type("?x") if is("?c", 0.0)),
+        rw!("add-zero-left"; "(add ?c ?x)" => "?x" if keeps_type("?x") if is("?c", 0.0)),
+        rw!("sub-zero"; "(sub ?x ?c)" => "?x" if keeps_type("?x") if is("?c", 0.0)),
+        rw!("mul-one"; "(mul ?x ?c)" => "?x" if keeps_type("?x") if is("?c", 1.0)),
+        rw!("mul-one-left"; "(mul ?c ?x)" => "?x" if keeps_type("?x") if is("?c", 1.0)),
         rw!("one-minus-one-minus"; "(sub ?a (sub ?b ?z))" => "?z"
-            if is("?a", 1.0) if is("?b", 1.0) if binary("?z") if keeps_type("?z")),
+            if binary("?z") if keeps_type("?z") if is("?a", 1.0) if is("?b", 1.0)),
         rw!("neg-neg"; "(neg (neg ?x))" => "?x"),
         rw!("identity"; "(identity ?x)" => "?x"),
         rw!("cast-noop-f32"; "(cast:f32 ?x)" => "?x" if dtype_is("?x", snnc_ir::DType::F32)),

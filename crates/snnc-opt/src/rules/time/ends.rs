@@ -3,9 +3,10 @@
 //! * **Head**: the first step from the initial state is folded. Integrate-then-fire from
 //!   v₋₁ = 0 is just `reset(I₀)` (the `0 + x` is folded away); a recurrent one is
 //!   `reset(lin(x₀, W))` (R·z₋₁ = 0 folded). Fire-then-integrate from v₋₁ = v_reset = 0 gives
-//!   v₀ = I₀ (Θ(0 − v_th) = 0 folded), and a step whose state is a known constant w with
-//!   Θ(w − v_th) = 0 gives v = w + I (its spike folded to a constant, as in `seed_order_*`): the
-//!   chain then starts at that step with V0 = w, which keeps the exported graph's gradient.
+//!   v₀ = I₀ (Θ(0 − v_th) = 0 folded). A step from a known constant state w whose spike the
+//!   exporter folded (v = w + I, as in `seed_order_*`) is not a head: starting the sequence at
+//!   it with V0 = w would recompute Θ(w − v_th) and give w a surrogate gradient the exported
+//!   graph does not have. The chain starts one step later, with V0 = w + I.
 //! * **Tail**: the last step's unused reset is pruned, leaving a bare spike: Θ(v + I − v_th)
 //!   (integrate then fire) or Θ(v − v_th) (fire then integrate) of the chain's last state.
 
@@ -18,9 +19,9 @@ use crate::analysis::EGraph;
 use crate::lang::Kind;
 use crate::rules::reset::per_neuron;
 use crate::rules::step::linears;
-use crate::rules::support::{args_of, nodes, proj_sources, ty, value};
+use crate::rules::support::{args_of, nodes, proj_sources, ty};
 use crate::rules::time::chain::{output, positions, Step};
-use crate::sym::{Neuron, Sg, Sym};
+use crate::sym::{Sg, Sym};
 
 /// The initial potential of a re-rolled layer.
 #[derive(Debug, Clone, Copy)]
@@ -71,33 +72,10 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
             if first.neuron.resets_to_zero() && at(first.v) {
                 return Some(Head { t, v0: Init::Default, z: None });
             }
-            for d in args_of(eg, first.v, &Sym::Add, 2) {
-                for (w, g) in [(d[0], d[1]), (d[1], d[0])] {
-                    if at(g) && quiet(eg, w, first.v, &first.neuron) {
-                        return Some(Head { t, v0: Init::Class(w), z: None });
-                    }
-                }
-            }
             None
         }
         _ => None,
     }
-}
-
-/// `w` is a known potential of `v`'s type below every threshold: Θ(w − v_th) = 0 everywhere,
-/// so a fire-then-integrate step leaves it unreset.
-fn quiet(eg: &EGraph, w: Id, v: Id, p: &Neuron) -> bool {
-    let (Some(t), Some(tw)) = (value(eg, w), ty(eg, w)) else { return false };
-    let Some(vals) = t.as_f32_vec() else { return false };
-    if Some(tw) != ty(eg, v) {
-        return false;
-    }
-    let n = tw.shape.last().copied().unwrap_or(1).max(1);
-    vals.iter().enumerate().all(|(k, &x)| {
-        let th = p.v_th[if p.v_th.len() == 1 { 0 } else { k % n }].get();
-        // Θ's argument as the step rounds it; NaN does not fire either.
-        (x - th).partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
-    })
 }
 
 /// A spike Θ(a − th): its class, surrogate and threshold class, and for a = u + q the other
