@@ -1,0 +1,13 @@
+//! `snnc bench`: its arguments, timing, progress display, output comparison and report.
+
+mod args;
+mod compare;
+mod progress;
+mod report;
+mod stats;
+
+pub use args::{BenchArgs, BenchEngine};
+pub use compare::{grad_rel_err, OutputDiff};
+pub use progress::Progress;
+pub use report::{EngineReport, Measured, Report};
+pub use stats::{measure, Stats};
