@@ -2,12 +2,14 @@
 
 mod args;
 mod compare;
+mod engines;
 mod progress;
 mod report;
 mod stats;
 
 pub use args::{BenchArgs, BenchEngine};
 pub use compare::{grad_rel_err, OutputDiff};
+pub use engines::{bench_cpu, bench_ref, bench_tract, Workload};
 pub use progress::Progress;
 pub use report::{EngineReport, Measured, Report};
 pub use stats::{measure, Stats};

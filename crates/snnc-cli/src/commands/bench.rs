@@ -2,13 +2,12 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use ndarray::{ArrayD, IxDyn};
-use snnc_cpu::Threads;
 use snnc_ir::Tensor;
 
 use crate::args::{Engine, Stage, Wrt};
 use crate::bench::{
-    grad_rel_err, measure, BenchArgs, BenchEngine, EngineReport, Measured, OutputDiff, Progress,
-    Report,
+    bench_cpu, bench_ref, bench_tract, BenchArgs, BenchEngine, EngineReport, Progress, Report,
+    Workload,
 };
 use crate::exec::Exec;
 use crate::inputs::{bind_signature, read_named_arrays, Named};
@@ -26,39 +25,31 @@ pub fn bench(a: BenchArgs) -> Result<()> {
         Some(n) => n as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let (runs, warmup) = (a.runs as usize, a.warmup as usize);
 
-    // The reference interpreter on the imported graph: the yardstick for every engine.
-    let t0 = Instant::now();
-    let reference = match mf.is_plan() {
-        true => None,
-        false => {
-            let p = Progress::start("ref: importing", 0);
-            let r = Exec::new(&mf, &given, Some(Engine::Ref), Stage::Imported, a.surrogate)?;
-            p.finish();
-            Some(r)
-        }
+    // The reference interpreter on the imported graph is the yardstick for every engine.
+    let (reference, ref_prepare_ms) = if mf.is_plan() {
+        (None, 0.0)
+    } else {
+        let r = prepare("ref: importing", || {
+            Exec::new(&mf, &given, Some(Engine::Ref), Stage::Imported, a.surrogate)
+        })?;
+        (Some(r.0), r.1)
     };
-    let ref_prepare_ms = ms(t0);
-    let t0 = Instant::now();
-    let cpu = match chosen.iter().any(|(e, skip)| *e == BenchEngine::Cpu && skip.is_none()) {
-        true => {
-            let p = Progress::start("cpu: optimizing and compiling", 0);
-            let c = Exec::new(&mf, &given, Some(Engine::Cpu), Stage::Optimized, a.surrogate)?;
-            p.finish();
-            Some(c)
-        }
-        false => None,
+    let (cpu, cpu_prepare_ms) =
+        if chosen.iter().any(|(e, skip)| *e == BenchEngine::Cpu && skip.is_none()) {
+            let c = prepare("cpu: optimizing and compiling", || {
+                Exec::new(&mf, &given, Some(Engine::Cpu), Stage::Optimized, a.surrogate)
+            })?;
+            (Some(c.0), c.1)
+        } else {
+            (None, 0.0)
+        };
+    let Some(first) = reference.as_ref().or(cpu.as_ref()) else {
+        bail!("{}: no engine to benchmark", mf.label())
     };
-    let cpu_prepare_ms = ms(t0);
-    let signature = match (&reference, &cpu) {
-        (Some(r), _) => r.inputs(),
-        (None, Some(c)) => c.inputs(),
-        (None, None) => bail!("{}: no engine to benchmark", mf.label()),
-    };
-    let (inputs, generated) = bind_signature(&signature, given)?;
-    let outputs = reference.as_ref().or(cpu.as_ref()).expect("one engine is ready").outputs();
-    let upstream: Named = outputs
+    let (inputs, generated) = bind_signature(&first.inputs(), given)?;
+    let upstream: Named = first
+        .outputs()
         .iter()
         .map(|(n, ty)| {
             (n.clone(), Tensor::from_f64(ty.dtype, ArrayD::from_elem(IxDyn(&ty.shape), 1.0)))
@@ -70,88 +61,60 @@ pub fn bench(a: BenchArgs) -> Result<()> {
         Some(r) => {
             let p = Progress::start("ref: reference outputs", 0);
             let out = r.run(&inputs).with_context(|| mf.label())?;
-            let grads = match a.train {
-                true => Some(r.grad(&inputs, &upstream, Wrt::Params).with_context(|| mf.label())?),
-                false => None,
+            let grads = if a.train {
+                Some(r.grad(&inputs, &upstream, Wrt::Params).with_context(|| mf.label())?)
+            } else {
+                None
             };
             p.finish();
             (Some(out), grads)
         }
     };
-    let diff = |got: &Named| -> Result<Option<OutputDiff>> {
-        want.as_ref().map(|w| OutputDiff::between(got, w)).transpose().with_context(|| mf.label())
+    let work = Workload {
+        label: mf.label(),
+        inputs: &inputs,
+        upstream: &upstream,
+        want: want.as_ref(),
+        want_grads: want_grads.as_ref(),
+        train: a.train,
+        warmup: a.warmup as usize,
+        runs: a.runs as usize,
     };
-    let gdiff = |got: &Named| want_grads.as_ref().map(|w| grad_rel_err(got, w));
 
     let mut engines = Vec::new();
     for (e, skip) in chosen {
-        if let Some(why) = skip {
-            engines.push((e, EngineReport::Skipped(why)));
-            continue;
-        }
-        let m = match e {
-            BenchEngine::Ref => {
-                let r = reference.as_ref().expect("the reference is ready for a model");
-                let got = r.run(&inputs)?;
-                let forward = measure("ref forward", warmup, runs, || r.run(&inputs).map(drop))?;
-                let (train, grad_err) = match &want_grads {
-                    Some(_) => {
-                        let g = r.grad(&inputs, &upstream, Wrt::Params)?;
-                        let run = || r.grad(&inputs, &upstream, Wrt::Params).map(drop);
-                        (Some(measure("ref train", warmup, runs, run)?), gdiff(&g))
-                    }
-                    None => (None, None),
-                };
-                let diff = diff(&got)?;
-                Measured { prepare_ms: ref_prepare_ms, forward, train, diff, grad_err }
+        let report = match (e, skip) {
+            (_, Some(why)) => EngineReport::Skipped(why),
+            (BenchEngine::Ref, None) => {
+                let r = reference.as_ref().expect("a model has a reference");
+                EngineReport::Ran(bench_ref(&work, r, ref_prepare_ms)?)
             }
-            BenchEngine::Cpu => {
-                let Some(Exec::Cpu(plan)) = &cpu else { unreachable!("the cpu engine is ready") };
-                let mut eng = snnc_cpu::Engine::new(plan).with_threads(Threads::Fixed(threads));
-                let label = || mf.label();
-                let got = eng.run(&inputs).with_context(label)?;
-                let forward = measure("cpu forward", warmup, runs, || {
-                    eng.run(&inputs).map(drop).with_context(label)
-                })?;
-                let (mut train, mut grad_err) = (None, None);
-                if a.train {
-                    let wrt = snnc_plan::Wrt::Params;
-                    let g = eng.grad(&inputs, &upstream, wrt).with_context(label)?.grads;
-                    grad_err = gdiff(&g);
-                    train = Some(measure("cpu train", warmup, runs, || {
-                        eng.grad(&inputs, &upstream, wrt).map(drop).with_context(label)
-                    })?);
-                }
-                let diff = diff(&got)?;
-                Measured { prepare_ms: cpu_prepare_ms, forward, train, diff, grad_err }
+            (BenchEngine::Cpu, None) => {
+                let Some(Exec::Cpu(plan)) = &cpu else { unreachable!("cpu was prepared") };
+                EngineReport::Ran(bench_cpu(&work, plan, threads, cpu_prepare_ms)?)
             }
-            BenchEngine::Tract => {
-                let t0 = Instant::now();
-                let p = Progress::start("tract: loading and optimizing", 0);
-                let loaded = TractModel::load(mf.path(), &inputs, threads);
-                p.finish();
-                let model = match loaded {
-                    Ok(m) => m,
-                    Err(err) if !a.engines.contains(&BenchEngine::Tract) => {
-                        engines.push((e, EngineReport::Skipped(format!("{err:#}"))));
-                        continue;
+            (BenchEngine::Tract, None) => {
+                let loaded = prepare("tract: loading and optimizing", || {
+                    TractModel::load(mf.path(), &inputs, threads)
+                });
+                match loaded {
+                    Ok((model, ms)) => EngineReport::Ran(bench_tract(&work, &model, ms)?),
+                    // tract is a peer: when the user did not ask for it, its failure to load a
+                    // model is a finding to report, not an error.
+                    Err(err) if !a.engines.contains(&e) => {
+                        EngineReport::Skipped(format!("{err:#}"))
                     }
                     Err(err) => return Err(err),
-                };
-                let prepare_ms = ms(t0);
-                let got = model.run().with_context(|| format!("{}: tract", mf.label()))?;
-                let forward = measure("tract forward", warmup, runs, || model.run_only())?;
-                let diff = diff(&got)?;
-                Measured { prepare_ms, forward, train: None, diff, grad_err: None }
+                }
             }
         };
-        engines.push((e, EngineReport::Ran(m)));
+        engines.push((e, report));
     }
 
     let report = Report {
         model: mf.label(),
-        runs,
-        warmup,
+        runs: work.runs,
+        warmup: work.warmup,
         threads,
         surrogate: a.train.then(|| a.surrogate.to_string()),
         inputs: inputs
@@ -168,11 +131,19 @@ pub fn bench(a: BenchArgs) -> Result<()> {
     Ok(())
 }
 
+/// Runs `f` under a progress display and returns its result with the time it took, in ms.
+fn prepare<T>(label: &str, f: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
+    let t0 = Instant::now();
+    let p = Progress::start(label, 0);
+    let out = f()?;
+    p.finish();
+    Ok((out, t0.elapsed().as_secs_f64() * 1e3))
+}
+
 /// The engines to time, each with the reason it does not apply (then it is reported as
 /// skipped). Naming an engine that does not apply is an error.
 fn choose(mf: &ModelFile, asked: &[BenchEngine]) -> Result<Vec<(BenchEngine, Option<String>)>> {
-    let mut list: Vec<BenchEngine> =
-        if asked.is_empty() { BenchEngine::ALL.to_vec() } else { Vec::new() };
+    let mut list = if asked.is_empty() { BenchEngine::ALL.to_vec() } else { Vec::new() };
     for e in asked {
         if !list.contains(e) {
             list.push(*e);
@@ -200,8 +171,4 @@ fn choose(mf: &ModelFile, asked: &[BenchEngine]) -> Result<Vec<(BenchEngine, Opt
         out.push((e, why));
     }
     Ok(out)
-}
-
-fn ms(t0: Instant) -> f64 {
-    t0.elapsed().as_secs_f64() * 1e3
 }
