@@ -100,11 +100,11 @@ fn to_tract(t: &Tensor) -> TractTensor {
 
 fn from_tract(v: &TractTensor) -> Result<Tensor> {
     Ok(match v.datum_type() {
-        DatumType::F32 => Tensor::F32(v.to_array_view::<f32>()?.to_owned()),
-        DatumType::F64 => Tensor::F64(v.to_array_view::<f64>()?.to_owned()),
-        DatumType::I64 => Tensor::I64(v.to_array_view::<i64>()?.to_owned()),
-        DatumType::Bool => Tensor::Bool(v.to_array_view::<bool>()?.to_owned()),
-        _ => Tensor::F64(v.cast_to::<f64>()?.to_array_view::<f64>()?.to_owned()),
+        DatumType::F32 => Tensor::F32(v.to_plain_array_view::<f32>()?.to_owned()),
+        DatumType::F64 => Tensor::F64(v.to_plain_array_view::<f64>()?.to_owned()),
+        DatumType::I64 => Tensor::I64(v.to_plain_array_view::<i64>()?.to_owned()),
+        DatumType::Bool => Tensor::Bool(v.to_plain_array_view::<bool>()?.to_owned()),
+        _ => Tensor::F64(v.cast_to::<f64>()?.to_plain_array_view::<f64>()?.to_owned()),
     })
 }
 
