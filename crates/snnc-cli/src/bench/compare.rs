@@ -57,7 +57,7 @@ impl OutputDiff {
     }
 
     /// The JSON fields this adds to an engine's entry.
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(self) -> Value {
         json!({
             "max_abs_diff": finite_or_null(self.max_abs_diff),
             "max_rel_diff": finite_or_null(self.max_rel_diff),

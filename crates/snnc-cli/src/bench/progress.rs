@@ -63,11 +63,7 @@ impl Progress {
             .spawn(move || {
                 let tick = if s.tty { TTY_TICK } else { QUIET_FOR };
                 let mut next_plain = QUIET_FOR;
-                loop {
-                    match rx.recv_timeout(tick) {
-                        Err(RecvTimeoutError::Timeout) => {}
-                        _ => break,
-                    }
+                while let Err(RecvTimeoutError::Timeout) = rx.recv_timeout(tick) {
                     let elapsed = s.start.elapsed();
                     if elapsed < QUIET_FOR {
                         continue;

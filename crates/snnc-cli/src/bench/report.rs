@@ -164,16 +164,8 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "{:<7} {:<8} {:>11} {:>11} {:>5} {:>9} {:>9} {:>11}  {}",
-            "engine",
-            "mode",
-            "median ms",
-            "min ms",
-            "runs",
-            "vs ref",
-            "vs tract",
-            "max |diff|",
-            "spikes"
+            "{:<7} {:<8} {:>11} {:>11} {:>5} {:>9} {:>9} {:>11}  spikes",
+            "engine", "mode", "median ms", "min ms", "runs", "vs ref", "vs tract", "max |diff|"
         );
         let ratio = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.2}x"));
         for (e, r) in &self.engines {

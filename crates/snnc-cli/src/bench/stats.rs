@@ -33,7 +33,7 @@ impl Stats {
     }
 
     /// `{"median_ms", "min_ms", "mean_ms", "runs"}`.
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(self) -> Value {
         json!({
             "median_ms": self.median_ms,
             "min_ms": self.min_ms,
