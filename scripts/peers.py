@@ -90,15 +90,22 @@ def main():
 
     if os.path.exists(a.snnc):
         inp = os.path.join(a.dir, f"input_{a.density:g}.npy")
+        # The reference interpreter runs once (outputs and gradients to compare against) but is
+        # not timed: at this size it takes seconds per run.
         out = subprocess.run([a.snnc, "bench", model, "--input", f"x={inp}", "--json",
-                              "--runs", str(a.runs), "--train"],
+                              "--engine", "cpu,tract", "--runs", str(a.runs), "--warmup", "3",
+                              "--threads", str(a.threads), "--train"],
                              check=True, capture_output=True, text=True).stdout
         eng = json.loads(out)["engines"]
-        res["snnc_forward"] = eng["cpu"]["median_ms"]
-        if "cpu-train" in eng:
-            res["snnc_training"] = eng["cpu-train"]["median_ms"]
-        if "tract" in eng:
-            res["tract_forward"] = eng["tract"]["median_ms"]
+        cpu = eng["cpu"]
+        res["snnc_forward"] = cpu["forward"]["median_ms"]
+        if "train" in cpu:
+            res["snnc_training"] = cpu["train"]["median_ms"]
+        if "median_ms" in eng.get("tract", {}):
+            res["tract_forward"] = eng["tract"]["forward"]["median_ms"]
+        check = dict(max_abs_diff=cpu.get("max_abs_diff"), spikes_equal=cpu.get("spikes_equal"),
+                     grad_rel_err=cpu.get("train", {}).get("grad_rel_err"))
+        print(f"snnc cpu vs reference interpreter: {json.dumps(check)}")
     else:
         print(f"(no snnc binary at {a.snnc}: cargo build --release -p snnc-cli)")
 

@@ -23,6 +23,8 @@ pub enum Command {
     Compile(CompileArgs),
     /// Compare the reference interpreter with the compiled CPU engine, outputs and gradients.
     Check(CheckArgs),
+    /// Time each engine (and tract on the same ONNX file) on the same input.
+    Bench(crate::bench::BenchArgs),
 }
 
 /// Which engine executes the model.
@@ -129,7 +131,7 @@ pub struct InspectArgs {
     pub surrogate: Surrogate,
 }
 
-fn parse_surrogate(s: &str) -> Result<Surrogate, String> {
+pub(crate) fn parse_surrogate(s: &str) -> Result<Surrogate, String> {
     s.parse()
 }
 

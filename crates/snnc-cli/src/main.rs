@@ -1,6 +1,7 @@
 //! `snnc`: compile, run, differentiate and inspect spiking neural networks (SPEC §4).
 
 mod args;
+mod bench;
 mod commands;
 mod dot;
 mod exec;
@@ -8,6 +9,7 @@ mod inputs;
 mod model;
 mod stage;
 mod summary;
+mod tract_engine;
 
 use std::process::ExitCode;
 

@@ -62,6 +62,16 @@ impl ModelFile {
         self.format == Format::Plan
     }
 
+    /// True when the file is an ONNX model.
+    pub fn is_onnx(&self) -> bool {
+        self.format == Format::Onnx
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The path as given, for messages.
     pub fn label(&self) -> String {
         self.path.display().to_string()

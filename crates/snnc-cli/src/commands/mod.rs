@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+mod bench;
 mod check;
 mod compile;
 mod grad;
@@ -18,5 +19,6 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Inspect(a) => inspect::inspect(a),
         Command::Compile(a) => compile::compile(a),
         Command::Check(a) => check::check(a),
+        Command::Bench(a) => bench::bench(a),
     }
 }
