@@ -34,7 +34,8 @@ fn check_fixture(name: &str) {
     let dir = fixture(name);
     let meta = meta(name);
     let tmp = scratch(&format!("wgpu-{name}"));
-    let (model, inputs, out) = (dir.join("model.onnx"), dir.join("inputs.npz"), tmp.join("out.npz"));
+    let (model, inputs, out) =
+        (dir.join("model.onnx"), dir.join("inputs.npz"), tmp.join("out.npz"));
     let (m, i, o) = (model.to_str().unwrap(), inputs.to_str().unwrap(), out.to_str().unwrap());
     snnc_ok(&["run", m, "--input", i, "--output", o, "--engine", "wgpu"]);
     let got = npz(&out);
@@ -86,7 +87,9 @@ fn check_fixture(name: &str) {
             String::from_utf8_lossy(&check.stderr)
         ));
     }
-    eprintln!("{name}: outputs max rel err {out_err:.3e}, gradients max rel norm err {grad_err:.3e}");
+    eprintln!(
+        "{name}: outputs max rel err {out_err:.3e}, gradients max rel norm err {grad_err:.3e}"
+    );
     assert!(failures.is_empty(), "{name} (wgpu):\n  {}", failures.join("\n  "));
 }
 

@@ -34,7 +34,8 @@ impl Gpu {
     /// Opens the first adapter wgpu offers (a high-performance one preferred). Honours
     /// wgpu's environment variables (`WGPU_BACKEND`, `WGPU_ADAPTER_NAME`, …).
     pub fn new() -> Result<Self, WgpuError> {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let opts = wgpu::RequestAdapterOptions {
             power_preference: wgpu::PowerPreference::from_env()
                 .unwrap_or(wgpu::PowerPreference::HighPerformance),
@@ -86,7 +87,8 @@ impl Gpu {
     /// (Vulkan, Cpu)`.
     pub fn describe(&self) -> String {
         let i = &self.info;
-        let driver = if i.driver_info.is_empty() { i.driver.clone() } else { i.driver_info.clone() };
+        let driver =
+            if i.driver_info.is_empty() { i.driver.clone() } else { i.driver_info.clone() };
         format!("{} ({driver}; {:?}, {:?})", i.name, i.backend, i.device_type)
     }
 

@@ -124,10 +124,11 @@ impl<'p> Engine<'p> {
             let launches = render(i, &layout, &s.kernel).map_err(|m| self.node_err(prog, i, m))?;
             let mut v = Vec::with_capacity(launches.len());
             for l in launches {
-                let p = self.gpu.pipeline(&l.src).map_err(|msg| match self.node_err(prog, i, msg) {
-                    WgpuError::Node { node, op, msg } => WgpuError::Kernel { node, op, msg },
-                    e => e,
-                })?;
+                let p =
+                    self.gpu.pipeline(&l.src).map_err(|msg| match self.node_err(prog, i, msg) {
+                        WgpuError::Node { node, op, msg } => WgpuError::Kernel { node, op, msg },
+                        e => e,
+                    })?;
                 v.push((l, p));
             }
             steps.push(v);
@@ -205,7 +206,13 @@ impl<'p> Engine<'p> {
             let n = l.len(b).map_err(invalid)?;
             if n > 0 {
                 let src = l.f32_off(b).map_err(invalid)?;
-                enc.copy_buffer_to_buffer(&data, 4 * src as u64, &staging, 4 * at as u64, 4 * n as u64);
+                enc.copy_buffer_to_buffer(
+                    &data,
+                    4 * src as u64,
+                    &staging,
+                    4 * at as u64,
+                    4 * n as u64,
+                );
             }
             Ok(())
         };

@@ -30,7 +30,9 @@ pub enum WgpuError {
     #[error("wgpu: {0}")]
     Runtime(String),
     /// The plan needs a bigger storage buffer than the device binds.
-    #[error("the plan needs a {bytes}-byte storage buffer, the device binds at most {limit} bytes")]
+    #[error(
+        "the plan needs a {bytes}-byte storage buffer, the device binds at most {limit} bytes"
+    )]
     TooLarge {
         /// The size asked for.
         bytes: u64,

@@ -116,14 +116,18 @@ impl Layout {
     /// The f32 offset of a data buffer.
     pub fn f32_off(&self, b: BufId) -> Result<usize, String> {
         let get = |v: &[usize], k: u32, what: &str| {
-            v.get(k as usize).copied().ok_or_else(|| format!("{what} {k} is missing (invalid plan)"))
+            v.get(k as usize)
+                .copied()
+                .ok_or_else(|| format!("{what} {k} is missing (invalid plan)"))
         };
         match self.buf(b)?.loc {
             BufLoc::Input(k) => get(&self.inputs, k, "input"),
             BufLoc::Const(k) => get(&self.consts, k, "constant"),
             BufLoc::Seed(k) => get(&self.seeds, k, "seed"),
             BufLoc::Arena { off } => Ok(self.arena + off),
-            BufLoc::Bits { .. } => Err(format!("buffer {} holds bits, not data (invalid plan)", b.0)),
+            BufLoc::Bits { .. } => {
+                Err(format!("buffer {} holds bits, not data (invalid plan)", b.0))
+            }
         }
     }
 

@@ -43,7 +43,10 @@ fn header(step: usize, nx: u32) -> String {
     let mut s = String::new();
     s.push_str("@group(0) @binding(0) var<storage, read_write> m: array<f32>;\n");
     s.push_str("@group(0) @binding(1) var<storage, read_write> bits: array<atomic<u32>>;\n");
-    let _ = writeln!(s, "fn fail(code: u32) {{ atomicMin(&bits[0], {step}u); atomicMax(&bits[1], code); }}");
+    let _ = writeln!(
+        s,
+        "fn fail(code: u32) {{ atomicMin(&bits[0], {step}u); atomicMax(&bits[1], code); }}"
+    );
     let _ = writeln!(
         s,
         "@compute @workgroup_size({WG})\nfn main(@builtin(workgroup_id) wg: vec3<u32>, \
@@ -89,7 +92,10 @@ pub fn surrogate_fn(name: &str, sg: &Surrogate) -> String {
             format!("let q = {a} * {a} + s * s; return ({a} * {a} * {a}) / (q * sqrt(q));")
         }
         Method::HeaviErfc => {
-            format!("let x = {a} * s; return 2.0 * exp(-(x * x)) / {};", f(std::f32::consts::PI.sqrt()))
+            format!(
+                "let x = {a} * s; return 2.0 * exp(-(x * x)) / {};",
+                f(std::f32::consts::PI.sqrt())
+            )
         }
     };
     format!("fn {name}(s: f32) -> f32 {{ {body} }}\n")

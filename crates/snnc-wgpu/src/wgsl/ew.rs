@@ -46,7 +46,12 @@ fn lin(strides: &[usize]) -> Result<String, String> {
 fn coords(var: &str, shape: &[usize], names: &[usize]) -> Result<String, String> {
     let mut s = format!("  var rem_{var} = {var};\n");
     for (&d, &n) in names.iter().zip(shape).rev() {
-        let _ = writeln!(s, "  let c{d} = rem_{var} % {}; rem_{var} = rem_{var} / {};", u(n.max(1))?, u(n.max(1))?);
+        let _ = writeln!(
+            s,
+            "  let c{d} = rem_{var} % {}; rem_{var} = rem_{var} / {};",
+            u(n.max(1))?,
+            u(n.max(1))?
+        );
     }
     Ok(s)
 }
@@ -112,7 +117,10 @@ pub fn ew(step: usize, l: &Layout, k: &EwK) -> Result<Vec<Launch>, String> {
     for ins in &k.code {
         let line = match *ins {
             Instr::Load { dst, input } => {
-                let inp = k.inputs.get(input as usize).ok_or("malformed elementwise program (invalid plan)")?;
+                let inp = k
+                    .inputs
+                    .get(input as usize)
+                    .ok_or("malformed elementwise program (invalid plan)")?;
                 format!("{} = {};", r(dst)?, input_at(l, inp, &k.shape)?)
             }
             Instr::Un { dst, op, a } => format!("{} = {};", r(dst)?, un(op, &r(a)?)),
@@ -154,7 +162,9 @@ fn term(rule: GradRule) -> String {
         }
         GradRule::Relu => "select(0.0, g, o0 > 0.0)".into(),
         GradRule::Sigmoid => "g * (1.0 / (1.0 + exp(-o0))) * (1.0 - 1.0 / (1.0 + exp(-o0)))".into(),
-        GradRule::Tanh => "g * (1.0 - tanh(clamp(o0, -20.0, 20.0)) * tanh(clamp(o0, -20.0, 20.0)))".into(),
+        GradRule::Tanh => {
+            "g * (1.0 - tanh(clamp(o0, -20.0, 20.0)) * tanh(clamp(o0, -20.0, 20.0)))".into()
+        }
         GradRule::Spike(_) => "g * sg(o0)".into(),
         GradRule::WhereTrue => "select(0.0, g, o0 != 0.0)".into(),
         GradRule::WhereFalse => "select(g, 0.0, o0 != 0.0)".into(),
@@ -172,7 +182,9 @@ pub fn ew_grad(step: usize, l: &Layout, k: &EwGradK) -> Result<Vec<Launch>, Stri
         return Err("too many operands (invalid plan)".into());
     }
     let helpers = match k.rule {
-        GradRule::Compare { surrogate, .. } | GradRule::Spike(surrogate) => surrogate_fn("sg", &surrogate),
+        GradRule::Compare { surrogate, .. } | GradRule::Spike(surrogate) => {
+            surrogate_fn("sg", &surrogate)
+        }
         _ => String::new(),
     };
     let rank = k.shape.len();

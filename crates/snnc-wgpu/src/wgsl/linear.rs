@@ -53,10 +53,26 @@ pub fn mm(step: usize, l: &Layout, k: &MmK) -> Result<Vec<Launch>, String> {
         };
         let e = g.len();
         let mut h = String::new();
-        let _ = writeln!(h, "var<private> AO: array<u32, {e}> = array<u32, {e}>({});", list(&|i| k.entries[i].a_off)?);
-        let _ = writeln!(h, "var<private> BO: array<u32, {e}> = array<u32, {e}>({});", list(&|i| k.entries[i].b_off)?);
-        let _ = writeln!(h, "var<private> CO: array<u32, {e}> = array<u32, {e}>({});", list(&|i| k.entries[i].c_off)?);
-        let _ = writeln!(h, "var<private> ACC: array<u32, {e}> = array<u32, {e}>({});", list(&|i| usize::from(k.entries[i].acc))?);
+        let _ = writeln!(
+            h,
+            "var<private> AO: array<u32, {e}> = array<u32, {e}>({});",
+            list(&|i| k.entries[i].a_off)?
+        );
+        let _ = writeln!(
+            h,
+            "var<private> BO: array<u32, {e}> = array<u32, {e}>({});",
+            list(&|i| k.entries[i].b_off)?
+        );
+        let _ = writeln!(
+            h,
+            "var<private> CO: array<u32, {e}> = array<u32, {e}>({});",
+            list(&|i| k.entries[i].c_off)?
+        );
+        let _ = writeln!(
+            h,
+            "var<private> ACC: array<u32, {e}> = array<u32, {e}>({});",
+            list(&|i| usize::from(k.entries[i].acc))?
+        );
         let mn = k.m * k.n;
         let scale = if k.alpha == 1.0 { "s".to_string() } else { format!("{} * s", f(k.alpha)) };
         let body = format!(
@@ -106,7 +122,8 @@ pub fn bias(step: usize, l: &Layout, k: &BiasK) -> Result<Vec<Launch>, String> {
         None => "0.0".into(),
     };
     let y = format!("m[{} + i]", off(l, k.y)?);
-    let upd = if k.alpha == 1.0 { format!("{y} + cv") } else { format!("{} * {y} + cv", f(k.alpha)) };
+    let upd =
+        if k.alpha == 1.0 { format!("{y} + cv") } else { format!("{} * {y} + cv", f(k.alpha)) };
     let body = format!("  let cv = {cv};\n  {y} = {upd};\n");
     Ok(vec![per_elem(step, n, "", &body)?])
 }

@@ -67,7 +67,12 @@ pub fn recurrent(step: usize, l: &Layout, k: &RecK) -> Result<Vec<Launch>, Strin
     }
     if let Some(b) = k.z_last {
         need(l, b, state, "z_last")?;
-        let _ = writeln!(w, "      if (t + 1u == {}) {{ m[{} + bb * {hs} + j] = z; }}", u(k.t)?, off(l, b)?);
+        let _ = writeln!(
+            w,
+            "      if (t + 1u == {}) {{ m[{} + bb * {hs} + j] = z; }}",
+            u(k.t)?,
+            off(l, b)?
+        );
     }
     let mut clear = None;
     if let Some(b) = k.z_bits {

@@ -158,7 +158,11 @@ pub fn transpose(step: usize, l: &Layout, k: &TransposeK) -> Result<Vec<Launch>,
     }
     let d = format!("m[{} + i]", off(l, k.dst)?);
     let v = format!("m[{} + so]", off(l, k.src)?);
-    let _ = writeln!(body, "  {}", if k.acc { format!("{d} = {d} + {v};") } else { format!("{d} = {v};") });
+    let _ = writeln!(
+        body,
+        "  {}",
+        if k.acc { format!("{d} = {d} + {v};") } else { format!("{d} = {v};") }
+    );
     Ok(vec![per_elem(step, n, "", &body)?])
 }
 
