@@ -38,7 +38,7 @@ pub fn grid(groups: usize) -> Result<[u32; 3], String> {
 }
 
 /// The module header: bindings, the error flag of step `step` and the entry point opening.
-/// Inside the body, `gi` is the flat workgroup index and `li` the local index.
+/// Inside the body, `wgi` is the flat workgroup index and `li` the local index.
 fn header(step: usize, nx: u32) -> String {
     let mut s = String::new();
     s.push_str("@group(0) @binding(0) var<storage, read_write> m: array<f32>;\n");
@@ -50,7 +50,7 @@ fn header(step: usize, nx: u32) -> String {
     let _ = writeln!(
         s,
         "@compute @workgroup_size({WG})\nfn main(@builtin(workgroup_id) wg: vec3<u32>, \
-         @builtin(local_invocation_index) li: u32) {{\n  let gi = wg.y * {nx}u + wg.x;"
+         @builtin(local_invocation_index) li: u32) {{\n  let wgi = wg.y * {nx}u + wg.x;"
     );
     s
 }
@@ -61,19 +61,19 @@ pub fn per_elem(step: usize, n: usize, helpers: &str, body: &str) -> Result<Laun
     let groups = grid(n.div_ceil(WG as usize))?;
     let mut s = String::from(helpers);
     s.push_str(&header(step, groups[0]));
-    let _ = writeln!(s, "  let i = gi * {WG}u + li;\n  if (i >= {}) {{ return; }}", u(n)?);
+    let _ = writeln!(s, "  let i = wgi * {WG}u + li;\n  if (i >= {}) {{ return; }}", u(n)?);
     s.push_str(body);
     s.push_str("}\n");
     Ok(Launch { src: s, groups, clear_bits: None })
 }
 
-/// A kernel with one workgroup per element of `0..n` (`g` in the body), its [`WG`] threads
+/// A kernel with one workgroup per element of `0..n` (`grp` in the body), its [`WG`] threads
 /// cooperating (`li`).
 pub fn per_group(step: usize, n: usize, helpers: &str, body: &str) -> Result<Launch, String> {
     let groups = grid(n)?;
     let mut s = String::from(helpers);
     s.push_str(&header(step, groups[0]));
-    let _ = writeln!(s, "  let g = gi;\n  if (g >= {}) {{ return; }}", u(n)?);
+    let _ = writeln!(s, "  let grp = wgi;\n  if (grp >= {}) {{ return; }}", u(n)?);
     s.push_str(body);
     s.push_str("}\n");
     Ok(Launch { src: s, groups, clear_bits: None })

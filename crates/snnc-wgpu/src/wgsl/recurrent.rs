@@ -96,7 +96,7 @@ pub fn recurrent(step: usize, l: &Layout, k: &RecK) -> Result<Vec<Launch>, Strin
         None => String::new(),
     };
     let body = format!(
-        "  let bb = g; let vb = {sf} + bb * {hs}; let pb = {su} + bb * {w2};
+        "  let bb = grp; let vb = {sf} + bb * {hs}; let pb = {su} + bb * {w2};
   for (var j = li; j < {hs}; j += {WG}u) {{ m[vb + j] = {init_v}; }}
   for (var q = li; q < {w2}; q += {WG}u) {{ atomicStore(&bits[pb + q], 0u); }}
 {SYNC}  for (var t = 0u; t < {t}; t++) {{
@@ -179,7 +179,7 @@ pub fn recurrent_back(step: usize, l: &Layout, k: &RecBackK) -> Result<Vec<Launc
     }
     let (gc, rb) = (off(l, k.g_cur)?, off(l, k.r)?);
     let body = format!(
-        "  let bb = g; let gvb = {sf} + bb * {hs}; let gzb = {sf} + {state} + bb * {hs};
+        "  let bb = grp; let gvb = {sf} + bb * {hs}; let gzb = {sf} + {state} + bb * {hs};
   for (var j = li; j < {hs}; j += {WG}u) {{ m[gvb + j] = {gvl}; m[gzb + j] = {gzl}; }}
 {SYNC}  for (var tt = {t}; tt > 0u; tt--) {{
     let t = tt - 1u;
