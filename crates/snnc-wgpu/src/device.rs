@@ -94,7 +94,7 @@ impl Gpu {
 
     /// The largest storage buffer a kernel can bind, in bytes.
     pub fn max_binding(&self) -> u64 {
-        u64::from(self.limits.max_storage_buffer_binding_size).min(self.limits.max_buffer_size)
+        self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size)
     }
 
     /// The pipeline of a WGSL module (entry point `main`), compiled once per source.
