@@ -24,8 +24,7 @@ pub fn params_fns(p: &IafParams, n: usize) -> Result<String, String> {
             let len = v.len();
             let _ = writeln!(
                 s,
-                "var<private> {name}_v: array<f32, {len}> = array<f32, {len}>({});\n\
-                 fn {name}(j: u32) -> f32 {{ return {name}_v[j]; }}",
+                "fn {name}(j: u32) -> f32 {{ var v = array<f32, {len}>({}); return v[j]; }}",
                 items.join(", ")
             );
         }
