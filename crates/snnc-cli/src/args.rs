@@ -21,7 +21,7 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Optimize and compile the model to a CPU execution plan file.
     Compile(CompileArgs),
-    /// Compare the reference interpreter with the compiled CPU engine, outputs and gradients.
+    /// Compare the reference interpreter with a compiled engine (cpu, wgpu), outputs and gradients.
     Check(CheckArgs),
     /// Time each engine (and tract on the same ONNX file) on the same input.
     Bench(crate::bench::BenchArgs),
@@ -34,6 +34,8 @@ pub enum Engine {
     Ref,
     /// The compiled CPU plan (optimized graph, fused kernels).
     Cpu,
+    /// The compiled plan as WGSL compute kernels on a wgpu device (build feature `wgpu`).
+    Wgpu,
 }
 
 /// Which graph the reference engine interprets (or `inspect` shows).
@@ -157,4 +159,7 @@ pub struct CheckArgs {
     /// Surrogate gradient for spikes of plain exports (METHOD[:ALPHA]).
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
+    /// The engine compared with the reference: cpu or wgpu.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub engine: Engine,
 }

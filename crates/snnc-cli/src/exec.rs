@@ -20,6 +20,9 @@ pub enum Exec {
     },
     /// The CPU engine on a compiled plan (always from the optimized graph).
     Cpu(Box<Plan>),
+    /// The wgpu engine on a compiled plan.
+    #[cfg(feature = "wgpu")]
+    Wgpu(Box<Plan>),
 }
 
 impl Exec {
@@ -41,6 +44,7 @@ impl Exec {
                 }
             }
             Engine::Cpu => Exec::Cpu(Box::new(mf.plan(given, surrogate)?)),
+            Engine::Wgpu => wgpu_exec(mf.plan(given, surrogate)?)?,
         })
     }
 
@@ -51,6 +55,8 @@ impl Exec {
                 g.inputs().iter().map(|&i| (g.value(i).name.clone(), g.ty(i).clone())).collect()
             }
             Exec::Cpu(p) => plan_signature(p),
+            #[cfg(feature = "wgpu")]
+            Exec::Wgpu(p) => plan_signature(p),
         }
     }
 
@@ -65,6 +71,12 @@ impl Exec {
                 .iter()
                 .map(|s| (s.name.clone(), TensorType::new(s.dtype, s.shape.clone())))
                 .collect(),
+            #[cfg(feature = "wgpu")]
+            Exec::Wgpu(p) => p
+                .outputs()
+                .iter()
+                .map(|s| (s.name.clone(), TensorType::new(s.dtype, s.shape.clone())))
+                .collect(),
         }
     }
 
@@ -73,6 +85,11 @@ impl Exec {
         match self {
             Exec::Ref { graph, .. } => format!("{} nodes, engine ref", graph.nodes().len()),
             Exec::Cpu(_) => "compiled plan, engine cpu".to_string(),
+            #[cfg(feature = "wgpu")]
+            Exec::Wgpu(_) => match snnc_wgpu::Gpu::shared() {
+                Ok(g) => format!("compiled plan, engine wgpu on {}", g.describe()),
+                Err(_) => "compiled plan, engine wgpu".to_string(),
+            },
         }
     }
 
@@ -81,6 +98,8 @@ impl Exec {
         Ok(match self {
             Exec::Ref { graph, .. } => snnc_interp::run(graph, inputs)?,
             Exec::Cpu(p) => snnc_cpu::run(p, inputs)?,
+            #[cfg(feature = "wgpu")]
+            Exec::Wgpu(p) => snnc_wgpu::run(p, inputs).context("wgpu engine")?,
         })
     }
 
@@ -108,6 +127,32 @@ impl Exec {
                 };
                 snnc_cpu::grad(p, inputs, upstream, w).context("cpu engine")
             }
+            #[cfg(feature = "wgpu")]
+            Exec::Wgpu(p) => {
+                let w = match wrt {
+                    Wrt::All => snnc_plan::Wrt::All,
+                    Wrt::Inputs => snnc_plan::Wrt::Inputs,
+                    Wrt::Params => snnc_plan::Wrt::Params,
+                };
+                snnc_wgpu::grad(p, inputs, upstream, w).context("wgpu engine")
+            }
         }
     }
+}
+
+/// The wgpu engine on `plan`, after opening the device (so a missing adapter is reported
+/// before any work).
+#[cfg(feature = "wgpu")]
+fn wgpu_exec(plan: Plan) -> Result<Exec> {
+    snnc_wgpu::Gpu::shared().context("--engine wgpu")?;
+    Ok(Exec::Wgpu(Box::new(plan)))
+}
+
+/// Without the `wgpu` feature there is no wgpu engine.
+#[cfg(not(feature = "wgpu"))]
+fn wgpu_exec(_plan: Plan) -> Result<Exec> {
+    anyhow::bail!(
+        "--engine wgpu: this snnc was built without the wgpu engine; rebuild with \
+         `cargo build -p snnc-cli --features wgpu`"
+    )
 }

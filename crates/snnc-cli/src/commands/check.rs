@@ -6,20 +6,24 @@ use crate::exec::Exec;
 use crate::inputs::{bind_signature, generate, read_named_arrays, Named};
 use crate::model::ModelFile;
 
-/// `snnc check`: the reference interpreter on the imported graph against the compiled CPU
-/// engine, on the same input, forward and backward; fails on any mismatch (SPEC §5).
+/// `snnc check`: the reference interpreter on the imported graph against a compiled engine
+/// (cpu or wgpu), on the same input, forward and backward; fails on any mismatch (SPEC §5).
 pub fn check(a: CheckArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
     let reference = Exec::new(&mf, &given, Some(Engine::Ref), Stage::Imported, a.surrogate)?;
-    let cpu = Exec::new(&mf, &given, Some(Engine::Cpu), Stage::Optimized, a.surrogate)?;
+    if a.engine == Engine::Ref {
+        bail!("--engine ref: check compares the reference with a compiled engine (cpu or wgpu)");
+    }
+    let engine = if a.engine == Engine::Wgpu { "wgpu" } else { "cpu" };
+    let compiled = Exec::new(&mf, &given, Some(a.engine), Stage::Optimized, a.surrogate)?;
     let (inputs, _) = bind_signature(&reference.inputs(), given)?;
     let Exec::Ref { graph, .. } = &reference else { unreachable!("built as the reference") };
     let margin = snnc_interp::spike_margins(graph, &inputs)?;
     let mut failures = Vec::new();
-    let (want, got) = (reference.run(&inputs)?, cpu.run(&inputs)?);
+    let (want, got) = (reference.run(&inputs)?, compiled.run(&inputs)?);
     for (name, w) in &want {
-        let g = lookup(&got, name)?;
+        let g = lookup(&got, name, engine)?;
         failures.extend(compare_output(name, g, w, margin));
     }
     let upstream: Named = reference
@@ -29,7 +33,7 @@ pub fn check(a: CheckArgs) -> Result<()> {
         .map(|(k, (n, ty))| (n.clone(), generate(ty, 1000 + k as u64)))
         .collect();
     let want = reference.grad(&inputs, &upstream, Wrt::All)?;
-    let got = cpu.grad(&inputs, &upstream, Wrt::All)?;
+    let got = compiled.grad(&inputs, &upstream, Wrt::All)?;
     let mut compared = 0;
     for (name, w) in &want {
         match got.iter().find(|(n, _)| n == name) {
@@ -38,11 +42,11 @@ pub fn check(a: CheckArgs) -> Result<()> {
                 failures.extend(compare_grad(name, g, w));
             }
             None if folded(graph, name) => {}
-            None => failures.push(format!("gradient '{name}': missing from the cpu engine")),
+            None => failures.push(format!("gradient '{name}': missing from the {engine} engine")),
         }
     }
     println!(
-        "{}: ref (imported) vs cpu (optimized plan), surrogate {}: {} outputs, {compared} gradients",
+        "{}: ref (imported) vs {engine} (optimized plan), surrogate {}: {} outputs, {compared} gradients",
         mf.label(),
         a.surrogate,
         want.len().min(reference.outputs().len()),
@@ -54,15 +58,13 @@ pub fn check(a: CheckArgs) -> Result<()> {
     for f in &failures {
         println!("  MISMATCH {f}");
     }
-    bail!("{}: {} mismatches between ref and cpu", mf.label(), failures.len())
+    bail!("{}: {} mismatches between ref and {engine}", mf.label(), failures.len())
 }
 
-fn lookup<'a>(arrays: &'a Named, name: &str) -> Result<&'a Tensor> {
-    arrays
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, t)| t)
-        .ok_or_else(|| anyhow::anyhow!("output '{name}' is missing from the cpu engine's results"))
+fn lookup<'a>(arrays: &'a Named, name: &str, engine: &str) -> Result<&'a Tensor> {
+    arrays.iter().find(|(n, _)| n == name).map(|(_, t)| t).ok_or_else(|| {
+        anyhow::anyhow!("output '{name}' is missing from the {engine} engine's results")
+    })
 }
 
 /// Constant initializers the optimizer absorbed into op attributes (thresholds, zero biases)
