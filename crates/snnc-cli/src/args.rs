@@ -32,6 +32,17 @@ pub enum Engine {
     Ref,
     /// The compiled CPU plan (optimized graph, fused kernels).
     Cpu,
+    /// The compiled plan on a GPU (needs a build with `--features cuda` and a CUDA driver).
+    Cuda,
+}
+
+/// What `compile` targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// The CPU engine.
+    Cpu,
+    /// CUDA: the plan is also rendered to CUDA C (see `--emit`).
+    Cuda,
 }
 
 /// Which graph the reference engine interprets (or `inspect` shows).
@@ -143,6 +154,12 @@ pub struct CompileArgs {
     /// Surrogate gradient for spikes of plain exports (METHOD[:ALPHA]), fixed in the plan.
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
+    /// The engine the plan is meant for.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub target: Target,
+    /// With `--target cuda`: also write the CUDA sources (`infer.cu`, `train.cu`) to DIR.
+    #[arg(long, value_name = "DIR")]
+    pub emit: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -155,4 +172,7 @@ pub struct CheckArgs {
     /// Surrogate gradient for spikes of plain exports (METHOD[:ALPHA]).
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
+    /// The compiled engine compared with the reference.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub engine: Engine,
 }

@@ -1,5 +1,5 @@
-//! One interface over the engines: the reference interpreter on a graph, or the CPU engine on a
-//! compiled plan.
+//! One interface over the engines: the reference interpreter on a graph, or the CPU or CUDA
+//! engine on a compiled plan.
 
 use anyhow::{Context, Result};
 use snnc_ir::{Graph, Surrogate, Tensor, TensorType};
@@ -20,6 +20,8 @@ pub enum Exec {
     },
     /// The CPU engine on a compiled plan (always from the optimized graph).
     Cpu(Box<Plan>),
+    /// The CUDA engine on a compiled plan.
+    Cuda(Box<Plan>),
 }
 
 impl Exec {
@@ -41,6 +43,10 @@ impl Exec {
                 }
             }
             Engine::Cpu => Exec::Cpu(Box::new(mf.plan(given, surrogate)?)),
+            Engine::Cuda => {
+                snnc_cuda::available()?;
+                Exec::Cuda(Box::new(mf.plan(given, surrogate)?))
+            }
         })
     }
 
@@ -50,7 +56,7 @@ impl Exec {
             Exec::Ref { graph: g, .. } => {
                 g.inputs().iter().map(|&i| (g.value(i).name.clone(), g.ty(i).clone())).collect()
             }
-            Exec::Cpu(p) => plan_signature(p),
+            Exec::Cpu(p) | Exec::Cuda(p) => plan_signature(p),
         }
     }
 
@@ -60,7 +66,7 @@ impl Exec {
             Exec::Ref { graph: g, .. } => {
                 g.outputs().iter().map(|&i| (g.value(i).name.clone(), g.ty(i).clone())).collect()
             }
-            Exec::Cpu(p) => p
+            Exec::Cpu(p) | Exec::Cuda(p) => p
                 .outputs()
                 .iter()
                 .map(|s| (s.name.clone(), TensorType::new(s.dtype, s.shape.clone())))
@@ -73,6 +79,7 @@ impl Exec {
         match self {
             Exec::Ref { graph, .. } => format!("{} nodes, engine ref", graph.nodes().len()),
             Exec::Cpu(_) => "compiled plan, engine cpu".to_string(),
+            Exec::Cuda(_) => "compiled plan, engine cuda".to_string(),
         }
     }
 
@@ -81,6 +88,7 @@ impl Exec {
         Ok(match self {
             Exec::Ref { graph, .. } => snnc_interp::run(graph, inputs)?,
             Exec::Cpu(p) => snnc_cpu::run(p, inputs)?,
+            Exec::Cuda(p) => snnc_cuda::run(p, inputs)?,
         })
     }
 
@@ -100,13 +108,16 @@ impl Exec {
                     })
                     .collect())
             }
-            Exec::Cpu(p) => {
+            Exec::Cpu(p) | Exec::Cuda(p) => {
                 let w = match wrt {
                     Wrt::All => snnc_plan::Wrt::All,
                     Wrt::Inputs => snnc_plan::Wrt::Inputs,
                     Wrt::Params => snnc_plan::Wrt::Params,
                 };
-                snnc_cpu::grad(p, inputs, upstream, w).context("cpu engine")
+                match self {
+                    Exec::Cuda(_) => snnc_cuda::grad(p, inputs, upstream, w).context("cuda engine"),
+                    _ => snnc_cpu::grad(p, inputs, upstream, w).context("cpu engine"),
+                }
             }
         }
     }

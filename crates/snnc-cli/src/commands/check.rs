@@ -6,13 +6,19 @@ use crate::exec::Exec;
 use crate::inputs::{bind_signature, generate, read_named_arrays, Named};
 use crate::model::ModelFile;
 
-/// `snnc check`: the reference interpreter on the imported graph against the compiled CPU
-/// engine, on the same input, forward and backward; fails on any mismatch (SPEC §5).
+/// `snnc check`: the reference interpreter on the imported graph against a compiled engine
+/// (`--engine`, default cpu), on the same input, forward and backward; fails on any mismatch
+/// (SPEC §5).
 pub fn check(a: CheckArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
     let reference = Exec::new(&mf, &given, Some(Engine::Ref), Stage::Imported, a.surrogate)?;
-    let cpu = Exec::new(&mf, &given, Some(Engine::Cpu), Stage::Optimized, a.surrogate)?;
+    let cpu = Exec::new(&mf, &given, Some(a.engine), Stage::Optimized, a.surrogate)?;
+    let engine = match a.engine {
+        Engine::Ref => "ref",
+        Engine::Cpu => "cpu",
+        Engine::Cuda => "cuda",
+    };
     let (inputs, _) = bind_signature(&reference.inputs(), given)?;
     let Exec::Ref { graph, .. } = &reference else { unreachable!("built as the reference") };
     let margin = snnc_interp::spike_margins(graph, &inputs)?;
@@ -38,11 +44,11 @@ pub fn check(a: CheckArgs) -> Result<()> {
                 failures.extend(compare_grad(name, g, w));
             }
             None if folded(graph, name) => {}
-            None => failures.push(format!("gradient '{name}': missing from the cpu engine")),
+            None => failures.push(format!("gradient '{name}': missing from the {engine} engine")),
         }
     }
     println!(
-        "{}: ref (imported) vs cpu (optimized plan), surrogate {}: {} outputs, {compared} gradients",
+        "{}: ref (imported) vs {engine} (optimized plan), surrogate {}: {} outputs, {compared} gradients",
         mf.label(),
         a.surrogate,
         want.len().min(reference.outputs().len()),
@@ -54,7 +60,7 @@ pub fn check(a: CheckArgs) -> Result<()> {
     for f in &failures {
         println!("  MISMATCH {f}");
     }
-    bail!("{}: {} mismatches between ref and cpu", mf.label(), failures.len())
+    bail!("{}: {} mismatches between ref and {engine}", mf.label(), failures.len())
 }
 
 fn lookup<'a>(arrays: &'a Named, name: &str) -> Result<&'a Tensor> {
@@ -62,7 +68,7 @@ fn lookup<'a>(arrays: &'a Named, name: &str) -> Result<&'a Tensor> {
         .iter()
         .find(|(n, _)| n == name)
         .map(|(_, t)| t)
-        .ok_or_else(|| anyhow::anyhow!("output '{name}' is missing from the cpu engine's results"))
+        .ok_or_else(|| anyhow::anyhow!("output '{name}' is missing from the compiled engine's results"))
 }
 
 /// Constant initializers the optimizer absorbed into op attributes (thresholds, zero biases)
