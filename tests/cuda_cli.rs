@@ -49,8 +49,16 @@ fn compile_target_cuda_emits_one_module_per_program() {
     let emit = tmp.join("cu");
     let model = fixture("recurrent_t10").join("model.onnx");
     let m = model.to_str().unwrap();
-    let args =
-        ["compile", m, "-o", plan.to_str().unwrap(), "--target", "cuda", "--emit", emit.to_str().unwrap()];
+    let args = [
+        "compile",
+        m,
+        "-o",
+        plan.to_str().unwrap(),
+        "--target",
+        "cuda",
+        "--emit",
+        emit.to_str().unwrap(),
+    ];
     let out = snnc_ok(&args);
     assert!(out.contains("infer.cu") && out.contains("train.cu"), "{out}");
     for name in ["infer.cu", "train.cu"] {

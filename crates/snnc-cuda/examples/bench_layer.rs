@@ -39,9 +39,12 @@ fn layer(t: usize, b: usize, n: usize) -> Result<Plan, Box<dyn std::error::Error
     let bound = 1.0 / (n as f32).sqrt();
     let w = g.add_initializer("weight", tensor(&[n, n], uniform(n * n, -bound, bound, 1)))?;
     let bias = g.add_initializer("bias", tensor(&[n], uniform(n, -bound, bound, 2)))?;
-    let y = g.add_node("fc", Op::Linear { trans_b: true }, vec![Some(x), Some(w), Some(bias)], &[
-        Some("y"),
-    ])?[0]
+    let y = g.add_node(
+        "fc",
+        Op::Linear { trans_b: true },
+        vec![Some(x), Some(w), Some(bias)],
+        &[Some("y")],
+    )?[0]
         .ok_or("Linear has an output")?;
     let params = IafParams { order: Order::IntegrateThenFire, ..IafParams::default() };
     let z = g.add_node("lif", Op::Iaf(params), vec![Some(y)], &[Some("z"), None])?[0]

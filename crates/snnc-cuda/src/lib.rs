@@ -33,8 +33,8 @@ mod runtime;
 
 pub use error::CudaError;
 pub use render::{
-    render, render_program, Arg, GemmDesc, GemmOperand, Launch, ProgramSource, Source,
-    StepCode, BITS_PER_WORD,
+    render, render_program, Arg, GemmDesc, GemmOperand, Launch, ProgramSource, Source, StepCode,
+    BITS_PER_WORD,
 };
 pub use runtime::{available, grad, run, Engine, Options};
 pub use snnc_plan::Wrt;

@@ -87,7 +87,8 @@ pub fn compile(src: &str, name: &str, arch: u32, output: Output) -> Result<Compi
     };
     let c_src = CString::new(src).map_err(|_| fail("the source contains a NUL byte".into()))?;
     let c_name = CString::new(name).map_err(|_| fail("the name contains a NUL byte".into()))?;
-    let prog = result::create_program(&c_src, Some(c_name.as_c_str())).map_err(|e| fail(format!("{e:?}")))?;
+    let prog = result::create_program(&c_src, Some(c_name.as_c_str()))
+        .map_err(|e| fail(format!("{e:?}")))?;
     let opts = options(arch, output);
     // SAFETY: `prog` was just created and is destroyed below, after its last use.
     let compiled = unsafe { result::compile_program(prog, &opts) };

@@ -84,8 +84,13 @@ fn every_fixture_compiles_for_sm80_and_sm90_without_neuron_spills() {
 #[test]
 fn ptx_output_and_compile_errors() {
     require_nvrtc();
-    let ok = compile("extern \"C\" __global__ void k(float* x) { x[0] = 1.0f; }", "t.cu", 80, Output::Ptx)
-        .unwrap();
+    let ok = compile(
+        "extern \"C\" __global__ void k(float* x) { x[0] = 1.0f; }",
+        "t.cu",
+        80,
+        Output::Ptx,
+    )
+    .unwrap();
     let ptx = String::from_utf8(ok.image).unwrap();
     assert!(ptx.contains(".entry k("), "{ptx}");
     let e = compile("__global__ void k( { }", "bad.cu", 90, Output::Ptx).unwrap_err();

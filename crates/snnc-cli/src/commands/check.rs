@@ -64,11 +64,9 @@ pub fn check(a: CheckArgs) -> Result<()> {
 }
 
 fn lookup<'a>(arrays: &'a Named, name: &str) -> Result<&'a Tensor> {
-    arrays
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, t)| t)
-        .ok_or_else(|| anyhow::anyhow!("output '{name}' is missing from the compiled engine's results"))
+    arrays.iter().find(|(n, _)| n == name).map(|(_, t)| t).ok_or_else(|| {
+        anyhow::anyhow!("output '{name}' is missing from the compiled engine's results")
+    })
 }
 
 /// Constant initializers the optimizer absorbed into op attributes (thresholds, zero biases)

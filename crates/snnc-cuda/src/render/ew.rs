@@ -96,7 +96,11 @@ pub(crate) fn ew(out: &mut Out<'_>, k: &EwK) -> Result<Vec<Launch>, CudaError> {
     for (i, input) in k.inputs.iter().enumerate() {
         kb.read(&format!("in{i}"), input.buf);
         let st = bcast_strides(&input.shape, &k.shape).ok_or_else(|| {
-            err(step, "elementwise", format!("{:?} does not broadcast to {:?}", input.shape, k.shape))
+            err(
+                step,
+                "elementwise",
+                format!("{:?} does not broadcast to {:?}", input.shape, k.shape),
+            )
         })?;
         let len: usize = input.shape.iter().product();
         loads.push(if input.shape == k.shape {
@@ -149,8 +153,11 @@ pub(crate) fn ew(out: &mut Out<'_>, k: &EwK) -> Result<Vec<Launch>, CudaError> {
         String::new()
     };
     let regs: Vec<String> = (0..k.regs).map(|x| format!("r{x} = 0.0f")).collect();
-    let decl =
-        if regs.is_empty() { String::new() } else { format!("        float {};\n", regs.join(", ")) };
+    let decl = if regs.is_empty() {
+        String::new()
+    } else {
+        format!("        float {};\n", regs.join(", "))
+    };
     let code = format!(
         "{sig} {{\n\
          \x20   SNNC_FOR(e, {total}LL) {{\n\

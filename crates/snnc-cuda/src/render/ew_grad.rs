@@ -17,7 +17,8 @@ fn term(rule: GradRule, sg: &str) -> String {
         GradRule::DivNum => "g / o0".into(),
         GradRule::DivDen => "-g * o0 / (o1 * o1)".into(),
         GradRule::Compare { greater, wrt_b, .. } => {
-            let d = if greater { format!("g * {sg}(o0 - o1)") } else { format!("-g * {sg}(o1 - o0)") };
+            let d =
+                if greater { format!("g * {sg}(o0 - o1)") } else { format!("-g * {sg}(o1 - o0)") };
             if wrt_b {
                 format!("-({d})")
             } else {
@@ -25,9 +26,7 @@ fn term(rule: GradRule, sg: &str) -> String {
             }
         }
         GradRule::Relu => "(o0 > 0.0 ? g : 0.0)".into(),
-        GradRule::Sigmoid => {
-            "g * (1.0 / (1.0 + exp(-o0))) * (1.0 - 1.0 / (1.0 + exp(-o0)))".into()
-        }
+        GradRule::Sigmoid => "g * (1.0 / (1.0 + exp(-o0))) * (1.0 - 1.0 / (1.0 + exp(-o0)))".into(),
         GradRule::Tanh => "g * (1.0 - tanh(o0) * tanh(o0))".into(),
         GradRule::Spike(_) => format!("g * {sg}(o0)"),
         GradRule::WhereTrue => "(o0 != 0.0 ? g : 0.0)".into(),
@@ -59,7 +58,11 @@ pub(crate) fn ew_grad(out: &mut Out<'_>, k: &EwGradK) -> Result<Vec<Launch>, Cud
     for (i, o) in k.operands.iter().enumerate() {
         kb.read(&format!("op{i}"), o.buf);
         strides.push(bcast_strides(&o.shape, &k.shape).ok_or_else(|| {
-            err(step, "elementwise-grad", format!("{:?} does not broadcast (invalid plan)", o.shape))
+            err(
+                step,
+                "elementwise-grad",
+                format!("{:?} does not broadcast (invalid plan)", o.shape),
+            )
         })?);
     }
     kb.write("dst", k.dst);
@@ -100,10 +103,8 @@ pub(crate) fn ew_grad(out: &mut Out<'_>, k: &EwGradK) -> Result<Vec<Launch>, Cud
         let count: usize = reduced.iter().map(|&d| k.shape[d]).product();
         let mut idx = String::new();
         // Kept axes from the operand's flat index d (its strides over the op's shape).
-        let mut rem_shape: Vec<(usize, usize)> = (0..k.shape.len())
-            .filter(|&d| dst_st[d] != 0)
-            .map(|d| (d, k.shape[d]))
-            .collect();
+        let mut rem_shape: Vec<(usize, usize)> =
+            (0..k.shape.len()).filter(|&d| dst_st[d] != 0).map(|d| (d, k.shape[d])).collect();
         rem_shape.reverse();
         idx.push_str("            i64 krem = d;\n");
         for (d, n) in &rem_shape {
@@ -142,5 +143,9 @@ pub(crate) fn ew_grad(out: &mut Out<'_>, k: &EwGradK) -> Result<Vec<Launch>, Cud
         )
     };
     out.push(&code);
-    Ok(vec![kb.launch(grid1(if k.dst_shape == k.shape { total } else { dst_len }), [BLOCK, 1, 1], 0)])
+    Ok(vec![kb.launch(
+        grid1(if k.dst_shape == k.shape { total } else { dst_len }),
+        [BLOCK, 1, 1],
+        0,
+    )])
 }

@@ -42,8 +42,11 @@ pub(crate) fn bias(out: &mut Out<'_>, k: &BiasK) -> Result<Vec<Launch>, CudaErro
         None => "0.0f".into(),
     };
     kb.write("y", k.y);
-    let update =
-        if k.alpha == 1.0 { "y[e] + cv".to_string() } else { format!("{} * y[e] + cv", lit(k.alpha)) };
+    let update = if k.alpha == 1.0 {
+        "y[e] + cv".to_string()
+    } else {
+        format!("{} * y[e] + cv", lit(k.alpha))
+    };
     let code = format!(
         "{sig} {{\n\
          \x20   SNNC_FOR(e, {total}LL) {{\n\

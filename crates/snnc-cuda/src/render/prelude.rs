@@ -47,7 +47,9 @@ pub(crate) fn surrogate_f32(name: &str, sg: Surrogate) -> String {
     let a = lit(sg.alpha);
     let body = match sg.method {
         Method::Heaviside => "    return 0.0f;".to_string(),
-        Method::Super => format!("    float d = {a} * fabsf(s) + 1.0f;\n    return 1.0f / (d * d);"),
+        Method::Super => {
+            format!("    float d = {a} * fabsf(s) + 1.0f;\n    return 1.0f / (d * d);")
+        }
         Method::Triangle => format!("    return {a} * fmaxf(1.0f - fabsf(s), 0.0f);"),
         _ => format!("    return (float){name}_64((double)s);"),
     };

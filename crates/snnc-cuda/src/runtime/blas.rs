@@ -9,12 +9,15 @@ use crate::{CudaError, GemmDesc};
 /// How a row-major-strided matrix `rows × cols` (element (i, j) at `i·rs + j·cs`) is passed so
 /// that cuBLAS sees its transpose: the operation and the leading dimension, or `None` when the
 /// strides fit neither layout.
-fn layout(rows: usize, cols: usize, rs: usize, cs: usize) -> Option<(sys::cublasOperation_t, c_int)> {
+fn layout(
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+) -> Option<(sys::cublasOperation_t, c_int)> {
     let fit = |v: usize| c_int::try_from(v).ok();
-    if cs == 1 || cols == 1 {
-        if rows == 1 || rs >= cols {
-            return Some((sys::cublasOperation_t::CUBLAS_OP_N, fit(rs.max(cols).max(1))?));
-        }
+    if (cs == 1 || cols == 1) && (rows == 1 || rs >= cols) {
+        return Some((sys::cublasOperation_t::CUBLAS_OP_N, fit(rs.max(cols).max(1))?));
     }
     if (rs == 1 || rows == 1) && (cols == 1 || cs >= rows) {
         return Some((sys::cublasOperation_t::CUBLAS_OP_T, fit(cs.max(rows).max(1))?));

@@ -80,6 +80,10 @@ fn upload(stream: &Arc<CudaStream>, data: &[f32]) -> Result<CudaSlice<f32>, Cuda
     stream.clone_htod(data).map_err(drv("cuMemcpyHtoD"))
 }
 
+fn pick(v: &[CudaSlice<f32>], i: u32) -> Result<&CudaSlice<f32>, CudaError> {
+    v.get(i as usize).ok_or_else(|| CudaError::Input("invalid plan".into()))
+}
+
 fn ptr<T>(s: &CudaSlice<T>, stream: &CudaStream) -> u64 {
     let (p, _sync) = s.device_ptr(stream);
     p
@@ -189,7 +193,8 @@ impl<'p> Engine<'p> {
     /// or training with the steps `wrt` needs. For benchmarks: nothing is copied back.
     pub fn execute(&mut self, training: bool, wrt: Wrt) -> Result<(), CudaError> {
         let mask = if training { wrt.mask() } else { NEED_ALWAYS };
-        let n = if training { self.plan.train().steps.len() } else { self.plan.infer().steps.len() };
+        let n =
+            if training { self.plan.train().steps.len() } else { self.plan.infer().steps.len() };
         self.prepare(training)?;
         self.launch_range(training, 0..n, mask)?;
         self.finish(training)
@@ -198,11 +203,8 @@ impl<'p> Engine<'p> {
     fn prepare(&mut self, training: bool) -> Result<(), CudaError> {
         let slot = if training { &self.train } else { &self.infer };
         if slot.is_none() {
-            let (prog, name) = if training {
-                (self.plan.train(), "train")
-            } else {
-                (self.plan.infer(), "infer")
-            };
+            let (prog, name) =
+                if training { (self.plan.train(), "train") } else { (self.plan.infer(), "infer") };
             let loaded = self.load_program(prog, name)?;
             *(if training { &mut self.train } else { &mut self.infer }) = Some(loaded);
         }
@@ -220,9 +222,15 @@ impl<'p> Engine<'p> {
             Arg::Buf(b) => {
                 let buf = prog.bufs.get(b.0 as usize).ok_or_else(|| bad("buffer"))?;
                 match buf.loc {
-                    BufLoc::Input(i) => ptr(self.inputs.get(i as usize).ok_or_else(|| bad("input"))?, s),
-                    BufLoc::Const(i) => ptr(self.consts.get(i as usize).ok_or_else(|| bad("const"))?, s),
-                    BufLoc::Seed(i) => ptr(self.seeds.get(i as usize).ok_or_else(|| bad("seed"))?, s),
+                    BufLoc::Input(i) => {
+                        ptr(self.inputs.get(i as usize).ok_or_else(|| bad("input"))?, s)
+                    }
+                    BufLoc::Const(i) => {
+                        ptr(self.consts.get(i as usize).ok_or_else(|| bad("const"))?, s)
+                    }
+                    BufLoc::Seed(i) => {
+                        ptr(self.seeds.get(i as usize).ok_or_else(|| bad("seed"))?, s)
+                    }
                     BufLoc::Arena { off } => {
                         if off + buf.len > l.arena.len().max(1) && buf.len > 0 {
                             return Err(bad("buffer past the arena"));
@@ -344,22 +352,21 @@ impl<'p> Engine<'p> {
             (self.plan.infer(), self.infer.as_ref())
         };
         let l = l.ok_or_else(|| CudaError::Unavailable("program not loaded".into()))?;
-        let buf = prog.bufs.get(b.0 as usize).ok_or_else(|| CudaError::Input("invalid plan".into()))?;
+        let buf =
+            prog.bufs.get(b.0 as usize).ok_or_else(|| CudaError::Input("invalid plan".into()))?;
         if buf.len == 0 {
             return Ok(Vec::new());
         }
         let s = &self.stream;
-        let whole = |x: &CudaSlice<f32>| s.clone_dtoh(&x.slice(0..buf.len)).map_err(drv("cuMemcpyDtoH"));
-        let get = |v: &Vec<CudaSlice<f32>>, i: u32| {
-            v.get(i as usize).ok_or_else(|| CudaError::Input("invalid plan".into()))
-        };
+        let whole =
+            |x: &CudaSlice<f32>| s.clone_dtoh(&x.slice(0..buf.len)).map_err(drv("cuMemcpyDtoH"));
         match buf.loc {
             BufLoc::Arena { off } => {
                 s.clone_dtoh(&l.arena.slice(off..off + buf.len)).map_err(drv("cuMemcpyDtoH"))
             }
-            BufLoc::Input(i) => whole(get(&self.inputs, i)?),
-            BufLoc::Const(i) => whole(get(&self.consts, i)?),
-            BufLoc::Seed(i) => whole(get(&self.seeds, i)?),
+            BufLoc::Input(i) => whole(pick(&self.inputs, i)?),
+            BufLoc::Const(i) => whole(pick(&self.consts, i)?),
+            BufLoc::Seed(i) => whole(pick(&self.seeds, i)?),
             BufLoc::Bits { .. } => Err(CudaError::Input("spike bits are not a value".into())),
         }
     }

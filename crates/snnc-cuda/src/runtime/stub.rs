@@ -29,7 +29,10 @@ impl<'p> Engine<'p> {
     }
 
     /// Never reached (the engine cannot be built).
-    pub fn run(&mut self, _inputs: &[(String, Tensor)]) -> Result<Vec<(String, Tensor)>, CudaError> {
+    pub fn run(
+        &mut self,
+        _inputs: &[(String, Tensor)],
+    ) -> Result<Vec<(String, Tensor)>, CudaError> {
         Err(off())
     }
 
