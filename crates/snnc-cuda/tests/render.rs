@@ -28,8 +28,6 @@ fn check_module(label: &str, p: &ProgramSource, plan_steps: usize) {
         assert_eq!(s.step, i);
         let alt = s.dense.iter().flat_map(|d| &d.1);
         for l in s.launches.iter().chain(alt) {
-            let defs = p.code.matches(&format!("__global__ void __launch_bounds__")).count();
-            assert!(defs > 0);
             let def = format!(") {}(", l.kernel);
             assert_eq!(p.code.matches(&def).count(), 1, "{label}: {} defined once", l.kernel);
             assert_eq!(params(&p.code, &l.kernel), l.args.len(), "{label}: {}", l.kernel);
