@@ -21,7 +21,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Optimize and compile the model to a CPU execution plan file.
     Compile(CompileArgs),
-    /// Compare the reference interpreter with a compiled engine (cpu, wgpu), outputs and gradients.
+    /// Compare the reference interpreter with a compiled engine (cpu, wgpu, cuda): outputs and
+    /// gradients.
     Check(CheckArgs),
     /// Time each engine (and tract on the same ONNX file) on the same input.
     Bench(crate::bench::BenchArgs),
@@ -36,6 +37,17 @@ pub enum Engine {
     Cpu,
     /// The compiled plan as WGSL compute kernels on a wgpu device (build feature `wgpu`).
     Wgpu,
+    /// The compiled plan on a GPU (needs a build with `--features cuda` and a CUDA driver).
+    Cuda,
+}
+
+/// What `compile` targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// The CPU engine.
+    Cpu,
+    /// CUDA: the plan is also rendered to CUDA C (see `--emit`).
+    Cuda,
 }
 
 /// Which graph the reference engine interprets (or `inspect` shows).
@@ -147,6 +159,12 @@ pub struct CompileArgs {
     /// Surrogate gradient for spikes of plain exports (METHOD[:ALPHA]), fixed in the plan.
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
+    /// The engine the plan is meant for.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub target: Target,
+    /// With `--target cuda`: also write the CUDA sources (`infer.cu`, `train.cu`) to DIR.
+    #[arg(long, value_name = "DIR")]
+    pub emit: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -159,7 +177,7 @@ pub struct CheckArgs {
     /// Surrogate gradient for spikes of plain exports (METHOD[:ALPHA]).
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
-    /// The engine compared with the reference: cpu or wgpu.
+    /// The compiled engine compared with the reference: cpu, wgpu or cuda.
     #[arg(long, value_enum, default_value = "cpu")]
     pub engine: Engine,
 }

@@ -1,5 +1,5 @@
-//! One interface over the engines: the reference interpreter on a graph, or the CPU engine on a
-//! compiled plan.
+//! One interface over the engines: the reference interpreter on a graph, or the CPU or CUDA
+//! engine on a compiled plan.
 
 use anyhow::{Context, Result};
 use snnc_ir::{Graph, Surrogate, Tensor, TensorType};
@@ -23,6 +23,8 @@ pub enum Exec {
     /// The wgpu engine on a compiled plan.
     #[cfg(feature = "wgpu")]
     Wgpu(Box<Plan>),
+    /// The CUDA engine on a compiled plan.
+    Cuda(Box<Plan>),
 }
 
 impl Exec {
@@ -45,6 +47,10 @@ impl Exec {
             }
             Engine::Cpu => Exec::Cpu(Box::new(mf.plan(given, surrogate)?)),
             Engine::Wgpu => wgpu_exec(mf.plan(given, surrogate)?)?,
+            Engine::Cuda => {
+                snnc_cuda::available()?;
+                Exec::Cuda(Box::new(mf.plan(given, surrogate)?))
+            }
         })
     }
 
@@ -54,7 +60,7 @@ impl Exec {
             Exec::Ref { graph: g, .. } => {
                 g.inputs().iter().map(|&i| (g.value(i).name.clone(), g.ty(i).clone())).collect()
             }
-            Exec::Cpu(p) => plan_signature(p),
+            Exec::Cpu(p) | Exec::Cuda(p) => plan_signature(p),
             #[cfg(feature = "wgpu")]
             Exec::Wgpu(p) => plan_signature(p),
         }
@@ -66,7 +72,7 @@ impl Exec {
             Exec::Ref { graph: g, .. } => {
                 g.outputs().iter().map(|&i| (g.value(i).name.clone(), g.ty(i).clone())).collect()
             }
-            Exec::Cpu(p) => p
+            Exec::Cpu(p) | Exec::Cuda(p) => p
                 .outputs()
                 .iter()
                 .map(|s| (s.name.clone(), TensorType::new(s.dtype, s.shape.clone())))
@@ -90,6 +96,7 @@ impl Exec {
                 Ok(g) => format!("compiled plan, engine wgpu on {}", g.describe()),
                 Err(_) => "compiled plan, engine wgpu".to_string(),
             },
+            Exec::Cuda(_) => "compiled plan, engine cuda".to_string(),
         }
     }
 
@@ -100,6 +107,7 @@ impl Exec {
             Exec::Cpu(p) => snnc_cpu::run(p, inputs)?,
             #[cfg(feature = "wgpu")]
             Exec::Wgpu(p) => snnc_wgpu::run(p, inputs).context("wgpu engine")?,
+            Exec::Cuda(p) => snnc_cuda::run(p, inputs)?,
         })
     }
 
@@ -119,13 +127,16 @@ impl Exec {
                     })
                     .collect())
             }
-            Exec::Cpu(p) => {
+            Exec::Cpu(p) | Exec::Cuda(p) => {
                 let w = match wrt {
                     Wrt::All => snnc_plan::Wrt::All,
                     Wrt::Inputs => snnc_plan::Wrt::Inputs,
                     Wrt::Params => snnc_plan::Wrt::Params,
                 };
-                snnc_cpu::grad(p, inputs, upstream, w).context("cpu engine")
+                match self {
+                    Exec::Cuda(_) => snnc_cuda::grad(p, inputs, upstream, w).context("cuda engine"),
+                    _ => snnc_cpu::grad(p, inputs, upstream, w).context("cpu engine"),
+                }
             }
             #[cfg(feature = "wgpu")]
             Exec::Wgpu(p) => {

@@ -7,15 +7,20 @@ use crate::inputs::{bind_signature, generate, read_named_arrays, Named};
 use crate::model::ModelFile;
 
 /// `snnc check`: the reference interpreter on the imported graph against a compiled engine
-/// (cpu or wgpu), on the same input, forward and backward; fails on any mismatch (SPEC §5).
+/// (`--engine`: cpu, wgpu or cuda; default cpu), on the same input, forward and backward; fails on
+/// any mismatch (SPEC §5).
 pub fn check(a: CheckArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
     let reference = Exec::new(&mf, &given, Some(Engine::Ref), Stage::Imported, a.surrogate)?;
     if a.engine == Engine::Ref {
-        bail!("--engine ref: check compares the reference with a compiled engine (cpu or wgpu)");
+        bail!("--engine ref: check compares the reference with a compiled engine (cpu, wgpu, cuda)");
     }
-    let engine = if a.engine == Engine::Wgpu { "wgpu" } else { "cpu" };
+    let engine = match a.engine {
+        Engine::Ref | Engine::Cpu => "cpu",
+        Engine::Wgpu => "wgpu",
+        Engine::Cuda => "cuda",
+    };
     let compiled = Exec::new(&mf, &given, Some(a.engine), Stage::Optimized, a.surrogate)?;
     let (inputs, _) = bind_signature(&reference.inputs(), given)?;
     let Exec::Ref { graph, .. } = &reference else { unreachable!("built as the reference") };

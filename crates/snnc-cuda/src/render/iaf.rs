@@ -1,0 +1,251 @@
+//! Feed-forward integrate-and-fire kernels: the fused sequence forward (one thread per neuron,
+//! the whole time loop in registers, spikes bit-packed with a warp ballot), its reverse-time
+//! kernel, `SpikeReset`, and packing spikes to bits.
+
+use snnc_ir::{IafParams, Order};
+use snnc_plan::{IafBackK, IafK, PackK, ResetK};
+
+use super::prelude::{surrogate_f32, ERR_NOT_BINARY};
+use super::source::{err, grid1, param_table, words, Kb, Launch, Out, BLOCK};
+use crate::CudaError;
+
+/// Threads per block of the sequence kernels (a multiple of 32: a warp covers 32 neurons of
+/// one batch row, one word of spikes).
+const SEQ_BLOCK: u32 = 128;
+
+/// The grid of a sequence kernel over `[b, n]`: x over neurons, y over batch rows.
+fn seq_grid(step: usize, kernel: &'static str, b: usize, n: usize) -> Result<[u32; 3], CudaError> {
+    if b > 65535 {
+        return Err(err(step, kernel, format!("batch {b} is past the grid limit 65535")));
+    }
+    let x = n.div_ceil(SEQ_BLOCK as usize);
+    if x > i32::MAX as usize {
+        return Err(err(step, kernel, format!("{n} neurons are past the grid limit")));
+    }
+    Ok([x as u32, b as u32, 1])
+}
+
+/// The threshold and reset of neuron `n` (tables for per-neuron values).
+fn params(out: &mut Out<'_>, p: &IafParams) -> (String, String) {
+    let (t1, th) = param_table(out, "th", &p.v_th, "n");
+    let (t2, r) = param_table(out, "reset", &p.v_reset, "n");
+    out.code.push_str(&t1);
+    out.code.push_str(&t2);
+    (th, r)
+}
+
+/// One forward step as CUDA C: from `v` and the current `xv`, sets `u` (pre-reset), `zf`
+/// (0/1) and the new `v`, with the CPU kernel's roundings.
+pub(crate) fn step_code(order: Order, indent: &str) -> String {
+    match order {
+        Order::FireThenIntegrate => format!(
+            "{indent}const float u = v;\n\
+             {indent}const float zf = (u - th > 0.0f) ? 1.0f : 0.0f;\n\
+             {indent}v = ((1.0f - zf) * u + zf * r) + xv;\n"
+        ),
+        Order::IntegrateThenFire => format!(
+            "{indent}const float u = v + xv;\n\
+             {indent}const float zf = (u - th > 0.0f) ? 1.0f : 0.0f;\n\
+             {indent}v = (1.0f - zf) * u + zf * r;\n"
+        ),
+    }
+}
+
+/// One reverse step as CUDA C: from `u` (pre-reset), `gzv` and `g` (∂L/∂v_t), sets `gi` (the
+/// input current's gradient) and `back` (∂L/∂v_{t−1}).
+pub(crate) fn back_code(order: Order, sg: &str, indent: &str) -> String {
+    let gi = match order {
+        Order::FireThenIntegrate => "g",
+        Order::IntegrateThenFire => "back",
+    };
+    format!(
+        "{indent}const float s = u - th;\n\
+         {indent}const float keep = (s > 0.0f) ? 0.0f : 1.0f;\n\
+         {indent}const float gzz = gzv + g * (r - u);\n\
+         {indent}const float back = g * keep + gzz * {sg}(s);\n\
+         {indent}const float gi = {gi};\n"
+    )
+}
+
+/// [`IafK`]: the fused forward sequence.
+pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError> {
+    let grid = seq_grid(out.step, "iaf", k.b, k.n)?;
+    if k.n == 0 || k.b == 0 {
+        return Ok(Vec::new());
+    }
+    let (th, r) = params(out, &k.params);
+    let mut kb = Kb::new(out.step, "iaf");
+    kb.read("x", k.x);
+    if let Some(b) = k.v0 {
+        kb.read("v0", b);
+    }
+    for (p, b) in [("z", k.z), ("v_last", k.v_last), ("v_pre", k.v_pre)] {
+        if let Some(b) = b {
+            kb.write(p, b);
+        }
+    }
+    if let Some(b) = k.z_bits {
+        kb.bits_write("z_bits", b);
+    }
+    let (t, bn, n, w) = (k.t, k.b, k.n, words(k.n));
+    let v_init = if k.v0.is_some() { "v0[s]" } else { "r" };
+    let mut body = String::new();
+    if k.z.is_some() {
+        body.push_str("            z[off] = zf;\n");
+    }
+    if k.v_pre.is_some() {
+        body.push_str("            v_pre[off] = u;\n");
+    }
+    let bits = if k.z_bits.is_some() {
+        format!(
+            "        const u32 word = __ballot_sync(0xffffffffu, live && zf != 0.0f);\n\
+             \x20       if ((threadIdx.x & 31) == 0 && n < {n}LL) z_bits[(t * {bn}LL + b) * {w}LL + n / 32] = word;\n"
+        )
+    } else {
+        String::new()
+    };
+    let last = if k.v_last.is_some() { "    if (live) v_last[s] = v;\n" } else { "" };
+    let code = format!(
+        "{sig} {{\n\
+         \x20   const i64 n = (i64)blockIdx.x * {SEQ_BLOCK} + threadIdx.x;\n\
+         \x20   const i64 b = blockIdx.y;\n\
+         \x20   const bool live = n < {n}LL;\n\
+         \x20   const i64 s = b * {n}LL + n;\n\
+         \x20   const float th = live ? {th} : 0.0f;\n\
+         \x20   const float r = live ? {r} : 0.0f;\n\
+         \x20   float v = live ? {v_init} : 0.0f;\n\
+         \x20   for (i64 t = 0; t < {t}LL; ++t) {{\n\
+         \x20       const i64 off = (t * {bn}LL + b) * {n}LL + n;\n\
+         \x20       const float xv = live ? x[off] : 0.0f;\n\
+         {step}\
+         \x20       if (live) {{\n{body}        }}\n\
+         {bits}\
+         \x20   }}\n\
+         {last}}}",
+        sig = kb.signature(SEQ_BLOCK),
+        step = step_code(k.params.order, "        "),
+    );
+    out.push(&code);
+    Ok(vec![kb.launch(grid, [SEQ_BLOCK, 1, 1], 0)])
+}
+
+/// [`IafBackK`]: the reverse-time sequence from the saved pre-reset potentials.
+pub(crate) fn iaf_back(out: &mut Out<'_>, k: &IafBackK) -> Result<Vec<Launch>, CudaError> {
+    let grid = seq_grid(out.step, "iaf-back", k.b, k.n)?;
+    if k.n == 0 || k.b == 0 {
+        return Ok(Vec::new());
+    }
+    let (th, r) = params(out, &k.params);
+    let sg = format!("snnc_s{:04}_sg", out.step);
+    out.code.push_str(&surrogate_f32(&sg, k.params.surrogate));
+    let mut kb = Kb::new(out.step, "iaf_back");
+    kb.read("v_pre", k.v_pre);
+    if let Some(b) = k.gz {
+        kb.read("gz", b);
+    }
+    if let Some(b) = k.gv_last {
+        kb.read("gv_last", b);
+    }
+    kb.write("gx", k.gx);
+    if let Some(b) = k.gv0 {
+        kb.write("gv0", b);
+    }
+    let (t, bn, n) = (k.t, k.b, k.n);
+    let gv_init = if k.gv_last.is_some() { "gv_last[s]" } else { "0.0f" };
+    let gzv = if k.gz.is_some() { "gz[off]" } else { "0.0f" };
+    let last = if k.gv0.is_some() { "    gv0[s] = gv;\n" } else { "" };
+    let code = format!(
+        "{sig} {{\n\
+         \x20   const i64 n = (i64)blockIdx.x * {SEQ_BLOCK} + threadIdx.x;\n\
+         \x20   const i64 b = blockIdx.y;\n\
+         \x20   if (n >= {n}LL) return;\n\
+         \x20   const i64 s = b * {n}LL + n;\n\
+         \x20   const float th = {th};\n\
+         \x20   const float r = {r};\n\
+         \x20   float gv = {gv_init};\n\
+         \x20   for (i64 t = {t}LL - 1; t >= 0; --t) {{\n\
+         \x20       const i64 off = (t * {bn}LL + b) * {n}LL + n;\n\
+         \x20       const float u = v_pre[off];\n\
+         \x20       const float gzv = {gzv};\n\
+         \x20       const float g = gv;\n\
+         {back}\
+         \x20       gx[off] = gi;\n\
+         \x20       gv = back;\n\
+         \x20   }}\n\
+         {last}}}",
+        sig = kb.signature(SEQ_BLOCK),
+        back = back_code(k.params.order, &sg, "        "),
+    );
+    out.push(&code);
+    Ok(vec![kb.launch(grid, [SEQ_BLOCK, 1, 1], 0)])
+}
+
+/// [`ResetK`]: `z = Θ(v̂ − th)`, `v = (1 − z)·v̂ + z·r` with the reference's `v̂ + 0`.
+pub(crate) fn reset(out: &mut Out<'_>, k: &ResetK) -> Result<Vec<Launch>, CudaError> {
+    let total = k.rows * k.n;
+    if total == 0 || (k.z.is_none() && k.v_out.is_none()) {
+        return Ok(Vec::new());
+    }
+    let (t1, th) = param_table(out, "th", &k.v_th, "j");
+    let (t2, r) = param_table(out, "reset", &k.v_reset, "j");
+    out.code.push_str(&t1);
+    out.code.push_str(&t2);
+    let mut kb = Kb::new(out.step, "spike_reset");
+    kb.read("v", k.v);
+    let mut stores = String::new();
+    if let Some(b) = k.z {
+        kb.write("z", b);
+        stores.push_str("        z[i] = zf;\n");
+    }
+    if let Some(b) = k.v_out {
+        kb.write("v_out", b);
+        stores.push_str("        v_out[i] = (1.0f - zf) * u + zf * r;\n");
+    }
+    let code = format!(
+        "{sig} {{\n\
+         \x20   SNNC_FOR(i, {total}LL) {{\n\
+         \x20       const i64 j = i % {n}LL;\n\
+         \x20       const float th = {th};\n\
+         \x20       const float r = {r};\n\
+         \x20       const float u = 0.0f + v[i];\n\
+         \x20       const float zf = (u - th > 0.0f) ? 1.0f : 0.0f;\n\
+         {stores}\
+         \x20   }}\n\
+         }}",
+        sig = kb.signature(BLOCK),
+        n = k.n,
+    );
+    out.push(&code);
+    Ok(vec![kb.launch(grid1(total), [BLOCK, 1, 1], 0)])
+}
+
+/// [`PackK`]: 0/1 data to spike words; any other value is an error of the run.
+pub(crate) fn pack(out: &mut Out<'_>, k: &PackK) -> Result<Vec<Launch>, CudaError> {
+    let w = words(k.cols);
+    let total = k.rows * w;
+    if total == 0 {
+        return Ok(Vec::new());
+    }
+    let mut kb = Kb::new(out.step, "pack_bits");
+    kb.read("src", k.src);
+    kb.bits_write("dst", k.dst);
+    kb.err();
+    let (cols, step) = (k.cols, out.step);
+    let code = format!(
+        "{sig} {{\n\
+         \x20   SNNC_FOR(i, {total}LL) {{\n\
+         \x20       const i64 row = i / {w}LL, c0 = (i % {w}LL) * 32;\n\
+         \x20       u32 word = 0;\n\
+         \x20       for (int c = 0; c < 32 && c0 + c < {cols}LL; ++c) {{\n\
+         \x20           const float x = src[row * {cols}LL + c0 + c];\n\
+         \x20           if (x == 1.0f) word |= 1u << c;\n\
+         \x20           else if (x != 0.0f) SNNC_FAIL({ERR_NOT_BINARY}, {step});\n\
+         \x20       }}\n\
+         \x20       dst[i] = word;\n\
+         \x20   }}\n\
+         }}",
+        sig = kb.signature(BLOCK),
+    );
+    out.push(&code);
+    Ok(vec![kb.launch(grid1(total), [BLOCK, 1, 1], 0)])
+}

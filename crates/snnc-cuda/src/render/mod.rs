@@ -1,0 +1,17 @@
+//! Rendering plans to CUDA C: one file per kernel family, `program.rs` walks the steps.
+
+mod ew;
+mod ew_grad;
+mod gemm;
+mod iaf;
+mod linear;
+mod prelude;
+mod program;
+mod recurrent;
+mod shape;
+mod source;
+
+pub use program::{render, render_program};
+pub use source::{
+    Arg, GemmDesc, GemmOperand, Launch, ProgramSource, Source, StepCode, BITS_PER_WORD,
+};

@@ -1,0 +1,66 @@
+//! The plans the CUDA tests render: every fixture and every text-IR model, compiled from the
+//! imported graph and from the optimized one.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use snnc_ir::Graph;
+use snnc_plan::{compile, CompileOptions, Plan};
+
+/// The repository's `models` folder.
+pub fn models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
+}
+
+/// Every fixture folder name (those with a model.onnx), sorted.
+pub fn fixtures() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(models().join("fixtures"))
+        .expect("fixtures folder")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("model.onnx").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn plan(g: &Graph, label: &str) -> Plan {
+    compile(g, &CompileOptions::default()).unwrap_or_else(|e| panic!("{label}: {e}"))
+}
+
+fn both_stages(label: &str, g: Graph, out: &mut Vec<(String, Plan)>) {
+    let opt = snnc_opt::optimize(&g, &Default::default())
+        .unwrap_or_else(|e| panic!("{label}: {e}"))
+        .graph;
+    out.push((format!("{label} (imported)"), plan(&g, label)));
+    out.push((format!("{label} (optimized)"), plan(&opt, label)));
+}
+
+/// One fixture's plans: imported and optimized.
+pub fn fixture_plans(name: &str) -> Vec<(String, Plan)> {
+    let path = models().join("fixtures").join(name).join("model.onnx");
+    let g = snnc_onnx::load_onnx(&path, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let mut out = Vec::new();
+    both_stages(name, g, &mut out);
+    out
+}
+
+/// Every fixture's and every text model's plans.
+pub fn all_plans() -> Vec<(String, Plan)> {
+    let mut out = Vec::new();
+    for f in fixtures() {
+        out.extend(fixture_plans(&f));
+    }
+    let mut texts: Vec<PathBuf> = std::fs::read_dir(models().join("text"))
+        .expect("text models")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "snn"))
+        .collect();
+    texts.sort();
+    for p in texts {
+        let g = snnc_text::parse_file(&p).unwrap_or_else(|e| panic!("{e}"));
+        both_stages(&p.file_name().unwrap().to_string_lossy(), g, &mut out);
+    }
+    out
+}

@@ -1,0 +1,119 @@
+//! The renderer's text: every plan renders, deterministically; every launch names a kernel
+//! defined once in its module with as many parameters as arguments; launch configurations.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use snnc_cuda::{render, Arg, ProgramSource};
+use snnc_plan::{Kernel, Plan};
+
+/// The parameter count of kernel `name` in `code`.
+fn params(code: &str, name: &str) -> usize {
+    let head = format!(" {name}(");
+    let at = code.find(&head).unwrap_or_else(|| panic!("{name} is not defined"));
+    let rest = &code[at + head.len()..];
+    let sig = &rest[..rest.find(')').expect("closing parenthesis")];
+    if sig.trim().is_empty() {
+        0
+    } else {
+        sig.split(',').count()
+    }
+}
+
+fn check_module(label: &str, p: &ProgramSource, plan_steps: usize) {
+    assert_eq!(p.steps.len(), plan_steps, "{label}: one entry per step");
+    for (i, s) in p.steps.iter().enumerate() {
+        assert_eq!(s.step, i);
+        let alt = s.dense.iter().flat_map(|d| &d.1);
+        for l in s.launches.iter().chain(alt) {
+            let def = format!(") {}(", l.kernel);
+            assert_eq!(p.code.matches(&def).count(), 1, "{label}: {} defined once", l.kernel);
+            assert_eq!(params(&p.code, &l.kernel), l.args.len(), "{label}: {}", l.kernel);
+            assert!(l.kernel.starts_with(&format!("snnc_s{i:04}_")), "{label}: {}", l.kernel);
+            let threads = l.block.iter().product::<u32>();
+            assert!((1..=1024).contains(&threads), "{label}: {} threads", threads);
+            assert!(
+                p.code.contains(&format!("__launch_bounds__({threads}) {}(", l.kernel)),
+                "{label}: {} is bounded by its launch's {threads} threads",
+                l.kernel
+            );
+            assert!(l.grid.iter().all(|&g| g >= 1) && l.grid[1] <= 65535 && l.grid[2] <= 65535);
+            assert!(l.shared_bytes <= 48 * 1024);
+            for g in &l.gemm {
+                assert!(matches!(g.c, Arg::Buf(_)));
+            }
+        }
+    }
+}
+
+#[test]
+fn every_plan_renders_deterministically() {
+    for (label, plan) in all_plans() {
+        let a = render(&plan).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let b = render(&plan.clone()).unwrap();
+        assert_eq!(a, b, "{label}: rendering is a pure function of the plan");
+        check_module(&label, &a.infer, plan.infer().steps.len());
+        check_module(&label, &a.train, plan.train().steps.len());
+        assert!(a.infer.code.starts_with("// snnc: infer program"));
+        assert!(a.train.code.contains("typedef long long i64;"));
+    }
+}
+
+fn kinds(plan: &Plan) -> BTreeSet<&'static str> {
+    plan.infer().steps.iter().chain(&plan.train().steps).map(|s| s.kernel.name()).collect()
+}
+
+#[test]
+fn iaf_kernel_is_one_thread_per_neuron_with_the_time_loop_inside() {
+    let plans = fixture_plans("ff_t8");
+    let (label, plan) = &plans[1];
+    let src = render(plan).unwrap();
+    let mut seen = false;
+    for (i, step) in plan.train().steps.iter().enumerate() {
+        let Kernel::Iaf(k) = &step.kernel else { continue };
+        seen = true;
+        let l = &src.train.steps[i].launches[0];
+        assert_eq!(l.block, [128, 1, 1], "{label}");
+        assert_eq!(l.grid, [k.n.div_ceil(128) as u32, k.b as u32, 1], "{label}");
+        let start = src.train.code.find(&format!(" {}(", l.kernel)).unwrap();
+        let body = &src.train.code[start..];
+        let body = &body[..body.find("\n}\n").unwrap()];
+        assert!(body.contains(&format!("for (i64 t = 0; t < {}LL; ++t)", k.t)), "{body}");
+        assert_eq!(
+            body.contains("__ballot_sync"),
+            k.z_bits.is_some(),
+            "bit-packed spikes:\n{body}"
+        );
+        assert!(body.contains("v_pre[off] = u;"), "{body}");
+    }
+    assert!(seen, "{label} has a fused IAF layer");
+}
+
+#[test]
+fn backward_iaf_runs_time_in_reverse() {
+    let plans = fixture_plans("ff_t8");
+    let src = render(&plans[1].1).unwrap();
+    assert!(src.train.code.contains("for (i64 t = 8LL - 1; t >= 0; --t)"), "{}", src.train.code);
+    assert!(!src.infer.code.contains("iaf_back"), "inference has no backward kernels");
+}
+
+#[test]
+fn constants_are_exact() {
+    let plans = fixture_plans("custom_iaf_itf_perneuron");
+    let src = render(&plans[1].1).unwrap();
+    assert!(src.infer.code.contains("__device__ const u32 snnc_s"), "per-neuron tables");
+    assert!(src.infer.code.contains("__uint_as_float("));
+}
+
+#[test]
+fn fixtures_cover_every_forward_kernel_family() {
+    let mut all = BTreeSet::new();
+    for (_, plan) in all_plans() {
+        all.extend(kinds(&plan));
+    }
+    for k in ["iaf", "iaf-back", "iaf-recurrent", "iaf-recurrent-back", "elementwise", "mm"] {
+        assert!(all.contains(k), "no plan uses {k}: {all:?}");
+    }
+}

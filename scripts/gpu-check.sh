@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# For a GPU machine (H100/H200, PyTorch installed, no network): in one call, under 10 minutes,
+#   1. builds snnc with `--features cuda` (release; `wgpu` too when that feature exists),
+#   2. runs `snnc check --engine cuda` on every fixture (and `--engine wgpu` when built),
+#   3. times Linear(N, N) + IAF, T = 500, B = 16, N in {512, 4096, 16384}, forward and
+#      forward+backward, snnc-cuda (crates/snnc-cuda/examples/bench_layer.rs) against PyTorch
+#      eager on the same GPU (scripts/bench_torch.py), and prints one table.
+# NVRTC and cuBLAS are loaded at run time; they are found in PyTorch's pip packages
+# (nvidia/cuda_nvrtc/lib, nvidia/cublas/lib) when the system has none on its library path.
+# Exit status: non-zero when the build fails or any fixture check fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+T=${T:-500}
+B=${B:-16}
+NS=${NS:-"512 4096 16384"}
+out=$(mktemp -d)
+status=0
+
+libs=$(python3 - <<'PY' 2>/dev/null
+import importlib, os
+dirs = []
+for mod in ("nvidia.cuda_nvrtc", "nvidia.cublas", "nvidia.cuda_runtime"):
+    try:
+        m = importlib.import_module(mod)
+        dirs += [os.path.join(p, "lib") for p in m.__path__]
+    except ImportError:
+        pass
+print(":".join(d for d in dirs if os.path.isdir(d)))
+PY
+)
+export LD_LIBRARY_PATH="${libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+echo "== LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+
+features=cuda
+if grep -q '^wgpu *=' crates/snnc-cli/Cargo.toml; then
+  features="cuda wgpu"
+fi
+echo "== cargo build --release --features \"$features\""
+if ! cargo build --release -p snnc-cli --bin snnc --features "$features" 2>&1 | tail -3; then
+  echo "build of snnc failed"; exit 1
+fi
+if ! cargo build --release -p snnc-cuda --features cuda --example bench_layer 2>&1 | tail -3; then
+  echo "build of bench_layer failed"; exit 1
+fi
+snnc=target/release/snnc
+[ -x "$snnc" ] || { echo "no $snnc"; exit 1; }
+
+engines=cuda
+if "$snnc" check --help | grep -q wgpu; then engines="cuda wgpu"; fi
+for engine in $engines; do
+  echo "== snnc check --engine $engine on every fixture"
+  for m in models/fixtures/*/model.onnx; do
+    if ! timeout 120 "$snnc" check "$m" --engine "$engine" 2>&1 | sed 's/^/  /'; then
+      echo "  FAILED: $m ($engine)"; status=1
+    fi
+  done
+done
+
+echo "== benchmark: Linear(N,N) + IAF, T=$T B=$B"
+# shellcheck disable=SC2086
+timeout 240 target/release/examples/bench_layer "$T" "$B" $NS | tee "$out/snnc.jsonl" || status=1
+# shellcheck disable=SC2086
+timeout 240 python3 scripts/bench_torch.py "$T" "$B" $NS | tee "$out/torch.jsonl" || status=1
+python3 - "$out/snnc.jsonl" "$out/torch.jsonl" <<'PY'
+import json, sys
+rows = {}
+for path in sys.argv[1:]:
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("{"):
+            r = json.loads(line)
+            rows.setdefault(r["n"], {})[r["impl"]] = r
+print()
+print(f"{'N':>6} | {'snnc fwd ms':>11} {'torch fwd ms':>12} {'speedup':>7} | "
+      f"{'snnc f+b ms':>11} {'torch f+b ms':>12} {'speedup':>7}")
+for n in sorted(rows):
+    s, t = rows[n].get("snnc-cuda", {}), rows[n].get("torch-eager", {})
+    def cell(r, k):
+        return f"{r[k]:.3f}" if k in r else "-"
+    def ratio(k):
+        return f"{t[k] / s[k]:.1f}x" if k in s and k in t and s[k] > 0 else "-"
+    print(f"{n:>6} | {cell(s, 'fwd_ms'):>11} {cell(t, 'fwd_ms'):>12} {ratio('fwd_ms'):>7} | "
+          f"{cell(s, 'fwdbwd_ms'):>11} {cell(t, 'fwdbwd_ms'):>12} {ratio('fwdbwd_ms'):>7}")
+PY
+rm -rf "$out"
+exit $status
