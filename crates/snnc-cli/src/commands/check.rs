@@ -14,7 +14,9 @@ pub fn check(a: CheckArgs) -> Result<()> {
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
     let reference = Exec::new(&mf, &given, Some(Engine::Ref), Stage::Imported, a.surrogate)?;
     if a.engine == Engine::Ref {
-        bail!("--engine ref: check compares the reference with a compiled engine (cpu, wgpu, cuda)");
+        bail!(
+            "--engine ref: check compares the reference with a compiled engine (cpu, wgpu, cuda)"
+        );
     }
     let engine = match a.engine {
         Engine::Ref | Engine::Cpu => "cpu",
