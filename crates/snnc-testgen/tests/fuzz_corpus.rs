@@ -33,18 +33,36 @@ fn every_target_has_a_corpus_and_replays_it_without_failing() {
     }
 }
 
+/// The plan files of the text-IR examples, framed as the plan target reads them: `0` + the
+/// payload, and `1` + the whole file.
+fn plan_inputs() -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/text");
+    let mut out = Vec::new();
+    for path in files(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "snn")) {
+        let g = snnc_text::parse_file(&path).expect("example parses");
+        let plan = snnc_plan::compile(&g, &Default::default()).expect("compiles");
+        let bytes = plan.to_bytes();
+        let framed = snnc_testgen::fuzz::plan_file_of_payload(&bytes[24..]);
+        assert_eq!(framed, bytes, "framing a payload rebuilds the plan file");
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        out.push((format!("{stem}-payload"), [&[0u8][..], &bytes[24..]].concat()));
+        out.push((format!("{stem}-file"), [&[1u8][..], &bytes[..]].concat()));
+    }
+    out
+}
+
+/// Runs the plan target on real plans (both framings). With `SNNC_WRITE_PLAN_SEEDS=1` it also
+/// writes them to `fuzz/corpus/plan/` (how that corpus was seeded).
 #[test]
 fn the_plan_target_reaches_the_decoder_and_the_engine() {
-    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/text/ff2.snn");
-    let g = snnc_text::parse_file(&fx).expect("example parses");
-    let plan = snnc_plan::compile(&g, &Default::default()).expect("compiles");
-    let bytes = plan.to_bytes();
-    let framed = snnc_testgen::fuzz::plan_file_of_payload(&bytes[24..]);
-    assert_eq!(framed, bytes, "framing a payload rebuilds the plan file");
-    let mut whole = vec![1u8];
-    whole.extend_from_slice(&bytes);
-    snnc_testgen::fuzz::plan(&whole);
-    let mut payload = vec![0u8];
-    payload.extend_from_slice(&bytes[24..]);
-    snnc_testgen::fuzz::plan(&payload);
+    let inputs = plan_inputs();
+    assert!(inputs.len() >= 4);
+    for (name, data) in &inputs {
+        snnc_testgen::fuzz::plan(data);
+        if std::env::var("SNNC_WRITE_PLAN_SEEDS").is_ok_and(|v| v == "1") {
+            let dir = fuzz_dir().join("corpus/plan");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(name), data).unwrap();
+        }
+    }
 }
