@@ -26,11 +26,7 @@ struct Case {
     needles: &'static [&'static str],
 }
 
-const fn case(
-    what: &'static str,
-    args: &'static str,
-    needles: &'static [&'static str],
-) -> Case {
+const fn case(what: &'static str, args: &'static str, needles: &'static [&'static str]) -> Case {
     Case { what, args, needles }
 }
 
@@ -40,38 +36,110 @@ const CASES: &[Case] = &[
     case("garbage ONNX", "run {bad}/garbage.onnx", &["garbage.onnx", "protobuf"]),
     case("truncated ONNX", "run {bad}/truncated.onnx", &["truncated.onnx"]),
     case("missing model", "run {tmp}/nope.onnx", &["nope.onnx"]),
-    case("missing external data", "run {bad}/missing_external.onnx", &["missing_external.onnx", "initializer 'w'", "missing.data"]),
-    case("truncated external data", "run {bad}/truncated_external.onnx", &["truncated_external.onnx", "initializer 'w'", "truncated"]),
-    case("external data outside the folder (..)", "run {bad}/escaping_external.onnx", &["escaping_external.onnx", "initializer 'w'", "leaves the model's folder"]),
-    case("external data outside the folder (absolute)", "run {bad}/absolute_external.onnx", &["absolute_external.onnx", "initializer 'w'", "leaves the model's folder"]),
-    case("fixture without its data file", "run {tmp}/nodata/model.onnx", &["model.onnx", "model.onnx.data"]),
+    case(
+        "missing external data",
+        "run {bad}/missing_external.onnx",
+        &["missing_external.onnx", "initializer 'w'", "missing.data"],
+    ),
+    case(
+        "truncated external data",
+        "run {bad}/truncated_external.onnx",
+        &["truncated_external.onnx", "initializer 'w'", "truncated"],
+    ),
+    case(
+        "external data outside the folder (..)",
+        "run {bad}/escaping_external.onnx",
+        &["escaping_external.onnx", "initializer 'w'", "leaves the model's folder"],
+    ),
+    case(
+        "external data outside the folder (absolute)",
+        "run {bad}/absolute_external.onnx",
+        &["absolute_external.onnx", "initializer 'w'", "leaves the model's folder"],
+    ),
+    case(
+        "fixture without its data file",
+        "run {tmp}/nodata/model.onnx",
+        &["model.onnx", "model.onnx.data"],
+    ),
     // graph structure
     case("cycle", "run {bad}/cycle.onnx", &["cycle.onnx", "cycle", "loop_"]),
     case("dangling edge", "run {bad}/dangling.onnx", &["dangling.onnx", "node 'adder'", "'ghost'"]),
     case("output never produced", "run {bad}/no_producer.onnx", &["no_producer.onnx", "'y'"]),
-    case("duplicate value name", "run {bad}/duplicate_value.onnx", &["duplicate_value.onnx", "node 'second'", "'y'"]),
-    case("unsupported ops, all named", "run {bad}/two_unsupported.onnx", &["two_unsupported.onnx", "norm_here", "LpNormalization", "frob_there", "Frobnicate"]),
+    case(
+        "duplicate value name",
+        "run {bad}/duplicate_value.onnx",
+        &["duplicate_value.onnx", "node 'second'", "'y'"],
+    ),
+    case(
+        "unsupported ops, all named",
+        "run {bad}/two_unsupported.onnx",
+        &["two_unsupported.onnx", "norm_here", "LpNormalization", "frob_there", "Frobnicate"],
+    ),
     // custom-op attributes and weight shapes
-    case("unknown method", "run {bad}/bad_method.onnx", &["bad_method.onnx", "node 'bad_iaf'", "'foo'"]),
-    case("unknown order", "run {bad}/bad_order.onnx", &["bad_order.onnx", "node 'lif'", "'sideways'"]),
-    case("v_th of the wrong length", "run {bad}/bad_vth_len.onnx", &["bad_vth_len.onnx", "node 'lif'", "v_th has 2 values"]),
-    case("recurrent weight of the wrong shape", "run {bad}/bad_weight_shape.onnx", &["bad_weight_shape.onnx", "node 'rec'"]),
-    case("Gemm weight of the wrong shape", "run {bad}/bad_gemm_shape.onnx", &["bad_gemm_shape.onnx", "node 'fc'"]),
+    case(
+        "unknown method",
+        "run {bad}/bad_method.onnx",
+        &["bad_method.onnx", "node 'bad_iaf'", "'foo'"],
+    ),
+    case(
+        "unknown order",
+        "run {bad}/bad_order.onnx",
+        &["bad_order.onnx", "node 'lif'", "'sideways'"],
+    ),
+    case(
+        "v_th of the wrong length",
+        "run {bad}/bad_vth_len.onnx",
+        &["bad_vth_len.onnx", "node 'lif'", "v_th has 2 values"],
+    ),
+    case(
+        "recurrent weight of the wrong shape",
+        "run {bad}/bad_weight_shape.onnx",
+        &["bad_weight_shape.onnx", "node 'rec'"],
+    ),
+    case(
+        "Gemm weight of the wrong shape",
+        "run {bad}/bad_gemm_shape.onnx",
+        &["bad_gemm_shape.onnx", "node 'fc'"],
+    ),
     // absurd sizes, refused before allocating
     case("absurd input size", "run {bad}/huge_input.onnx", &["huge_input.onnx", "'x'", "exceeds"]),
-    case("absurd initializer size", "run {bad}/huge_initializer.onnx", &["huge_initializer.onnx", "initializer 'w'", "exceeds"]),
+    case(
+        "absurd initializer size",
+        "run {bad}/huge_initializer.onnx",
+        &["huge_initializer.onnx", "initializer 'w'", "exceeds"],
+    ),
     case("absurd text-IR size", "run {bad}/huge.snn", &["huge.snn", "exceeds"]),
-    case("absurd npy size", "run {ff}/model.onnx --input x={tmp}/huge.npy", &["huge.npy", "exceeds"]),
+    case(
+        "absurd npy size",
+        "run {ff}/model.onnx --input x={tmp}/huge.npy",
+        &["huge.npy", "exceeds"],
+    ),
     case("absurd --dim", "run {tmp}/sym.snn --dim T=1099511627776", &["sym.snn", "exceeds"]),
     case("absurd plan payload", "run {bad}/huge.plan", &["huge.plan"]),
     // arrays
-    case("npy of the wrong shape", "run {ff}/model.onnx --input x={tmp}/shape.npy", &["'x'", "f32[8,2,6]", "[8,2,5]"]),
-    case("npy of the wrong rank", "run {ff}/model.onnx --input x={tmp}/rank.npy", &["'x'", "f32[8,2,6]"]),
+    case(
+        "npy of the wrong shape",
+        "run {ff}/model.onnx --input x={tmp}/shape.npy",
+        &["'x'", "f32[8,2,6]", "[8,2,5]"],
+    ),
+    case(
+        "npy of the wrong rank",
+        "run {ff}/model.onnx --input x={tmp}/rank.npy",
+        &["'x'", "f32[8,2,6]"],
+    ),
     case("npy of garbage", "run {ff}/model.onnx --input x={tmp}/garbage.npy", &["garbage.npy"]),
     case("truncated npy", "run {ff}/model.onnx --input x={tmp}/cut.npy", &["cut.npy"]),
     case("npz of garbage", "run {ff}/model.onnx --input {tmp}/garbage.npz", &["garbage.npz"]),
-    case("unknown input name", "run {ff}/model.onnx --input nope={tmp}/shape.npy", &["'nope'", "x"]),
-    case("unknown grad-output name", "grad {ff}/model.onnx --grad-output nope={tmp}/shape.npy -o {tmp}/g.npz", &["'nope'"]),
+    case(
+        "unknown input name",
+        "run {ff}/model.onnx --input nope={tmp}/shape.npy",
+        &["'nope'", "x"],
+    ),
+    case(
+        "unknown grad-output name",
+        "grad {ff}/model.onnx --grad-output nope={tmp}/shape.npy -o {tmp}/g.npz",
+        &["'nope'"],
+    ),
     case("missing npy", "run {ff}/model.onnx --input x={tmp}/absent.npy", &["absent.npy"]),
     // text IR and plans
     case("garbage text IR", "run {bad}/garbage.snn", &["garbage.snn:3:"]),
@@ -80,16 +148,44 @@ const CASES: &[Case] = &[
     case("garbage plan", "run {bad}/garbage.plan", &["garbage.plan"]),
     case("truncated plan", "run {tmp}/cut.plan", &["cut.plan"]),
     case("plan with a flipped bit", "run {tmp}/flipped.plan", &["flipped.plan", "checksum"]),
-    case("plan given to the reference engine", "run {tmp}/good.plan --engine ref", &["good.plan", "compiled plan"]),
+    case(
+        "plan given to the reference engine",
+        "run {tmp}/good.plan --engine ref",
+        &["good.plan", "compiled plan"],
+    ),
     // outputs and options
-    case("unwritable --output (run)", "run {ff}/model.onnx --output /nonexistent-dir/out.npz", &["/nonexistent-dir/out.npz"]),
-    case("unwritable --output (grad)", "grad {ff}/model.onnx -o /nonexistent-dir/g.npz", &["/nonexistent-dir/g.npz"]),
-    case("unwritable plan", "compile {ff}/model.onnx -o /nonexistent-dir/m.plan", &["/nonexistent-dir/m.plan"]),
-    case("unwritable --dot", "inspect {ff}/model.onnx --dot /nonexistent-dir/g.dot", &["/nonexistent-dir/g.dot"]),
+    case(
+        "unwritable --output (run)",
+        "run {ff}/model.onnx --output /nonexistent-dir/out.npz",
+        &["/nonexistent-dir/out.npz"],
+    ),
+    case(
+        "unwritable --output (grad)",
+        "grad {ff}/model.onnx -o /nonexistent-dir/g.npz",
+        &["/nonexistent-dir/g.npz"],
+    ),
+    case(
+        "unwritable plan",
+        "compile {ff}/model.onnx -o /nonexistent-dir/m.plan",
+        &["/nonexistent-dir/m.plan"],
+    ),
+    case(
+        "unwritable --dot",
+        "inspect {ff}/model.onnx --dot /nonexistent-dir/g.dot",
+        &["/nonexistent-dir/g.dot"],
+    ),
     case("output path is a folder", "run {ff}/model.onnx --output {tmp}", &["snnc-test-"]),
-    case("unknown surrogate", "grad {ff}/model.onnx --surrogate sigmoid:3 -o {tmp}/g.npz", &["sigmoid"]),
+    case(
+        "unknown surrogate",
+        "grad {ff}/model.onnx --surrogate sigmoid:3 -o {tmp}/g.npz",
+        &["sigmoid"],
+    ),
     case("negative alpha", "grad {ff}/model.onnx --surrogate super:-1 -o {tmp}/g.npz", &["alpha"]),
-    case("non-numeric alpha", "compile {ff}/model.onnx --surrogate tanh:abc -o {tmp}/m.plan", &["abc"]),
+    case(
+        "non-numeric alpha",
+        "compile {ff}/model.onnx --surrogate tanh:abc -o {tmp}/m.plan",
+        &["abc"],
+    ),
     case("empty surrogate", "check {ff}/model.onnx --surrogate=", &["surrogate"]),
 ];
 
@@ -206,10 +302,21 @@ fn hostile_inputs_are_refused_cleanly_and_quickly() {
             }
         }
         if !why.is_empty() {
-            failures.push(format!("{} (snnc {}): {}\n    stderr: {err}", c.what, c.args, why.join("; ")));
+            failures.push(format!(
+                "{} (snnc {}): {}\n    stderr: {err}",
+                c.what,
+                c.args,
+                why.join("; ")
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n  {}", failures.len(), CASES.len(), failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n  {}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n  ")
+    );
 }
 
 #[test]

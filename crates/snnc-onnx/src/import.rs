@@ -24,7 +24,11 @@ pub fn load_onnx(path: &Path, opts: &ImportOptions) -> Result<Graph, OnnxError> 
 
 /// Imports a model from the bytes of an `.onnx` file, as [`load_onnx`] does for the file at
 /// `path`: `path` names the model in errors, and external data is read from its folder.
-pub fn load_onnx_bytes(bytes: &[u8], path: &Path, opts: &ImportOptions) -> Result<Graph, OnnxError> {
+pub fn load_onnx_bytes(
+    bytes: &[u8],
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<Graph, OnnxError> {
     let model = proto::decode_model(bytes, path)?;
     import_model(&model, path, opts)
 }

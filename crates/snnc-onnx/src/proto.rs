@@ -45,9 +45,8 @@ pub(crate) fn decode_model(bytes: &[u8], file: &Path) -> Result<ModelProto, Onnx
     if bytes.is_empty() {
         return Err(parse("the file is empty".into()));
     }
-    let decoded = catch_unwind(AssertUnwindSafe(|| {
-        tract_onnx::onnx().proto_model_for_read(&mut &bytes[..])
-    }));
+    let decoded =
+        catch_unwind(AssertUnwindSafe(|| tract_onnx::onnx().proto_model_for_read(&mut &bytes[..])));
     let model = match decoded {
         Ok(Ok(m)) => m,
         Ok(Err(e)) => return Err(parse(format!("protobuf decoding failed: {e}"))),

@@ -150,7 +150,9 @@ pub fn check_case(case: &Case) -> Result<Outcome, CaseError> {
     let opt = snnc_opt::optimize(g, &opts).map_err(|e| cx.stage("optimize", e))?;
     let og = &opt.graph;
     // A target the optimized graph lacks must be a constant of the original that it absorbed.
-    let folded = |name: &str| og.find(name).is_none() && g.find(name).is_some_and(|id| g.initializer(id).is_some());
+    let folded = |name: &str| {
+        og.find(name).is_none() && g.find(name).is_some_and(|id| g.initializer(id).is_some())
+    };
     let never = |_: &str| false;
     let r = cx.reference(og, "interpreter (optimized)")?;
     cx.compare("interpreter: optimized vs as built", (&r.0, &r.1), want, &folded)?;

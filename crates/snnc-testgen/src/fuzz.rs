@@ -69,8 +69,11 @@ pub fn npy(data: &[u8]) {
             let back = snnc_arrays::read_npy(&p).expect("read back");
             assert_eq!(back.dtype(), t.dtype(), "dtype after a round trip");
             assert_eq!(back.shape(), t.shape(), "shape after a round trip");
-            let same =
-                t.to_f64().iter().zip(back.to_f64().iter()).all(|(a, b)| a.to_bits() == b.to_bits());
+            let same = t
+                .to_f64()
+                .iter()
+                .zip(back.to_f64().iter())
+                .all(|(a, b)| a.to_bits() == b.to_bits());
             assert!(same, "values change in a round trip");
         }
         Err(e) => assert_named("npy", &e.to_string(), "fuzz.npy"),
@@ -142,9 +145,8 @@ fn run_small_plan(p: &Plan) {
     if total > RUN_LIMIT {
         return;
     }
-    let sig = |s: &snnc_plan::Sig, k: usize| {
-        fill(&s.name, &TensorType::new(s.dtype, s.shape.clone()), k)
-    };
+    let sig =
+        |s: &snnc_plan::Sig, k: usize| fill(&s.name, &TensorType::new(s.dtype, s.shape.clone()), k);
     let inputs: Vec<_> = p.inputs().iter().enumerate().map(|(k, s)| sig(s, k)).collect();
     let seeds: Vec<_> = p.outputs().iter().enumerate().map(|(k, s)| sig(s, k + 50)).collect();
     let mut e = snnc_cpu::Engine::new(p).with_threads(snnc_cpu::Threads::Fixed(1));

@@ -154,7 +154,8 @@ impl Builder {
                 Signal::Steps(
                     vs.iter()
                         .map(|&x| {
-                            let ins: Vec<ValueId> = [Some(x), Some(w), b].into_iter().flatten().collect();
+                            let ins: Vec<ValueId> =
+                                [Some(x), Some(w), b].into_iter().flatten().collect();
                             self.op(gemm.clone(), &ins, "gemm")
                         })
                         .collect(),
@@ -216,7 +217,9 @@ impl Builder {
         let name = self.fresh("iaf");
         let v0 = if self.rng.chance(0.3) {
             let vname = self.fresh("v0");
-            Some(self.g.add_input(&vname, TensorType::new(DType::F32, vec![self.b, n])).expect("v0"))
+            Some(
+                self.g.add_input(&vname, TensorType::new(DType::F32, vec![self.b, n])).expect("v0"),
+            )
         } else {
             None
         };
@@ -233,7 +236,12 @@ impl Builder {
             if v0.is_some() {
                 ins.push(v0);
             }
-            self.g.add_node(&name, Op::Iaf(p.clone()), ins, &[Some(name.as_str()), Some(vt.as_str())])
+            self.g.add_node(
+                &name,
+                Op::Iaf(p.clone()),
+                ins,
+                &[Some(name.as_str()), Some(vt.as_str())],
+            )
         };
         let outs = outs.unwrap_or_else(|e| panic!("generator built an invalid layer: {e}"));
         LayerOut { z: Signal::Seq(outs[0].expect("z")), v_t: outs[1] }
@@ -248,7 +256,11 @@ impl Builder {
         } else {
             (None, None)
         };
-        let mut z = if rec { Some(self.konst(f32s(&[self.b, n], vec![0.0; self.b * n]), "z0")) } else { None };
+        let mut z = if rec {
+            Some(self.konst(f32s(&[self.b, n], vec![0.0; self.b * n]), "z0"))
+        } else {
+            None
+        };
         let mut zs = Vec::new();
         for xt in xs {
             let name = self.fresh("step");
@@ -381,7 +393,11 @@ pub fn generate(seed: u64) -> Case {
     let surrogate = bd.surrogate();
     let i = bd.rng.range(1, 6);
     let x = bd.g.add_input("x", TensorType::new(DType::F32, vec![t, b, i])).expect("x");
-    let mut signal = if bd.rng.chance(0.5) { Signal::Seq(x) } else { Signal::Steps(bd.to_steps(&Signal::Seq(x))) };
+    let mut signal = if bd.rng.chance(0.5) {
+        Signal::Seq(x)
+    } else {
+        Signal::Steps(bd.to_steps(&Signal::Seq(x)))
+    };
     let layers = bd.rng.range(1, 3);
     let mut desc = vec![format!("T={t} B={b} I={i} sg={surrogate}")];
     let mut threshold_scale = 1.0f64;
@@ -430,34 +446,35 @@ pub fn generate(seed: u64) -> Case {
         bd.g.add_output(o).expect("distinct outputs");
     }
     let binary_x = bd.rng.chance(0.3);
-    let inputs: Vec<(String, Tensor)> = bd
-        .g
-        .inputs()
-        .to_vec()
-        .into_iter()
-        .map(|id| {
-            let v = bd.g.value(id).clone();
-            let t = if v.name == "x" && binary_x {
-                let n = v.ty.shape.iter().product();
-                f32s(&v.ty.shape, (0..n).map(|_| if bd.rng.chance(0.4) { 1.0 } else { 0.0 }).collect())
-            } else if v.name == "x" {
-                bd.random(&v.ty.shape, 0.0, 1.0)
-            } else {
-                bd.random(&v.ty.shape, -0.3, 0.6)
-            };
-            (v.name, t)
-        })
-        .collect();
-    let grad_outputs = bd
-        .g
-        .outputs()
-        .to_vec()
-        .into_iter()
-        .map(|id| {
-            let v = bd.g.value(id).clone();
-            (v.name, bd.random(&v.ty.shape, -1.0, 1.0))
-        })
-        .collect();
+    let inputs: Vec<(String, Tensor)> =
+        bd.g.inputs()
+            .to_vec()
+            .into_iter()
+            .map(|id| {
+                let v = bd.g.value(id).clone();
+                let t = if v.name == "x" && binary_x {
+                    let n = v.ty.shape.iter().product();
+                    f32s(
+                        &v.ty.shape,
+                        (0..n).map(|_| if bd.rng.chance(0.4) { 1.0 } else { 0.0 }).collect(),
+                    )
+                } else if v.name == "x" {
+                    bd.random(&v.ty.shape, 0.0, 1.0)
+                } else {
+                    bd.random(&v.ty.shape, -0.3, 0.6)
+                };
+                (v.name, t)
+            })
+            .collect();
+    let grad_outputs =
+        bd.g.outputs()
+            .to_vec()
+            .into_iter()
+            .map(|id| {
+                let v = bd.g.value(id).clone();
+                (v.name, bd.random(&v.ty.shape, -1.0, 1.0))
+            })
+            .collect();
     if binary_x {
         desc.push("binary x".into());
     }

@@ -34,7 +34,10 @@ fn text_chain() -> String {
 fn value_info(name: &str, dims: &[i64]) -> ValueInfoProto {
     let dim = dims
         .iter()
-        .map(|&d| Dimension { denotation: String::new(), value: Some(dimension::Value::DimValue(d)) })
+        .map(|&d| Dimension {
+            denotation: String::new(),
+            value: Some(dimension::Value::DimValue(d)),
+        })
         .collect();
     ValueInfoProto {
         name: name.into(),
