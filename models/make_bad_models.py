@@ -69,6 +69,97 @@ save(
     "bad_method.onnx",
 )
 
+def external(name, shape, location, length=None):
+    t = numpy_helper.from_array(np.ones(shape, np.float32), name)
+    t.ClearField("raw_data")
+    t.data_location = TensorProto.EXTERNAL
+    entries = {"location": location, "offset": "0"}
+    if length is not None:
+        entries["length"] = str(length)
+    for k, v in entries.items():
+        e = t.external_data.add()
+        e.key, e.value = k, v
+    return t
+
+
+def iaf(name="lif", **attrs):
+    """x [2,3] -> Unsqueeze -> snn.IAF(attrs) -> Squeeze -> y, as [T=1, B=2, N=3]."""
+    return model(
+        [
+            helper.make_node("Unsqueeze", ["x", "ax"], ["x3"], name="to_seq"),
+            helper.make_node("IAF", ["x3"], ["z3"], name=name, domain="snn", **attrs),
+            helper.make_node("Squeeze", ["z3", "ax"], ["y"], name="from_seq"),
+        ],
+        [numpy_helper.from_array(np.array([0], np.int64), "ax")],
+        domains=["snn"],
+    )
+
+
+# External data shorter than the tensor it holds, and a path outside the folder (absolute).
+with open(os.path.join(HERE, "short.data"), "wb") as f:
+    f.write(np.ones(5, np.float32).tobytes())
+save(model([helper.make_node("Add", ["x", "w"], ["y"], name="add_w")],
+           [external("w", (2, 3), "short.data")]), "truncated_external.onnx")
+save(model([helper.make_node("Add", ["x", "w"], ["y"], name="add_w")],
+           [external("w", (2, 3), "/etc/hostname")]), "absolute_external.onnx")
+
+# Graph structure: a cycle, an input nobody defines, an output nobody produces, a value
+# produced twice.
+save(model([helper.make_node("Relu", ["x"], ["p"], name="pre"),
+            helper.make_node("Add", ["p", "b"], ["a"], name="loop_add"),
+            helper.make_node("Relu", ["a"], ["b"], name="loop_relu"),
+            helper.make_node("Relu", ["b"], ["y"], name="post")]), "cycle.onnx")
+save(model([helper.make_node("Add", ["x", "ghost"], ["y"], name="adder")]), "dangling.onnx")
+save(model([helper.make_node("Relu", ["x"], ["a"], name="relu")]), "no_producer.onnx")
+save(model([helper.make_node("Relu", ["x"], ["y"], name="first"),
+            helper.make_node("Neg", ["x"], ["y"], name="second")]), "duplicate_value.onnx")
+
+# Custom-op attributes: an unknown order, a v_th of the wrong length.
+save(iaf(order="sideways"), "bad_order.onnx")
+save(iaf(v_th=[1.0, 2.0]), "bad_vth_len.onnx")
+
+# Weight shapes that do not fit: a recurrent layer's W, and a Gemm's B.
+save(model(
+    [helper.make_node("Unsqueeze", ["x", "ax"], ["x3"], name="to_seq"),
+     helper.make_node("IAFRecurrent", ["x3", "W", "R"], ["z3"], name="rec", domain="snn"),
+     helper.make_node("Squeeze", ["z3", "ax"], ["y"], name="from_seq")],
+    [numpy_helper.from_array(np.array([0], np.int64), "ax"),
+     numpy_helper.from_array(np.ones((3, 4), np.float32), "W"),
+     numpy_helper.from_array(np.ones((3, 3), np.float32), "R")],
+    domains=["snn"]), "bad_weight_shape.onnx")
+save(model([helper.make_node("Gemm", ["x", "B"], ["y"], name="fc", transB=1)],
+           [numpy_helper.from_array(np.ones((3, 5), np.float32), "B")]), "bad_gemm_shape.onnx")
+
+# Absurd declared sizes: an input of 2^40 elements, an initializer of 2^40 elements whose data
+# is 6 floats.
+huge_x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1 << 20, 1 << 20])
+save(model([helper.make_node("Relu", ["x"], ["y"], name="r")], inputs=[huge_x]), "huge_input.onnx")
+big = numpy_helper.from_array(np.ones(6, np.float32), "w")
+del big.dims[:]
+big.dims.extend([1 << 20, 1 << 20])
+save(model([helper.make_node("Add", ["x", "w"], ["y"], name="add_w")], [big]), "huge_initializer.onnx")
+
+# A valid model cut in half.
+whole = model([helper.make_node("Gemm", ["x", "B"], ["y"], name="fc", transB=1)],
+              [numpy_helper.from_array(np.arange(9, dtype=np.float32).reshape(3, 3), "B")])
+raw = whole.SerializeToString()
+with open(os.path.join(HERE, "truncated.onnx"), "wb") as f:
+    f.write(raw[: len(raw) // 2])
+
 with open(os.path.join(HERE, "garbage.onnx"), "wb") as f:
     f.write(bytes(range(256)) * 4)
 open(os.path.join(HERE, "empty.onnx"), "wb").close()
+
+# Text IR: garbage, and a graph cut off in the middle of a node.
+with open(os.path.join(HERE, "garbage.snn"), "w") as f:
+    f.write("graph g {\n  input x: f32[2]\n  y = Relu(x\n  ]]] @@@ \n")
+with open(os.path.join(HERE, "truncated.snn"), "w") as f:
+    f.write("graph g {\n  input x: f32[4,2,3]\n  @lif z, v = IAF(x) {v_th = 1.0, meth")
+with open(os.path.join(HERE, "huge.snn"), "w") as f:
+    f.write("graph g {\n  input x: f32[1048576,1048576]\n  y = Relu(x)\n  output y\n}\n")
+
+# Plan files: the magic bytes followed by garbage, and a header that declares a huge payload.
+with open(os.path.join(HERE, "garbage.plan"), "wb") as f:
+    f.write(b"SNNCPLAN" + bytes(range(7, 200)))
+with open(os.path.join(HERE, "huge.plan"), "wb") as f:
+    f.write(b"SNNCPLAN" + (1).to_bytes(4, "little") + (1 << 60).to_bytes(8, "little") + bytes(4))

@@ -19,8 +19,27 @@ use crate::{signature, tensor, topo, ImportOptions, OnnxError};
 /// where there is one, the node. The result satisfies [`snnc_ir::verify`].
 pub fn load_onnx(path: &Path, opts: &ImportOptions) -> Result<Graph, OnnxError> {
     let model = proto::read_model(path)?;
-    let opset = proto::check_opsets(&model, path)?;
-    let g = proto::graph(&model, path)?;
+    import_model(&model, path, opts)
+}
+
+/// Imports a model from the bytes of an `.onnx` file, as [`load_onnx`] does for the file at
+/// `path`: `path` names the model in errors, and external data is read from its folder.
+pub fn load_onnx_bytes(
+    bytes: &[u8],
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<Graph, OnnxError> {
+    let model = proto::decode_model(bytes, path)?;
+    import_model(&model, path, opts)
+}
+
+fn import_model(
+    model: &tract_onnx::pb::ModelProto,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<Graph, OnnxError> {
+    let opset = proto::check_opsets(model, path)?;
+    let g = proto::graph(model, path)?;
     Importer::new(path, g).run(opset, opts)
 }
 

@@ -19,6 +19,6 @@ mod tensor;
 mod topo;
 
 pub use error::OnnxError;
-pub use import::load_onnx;
+pub use import::{load_onnx, load_onnx_bytes};
 pub use options::ImportOptions;
 pub use signature::{input_signature, InputSignature};

@@ -35,13 +35,18 @@ pub(crate) fn read_model(path: &Path) -> Result<ModelProto, OnnxError> {
     let file = path.to_path_buf();
     let bytes =
         std::fs::read(path).map_err(|source| OnnxError::Io { file: file.clone(), source })?;
+    decode_model(&bytes, path)
+}
+
+/// Decodes the bytes of a model file (`file` names it in errors); the decoded model has a graph.
+pub(crate) fn decode_model(bytes: &[u8], file: &Path) -> Result<ModelProto, OnnxError> {
+    let file = file.to_path_buf();
     let parse = |msg: String| OnnxError::Parse { file: file.clone(), msg };
     if bytes.is_empty() {
         return Err(parse("the file is empty".into()));
     }
-    let decoded = catch_unwind(AssertUnwindSafe(|| {
-        tract_onnx::onnx().proto_model_for_read(&mut bytes.as_slice())
-    }));
+    let decoded =
+        catch_unwind(AssertUnwindSafe(|| tract_onnx::onnx().proto_model_for_read(&mut &bytes[..])));
     let model = match decoded {
         Ok(Ok(m)) => m,
         Ok(Err(e)) => return Err(parse(format!("protobuf decoding failed: {e}"))),

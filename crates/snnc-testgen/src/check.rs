@@ -1,0 +1,164 @@
+//! The differential check of one generated case across stages and engines.
+
+use snnc_ir::{Graph, Tensor};
+use snnc_opt::OptOptions;
+use snnc_plan::{CompileOptions, Plan};
+
+use crate::{compare_grad, compare_output, Case};
+
+/// A failed check: the case, the comparison that failed and every mismatch found.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    /// A stage refused the generated graph or failed on it.
+    #[error("case {seed} ({description}): {stage} failed: {msg}")]
+    Stage {
+        /// The case's seed.
+        seed: u64,
+        /// The case's description.
+        description: String,
+        /// Which stage.
+        stage: &'static str,
+        /// Its error.
+        msg: String,
+    },
+    /// Results differ beyond SPEC §5.
+    #[error("case {seed} ({description}): {what}:\n  {}", mismatches.join("\n  "))]
+    Mismatch {
+        /// The case's seed.
+        seed: u64,
+        /// The case's description.
+        description: String,
+        /// Which comparison.
+        what: String,
+        /// Every difference found.
+        mismatches: Vec<String>,
+    },
+}
+
+/// What a successful check did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every comparison ran and agreed. `cells` is the number of integrate-and-fire cells the
+    /// optimizer found; `fell_back` whether it returned the graph unchanged.
+    Checked {
+        /// Cells found by the optimizer.
+        cells: usize,
+        /// The optimizer kept the graph as it was.
+        fell_back: bool,
+    },
+    /// A spike decision of the reference sits within SPEC §5's tolerance of its threshold, so
+    /// engines may legitimately disagree: nothing was compared.
+    NearThreshold,
+}
+
+type Named = Vec<(String, Tensor)>;
+
+struct Ctx<'a> {
+    case: &'a Case,
+}
+
+impl Ctx<'_> {
+    fn stage(&self, stage: &'static str, msg: impl ToString) -> CaseError {
+        CaseError::Stage {
+            seed: self.case.seed,
+            description: self.case.description.clone(),
+            stage,
+            msg: msg.to_string(),
+        }
+    }
+
+    /// Compares outputs and gradients of one engine run with the reference's. A gradient the
+    /// run lacks is allowed only when `may_fold` says the graph it ran no longer has that
+    /// value as a target (a constant the optimizer absorbed into an attribute).
+    fn compare(
+        &self,
+        what: &str,
+        (outs, grads): (&Named, &Named),
+        (want_outs, want_grads): (&Named, &Named),
+        may_fold: &dyn Fn(&str) -> bool,
+    ) -> Result<(), CaseError> {
+        let mut bad = Vec::new();
+        for (name, w) in want_outs {
+            match outs.iter().find(|(n, _)| n == name) {
+                Some((_, g)) => {
+                    let spikes = self.case.spike_outputs.contains(name);
+                    bad.extend(compare_output(name, g, w, spikes).err());
+                }
+                None => bad.push(format!("output '{name}' is missing")),
+            }
+        }
+        for (name, w) in want_grads {
+            match grads.iter().find(|(n, _)| n == name) {
+                Some((_, g)) => bad.extend(compare_grad(name, g, w).err()),
+                None if may_fold(name) => {}
+                None => bad.push(format!("gradient '{name}' is missing")),
+            }
+        }
+        if bad.is_empty() {
+            return Ok(());
+        }
+        Err(CaseError::Mismatch {
+            seed: self.case.seed,
+            description: self.case.description.clone(),
+            what: what.to_string(),
+            mismatches: bad,
+        })
+    }
+
+    fn reference(&self, g: &Graph, stage: &'static str) -> Result<(Named, Named), CaseError> {
+        let opts = snnc_interp::GradOptions { surrogate: self.case.surrogate };
+        let r = snnc_interp::grad(g, &self.case.inputs, &self.case.grad_outputs, &opts)
+            .map_err(|e| self.stage(stage, e))?;
+        Ok((r.outputs, r.grads))
+    }
+
+    fn cpu(&self, g: &Graph, stage: &'static str) -> Result<(Named, Named), CaseError> {
+        let opts = CompileOptions { surrogate: self.case.surrogate };
+        let plan = snnc_plan::compile(g, &opts).map_err(|e| self.stage(stage, e))?;
+        let plan = Plan::from_bytes(&plan.to_bytes(), "<memory>".as_ref())
+            .map_err(|e| self.stage(stage, e))?;
+        let mut e = snnc_cpu::Engine::new(&plan).with_threads(snnc_cpu::Threads::Fixed(1));
+        let outs = e.run(&self.case.inputs).map_err(|e| self.stage(stage, e))?;
+        let gr = e
+            .grad(&self.case.inputs, &self.case.grad_outputs, snnc_cpu::Wrt::All)
+            .map_err(|e| self.stage(stage, e))?;
+        Ok((outs, gr.grads))
+    }
+}
+
+/// Checks `case` (SPEC §5 throughout; the reference is the interpreter on the graph as built):
+///
+/// 1. the interpreter on the optimized graph (`snnc_opt::optimize` with the case's surrogate);
+/// 2. the CPU engine on the compiled plan of the graph as built, and
+/// 3. on the compiled plan of the optimized graph (each plan reloaded from its bytes first).
+///
+/// Outputs and the gradients of every float input and initializer are compared, the upstream
+/// gradients being the case's. When the reference makes a spike decision within
+/// 1e-5·max(1, |v_th|) of its threshold nothing is compared ([`Outcome::NearThreshold`]).
+pub fn check_case(case: &Case) -> Result<Outcome, CaseError> {
+    let cx = Ctx { case };
+    let g = &case.graph;
+    snnc_ir::verify(g).map_err(|e| cx.stage("verify", e))?;
+    let margin =
+        snnc_interp::spike_margins(g, &case.inputs).map_err(|e| cx.stage("spike_margins", e))?;
+    if margin < 1e-5 * case.threshold_scale {
+        return Ok(Outcome::NearThreshold);
+    }
+    let want = cx.reference(g, "interpreter (as built)")?;
+    let want = (&want.0, &want.1);
+    let opts = OptOptions { surrogate: case.surrogate, ..Default::default() };
+    let opt = snnc_opt::optimize(g, &opts).map_err(|e| cx.stage("optimize", e))?;
+    let og = &opt.graph;
+    // A target the optimized graph lacks must be a constant of the original that it absorbed.
+    let folded = |name: &str| {
+        og.find(name).is_none() && g.find(name).is_some_and(|id| g.initializer(id).is_some())
+    };
+    let never = |_: &str| false;
+    let r = cx.reference(og, "interpreter (optimized)")?;
+    cx.compare("interpreter: optimized vs as built", (&r.0, &r.1), want, &folded)?;
+    let c = cx.cpu(g, "cpu plan (as built)")?;
+    cx.compare("cpu plan of the graph as built vs interpreter", (&c.0, &c.1), want, &never)?;
+    let c = cx.cpu(og, "cpu plan (optimized)")?;
+    cx.compare("cpu plan of the optimized graph vs interpreter", (&c.0, &c.1), want, &folded)?;
+    Ok(Outcome::Checked { cells: opt.cells.len(), fell_back: opt.fell_back.is_some() })
+}

@@ -1,0 +1,491 @@
+//! The random network generator.
+
+use ndarray::{ArrayD, IxDyn};
+use snnc_ir::{DType, Graph, IafParams, Method, Op, Order, Surrogate, Tensor, TensorType, ValueId};
+
+use crate::Rng;
+
+/// One generated test case: a graph with inputs and upstream gradients for every float output.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The seed it was generated from.
+    pub seed: u64,
+    /// The network (verified).
+    pub graph: Graph,
+    /// A value for every graph input.
+    pub inputs: Vec<(String, Tensor)>,
+    /// An upstream gradient for every float output.
+    pub grad_outputs: Vec<(String, Tensor)>,
+    /// Names of the outputs that are spike tensors (0/1, compared exactly).
+    pub spike_outputs: Vec<String>,
+    /// The surrogate of the primitive (plain-export) spikes, given to every stage.
+    pub surrogate: Surrogate,
+    /// max(1, |v_th|) over every threshold: SPEC §5's tolerance on spike decisions is
+    /// 1e-5 times this.
+    pub threshold_scale: f64,
+    /// A one-line description (layers, spellings, orders, sizes).
+    pub description: String,
+}
+
+/// How a layer is spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// `snn.IAF` / `snn.IAFRecurrent` over the whole sequence.
+    Sequence,
+    /// A chain of `snn.IAFFeedForwardStep` / `snn.IAFStep`, one per time step.
+    Steps,
+    /// The primitive chain of a plain export, one per time step.
+    Primitive,
+}
+
+/// A signal between layers: one `[T,B,N]` value, or one `[B,N]` value per time step.
+#[derive(Debug, Clone)]
+enum Signal {
+    Seq(ValueId),
+    Steps(Vec<ValueId>),
+}
+
+struct Builder {
+    g: Graph,
+    rng: Rng,
+    next: usize,
+    t: usize,
+    b: usize,
+}
+
+fn f32s(shape: &[usize], data: Vec<f32>) -> Tensor {
+    Tensor::F32(ArrayD::from_shape_vec(IxDyn(shape), data).expect("shape matches data"))
+}
+
+impl Builder {
+    fn fresh(&mut self, prefix: &str) -> String {
+        self.next += 1;
+        format!("{prefix}_{}", self.next)
+    }
+
+    fn op(&mut self, op: Op, ins: &[ValueId], prefix: &str) -> ValueId {
+        let name = self.fresh(prefix);
+        let ins = ins.iter().map(|&i| Some(i)).collect();
+        let out = self.g.add_node(&name, op, ins, &[Some(&name)]);
+        out.unwrap_or_else(|e| panic!("generator built an invalid node: {e}"))[0].expect("bound")
+    }
+
+    fn konst(&mut self, value: Tensor, prefix: &str) -> ValueId {
+        self.op(Op::Constant { value }, &[], prefix)
+    }
+
+    fn init(&mut self, prefix: &str, value: Tensor) -> ValueId {
+        let name = self.fresh(prefix);
+        self.g.add_initializer(&name, value).expect("fresh initializer")
+    }
+
+    fn random(&mut self, shape: &[usize], lo: f32, hi: f32) -> Tensor {
+        let n = shape.iter().product();
+        let data = (0..n).map(|_| self.rng.f32_in(lo, hi)).collect();
+        f32s(shape, data)
+    }
+
+    fn weight(&mut self, prefix: &str, shape: &[usize]) -> ValueId {
+        let fan_in = shape[shape.len() - 1].max(1) as f32;
+        let s = 1.6 / fan_in.sqrt();
+        let w = self.random(shape, -0.4 * s, s);
+        self.init(prefix, w)
+    }
+
+    fn to_seq(&mut self, s: &Signal) -> ValueId {
+        match s {
+            Signal::Seq(v) => *v,
+            Signal::Steps(vs) => {
+                let us: Vec<ValueId> = vs
+                    .iter()
+                    .map(|&v| self.op(Op::Unsqueeze { axes: vec![0] }, &[v], "unsq"))
+                    .collect();
+                self.op(Op::Concat { axis: 0 }, &us, "concat")
+            }
+        }
+    }
+
+    fn to_steps(&mut self, s: &Signal) -> Vec<ValueId> {
+        match s {
+            Signal::Steps(vs) => vs.clone(),
+            Signal::Seq(v) => (0..self.t)
+                .map(|t| {
+                    let idx = self.konst(Tensor::I64(ArrayD::from_elem(IxDyn(&[]), t as i64)), "t");
+                    self.op(Op::Gather { axis: 0 }, &[*v, idx], "gather")
+                })
+                .collect(),
+        }
+    }
+
+    fn features(&self, s: &Signal) -> usize {
+        let v = match s {
+            Signal::Seq(v) => *v,
+            Signal::Steps(vs) => vs[0],
+        };
+        *self.g.ty(v).shape.last().expect("rank ≥ 1")
+    }
+
+    /// A feed-forward linear layer K → N (with a bias, sometimes): `MatMul` + `Add` on a
+    /// sequence, `Gemm(transB)` per step (as plain exports spell `nn.Linear`).
+    fn linear(&mut self, x: &Signal, n: usize) -> Signal {
+        let k = self.features(x);
+        let bias = self.rng.chance(0.7);
+        match x {
+            Signal::Seq(v) => {
+                let w = self.weight("w", &[k, n]);
+                let y = self.op(Op::MatMul, &[*v, w], "matmul");
+                if bias {
+                    let b = self.random(&[n], -0.2, 0.4);
+                    let b = self.init("b", b);
+                    Signal::Seq(self.op(Op::Add, &[y, b], "bias"))
+                } else {
+                    Signal::Seq(y)
+                }
+            }
+            Signal::Steps(vs) => {
+                let w = self.weight("w", &[n, k]);
+                let b = if bias {
+                    let b = self.random(&[n], -0.2, 0.4);
+                    Some(self.init("b", b))
+                } else {
+                    None
+                };
+                let gemm = Op::Gemm { alpha: 1.0, beta: 1.0, trans_a: false, trans_b: true };
+                Signal::Steps(
+                    vs.iter()
+                        .map(|&x| {
+                            let ins: Vec<ValueId> =
+                                [Some(x), Some(w), b].into_iter().flatten().collect();
+                            self.op(gemm.clone(), &ins, "gemm")
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    fn surrogate(&mut self) -> Surrogate {
+        let method = *self.rng.pick(&Method::ALL);
+        let alpha = match method {
+            Method::Super => *self.rng.pick(&[1.0, 10.0, 100.0]),
+            _ => self.rng.f32_in(0.5, 4.0),
+        };
+        Surrogate::new(method, alpha).expect("positive alpha")
+    }
+
+    fn params(&mut self, n: usize) -> IafParams {
+        let v_th = if self.rng.chance(0.5) {
+            vec![*self.rng.pick(&[1.0, 0.5, 0.8, 1.3])]
+        } else {
+            (0..n).map(|_| self.rng.f32_in(0.3, 1.5)).collect()
+        };
+        let v_reset = match self.rng.range(0, 3) {
+            0 | 1 => vec![0.0],
+            2 => vec![self.rng.f32_in(-0.5, 0.2)],
+            _ => (0..n).map(|_| self.rng.f32_in(-0.5, 0.2)).collect(),
+        };
+        let order = *self.rng.pick(&[Order::FireThenIntegrate, Order::IntegrateThenFire]);
+        IafParams { v_th, v_reset, surrogate: self.surrogate(), order }
+    }
+
+    /// `p`'s per-neuron vector `v` as a `[N]` tensor, or a scalar when it has one value.
+    fn per_neuron(v: &[f32], n: usize, scalar: bool) -> Tensor {
+        if scalar && v.len() == 1 {
+            f32s(&[], vec![v[0]])
+        } else {
+            f32s(&[n], (0..n).map(|k| v[if v.len() == 1 { 0 } else { k }]).collect())
+        }
+    }
+
+    /// A `[B,N]` constant holding each neuron's reset potential (the initial state).
+    fn initial_v(&mut self, p: &IafParams, n: usize) -> ValueId {
+        let data = (0..self.b * n).map(|i| p.v_reset_at(i % n)).collect();
+        self.konst(f32s(&[self.b, n], data), "v_init")
+    }
+}
+
+/// What one layer leaves: its spikes and, where the spelling has it, its final potential.
+struct LayerOut {
+    z: Signal,
+    v_t: Option<ValueId>,
+}
+
+impl Builder {
+    fn sequence_layer(&mut self, x: &Signal, n: usize, p: &IafParams, rec: bool) -> LayerOut {
+        let xs = self.to_seq(x);
+        let k = self.features(x);
+        let name = self.fresh("iaf");
+        let v0 = if self.rng.chance(0.3) {
+            let vname = self.fresh("v0");
+            Some(
+                self.g.add_input(&vname, TensorType::new(DType::F32, vec![self.b, n])).expect("v0"),
+            )
+        } else {
+            None
+        };
+        let outs = if rec {
+            let w = self.weight("w_in", &[n, k]);
+            let r = self.weight("w_rec", &[n, n]);
+            let ins = vec![Some(xs), Some(w), Some(r), v0];
+            let vt = format!("{name}_vt");
+            let names = [Some(name.as_str()), Some(vt.as_str())];
+            self.g.add_node(&name, Op::IafRecurrent(p.clone()), ins, &names)
+        } else {
+            let vt = format!("{name}_vt");
+            let mut ins = vec![Some(xs)];
+            if v0.is_some() {
+                ins.push(v0);
+            }
+            self.g.add_node(
+                &name,
+                Op::Iaf(p.clone()),
+                ins,
+                &[Some(name.as_str()), Some(vt.as_str())],
+            )
+        };
+        let outs = outs.unwrap_or_else(|e| panic!("generator built an invalid layer: {e}"));
+        LayerOut { z: Signal::Seq(outs[0].expect("z")), v_t: outs[1] }
+    }
+
+    fn step_layer(&mut self, x: &Signal, n: usize, p: &IafParams, rec: bool) -> LayerOut {
+        let xs = self.to_steps(x);
+        let k = self.features(x);
+        let mut v = self.initial_v(p, n);
+        let (w, r) = if rec {
+            (Some(self.weight("w_in", &[n, k])), Some(self.weight("w_rec", &[n, n])))
+        } else {
+            (None, None)
+        };
+        let mut z = if rec {
+            Some(self.konst(f32s(&[self.b, n], vec![0.0; self.b * n]), "z0"))
+        } else {
+            None
+        };
+        let mut zs = Vec::new();
+        for xt in xs {
+            let name = self.fresh("step");
+            let (zn, vn) = (format!("{name}_z"), format!("{name}_v"));
+            let (op, ins) = if rec {
+                (Op::IafStep(p.clone()), vec![Some(xt), z, Some(v), w, r])
+            } else {
+                (Op::IafFeedForwardStep(p.clone()), vec![Some(xt), Some(v)])
+            };
+            let outs = self
+                .g
+                .add_node(&name, op, ins, &[Some(zn.as_str()), Some(vn.as_str())])
+                .unwrap_or_else(|e| panic!("generator built an invalid step: {e}"));
+            let zt = outs[0].expect("z");
+            zs.push(zt);
+            z = Some(zt);
+            v = outs[1].expect("v");
+        }
+        LayerOut { z: Signal::Steps(zs), v_t: Some(v) }
+    }
+
+    /// The plain-export spelling: per step `Sub(v, v_th) → Greater(0) → Cast → Sub(1, z) → Mul →
+    /// Mul(z, v_reset) → Add`, with the exporter's habits at random: constants shared by value,
+    /// the first step's `v_reset + x` folded when v_reset is 0, the last reset pruned when the
+    /// final potential is not used, and `Greater(v, v_th)` without the `Sub` now and then.
+    fn primitive_layer(
+        &mut self,
+        x: &Signal,
+        n: usize,
+        p: &IafParams,
+        rec: bool,
+        keep_v: bool,
+    ) -> LayerOut {
+        let xs = self.to_steps(x);
+        let k = self.features(x);
+        let scalar = self.rng.chance(0.6);
+        let one = self.konst(f32s(&[], vec![1.0]), "one");
+        let zero = self.konst(f32s(&[], vec![0.0]), "zero");
+        let th = if scalar && p.v_th == [1.0] {
+            one
+        } else {
+            let t = Self::per_neuron(&p.v_th, n, scalar);
+            self.konst(t, "v_th")
+        };
+        let resets_to_zero = p.v_reset.iter().all(|&r| r == 0.0);
+        let r = if resets_to_zero {
+            None
+        } else {
+            let t = Self::per_neuron(&p.v_reset, n, scalar);
+            Some(self.konst(t, "v_reset"))
+        };
+        let direct_compare = self.rng.chance(0.3);
+        let fold_first = resets_to_zero && self.rng.chance(0.6);
+        let (w, wr) = if rec {
+            (Some(self.weight("w_in", &[n, k])), Some(self.weight("w_rec", &[n, n])))
+        } else {
+            (None, None)
+        };
+        let gemm = Op::Gemm { alpha: 1.0, beta: 1.0, trans_a: false, trans_b: true };
+        let mut v: Option<ValueId> = None;
+        let mut z_prev: Option<ValueId> = None;
+        let mut zs = Vec::new();
+        let last = xs.len() - 1;
+        for (t, &xt) in xs.iter().enumerate() {
+            let cur = match (w, wr, z_prev) {
+                (Some(w), Some(wr), Some(zp)) => {
+                    let a = self.op(gemm.clone(), &[xt, w], "wx");
+                    let b = self.op(gemm.clone(), &[zp, wr], "rz");
+                    self.op(Op::Add, &[a, b], "cur")
+                }
+                (Some(w), _, None) => self.op(gemm.clone(), &[xt, w], "wx"),
+                _ => xt,
+            };
+            let v_prev = match v {
+                Some(v) => Some(v),
+                None if fold_first && p.order == Order::IntegrateThenFire => None,
+                None => Some(self.initial_v(p, n)),
+            };
+            let fire = |bd: &mut Builder, u: ValueId, reset: bool| -> (ValueId, Option<ValueId>) {
+                let c = if direct_compare {
+                    bd.op(Op::Greater, &[u, th], "gt")
+                } else {
+                    let s = bd.op(Op::Sub, &[u, th], "s");
+                    bd.op(Op::Greater, &[s, zero], "gt")
+                };
+                let z = bd.op(Op::Cast { to: DType::F32 }, &[c], "z");
+                if !reset {
+                    return (z, None);
+                }
+                let omz = bd.op(Op::Sub, &[one, z], "omz");
+                let keep = bd.op(Op::Mul, &[omz, u], "keep");
+                let vh = match r {
+                    Some(r) => {
+                        let rs = bd.op(Op::Mul, &[z, r], "rs");
+                        bd.op(Op::Add, &[keep, rs], "vhat")
+                    }
+                    None => keep,
+                };
+                (z, Some(vh))
+            };
+            let (z, v_new) = match p.order {
+                Order::IntegrateThenFire => {
+                    let vi = match v_prev {
+                        Some(vp) => self.op(Op::Add, &[vp, cur], "vi"),
+                        None => cur,
+                    };
+                    fire(self, vi, t < last || keep_v)
+                }
+                Order::FireThenIntegrate => {
+                    let vp = v_prev.expect("fire-then-integrate starts from a state");
+                    let (z, vh) = fire(self, vp, t < last || keep_v);
+                    (z, vh.map(|vh| self.op(Op::Add, &[vh, cur], "v")))
+                }
+            };
+            zs.push(z);
+            z_prev = Some(z);
+            v = v_new;
+        }
+        LayerOut { z: Signal::Steps(zs), v_t: v }
+    }
+}
+
+/// Builds the case of `seed`: 1–3 layers (each a random spelling, order, surrogate, threshold
+/// and reset; feed-forward with a linear layer before it, or recurrent), an optional linear
+/// readout, T in 1–6, batch 1–3, 1–6 features; inputs in [0, 1) or spikes.
+pub fn generate(seed: u64) -> Case {
+    let mut rng = Rng::new(seed);
+    let (t, b) = (rng.range(1, 6), rng.range(1, 3));
+    let mut bd = Builder { g: Graph::new(format!("gen{seed}")), rng, next: 0, t, b };
+    let surrogate = bd.surrogate();
+    let i = bd.rng.range(1, 6);
+    let x = bd.g.add_input("x", TensorType::new(DType::F32, vec![t, b, i])).expect("x");
+    let mut signal = if bd.rng.chance(0.5) {
+        Signal::Seq(x)
+    } else {
+        Signal::Steps(bd.to_steps(&Signal::Seq(x)))
+    };
+    let layers = bd.rng.range(1, 3);
+    let mut desc = vec![format!("T={t} B={b} I={i} sg={surrogate}")];
+    let mut threshold_scale = 1.0f64;
+    let mut last_v = None;
+    for l in 0..layers {
+        let n = bd.rng.range(1, 6);
+        let style = *bd.rng.pick(&[Style::Sequence, Style::Steps, Style::Primitive]);
+        let rec = bd.rng.chance(0.35);
+        let p = bd.params(n);
+        threshold_scale = p.v_th.iter().fold(threshold_scale, |m, &v| m.max(v.abs() as f64));
+        let keep_v = l == layers - 1 && bd.rng.chance(0.5);
+        let input = if rec { signal.clone() } else { bd.linear(&signal, n) };
+        let out = match style {
+            Style::Sequence => bd.sequence_layer(&input, n, &p, rec),
+            Style::Steps => bd.step_layer(&input, n, &p, rec),
+            Style::Primitive => bd.primitive_layer(&input, n, &p, rec, keep_v),
+        };
+        desc.push(format!(
+            "{style:?}{} N={n} {} th={:?} reset={:?} sg={}",
+            if rec { "/rec" } else { "" },
+            p.order,
+            p.v_th,
+            p.v_reset,
+            p.surrogate
+        ));
+        if keep_v {
+            last_v = out.v_t;
+        }
+        signal = out.z;
+    }
+    let spikes = bd.to_seq(&signal);
+    let mut outputs = vec![spikes];
+    let spike_outputs = vec![bd.g.value(spikes).name.clone()];
+    if let Some(v) = last_v {
+        outputs.push(v);
+        desc.push("+V_T".into());
+    }
+    if bd.rng.chance(0.5) {
+        let c = bd.rng.range(1, 4);
+        let n = bd.features(&Signal::Seq(spikes));
+        let w = bd.weight("readout", &[n, c]);
+        outputs.push(bd.op(Op::MatMul, &[spikes, w], "readout"));
+        desc.push(format!("+readout C={c}"));
+    }
+    for o in outputs {
+        bd.g.add_output(o).expect("distinct outputs");
+    }
+    let binary_x = bd.rng.chance(0.3);
+    let inputs: Vec<(String, Tensor)> =
+        bd.g.inputs()
+            .to_vec()
+            .into_iter()
+            .map(|id| {
+                let v = bd.g.value(id).clone();
+                let t = if v.name == "x" && binary_x {
+                    let n = v.ty.shape.iter().product();
+                    f32s(
+                        &v.ty.shape,
+                        (0..n).map(|_| if bd.rng.chance(0.4) { 1.0 } else { 0.0 }).collect(),
+                    )
+                } else if v.name == "x" {
+                    bd.random(&v.ty.shape, 0.0, 1.0)
+                } else {
+                    bd.random(&v.ty.shape, -0.3, 0.6)
+                };
+                (v.name, t)
+            })
+            .collect();
+    let grad_outputs =
+        bd.g.outputs()
+            .to_vec()
+            .into_iter()
+            .map(|id| {
+                let v = bd.g.value(id).clone();
+                (v.name, bd.random(&v.ty.shape, -1.0, 1.0))
+            })
+            .collect();
+    if binary_x {
+        desc.push("binary x".into());
+    }
+    Case {
+        seed,
+        graph: bd.g,
+        inputs,
+        grad_outputs,
+        spike_outputs,
+        surrogate,
+        threshold_scale,
+        description: desc.join(" | "),
+    }
+}

@@ -1,0 +1,22 @@
+//! Test generation for snnc.
+//!
+//! - [`generate`] builds a random spiking network ([`Case`]) from a seed: layers of every
+//!   spelling the frontends produce (`snn` sequence ops, chains of `snn` step ops, the primitive
+//!   chains of plain exports), both update orders, every surrogate method, scalar and
+//!   per-neuron thresholds and resets, recurrent or not, various T.
+//! - [`check_case`] runs one case through the reference interpreter on the graph as built and
+//!   as optimized, and through the CPU engine on compiled plans of both, comparing outputs and
+//!   gradients per SPEC §5.
+//! - [`fuzz`] holds the bodies of the cargo-fuzz targets, so the normal test suite can replay
+//!   their corpus on a stable toolchain.
+
+mod check;
+mod compare;
+pub mod fuzz;
+mod gen;
+mod rng;
+
+pub use check::{check_case, CaseError, Outcome};
+pub use compare::{compare_grad, compare_output};
+pub use gen::{generate, Case};
+pub use rng::Rng;
