@@ -132,10 +132,10 @@ pub(crate) fn col_lists(
             }
             let mut l = Lists { starts: Vec::with_capacity(c1 - c0 + 1), idx: Vec::new() };
             l.starts.push(0);
-            for c in 0..c1 - c0 {
+            for n in &mut next[..c1 - c0] {
                 let start = *l.starts.last().unwrap_or(&0);
-                l.starts.push(start + next[c]);
-                next[c] = start;
+                l.starts.push(start + *n);
+                *n = start;
             }
             l.idx = vec![0; *l.starts.last().unwrap_or(&0)];
             for (r, &m) in masks.iter().enumerate() {
