@@ -3,7 +3,7 @@
 use snnc_kernels::{AlignedBuf, SpikeWeights};
 
 fn aligned(s: &[f32]) -> bool {
-    s.as_ptr() as usize % 64 == 0
+    (s.as_ptr() as usize).is_multiple_of(64)
 }
 
 #[test]
@@ -42,7 +42,7 @@ fn packed_weight_blocks_start_on_cache_lines() {
         let w = SpikeWeights::zeros(i, o).unwrap();
         for k in 0..w.blocks() {
             assert!(aligned(w.block(k)), "{i}→{o} block {k}");
-            assert_eq!(w.width() % 16, 0);
+            assert!(w.width().is_multiple_of(16));
         }
     }
 }
