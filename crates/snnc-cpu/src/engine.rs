@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use snnc_ir::Tensor;
-use snnc_kernels::{SpikeBits, Threads};
+use snnc_kernels::{AlignedBuf, SpikeBits, Threads};
 use snnc_plan::{Plan, Program, Wrt, NEED_ALWAYS};
 
 use crate::bind::{inputs, seeds, to_tensor};
@@ -29,7 +29,7 @@ pub struct Gradients {
 pub struct Engine<'p> {
     plan: &'p Plan,
     threads: Threads,
-    arena: Vec<f32>,
+    arena: AlignedBuf,
     bits: Vec<SpikeBits>,
     profile: Option<Vec<StepTime>>,
 }
@@ -50,7 +50,13 @@ pub struct StepTime {
 impl<'p> Engine<'p> {
     /// An engine for `plan` using rayon's global pool.
     pub fn new(plan: &'p Plan) -> Self {
-        Engine { plan, threads: Threads::All, arena: Vec::new(), bits: Vec::new(), profile: None }
+        Engine {
+            plan,
+            threads: Threads::All,
+            arena: AlignedBuf::default(),
+            bits: Vec::new(),
+            profile: None,
+        }
     }
 
     /// The same engine recording the time of every step ([`Engine::profile`]).
@@ -110,11 +116,9 @@ impl<'p> Engine<'p> {
     /// Sizes the working memory for `prog`.
     fn reserve(&mut self, prog: &Program) -> Result<(), CpuError> {
         if self.arena.len() < prog.arena_len {
-            let extra = prog.arena_len - self.arena.len();
             self.arena
-                .try_reserve_exact(extra)
+                .resize(prog.arena_len)
                 .map_err(|_| CpuError::OutOfMemory { bytes: 4 * prog.arena_len })?;
-            self.arena.resize(prog.arena_len, 0.0);
         }
         if self.bits.len() < prog.bits_slots {
             self.bits.resize_with(prog.bits_slots, SpikeBits::default);

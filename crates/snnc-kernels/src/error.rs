@@ -38,6 +38,9 @@ pub enum KernelError {
     /// A size product overflows `usize`.
     #[error("{0}: size overflows")]
     Overflow(&'static str),
+    /// Memory for a buffer of this many bytes could not be reserved.
+    #[error("out of memory: cannot allocate {0} bytes")]
+    OutOfMemory(usize),
     /// A thread pool could not be built.
     #[error("thread pool: {0}")]
     Pool(String),

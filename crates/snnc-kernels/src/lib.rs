@@ -14,7 +14,7 @@
 //! | feed-forward IAF sequence, forward / reverse time | [`IafCell::forward`], [`IafCell::backward`] |
 //! | recurrent IAF sequence, forward / reverse time | [`IafCell::recurrent_forward`], [`IafCell::recurrent_backward`] |
 //! | spike-linear `x·Wᵀ + b` and its `dW`, event-driven | [`spike_linear`], [`spike_linear_dw`] |
-//! | layout helpers | [`SpikeBits`], [`SpikeWeights`], [`transpose`], [`add_bias_rows`], [`sum_rows`] |
+//! | layout helpers | [`SpikeBits`], [`SpikeWeights`], [`AlignedBuf`], [`transpose`], [`add_bias_rows`], [`sum_rows`] |
 //!
 //! **Numerics.** Everything is f32. The feed-forward IAF forward pass is bitwise the reference
 //! interpreter's (each step is the same sequence of f32 operations); sums (GEMM, event-driven
@@ -28,6 +28,7 @@
 
 #![warn(missing_docs)]
 
+mod aligned;
 mod bits;
 mod elementwise;
 mod error;
@@ -45,6 +46,7 @@ mod threads;
 mod weights;
 
 pub use crate::gemm::sgemm;
+pub use aligned::AlignedBuf;
 pub use bits::{SpikeBits, SpikeBitsView};
 pub use elementwise::{add_bias_rows, sum_rows, transpose};
 pub use error::KernelError;

@@ -94,7 +94,7 @@ pub(crate) fn row_lists(
 }
 
 /// The active rows of each of `cols` columns (column lists, CSC), built per group of 64
-/// columns.
+/// columns: one pass counts each column's rows, a second writes them in place.
 pub(crate) fn col_lists(
     x: &SpikeInput<'_>,
     rows: usize,
@@ -106,9 +106,9 @@ pub(crate) fn col_lists(
         .into_par_iter()
         .map(|g| {
             let (c0, c1) = (g * 64, ((g + 1) * 64).min(cols));
-            let mut per: Vec<Vec<u32>> = vec![Vec::new(); c1 - c0];
+            let mut masks = Vec::with_capacity(rows);
             for r in 0..rows {
-                match x {
+                let w = match x {
                     SpikeInput::F32(x) => {
                         let part = &x[r * cols + c0..r * cols + c1];
                         let mut word = [0u64];
@@ -116,25 +116,36 @@ pub(crate) fn col_lists(
                             let (index, value) = (r * cols + c0 + j, part[j]);
                             return Err(KernelError::NotBinary { what: "x", index, value });
                         }
-                        let mut w = word[0];
-                        while w != 0 {
-                            per[w.trailing_zeros() as usize].push(r as u32);
-                            w &= w - 1;
-                        }
+                        word[0]
                     }
-                    SpikeInput::Bits(b) => {
-                        let mut w = b.row(r)[g];
-                        while w != 0 {
-                            per[w.trailing_zeros() as usize].push(r as u32);
-                            w &= w - 1;
-                        }
-                    }
+                    SpikeInput::Bits(b) => b.row(r)[g],
+                };
+                masks.push(w);
+            }
+            let mut next = [0usize; 64];
+            for &m in &masks {
+                let mut w = m;
+                while w != 0 {
+                    next[w.trailing_zeros() as usize] += 1;
+                    w &= w - 1;
                 }
             }
-            let mut l = Lists { starts: vec![0], idx: Vec::new() };
-            for p in per {
-                l.idx.extend_from_slice(&p);
-                l.starts.push(l.idx.len());
+            let mut l = Lists { starts: Vec::with_capacity(c1 - c0 + 1), idx: Vec::new() };
+            l.starts.push(0);
+            for n in &mut next[..c1 - c0] {
+                let start = *l.starts.last().unwrap_or(&0);
+                l.starts.push(start + *n);
+                *n = start;
+            }
+            l.idx = vec![0; *l.starts.last().unwrap_or(&0)];
+            for (r, &m) in masks.iter().enumerate() {
+                let mut w = m;
+                while w != 0 {
+                    let c = w.trailing_zeros() as usize;
+                    l.idx[next[c]] = r as u32;
+                    next[c] += 1;
+                    w &= w - 1;
+                }
             }
             Ok(l)
         })

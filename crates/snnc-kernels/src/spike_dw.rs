@@ -1,6 +1,7 @@
 //! The weight gradient of a linear layer fed by spikes, `dW = gᵀ·x`, event-driven: each
 //! weight's gradient is the sum of the output gradients of the samples where its input fired.
 
+use crate::aligned::AlignedBuf;
 use crate::error::{check_len, product};
 use crate::simd::multiversion;
 use crate::sparse::{col_lists, count_ones, Lists};
@@ -24,10 +25,11 @@ pub enum DwLayout {
 }
 
 /// `g` `[rows, O]` cut into blocks of `width` columns, each `[rows, width]` (zero-padded), so
-/// that the gathers of one block stay in L2 without power-of-two strides.
-fn pack_columns(g: &[f32], rows: usize, o: usize, width: usize) -> Vec<f32> {
+/// that the gathers of one block stay in L2 without power-of-two strides; rows start on cache
+/// lines.
+fn pack_columns(g: &[f32], rows: usize, o: usize, width: usize) -> Result<AlignedBuf, KernelError> {
     let block_len = rows * width;
-    let mut out = vec![0f32; o.div_ceil(width) * block_len];
+    let mut out = AlignedBuf::zeros(product("packed g", &[o.div_ceil(width), block_len])?)?;
     if block_len > 0 {
         out.par_chunks_mut(block_len).enumerate().for_each(|(k, block)| {
             let (o0, len) = (k * width, width.min(o - k * width));
@@ -36,7 +38,7 @@ fn pack_columns(g: &[f32], rows: usize, o: usize, width: usize) -> Vec<f32> {
             }
         });
     }
-    out
+    Ok(out)
 }
 
 multiversion! {
@@ -134,7 +136,7 @@ pub fn spike_linear_dw(
         }
         let lists = col_lists(&x, rows, ni)?;
         let width = width_for(o);
-        let gp = pack_columns(g, rows, o, width);
+        let gp = pack_columns(g, rows, o, width)?;
         let out = DisjointMut::new(dw);
         let blocks = o.div_ceil(width);
         let chunk = chunk_len(ni, blocks);

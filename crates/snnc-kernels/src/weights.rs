@@ -2,6 +2,7 @@
 
 use rayon::prelude::*;
 
+use crate::aligned::AlignedBuf;
 use crate::error::{check_len, product};
 use crate::KernelError;
 
@@ -12,13 +13,14 @@ use crate::KernelError;
 ///
 /// Event-driven kernels add rows `block(k)[i·width ..][..width]` of the active inputs `i`, so
 /// each block (`I·width` floats; 592 KiB for I = 2312) stays in L2 while many samples are
-/// processed, with no power-of-two stride between its rows. Build it once per weight update.
+/// processed, with no power-of-two stride between its rows. Every row starts on a cache line.
+/// Build it once per weight update.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpikeWeights {
     inputs: usize,
     outputs: usize,
     width: usize,
-    data: Vec<f32>,
+    data: AlignedBuf,
 }
 
 /// The block width for `outputs` columns: 64 (four AVX-512 registers), narrower for small
@@ -51,7 +53,7 @@ impl SpikeWeights {
     pub fn zeros(inputs: usize, outputs: usize) -> Result<Self, KernelError> {
         let width = width_for(outputs);
         let len = product("packed weights", &[outputs.div_ceil(width), inputs, width])?;
-        Ok(SpikeWeights { inputs, outputs, width, data: vec![0.0; len] })
+        Ok(SpikeWeights { inputs, outputs, width, data: AlignedBuf::zeros(len)? })
     }
 
     /// Re-packs new values of `w` `[O, I]` in place (no allocation), e.g. after an optimizer
