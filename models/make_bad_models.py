@@ -163,3 +163,9 @@ with open(os.path.join(HERE, "garbage.plan"), "wb") as f:
     f.write(b"SNNCPLAN" + bytes(range(7, 200)))
 with open(os.path.join(HERE, "huge.plan"), "wb") as f:
     f.write(b"SNNCPLAN" + (1).to_bytes(4, "little") + (1 << 60).to_bytes(8, "little") + bytes(4))
+
+# A symbolic dimension, for an absurd `--dim T=...` (refused before allocating).
+sym_x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["T", 1 << 20])
+sym_y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["T", 1 << 20])
+save(model([helper.make_node("Relu", ["x"], ["y"], name="r")], inputs=[sym_x], outputs=[sym_y]),
+     "sym_dim.onnx")

@@ -108,13 +108,21 @@ const CASES: &[Case] = &[
         "run {bad}/huge_initializer.onnx",
         &["huge_initializer.onnx", "initializer 'w'", "exceeds"],
     ),
-    case("absurd text-IR size", "run {bad}/huge.snn", &["huge.snn", "exceeds"]),
+    case(
+        "absurd text-IR size",
+        "run {bad}/huge.snn",
+        &["huge.snn:2:", "more than 2147483648 elements"],
+    ),
     case(
         "absurd npy size",
         "run {ff}/model.onnx --input x={tmp}/huge.npy",
         &["huge.npy", "exceeds"],
     ),
-    case("absurd --dim", "run {tmp}/sym.snn --dim T=1099511627776", &["sym.snn", "exceeds"]),
+    case(
+        "absurd --dim",
+        "run {bad}/sym_dim.onnx --dim T=1099511627776",
+        &["sym_dim.onnx", "'x'", "exceeds"],
+    ),
     case("absurd plan payload", "run {bad}/huge.plan", &["huge.plan"]),
     // arrays
     case(
@@ -142,7 +150,7 @@ const CASES: &[Case] = &[
     ),
     case("missing npy", "run {ff}/model.onnx --input x={tmp}/absent.npy", &["absent.npy"]),
     // text IR and plans
-    case("garbage text IR", "run {bad}/garbage.snn", &["garbage.snn:3:"]),
+    case("garbage text IR", "run {bad}/garbage.snn", &["garbage.snn:4:"]),
     case("truncated text IR", "run {bad}/truncated.snn", &["truncated.snn:3:"]),
     case("binary text IR", "run {tmp}/binary.snn", &["binary.snn", "UTF-8"]),
     case("garbage plan", "run {bad}/garbage.plan", &["garbage.plan"]),
@@ -215,11 +223,6 @@ fn setup(tmp: &Path) {
     huge.extend_from_slice(h.as_bytes());
     huge.extend_from_slice(&[0; 64]);
     std::fs::write(tmp.join("huge.npy"), huge).unwrap();
-    std::fs::write(
-        tmp.join("sym.snn"),
-        "graph s {\n  input x: f32[T, 1048576]\n  y = Relu(x)\n  output y\n}\n",
-    )
-    .unwrap();
     std::fs::write(tmp.join("binary.snn"), b"graph g {\n  input x: f32[2]\xff\xfe\n}\n").unwrap();
     std::fs::create_dir_all(tmp.join("nodata")).unwrap();
     std::fs::copy(ff.join("model.onnx"), tmp.join("nodata/model.onnx")).unwrap();
