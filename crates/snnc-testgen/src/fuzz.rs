@@ -154,6 +154,9 @@ fn run_small_plan(p: &Plan) {
     let _ = e.grad(&inputs, &seeds, snnc_cpu::Wrt::All);
 }
 
+/// A fuzz target's body.
+pub type Body = fn(&[u8]);
+
 /// Every target: (name, body), in the order CI runs them.
-pub const TARGETS: [(&str, fn(&[u8])); 4] =
+pub const TARGETS: [(&str, Body); 4] =
     [("onnx", onnx), ("text", text), ("plan", plan), ("npy", npy)];

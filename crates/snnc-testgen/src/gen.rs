@@ -92,7 +92,7 @@ impl Builder {
         self.init(prefix, w)
     }
 
-    fn to_seq(&mut self, s: &Signal) -> ValueId {
+    fn seq_of(&mut self, s: &Signal) -> ValueId {
         match s {
             Signal::Seq(v) => *v,
             Signal::Steps(vs) => {
@@ -105,7 +105,7 @@ impl Builder {
         }
     }
 
-    fn to_steps(&mut self, s: &Signal) -> Vec<ValueId> {
+    fn steps_of(&mut self, s: &Signal) -> Vec<ValueId> {
         match s {
             Signal::Steps(vs) => vs.clone(),
             Signal::Seq(v) => (0..self.t)
@@ -212,7 +212,7 @@ struct LayerOut {
 
 impl Builder {
     fn sequence_layer(&mut self, x: &Signal, n: usize, p: &IafParams, rec: bool) -> LayerOut {
-        let xs = self.to_seq(x);
+        let xs = self.seq_of(x);
         let k = self.features(x);
         let name = self.fresh("iaf");
         let v0 = if self.rng.chance(0.3) {
@@ -248,7 +248,7 @@ impl Builder {
     }
 
     fn step_layer(&mut self, x: &Signal, n: usize, p: &IafParams, rec: bool) -> LayerOut {
-        let xs = self.to_steps(x);
+        let xs = self.steps_of(x);
         let k = self.features(x);
         let mut v = self.initial_v(p, n);
         let (w, r) = if rec {
@@ -294,7 +294,7 @@ impl Builder {
         rec: bool,
         keep_v: bool,
     ) -> LayerOut {
-        let xs = self.to_steps(x);
+        let xs = self.steps_of(x);
         let k = self.features(x);
         let scalar = self.rng.chance(0.6);
         let one = self.konst(f32s(&[], vec![1.0]), "one");
@@ -396,7 +396,7 @@ pub fn generate(seed: u64) -> Case {
     let mut signal = if bd.rng.chance(0.5) {
         Signal::Seq(x)
     } else {
-        Signal::Steps(bd.to_steps(&Signal::Seq(x)))
+        Signal::Steps(bd.steps_of(&Signal::Seq(x)))
     };
     let layers = bd.rng.range(1, 3);
     let mut desc = vec![format!("T={t} B={b} I={i} sg={surrogate}")];
@@ -428,7 +428,7 @@ pub fn generate(seed: u64) -> Case {
         }
         signal = out.z;
     }
-    let spikes = bd.to_seq(&signal);
+    let spikes = bd.seq_of(&signal);
     let mut outputs = vec![spikes];
     let spike_outputs = vec![bd.g.value(spikes).name.clone()];
     if let Some(v) = last_v {
