@@ -90,6 +90,36 @@ fn train_times_forward_and_parameter_gradients() {
     assert!(tract.get("train").is_none(), "tract has no training step: {tract}");
 }
 
+/// `--profile` adds the cpu engine's per-step medians: every forward step of the inference
+/// program, and a training program that runs the forward steps and then backward ones.
+#[test]
+fn profile_lists_every_cpu_step() {
+    let args = [&model("ff_t8")[..], "--engine", "cpu", "--runs", "3", "--warmup", "0"];
+    let plain = bench_json(&[&args[..], &["--train"]].concat());
+    assert!(plain["engines"]["cpu"].get("profile").is_none(), "{plain}");
+    let doc = bench_json(&[&args[..], &["--train", "--profile"]].concat());
+    let p = &doc["engines"]["cpu"]["profile"];
+    let steps = |mode: &str| -> Vec<(u64, String)> {
+        let list = p[mode].as_array().unwrap_or_else(|| panic!("no {mode} profile: {p}"));
+        list.iter()
+            .map(|s| {
+                let ms = s["median_ms"].as_f64().unwrap_or(-1.0);
+                assert!(ms >= 0.0 && ms.is_finite(), "{mode}: {s}");
+                assert!(!s["node"].as_str().unwrap_or("").is_empty(), "{mode}: {s}");
+                (s["step"].as_u64().unwrap(), s["kernel"].as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    let (fwd, train) = (steps("forward"), steps("train"));
+    let kernels: Vec<&str> = fwd.iter().map(|(_, k)| k.as_str()).collect();
+    assert!(kernels.contains(&"iaf"), "{kernels:?}");
+    assert!(fwd.windows(2).all(|w| w[0].0 < w[1].0), "steps out of order: {fwd:?}");
+    assert!(train.len() > fwd.len(), "training adds backward steps: {train:?}");
+    assert!(train.iter().any(|(_, k)| k == "iaf-back"), "{train:?}");
+    let table = snnc_ok(&[&["bench"][..], &args[..], &["--profile"]].concat());
+    assert!(table.contains("cpu forward steps (median ms"), "{table}");
+}
+
 #[test]
 fn a_plan_file_benches_the_cpu_engine_only() {
     let tmp = scratch("bench-plan");

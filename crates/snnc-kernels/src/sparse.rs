@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use crate::bits::{pack_row, words_for};
+use crate::bits::{pack_row, push_ones, words_for};
 use crate::spike_linear::SpikeInput;
 use crate::KernelError;
 
@@ -65,22 +65,14 @@ pub(crate) fn row_lists(
         .map(|c| {
             let (r0, r1) = (c * ROW_CHUNK, ((c + 1) * ROW_CHUNK).min(rows));
             let mut l = Lists { starts: Vec::with_capacity(r1 - r0 + 1), idx: Vec::new() };
-            let mut words = vec![0u64; words_for(cols)];
             l.starts.push(0);
             for r in r0..r1 {
                 match x {
                     SpikeInput::F32(x) => {
                         let row = &x[r * cols..(r + 1) * cols];
-                        if let Some(j) = pack_row(row, &mut words) {
+                        if let Some(j) = push_ones(row, &mut l.idx) {
                             let (index, value) = (r * cols + j, row[j]);
                             return Err(KernelError::NotBinary { what: "x", index, value });
-                        }
-                        for (wi, &w) in words.iter().enumerate() {
-                            let mut w = w;
-                            while w != 0 {
-                                l.idx.push((wi * 64 + w.trailing_zeros() as usize) as u32);
-                                w &= w - 1;
-                            }
                         }
                     }
                     SpikeInput::Bits(b) => b.for_each_one(r, |i| l.idx.push(i as u32)),

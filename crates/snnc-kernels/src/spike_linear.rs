@@ -108,11 +108,46 @@ pub(crate) fn sum_rows_into(
     active: impl Iterator<Item = usize>,
     out: &mut [f32],
 ) {
-    let n = out.len();
+    sum_rows_bias_into(block, width, active, None, out);
+}
+
+/// `out = (Σ_{i ∈ active} block[i·width ..][..out.len()]) + bias` (no bias when `None`),
+/// adding the bias in registers so that `out` is written once.
+#[inline(always)]
+pub(crate) fn sum_rows_bias_into(
+    block: &[f32],
+    width: usize,
+    active: impl Iterator<Item = usize>,
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+) {
+    #[inline(always)]
+    fn finish<const W: usize>(mut acc: [f32; W], bias: Option<&[f32]>, out: &mut [f32]) {
+        // A whole block (the common case) is written with fixed-size stores, not a memcpy.
+        if let (Ok(full), Some(Ok(b))) =
+            (<&mut [f32; W]>::try_from(&mut *out), bias.map(<&[f32; W]>::try_from))
+        {
+            for k in 0..W {
+                full[k] = acc[k] + b[k];
+            }
+            return;
+        }
+        if let (Ok(full), None) = (<&mut [f32; W]>::try_from(&mut *out), bias) {
+            *full = acc;
+            return;
+        }
+        let n = out.len();
+        if let Some(b) = bias {
+            for (a, &bk) in acc[..n].iter_mut().zip(b) {
+                *a += bk;
+            }
+        }
+        out.copy_from_slice(&acc[..n]);
+    }
     match width {
-        16 => out.copy_from_slice(&sum_rows::<16>(block, active)[..n]),
-        32 => out.copy_from_slice(&sum_rows::<32>(block, active)[..n]),
-        _ => out.copy_from_slice(&sum_rows::<64>(block, active)[..n]),
+        16 => finish(sum_rows::<16>(block, active), bias, out),
+        32 => finish(sum_rows::<32>(block, active), bias, out),
+        _ => finish(sum_rows::<64>(block, active), bias, out),
     }
 }
 
@@ -134,12 +169,8 @@ multiversion! {
         for r in r0..r1 {
             // SAFETY: this task alone owns rows r0..r1, columns o0..o0+len of y.
             let out = unsafe { y.range(r * o + o0, len) };
-            sum_rows_into(block, width, lists.of(r).iter().map(|&i| i as usize), out);
-            if let Some(b) = bias {
-                for (a, &bk) in out.iter_mut().zip(&b[o0..o0 + len]) {
-                    *a += bk;
-                }
-            }
+            let active = lists.of(r).iter().map(|&i| i as usize);
+            sum_rows_bias_into(block, width, active, bias.map(|b| &b[o0..o0 + len]), out);
         }
     }
 }

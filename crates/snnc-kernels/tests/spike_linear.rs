@@ -224,3 +224,38 @@ fn refuses_non_binary_and_bad_shapes() {
     );
     assert!(matches!(r, Err(KernelError::Layout { .. })));
 }
+
+/// The first non-binary entry is found wherever it is: in a whole 16-lane chunk, in a row's
+/// tail, as a NaN; and negative zero counts as 0.
+#[test]
+fn refuses_non_binary_anywhere_in_wide_rows() {
+    for (rows, i) in [(3, 50), (2, 1000), (5, 16)] {
+        let mut d = data(rows, i, 3, 0.3, 11);
+        let mut y = vec![0f32; rows * 3];
+        let mut fine = d.x.clone();
+        let zero = (i + 1..fine.len()).find(|&k| fine[k] == 0.0).expect("a zero entry");
+        fine[zero] = -0.0;
+        let want = forward(&d, SpikeInput::F32(&d.x), SpikePath::Event, Threads::All).0;
+        let got = forward(&d, SpikeInput::F32(&fine), SpikePath::Event, Threads::All).0;
+        assert!(want.iter().zip(&got).all(|(a, b)| a.to_bits() == b.to_bits()));
+        for bad_at in [0, i / 2, i - 1, i + 17, rows * i - 1] {
+            for value in [0.5, f32::NAN, 2.0, -1.0] {
+                d.x = fine.clone();
+                d.x[bad_at] = value;
+                let r = spike_linear(
+                    d.dims,
+                    SpikeInput::F32(&d.x),
+                    &d.wt,
+                    None,
+                    &mut y,
+                    SpikePath::Event,
+                    Threads::All,
+                );
+                assert!(
+                    matches!(r, Err(KernelError::NotBinary { index, .. }) if index == bad_at),
+                    "{rows}×{i}, {value} at {bad_at}: {r:?}"
+                );
+            }
+        }
+    }
+}

@@ -54,6 +54,10 @@ pub struct BenchArgs {
     /// Surrogate gradient for spikes of plain exports (METHOD[:ALPHA]), as for `grad`.
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
+    /// Also time every step of the cpu engine's programs (median over `--runs` extra runs)
+    /// and print them after the table (JSON: the cpu engine's `profile`).
+    #[arg(long)]
+    pub profile: bool,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,

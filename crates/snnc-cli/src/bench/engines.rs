@@ -2,7 +2,7 @@ use anyhow::{Context, Result};
 use snnc_cpu::Threads;
 use snnc_plan::Plan;
 
-use super::{grad_rel_err, measure, Measured, OutputDiff};
+use super::{grad_rel_err, measure, step_medians, Measured, OutputDiff, Profile};
 use crate::args::Wrt;
 use crate::exec::Exec;
 use crate::inputs::Named;
@@ -26,6 +26,8 @@ pub struct Workload<'a> {
     pub warmup: usize,
     /// Timed runs.
     pub runs: usize,
+    /// Whether to profile the cpu engine's steps as well.
+    pub profile: bool,
 }
 
 impl Workload<'_> {
@@ -54,7 +56,7 @@ pub fn bench_ref(w: &Workload, r: &Exec, prepare_ms: f64) -> Result<Measured> {
             r.grad(w.inputs, w.upstream, Wrt::Params).map(drop)
         })?);
     }
-    Ok(Measured { prepare_ms, forward, train, diff: w.diff(&got)?, grad_err })
+    Ok(Measured { prepare_ms, forward, train, diff: w.diff(&got)?, grad_err, profile: None })
 }
 
 /// Times the CPU engine on `plan` with `threads` worker threads.
@@ -74,12 +76,42 @@ pub fn bench_cpu(w: &Workload, plan: &Plan, threads: usize, prepare_ms: f64) -> 
             eng.grad(w.inputs, w.upstream, wrt).map(drop).with_context(label)
         })?);
     }
-    Ok(Measured { prepare_ms, forward, train, diff: w.diff(&got)?, grad_err })
+    let profile = if w.profile { Some(profile_cpu(w, plan, threads)?) } else { None };
+    Ok(Measured { prepare_ms, forward, train, diff: w.diff(&got)?, grad_err, profile })
+}
+
+/// Per-step medians of the cpu engine over `w.runs` profiled runs (after `w.warmup`).
+fn profile_cpu(w: &Workload, plan: &Plan, threads: usize) -> Result<Profile> {
+    let label = || w.label.clone();
+    let mut eng =
+        snnc_cpu::Engine::new(plan).with_threads(Threads::Fixed(threads)).with_profiling();
+    let mut forward = Vec::with_capacity(w.runs);
+    let mut train = Vec::with_capacity(w.runs);
+    for k in 0..w.warmup + w.runs {
+        eng.run(w.inputs).with_context(label)?;
+        if k >= w.warmup {
+            forward.push(eng.profile().to_vec());
+        }
+        if w.train {
+            eng.grad(w.inputs, w.upstream, snnc_plan::Wrt::Params).with_context(label)?;
+            if k >= w.warmup {
+                train.push(eng.profile().to_vec());
+            }
+        }
+    }
+    Ok(Profile { forward: step_medians(&forward), train: step_medians(&train) })
 }
 
 /// Times tract on the model it loaded (forward only).
 pub fn bench_tract(w: &Workload, model: &TractModel, prepare_ms: f64) -> Result<Measured> {
     let got = model.run().with_context(|| format!("{}: tract", w.label))?;
     let forward = measure("tract forward", w.warmup, w.runs, || model.run_only())?;
-    Ok(Measured { prepare_ms, forward, train: None, diff: w.diff(&got)?, grad_err: None })
+    Ok(Measured {
+        prepare_ms,
+        forward,
+        train: None,
+        diff: w.diff(&got)?,
+        grad_err: None,
+        profile: None,
+    })
 }

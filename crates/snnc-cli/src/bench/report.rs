@@ -3,7 +3,7 @@ use std::fmt::Write;
 use serde_json::{json, Map, Value};
 
 use super::compare::finite_or_null;
-use super::{BenchEngine, OutputDiff, Stats};
+use super::{BenchEngine, OutputDiff, Profile, Stats};
 
 /// What one engine measured.
 #[derive(Debug, Clone)]
@@ -18,6 +18,8 @@ pub struct Measured {
     pub diff: Option<OutputDiff>,
     /// Worst per-tensor relative gradient error against the reference, and tensors compared.
     pub grad_err: Option<(f64, usize)>,
+    /// Per-step times, when profiling was asked for (cpu only).
+    pub profile: Option<Profile>,
 }
 
 /// One engine's line of the report.
@@ -111,6 +113,9 @@ impl Report {
                             v["train"]["grads_compared"] = json!(n);
                         }
                     }
+                    if let Some(p) = &m.profile {
+                        v["profile"] = p.to_json();
+                    }
                     match &m.diff {
                         Some(d) => {
                             if let (Value::Object(o), Value::Object(extra)) = (&mut v, d.to_json())
@@ -202,6 +207,11 @@ impl Report {
                     ratio(self.speedup(*e, BenchEngine::Tract, mode)),
                     diff,
                 );
+            }
+        }
+        for (_, r) in &self.engines {
+            if let EngineReport::Ran(Measured { profile: Some(p), .. }) = r {
+                out.push_str(&p.table());
             }
         }
         out

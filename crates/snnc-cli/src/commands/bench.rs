@@ -79,6 +79,7 @@ pub fn bench(a: BenchArgs) -> Result<()> {
         train: a.train,
         warmup: a.warmup as usize,
         runs: a.runs as usize,
+        profile: a.profile,
     };
 
     let mut engines = Vec::new();
