@@ -113,6 +113,23 @@ impl Graph {
         self.initializers.get(&id)
     }
 
+    /// Replaces the value of initializer `id` (e.g. after a weight update) and returns the old
+    /// one. Fails when `id` is not an initializer or `value`'s type differs from the declared
+    /// one.
+    pub fn set_initializer(&mut self, id: ValueId, value: Tensor) -> Result<Tensor, IrError> {
+        let name = self.values.get(id.0).map(|v| v.name.clone()).unwrap_or_default();
+        let Some(slot) = self.initializers.get_mut(&id) else {
+            return Err(IrError::Graph(format!("value '{name}' is not an initializer")));
+        };
+        let (old, new) = (slot.tensor_type(), value.tensor_type());
+        if old != new {
+            return Err(IrError::Graph(format!(
+                "initializer '{name}' is {old}; a {new} value cannot replace it"
+            )));
+        }
+        Ok(std::mem::replace(slot, value))
+    }
+
     /// Nodes in topological order.
     pub fn nodes(&self) -> &[Node] {
         &self.nodes

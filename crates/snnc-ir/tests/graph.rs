@@ -113,3 +113,17 @@ fn surrogate_parsing_and_values() {
     assert_eq!("integrate_then_fire".parse::<Order>().unwrap(), Order::IntegrateThenFire);
     assert!("sideways".parse::<Order>().is_err());
 }
+
+#[test]
+fn set_initializer_keeps_the_declared_type() {
+    let mut g = Graph::new("g");
+    let w = g.add_initializer("w", int(&[1, 2])).unwrap();
+    let x = g.add_input("x", f32t(&[2])).unwrap();
+    assert_eq!(g.set_initializer(w, int(&[3, 4])).unwrap(), int(&[1, 2]));
+    assert_eq!(g.initializer(w), Some(&int(&[3, 4])));
+    let e = g.set_initializer(w, int(&[1, 2, 3])).unwrap_err().to_string();
+    assert!(e.contains("initializer 'w'") && e.contains("cannot replace"), "{e}");
+    let e = g.set_initializer(x, int(&[1, 2])).unwrap_err().to_string();
+    assert!(e.contains("'x' is not an initializer"), "{e}");
+    assert_eq!(g.initializer(w), Some(&int(&[3, 4])));
+}

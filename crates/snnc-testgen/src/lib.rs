@@ -16,7 +16,7 @@ pub mod fuzz;
 mod gen;
 mod rng;
 
-pub use check::{check_case, CaseError, Outcome};
+pub use check::{check_case, ill_conditioned, CaseError, Outcome, ILL_CONDITIONED};
 pub use compare::{compare_grad, compare_output};
 pub use gen::{generate, Case};
 pub use rng::Rng;

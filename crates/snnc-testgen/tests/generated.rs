@@ -23,6 +23,7 @@ fn generated_networks_agree_across_stages_and_engines() {
     let next = AtomicU64::new(first);
     let (checked, near, cells, fell_back) =
         (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
+    let (ill_cases, ill_tensors) = (AtomicU64::new(0), AtomicU64::new(0));
     let failures = Mutex::new(Vec::new());
     let start = Instant::now();
     std::thread::scope(|s| {
@@ -34,8 +35,12 @@ fn generated_networks_agree_across_stages_and_engines() {
                 }
                 let case = generate(seed);
                 match check_case(&case) {
-                    Ok(Outcome::Checked { cells: c, fell_back: f }) => {
+                    Ok(Outcome::Checked { cells: c, fell_back: f, ill_conditioned: ill }) => {
                         checked.fetch_add(1, Ordering::Relaxed);
+                        if ill > 0 {
+                            ill_cases.fetch_add(1, Ordering::Relaxed);
+                            ill_tensors.fetch_add(ill as u64, Ordering::Relaxed);
+                        }
                         cells.fetch_add(c as u64, Ordering::Relaxed);
                         fell_back.fetch_add(u64::from(f), Ordering::Relaxed);
                     }
@@ -50,12 +55,15 @@ fn generated_networks_agree_across_stages_and_engines() {
     let mut failures = failures.into_inner().unwrap();
     failures.sort();
     let (checked, near) = (checked.into_inner(), near.into_inner());
+    let ill_cases = ill_cases.into_inner();
     eprintln!(
         "generated networks: {cases} cases from seed {first} in {:.1} s on {threads} threads: \
          {checked} checked, {near} skipped (a spike within 1e-5 of its threshold), {} failed; \
-         optimizer: {} cells found, {} fell back",
+         {} gradient tensors of {ill_cases} checked cases left out as ill-conditioned at f32 \
+         precision; optimizer: {} cells found, {} fell back",
         start.elapsed().as_secs_f64(),
         failures.len(),
+        ill_tensors.into_inner(),
         cells.into_inner(),
         fell_back.into_inner(),
     );
@@ -66,4 +74,8 @@ fn generated_networks_agree_across_stages_and_engines() {
         failures.iter().take(5).map(|(_, e)| e.as_str()).collect::<Vec<_>>().join("\n\n")
     );
     assert!(checked * 10 >= cases * 9, "too many cases skipped: {near} of {cases}");
+    assert!(
+        ill_cases * 100 <= cases.max(100),
+        "too many ill-conditioned cases: {ill_cases} of {cases}"
+    );
 }
