@@ -8,15 +8,18 @@
 //!   as optimized, and through the CPU engine on compiled plans of both, comparing outputs and
 //!   gradients per SPEC §5.
 //! - [`fuzz`] holds the bodies of the cargo-fuzz targets, so the normal test suite can replay
-//!   their corpus on a stable toolchain.
+//!   their corpus on a stable toolchain, and [`mutate`] the byte mutator that runs them
+//!   briefly on new inputs there.
 
 mod check;
 mod compare;
 pub mod fuzz;
 mod gen;
+mod mutate;
 mod rng;
 
 pub use check::{check_case, ill_conditioned, CaseError, Outcome, ILL_CONDITIONED};
 pub use compare::{compare_grad, compare_output};
 pub use gen::{generate, Case};
+pub use mutate::mutate;
 pub use rng::Rng;

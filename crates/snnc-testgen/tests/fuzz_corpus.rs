@@ -1,10 +1,13 @@
 //! Replays the committed fuzz corpus (`fuzz/corpus/<target>/*`) and the inputs of fixed
 //! crashes (`fuzz/regressions/<target>/*`) through the fuzz targets' bodies, on the stable
-//! toolchain and without libFuzzer: every input that once mattered keeps being checked.
+//! toolchain and without libFuzzer: every input that once mattered keeps being checked. Then
+//! runs each target briefly on mutations of its corpus.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use snnc_testgen::fuzz::TARGETS;
+use snnc_testgen::{mutate, Rng};
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
@@ -64,5 +67,44 @@ fn the_plan_target_reaches_the_decoder_and_the_engine() {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join(name), data).unwrap();
         }
+    }
+}
+
+/// Runs every target on random mutations of its corpus for `SNNC_FUZZ_SECONDS` (default 5)
+/// each, from the seed `SNNC_FUZZ_SEED` (default: the clock, printed). A failing input is
+/// written to `fuzz/artifacts/<target>/` and named in the failure.
+#[test]
+fn every_target_survives_a_brief_mutation_run() {
+    let secs: f64 =
+        std::env::var("SNNC_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5.0);
+    let seed =
+        std::env::var("SNNC_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+        });
+    // The bodies catch and report what they expect; anything that unwinds out is a failure,
+    // and its message is printed by the default hook.
+    for (k, (name, body)) in TARGETS.into_iter().enumerate() {
+        let corpus: Vec<Vec<u8>> = files(&fuzz_dir().join("corpus").join(name))
+            .iter()
+            .map(|p| std::fs::read(p).expect("corpus file"))
+            .collect();
+        let mut rng = Rng::new(seed.wrapping_add(k as u64));
+        let (start, mut runs) = (Instant::now(), 0u64);
+        while start.elapsed() < Duration::from_secs_f64(secs) {
+            let (a, b) = (rng.pick(&corpus), rng.pick(&corpus));
+            let data = mutate(&mut rng, a, b);
+            if std::panic::catch_unwind(|| body(&data)).is_err() {
+                let dir = fuzz_dir().join("artifacts").join(name);
+                std::fs::create_dir_all(&dir).expect("artifact folder");
+                let path = dir.join(format!("crash-seed{seed}-run{runs}"));
+                std::fs::write(&path, &data).expect("artifact");
+                panic!("fuzz target '{name}' fails on {} (SNNC_FUZZ_SEED={seed})", path.display());
+            }
+            runs += 1;
+        }
+        eprintln!(
+            "fuzz target '{name}': {runs} mutated inputs in {secs} s (seed {seed}), no failure"
+        );
+        assert!(runs > 0, "target '{name}' ran no input");
     }
 }
