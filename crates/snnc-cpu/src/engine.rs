@@ -7,7 +7,6 @@ use snnc_ir::Tensor;
 use snnc_kernels::{AlignedBuf, SpikeBits, Threads};
 use snnc_plan::{Plan, Program, Wrt, NEED_ALWAYS};
 
-use crate::bind::{inputs, seeds, to_tensor};
 use crate::kernels::{self, Ctx};
 use crate::store::Store;
 use crate::CpuError;
@@ -87,7 +86,7 @@ impl<'p> Engine<'p> {
     /// in its declared dtype.
     pub fn run(&mut self, given: &[(String, Tensor)]) -> Result<Vec<(String, Tensor)>, CpuError> {
         let plan = self.plan;
-        let ins = inputs(plan, given)?;
+        let ins = plan.bind_inputs(given)?;
         let seeds = vec![Cow::Borrowed(&[][..]); plan.outputs().len()];
         Ok(self.execute(plan.infer(), ins, seeds, NEED_ALWAYS)?.0)
     }
@@ -103,8 +102,9 @@ impl<'p> Engine<'p> {
         wrt: Wrt,
     ) -> Result<Gradients, CpuError> {
         let plan = self.plan;
-        let ins = inputs(plan, given)?;
-        let seeds: Vec<Cow<[f32]>> = seeds(plan, grad_outputs)?
+        let ins = plan.bind_inputs(given)?;
+        let seeds: Vec<Cow<[f32]>> = plan
+            .bind_grad_outputs(grad_outputs)?
             .into_iter()
             .zip(plan.outputs())
             .map(|(s, sig)| s.unwrap_or_else(|| Cow::Owned(vec![0.0; sig.len()])))
@@ -199,7 +199,7 @@ fn read_outputs(store: &Store) -> Result<Vec<(String, Tensor)>, CpuError> {
         .zip(&store.prog.outputs)
         .map(|(s, &b)| {
             let data = store.read(b).map_err(invalid)?;
-            Ok((s.name.clone(), to_tensor(s, data).map_err(invalid)?))
+            Ok((s.name.clone(), s.tensor(data).map_err(invalid)?))
         })
         .collect()
 }
@@ -212,8 +212,8 @@ fn read_grads(store: &Store, mask: u8) -> Result<Vec<(String, Tensor)>, CpuError
             continue;
         }
         let tensor = match g {
-            Some(b) => to_tensor(&t.sig, store.read(*b).map_err(invalid)?),
-            None => to_tensor(&t.sig, &vec![0.0; t.sig.len()]),
+            Some(b) => t.sig.tensor(store.read(*b).map_err(invalid)?),
+            None => t.sig.tensor(&vec![0.0; t.sig.len()]),
         };
         out.push((t.sig.name.clone(), tensor.map_err(invalid)?));
     }

@@ -20,7 +20,6 @@
 #![warn(missing_docs)]
 
 mod api;
-mod bind;
 mod engine;
 mod error;
 mod kernels;

@@ -1,12 +1,10 @@
 //! The forward pass over a whole graph: binding inputs, evaluating nodes in order, rounding.
 
-use std::collections::HashMap;
-
 use ndarray::ArrayD;
 use snnc_ir::{infer_types, verify, Graph, IrError, Node, Tensor, TensorType, MAX_ELEMENTS};
 
 use crate::forward::eval::eval;
-use crate::value::{accepts, from_tensor, round_to, to_tensor, Arg};
+use crate::value::{from_tensor, round_to, to_tensor, Arg};
 use crate::InterpError;
 
 /// Every value's data during a pass, indexed by `ValueId` (`None`: not computed or freed).
@@ -36,28 +34,9 @@ pub(crate) fn args<'a>(
 /// Fills the store with the graph inputs (checked against their declared types) and the
 /// initializers.
 fn bind(g: &Graph, inputs: &[(String, Tensor)], store: &mut Store) -> Result<(), InterpError> {
-    let by_name: HashMap<&str, _> =
-        g.inputs().iter().map(|&id| (g.value(id).name.as_str(), id)).collect();
-    for (name, t) in inputs {
-        let Some(&id) = by_name.get(name.as_str()) else {
-            let known: Vec<_> = g.inputs().iter().map(|&id| g.value(id).name.as_str()).collect();
-            return Err(InterpError::UnknownInput { name: name.clone(), known: known.join(", ") });
-        };
-        if store[id.0].is_some() {
-            return Err(InterpError::DuplicateInput(name.clone()));
-        }
-        let ty = g.ty(id);
-        if !accepts(ty.dtype, t.dtype()) || t.shape() != ty.shape.as_slice() {
-            let (expected, got) = (ty.to_string(), t.tensor_type().to_string());
-            return Err(InterpError::InputType { name: name.clone(), expected, got });
-        }
-        store[id.0] = Some(from_tensor(ty.dtype, t));
-    }
-    for &id in g.inputs() {
-        if store[id.0].is_none() {
-            let (name, expected) = (g.value(id).name.clone(), g.ty(id).to_string());
-            return Err(InterpError::MissingInput { name, expected });
-        }
+    let slots = slots(g, g.inputs());
+    for (&id, t) in g.inputs().iter().zip(snnc_ir::bind_inputs(&slots, inputs)?) {
+        store[id.0] = Some(from_tensor(g.ty(id).dtype, t));
     }
     for (&id, t) in g.initializers() {
         if store[id.0].is_none() {
@@ -65,6 +44,16 @@ fn bind(g: &Graph, inputs: &[(String, Tensor)], store: &mut Store) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// The signature of `ids` (graph inputs or outputs) for [`snnc_ir::bind_inputs`].
+pub(crate) fn slots<'g>(g: &'g Graph, ids: &[snnc_ir::ValueId]) -> Vec<snnc_ir::Slot<'g>> {
+    ids.iter()
+        .map(|&id| {
+            let (name, ty) = (g.value(id).name.as_str(), g.ty(id));
+            snnc_ir::Slot { name, dtype: ty.dtype, shape: &ty.shape }
+        })
+        .collect()
 }
 
 /// Evaluates one node: every output slot, rounded to its type.

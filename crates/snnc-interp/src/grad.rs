@@ -50,29 +50,12 @@ fn seed(
     grad_outputs: &[(String, Tensor)],
     grads: &mut Store,
 ) -> Result<(), InterpError> {
-    let mut seen = HashSet::new();
-    for (name, t) in grad_outputs {
-        let Some(id) = g.find(name).filter(|id| g.outputs().contains(id)) else {
-            let known: Vec<_> = g.outputs().iter().map(|&id| g.value(id).name.as_str()).collect();
-            return Err(InterpError::UnknownGradOutput {
-                name: name.clone(),
-                known: known.join(", "),
-            });
-        };
-        if !seen.insert(id) {
-            return Err(InterpError::DuplicateGradOutput(name.clone()));
+    let slots = crate::exec::slots(g, g.outputs());
+    let bound = snnc_ir::bind_grad_outputs(&slots, grad_outputs)?;
+    for (&id, t) in g.outputs().iter().zip(bound) {
+        if let Some(t) = t {
+            grads[id.0] = Some(t.to_f64());
         }
-        let ty = g.ty(id);
-        let got = t.tensor_type().to_string();
-        if ty.dtype == DType::I64 {
-            let expected = "none: an integer output has no gradient".to_string();
-            return Err(InterpError::GradOutputType { name: name.clone(), expected, got });
-        }
-        if !t.dtype().is_float() || t.shape() != ty.shape.as_slice() {
-            let expected = format!("float data of shape {:?}", ty.shape);
-            return Err(InterpError::GradOutputType { name: name.clone(), expected, got });
-        }
-        grads[id.0] = Some(t.to_f64());
     }
     Ok(())
 }

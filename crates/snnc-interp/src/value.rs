@@ -49,12 +49,6 @@ pub(crate) fn to_tensor(dtype: DType, a: ArrayD<f64>) -> Tensor {
     Tensor::from_f64(dtype, a)
 }
 
-/// Whether data of type `got` may be fed to a value declared `want`: float accepts f32 or f64
-/// (converted), integer and bool need exactly their own type.
-pub(crate) fn accepts(want: DType, got: DType) -> bool {
-    want == got || (want.is_float() && got.is_float())
-}
-
 /// `a`'s elements (in row-major order) laid out in `shape`; the counts must agree.
 pub(crate) fn reshaped(a: &ArrayD<f64>, shape: &[usize]) -> Result<ArrayD<f64>, String> {
     ArrayD::from_shape_vec(IxDyn(shape), a.iter().copied().collect())

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use snnc_interp::{grad, run, spike_margins, GradOptions, InterpError};
-use snnc_ir::{DType, Graph, Op, Tensor};
+use snnc_ir::{BindError, DType, Graph, Op, Tensor};
 
 fn add_graph() -> Graph {
     let mut g = Graph::new("add");
@@ -38,14 +38,20 @@ fn valid_inputs_run_and_f64_data_feeds_f32_inputs() {
 fn input_errors_name_the_input() {
     let g = add_graph();
     let e = run(&g, &ok_feed()[..1]).unwrap_err();
-    assert_eq!(e, InterpError::MissingInput { name: "n".into(), expected: "i64[]".into() });
+    assert_eq!(
+        e,
+        InterpError::Bind(BindError::MissingInput { name: "n".into(), expected: "i64[]".into() })
+    );
     let mut feed = ok_feed();
     feed.push(("b".into(), ti64(&[], &[1])));
     let e = run(&g, &feed).unwrap_err().to_string();
     assert!(e.contains("unknown input 'b'") && e.contains("a, n"), "{e}");
     let mut feed = ok_feed();
     feed.push(feed[1].clone());
-    assert_eq!(run(&g, &feed).unwrap_err(), InterpError::DuplicateInput("n".into()));
+    assert_eq!(
+        run(&g, &feed).unwrap_err(),
+        InterpError::Bind(BindError::DuplicateInput("n".into()))
+    );
     let mut feed = ok_feed();
     feed[0].1 = t32(&[3, 2], &[0.; 6]);
     let e = run(&g, &feed).unwrap_err();
@@ -97,7 +103,7 @@ fn grad_output_errors() {
     let two = [("row".into(), t32(&[1, 3], &[1.; 3])), ("row".into(), t32(&[1, 3], &[1.; 3]))];
     assert_eq!(
         grad(&g, &ok_feed(), &two, &opts).unwrap_err(),
-        InterpError::DuplicateGradOutput("row".into())
+        InterpError::Bind(BindError::DuplicateGradOutput("row".into()))
     );
     // The gradient has the input's dtype; only float inputs get one.
     let r = grad(&g, &ok_feed(), &[("row".into(), t64(&[1, 3], &[1., 2., 3.]))], &opts).unwrap();

@@ -6,6 +6,7 @@
 //! spike function Θ and the four `snn` integrate-and-fire ops of SPEC §2, and the fused ops the
 //! optimizer introduces (`Linear`, `SpikeLinear`, `SpikeReset`).
 
+mod bind;
 mod dtype;
 mod error;
 mod graph;
@@ -17,6 +18,7 @@ mod surrogate;
 mod tensor;
 mod verify;
 
+pub use bind::{bind_grad_outputs, bind_inputs, BindError, Slot};
 pub use dtype::DType;
 pub use error::IrError;
 pub use graph::{Graph, Node, Value, ValueId};

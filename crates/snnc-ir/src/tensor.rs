@@ -98,4 +98,41 @@ impl Tensor {
             _ => None,
         }
     }
+
+    /// Every element as f32 in row-major order (booleans as 0/1, i64 rounded), borrowed when
+    /// the tensor already is contiguous f32.
+    pub fn to_f32_data(&self) -> std::borrow::Cow<'_, [f32]> {
+        use std::borrow::Cow;
+        match self {
+            Tensor::F32(a) => match a.as_slice() {
+                Some(s) => Cow::Borrowed(s),
+                None => Cow::Owned(a.iter().copied().collect()),
+            },
+            Tensor::F64(a) => Cow::Owned(a.iter().map(|&x| x as f32).collect()),
+            Tensor::I64(a) => Cow::Owned(a.iter().map(|&x| x as f32).collect()),
+            Tensor::Bool(a) => Cow::Owned(a.iter().map(|&x| f32::from(u8::from(x))).collect()),
+        }
+    }
+
+    /// A tensor of `dtype` and `shape` from f32 data (i64 truncated toward zero, bool as
+    /// `x != 0`). Fails when `data` does not have `shape`'s element count.
+    pub fn from_f32_data(dtype: DType, shape: &[usize], data: &[f32]) -> Result<Tensor, String> {
+        let err = |_| format!("{} elements do not make a tensor of shape {shape:?}", data.len());
+        let shape = IxDyn(shape);
+        Ok(match dtype {
+            DType::F32 => Tensor::F32(ArrayD::from_shape_vec(shape, data.to_vec()).map_err(err)?),
+            DType::F64 => Tensor::F64(
+                ArrayD::from_shape_vec(shape, data.iter().map(|&x| f64::from(x)).collect())
+                    .map_err(err)?,
+            ),
+            DType::I64 => Tensor::I64(
+                ArrayD::from_shape_vec(shape, data.iter().map(|&x| x as i64).collect())
+                    .map_err(err)?,
+            ),
+            DType::Bool => Tensor::Bool(
+                ArrayD::from_shape_vec(shape, data.iter().map(|&x| x != 0.0).collect())
+                    .map_err(err)?,
+            ),
+        })
+    }
 }

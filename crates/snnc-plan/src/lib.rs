@@ -39,6 +39,7 @@
 
 mod access;
 mod assemble;
+mod bind;
 mod codec;
 mod error;
 mod kernel;

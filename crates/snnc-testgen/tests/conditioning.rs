@@ -3,9 +3,9 @@
 
 use snnc_testgen::{generate, ill_conditioned};
 
-fn reference(
-    case: &snnc_testgen::Case,
-) -> (Vec<(String, snnc_ir::Tensor)>, Vec<(String, snnc_ir::Tensor)>) {
+type Named = Vec<(String, snnc_ir::Tensor)>;
+
+fn reference(case: &snnc_testgen::Case) -> (Named, Named) {
     let opts = snnc_interp::GradOptions { surrogate: case.surrogate };
     let r = snnc_interp::grad(&case.graph, &case.inputs, &case.grad_outputs, &opts).unwrap();
     (r.outputs, r.grads)

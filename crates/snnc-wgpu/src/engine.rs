@@ -8,7 +8,6 @@ use std::sync::Arc;
 use snnc_ir::Tensor;
 use snnc_plan::{BufId, Plan, Program, Wrt, NEED_ALWAYS};
 
-use crate::bind::{inputs, seeds, to_tensor};
 use crate::device::Gpu;
 use crate::layout::{Layout, ERR_WORDS};
 use crate::wgsl::{error_message, render, Launch};
@@ -72,7 +71,7 @@ impl<'p> Engine<'p> {
     /// Runs the inference program (inputs as for `snnc_cpu::Engine::run`); outputs in graph
     /// order, each in its declared dtype.
     pub fn run(&self, given: &[(String, Tensor)]) -> Result<Vec<(String, Tensor)>, WgpuError> {
-        let ins = inputs(self.plan, given)?;
+        let ins = self.plan.bind_inputs(given)?;
         let seeds = vec![Cow::Borrowed(&[][..]); self.plan.outputs().len()];
         Ok(self.execute(self.plan.infer(), ins, seeds, NEED_ALWAYS)?.0)
     }
@@ -87,8 +86,9 @@ impl<'p> Engine<'p> {
         wrt: Wrt,
     ) -> Result<Gradients, WgpuError> {
         let plan = self.plan;
-        let ins = inputs(plan, given)?;
-        let seeds: Vec<Cow<[f32]>> = seeds(plan, grad_outputs)?
+        let ins = plan.bind_inputs(given)?;
+        let seeds: Vec<Cow<[f32]>> = plan
+            .bind_grad_outputs(grad_outputs)?
             .into_iter()
             .zip(plan.outputs())
             .map(|(s, sig)| s.unwrap_or_else(|| Cow::Owned(vec![0.0; sig.len()])))
@@ -267,7 +267,7 @@ impl<'p> Engine<'p> {
             .zip(&out_at)
             .map(|((s, &b), &at)| {
                 let n = l.len(b).map_err(invalid)?;
-                Ok((s.name.clone(), to_tensor(s, &words[at..at + n]).map_err(invalid)?))
+                Ok((s.name.clone(), s.tensor(&words[at..at + n]).map_err(invalid)?))
             })
             .collect::<Result<Vec<_>, WgpuError>>()?;
         let mut grads = Vec::new();
@@ -279,9 +279,9 @@ impl<'p> Engine<'p> {
             let tensor = match (g, at) {
                 (Some(b), Some(at)) => {
                     let n = l.len(*b).map_err(invalid)?;
-                    to_tensor(&t.sig, &words[*at..*at + n])
+                    t.sig.tensor(&words[*at..*at + n])
                 }
-                _ => to_tensor(&t.sig, &vec![0.0; t.sig.len()]),
+                _ => t.sig.tensor(&vec![0.0; t.sig.len()]),
             };
             grads.push((t.sig.name.clone(), tensor.map_err(invalid)?));
         }

@@ -10,6 +10,9 @@ pub enum WgpuError {
     /// The plan is inconsistent.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// The inputs or upstream gradients do not fit the plan.
+    #[error(transparent)]
+    Bind(#[from] snnc_ir::BindError),
     /// No adapter (GPU, or a software Vulkan driver such as Mesa's lavapipe) was found.
     #[error("no wgpu adapter found ({0}); install a Vulkan driver (on Debian/Ubuntu: apt-get install mesa-vulkan-drivers libvulkan1 for the lavapipe software driver) or run on a machine with a GPU")]
     NoAdapter(String),
@@ -38,56 +41,6 @@ pub enum WgpuError {
         bytes: u64,
         /// The device's limit.
         limit: u64,
-    },
-    /// A value was passed for a name that is not a graph input.
-    #[error("unknown input '{name}' (the graph's inputs are: {known})")]
-    UnknownInput {
-        /// The name that was passed.
-        name: String,
-        /// The graph's input names, comma-separated.
-        known: String,
-    },
-    /// A graph input was given more than once.
-    #[error("input '{0}' is given more than once")]
-    DuplicateInput(String),
-    /// A graph input was not given.
-    #[error("missing input '{name}' (expected {expected})")]
-    MissingInput {
-        /// The input's name.
-        name: String,
-        /// Its declared type, e.g. `f32[8,2,5]`.
-        expected: String,
-    },
-    /// A graph input was given with the wrong element type or shape.
-    #[error("input '{name}': expected {expected}, got {got}")]
-    InputType {
-        /// The input's name.
-        name: String,
-        /// The declared type.
-        expected: String,
-        /// The type of the given data.
-        got: String,
-    },
-    /// An upstream gradient was passed for a name that is not a graph output.
-    #[error("gradient given for '{name}', which is not a graph output (the outputs are: {known})")]
-    UnknownGradOutput {
-        /// The name that was passed.
-        name: String,
-        /// The graph's output names, comma-separated.
-        known: String,
-    },
-    /// An upstream gradient was given more than once for the same output.
-    #[error("gradient for output '{0}' is given more than once")]
-    DuplicateGradOutput(String),
-    /// An upstream gradient does not fit its output.
-    #[error("gradient for output '{name}': expected {expected}, got {got}")]
-    GradOutputType {
-        /// The output's name.
-        name: String,
-        /// What is accepted.
-        expected: String,
-        /// What was given.
-        got: String,
     },
     /// A kernel failed (an index out of range, an integer division by zero, …) or the step
     /// cannot be rendered.

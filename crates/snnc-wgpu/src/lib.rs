@@ -25,7 +25,6 @@
 #![warn(missing_docs)]
 
 mod api;
-mod bind;
 mod device;
 mod engine;
 mod error;
