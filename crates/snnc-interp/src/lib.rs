@@ -94,9 +94,11 @@ mod forward;
 mod grad;
 mod iaf;
 mod margins;
+mod matches;
 mod value;
 
 pub use error::InterpError;
 pub use exec::run;
 pub use grad::{grad, GradOptions, Gradients};
 pub use margins::spike_margins;
+pub use matches::{compare_grad, compare_output};

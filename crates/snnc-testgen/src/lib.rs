@@ -12,14 +12,13 @@
 //!   briefly on new inputs there.
 
 mod check;
-mod compare;
 pub mod fuzz;
 mod gen;
 mod mutate;
 mod rng;
 
 pub use check::{check_case, ill_conditioned, CaseError, Outcome, ILL_CONDITIONED};
-pub use compare::{compare_grad, compare_output};
 pub use gen::{generate, Case};
 pub use mutate::mutate;
 pub use rng::Rng;
+pub use snnc_interp::{compare_grad, compare_output};

@@ -1,0 +1,68 @@
+//! SPEC §5, "what matches": the comparisons every check against the reference uses.
+
+use snnc_ir::Tensor;
+
+/// SPEC §5 for an output tensor: a spike tensor (`spikes`) agrees exactly; any other agrees
+/// to |a − b| ≤ 1e-5·max(|b|, 1) per element. The caller decides whether spike flips are
+/// allowed (a reference decision within 1e-5·max(1, |v_th|) of its threshold, see
+/// [`spike_margins`](crate::spike_margins)) and then skips the spike comparison.
+///
+/// The error names the tensor and gives the shape mismatch, or how many elements differ and
+/// the first of them.
+pub fn compare_output(name: &str, got: &Tensor, want: &Tensor, spikes: bool) -> Result<(), String> {
+    if got.shape() != want.shape() {
+        return Err(format!("{name}: shape {:?} vs {:?}", got.shape(), want.shape()));
+    }
+    let (a, b) = (got.to_f64(), want.to_f64());
+    let close =
+        |x: f64, y: f64| if spikes { x == y } else { (x - y).abs() <= 1e-5 * y.abs().max(1.0) };
+    let mut bad = a.iter().zip(b.iter()).enumerate().filter(|(_, (&x, &y))| !close(x, y));
+    let Some((i, (x, y))) = bad.next() else { return Ok(()) };
+    let n = 1 + bad.count();
+    Err(format!("{name}: {n} of {} elements differ; first [{i}]: got {x}, want {y}", b.len()))
+}
+
+/// SPEC §5 for a gradient tensor: ‖a − b‖/‖b‖ ≤ 1e-4, and exactly equal when the reference
+/// is all zeros. The error names the tensor (`d/dNAME`) and gives both norms.
+pub fn compare_grad(name: &str, got: &Tensor, want: &Tensor) -> Result<(), String> {
+    if got.shape() != want.shape() {
+        return Err(format!("d/d{name}: shape {:?} vs {:?}", got.shape(), want.shape()));
+    }
+    let (a, b) = (got.to_f64(), want.to_f64());
+    let diff = a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
+    let norm = b.iter().map(|y| y * y).sum::<f64>().sqrt();
+    if if norm == 0.0 { diff == 0.0 } else { diff / norm <= 1e-4 } {
+        return Ok(());
+    }
+    Err(format!(
+        "d/d{name}: relative error {:.3e} (‖a−b‖ = {diff:e}, ‖b‖ = {norm:e})",
+        diff / norm.max(f64::MIN_POSITIVE)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{ArrayD, IxDyn};
+
+    fn t(v: &[f32]) -> Tensor {
+        Tensor::F32(ArrayD::from_shape_vec(IxDyn(&[v.len()]), v.to_vec()).unwrap())
+    }
+
+    #[test]
+    fn outputs_and_gradients_per_spec() {
+        assert!(compare_output("v", &t(&[1.0, 2e5]), &t(&[1.000009, 2.00001e5]), false).is_ok());
+        let e = compare_output("v", &t(&[1.0, 0.5, 3.0]), &t(&[1.0, 0.6, 3.1]), false).unwrap_err();
+        assert!(e.contains("v: 2 of 3 elements differ; first [1]"), "{e}");
+        assert!(compare_output("z", &t(&[1.0, 0.0]), &t(&[1.0, 0.0]), true).is_ok());
+        assert!(compare_output("z", &t(&[1.0, 1e-9]), &t(&[1.0, 0.0]), true).is_err());
+        assert!(compare_output("z", &t(&[1.0]), &t(&[1.0, 0.0]), true)
+            .unwrap_err()
+            .contains("shape"));
+        assert!(compare_grad("w", &t(&[1.0, 2.0]), &t(&[1.0, 2.0001])).is_ok());
+        let e = compare_grad("w", &t(&[1.0, 2.0]), &t(&[1.0, 2.001])).unwrap_err();
+        assert!(e.starts_with("d/dw: relative error"), "{e}");
+        assert!(compare_grad("b", &t(&[0.0]), &t(&[0.0])).is_ok());
+        assert!(compare_grad("b", &t(&[1e-30]), &t(&[0.0])).is_err());
+    }
+}
