@@ -5,21 +5,11 @@ use std::time::{Duration, Instant};
 
 use snnc_ir::Tensor;
 use snnc_kernels::{AlignedBuf, SpikeBits, Threads};
-use snnc_plan::{Plan, Program, Wrt, NEED_ALWAYS};
+use snnc_plan::{Gradients, Plan, Program, Wrt, NEED_ALWAYS};
 
 use crate::kernels::{self, Ctx};
 use crate::store::Store;
 use crate::CpuError;
-
-/// The forward outputs and the gradients of one training run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Gradients {
-    /// The forward outputs, as [`Engine::run`] returns them.
-    pub outputs: Vec<(String, Tensor)>,
-    /// One gradient per float graph input (in input order), then one per float initializer
-    /// (in value order), keyed by the value's name, keeping those `wrt` asks for.
-    pub grads: Vec<(String, Tensor)>,
-}
 
 /// Executes a [`Plan`] on the CPU. Keeps its working memory between calls, so repeated runs
 /// of the same plan do not allocate the arena again.

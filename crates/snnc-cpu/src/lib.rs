@@ -26,7 +26,8 @@ mod kernels;
 mod store;
 
 pub use api::{grad, run};
-pub use engine::{Engine, Gradients, StepTime};
+pub use engine::{Engine, StepTime};
 pub use error::CpuError;
 pub use snnc_kernels::Threads;
+pub use snnc_plan::Gradients;
 pub use snnc_plan::Wrt;

@@ -125,3 +125,25 @@ fn const_fold_folds_constants_but_not_parameters() {
     let params = "graph t {\n weight w: f32[3] = [1, 2, 3]\n weight one: f32[] = 1.0\n y = Add(w, one)\n output y\n}";
     assert!(folded(params, &["const-fold"]).is_none());
 }
+
+/// `1 − (2 − z)` matches `one-minus-one-minus` on its outer constant only; the rewrite does not
+/// apply, so `one` keeps its gradient (it is not turned into a constant the optimized graph
+/// relies on), while `1 − (1 − z)` does rely on both.
+#[test]
+fn a_failed_one_minus_one_minus_marks_no_value_used() {
+    let opts = snnc_opt::OptOptions::default();
+    let spike = "z = Spike(x) {surrogate = \"super:100\"}";
+    let g = graph(&prelude(&format!("{spike}\n a = Sub(two, z)\n y = Sub(one, a)\n output y")));
+    let opt = snnc_opt::optimize(&g, &opts).unwrap();
+    // Marking `one` would make the extracted graph hold it as a `Constant` node, dearer than
+    // the imported graph, and the optimizer would fall back to the latter.
+    assert!(opt.fell_back.is_none(), "{:?}", opt.fell_back);
+    let o = opt.graph;
+    for w in ["one", "two"] {
+        let id = o.find(w).unwrap_or_else(|| panic!("'{w}' is gone"));
+        assert!(o.initializer(id).is_some(), "'{w}' is no longer a parameter");
+    }
+    let g = graph(&prelude(&format!("{spike}\n a = Sub(one, z)\n y = Sub(one, a)\n output y")));
+    let o = snnc_opt::optimize(&g, &opts).unwrap().graph;
+    assert!(o.find("one").is_none_or(|id| o.initializer(id).is_none()), "{o:?}");
+}

@@ -8,6 +8,17 @@ use snnc_ir::{bind_grad_outputs, bind_inputs, BindError, Slot, Tensor};
 
 use crate::{Plan, Sig};
 
+/// The forward outputs and the gradients of one training run of a plan, as every engine
+/// returns them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gradients {
+    /// The forward outputs, in graph order, each in its declared dtype.
+    pub outputs: Vec<(String, Tensor)>,
+    /// One gradient per float graph input (in input order), then one per float initializer
+    /// (in value order), keyed by the value's name, keeping those `wrt` asks for.
+    pub grads: Vec<(String, Tensor)>,
+}
+
 impl Sig {
     /// This value as a binding slot.
     pub fn slot(&self) -> Slot<'_> {

@@ -52,6 +52,7 @@ mod validate;
 mod wrt;
 
 pub use access::Access;
+pub use bind::Gradients;
 pub use codec::file::{is_plan_bytes, is_plan_file, FORMAT_VERSION, MAGIC};
 pub use error::PlanError;
 pub use kernel::{

@@ -6,22 +6,12 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use snnc_ir::Tensor;
-use snnc_plan::{BufId, Plan, Program, Wrt, NEED_ALWAYS};
+use snnc_plan::{BufId, Gradients, Plan, Program, Wrt, NEED_ALWAYS};
 
 use crate::device::Gpu;
 use crate::layout::{Layout, ERR_WORDS};
 use crate::wgsl::{error_message, render, Launch};
 use crate::WgpuError;
-
-/// The forward outputs and the gradients of one training run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Gradients {
-    /// The forward outputs, as [`Engine::run`] returns them.
-    pub outputs: Vec<(String, Tensor)>,
-    /// One gradient per float graph input (in input order), then one per float initializer
-    /// (in value order), keyed by the value's name, keeping those `wrt` asks for.
-    pub grads: Vec<(String, Tensor)>,
-}
 
 /// Executes a [`Plan`] with WGSL compute kernels on a wgpu device.
 pub struct Engine<'p> {

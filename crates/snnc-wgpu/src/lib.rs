@@ -33,6 +33,7 @@ mod wgsl;
 
 pub use api::{grad, run};
 pub use device::Gpu;
-pub use engine::{Engine, Gradients};
+pub use engine::Engine;
 pub use error::WgpuError;
+pub use snnc_plan::Gradients;
 pub use snnc_plan::Wrt;

@@ -33,6 +33,22 @@ fn is(c: &'static str, x: f64) -> impl Fn(&mut EGraph, Id, &Subst) -> bool {
     }
 }
 
+/// Like [`is`] for several variables at once: true when every one holds `x`, and only then
+/// are their initializers marked, so a rewrite that fails on a later variable marks nothing.
+fn all_are(cs: &'static [&'static str], x: f64) -> impl Fn(&mut EGraph, Id, &Subst) -> bool {
+    let cs: Vec<_> = cs.iter().map(|c| v(c)).collect();
+    move |eg, _, s| {
+        let hit =
+            cs.iter().all(|&c| eg[s[c]].data.value.as_deref().is_some_and(|t| all_equal(t, x)));
+        if hit {
+            for &c in &cs {
+                mark_value_used(eg, s[c]);
+            }
+        }
+        hit
+    }
+}
+
 /// Records the initializers of class `c` as value-used ([`crate::analysis::Leaves`]).
 fn mark_value_used(eg: &mut EGraph, c: Id) {
     let inits: Vec<u32> = eg[c]
@@ -127,7 +143,7 @@ pub fn rules() -> Vec<Rule> {
         rw!("mul-one"; "(mul ?x ?c)" => "?x" if keeps_type("?x") if is("?c", 1.0)),
         rw!("mul-one-left"; "(mul ?c ?x)" => "?x" if keeps_type("?x") if is("?c", 1.0)),
         rw!("one-minus-one-minus"; "(sub ?a (sub ?b ?z))" => "?z"
-            if binary("?z") if keeps_type("?z") if is("?a", 1.0) if is("?b", 1.0)),
+            if binary("?z") if keeps_type("?z") if all_are(&["?a", "?b"], 1.0)),
         rw!("neg-neg"; "(neg (neg ?x))" => "?x"),
         rw!("identity"; "(identity ?x)" => "?x"),
         rw!("cast-noop-f32"; "(cast:f32 ?x)" => "?x" if dtype_is("?x", snnc_ir::DType::F32)),
