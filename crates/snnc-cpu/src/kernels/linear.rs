@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use snnc_kernels::{
     add_bias_rows, sgemm, spike_linear, spike_linear_dw, sum_rows as sum_rows_k, DwLayout,
-    KernelError, LinearDims, SpikeInput, SpikePath, SpikeWeights, DENSE_CROSSOVER,
+    KernelError, LinearDims, SpikeInput, SpikePath, SpikeWeights,
 };
 use snnc_plan::{BiasK, LinearK, MmK, SpikeDwK, SpikeSrc, SumRowsK, WRef};
 
@@ -93,43 +93,23 @@ fn pack(k: &LinearK, w: &[f32]) -> Result<SpikeWeights, String> {
     }
 }
 
-/// Rows sampled to choose between the event-driven and the dense path.
-const SAMPLE_ROWS: usize = 64;
-
-/// Whether the event-driven path suits `x` `[rows, k]`: a sample of evenly spaced rows is all
-/// 0/1 with a density at most [`DENSE_CROSSOVER`]. The choice depends on the data only (never
-/// on threads); the event kernel still checks every element, and the dense GEMM computes the
-/// same function whatever the data.
-fn event_suits(x: &[f32], rows: usize, k: usize) -> bool {
-    let step = rows.div_ceil(SAMPLE_ROWS).max(1);
-    let (mut ones, mut seen) = (0usize, 0usize);
-    for r in (0..rows).step_by(step) {
-        for &v in &x[r * k..(r + 1) * k] {
-            if v == 1.0 {
-                ones += 1;
-            } else if v != 0.0 {
-                return false;
-            }
-        }
-        seen += k;
-    }
-    seen == 0 || (ones as f64) / (seen as f64) <= DENSE_CROSSOVER
-}
-
-/// Linear / SpikeLinear: event-driven when asked and the input is 0/1 and sparse, else dense.
+/// Linear / SpikeLinear: event-driven when asked and the input is 0/1 and sparse, else dense
+/// (the choice depends on the data only, never on threads).
 pub(crate) fn linear(k: &LinearK, io: &mut Io, cx: Ctx) -> Result<(), String> {
     let (x, w, b) = (io.r(k.x)?, io.r(k.w)?, io.ro(k.bias)?);
     let y = io.w(k.y)?;
     need_dims("x", x.len(), &[k.rows, k.k])?;
     need_dims("y", y.len(), &[k.rows, k.n])?;
     need_dims("w", w.len(), &[k.k, k.n])?;
-    if let (Some(wr), true) = (k.event, event_suits(x, k.rows, k.k)) {
+    // The kernel builds the row lists in one pass, which also finds a non-binary entry (then
+    // the dense GEMM below runs) or a density above the crossover (then it runs its own GEMM).
+    if let Some(wr) = k.event {
         let packed: Cow<SpikeWeights> = match wr {
             WRef::Packed(p) => Cow::Borrowed(cx.plan.packed(p).ok_or("missing packed weights")?),
             WRef::Runtime => Cow::Owned(pack(k, w)?),
         };
         let dims = LinearDims { rows: k.rows, inputs: k.k, outputs: k.n };
-        match spike_linear(dims, SpikeInput::F32(x), &packed, b, y, SpikePath::Event, cx.threads) {
+        match spike_linear(dims, SpikeInput::F32(x), &packed, b, y, SpikePath::Auto, cx.threads) {
             Ok(_) => return Ok(()),
             Err(KernelError::NotBinary { .. }) => {}
             Err(e) => return Err(ke(e)),
