@@ -157,6 +157,9 @@ with open(os.path.join(HERE, "truncated.snn"), "w") as f:
     f.write("graph g {\n  input x: f32[4,2,3]\n  @lif z, v = IAF(x) {v_th = 1.0, meth")
 with open(os.path.join(HERE, "huge.snn"), "w") as f:
     f.write("graph g {\n  input x: f32[1048576,1048576]\n  y = Relu(x)\n  output y\n}\n")
+# No elements, but dimensions whose product (without the zero) overflows array libraries.
+with open(os.path.join(HERE, "zero_dim.snn"), "w") as f:
+    f.write("graph g {\n  input x: f32[0,4294967296,4294967296]\n  y = Neg(x)\n  output y\n}\n")
 
 # Plan files: the magic bytes followed by garbage, and a header that declares a huge payload.
 with open(os.path.join(HERE, "garbage.plan"), "wb") as f:

@@ -114,6 +114,16 @@ const CASES: &[Case] = &[
         &["huge.snn:2:", "more than 2147483648 elements"],
     ),
     case(
+        "text IR with a zero dimension next to absurd ones",
+        "run {bad}/zero_dim.snn",
+        &["zero_dim.snn:2:", "more than 2147483648 elements"],
+    ),
+    case(
+        "npy with a zero dimension next to absurd ones",
+        "run {ff}/model.onnx --input x={tmp}/zero_dim.npy",
+        &["zero_dim.npy", "exceeds"],
+    ),
+    case(
         "absurd npy size",
         "run {ff}/model.onnx --input x={tmp}/huge.npy",
         &["huge.npy", "exceeds"],
@@ -223,6 +233,11 @@ fn setup(tmp: &Path) {
     huge.extend_from_slice(h.as_bytes());
     huge.extend_from_slice(&[0; 64]);
     std::fs::write(tmp.join("huge.npy"), huge).unwrap();
+    let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 0), }";
+    let mut zero = b"\x93NUMPY\x01\x00".to_vec();
+    zero.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    zero.extend_from_slice(header.as_bytes());
+    std::fs::write(tmp.join("zero_dim.npy"), zero).unwrap();
     std::fs::write(tmp.join("binary.snn"), b"graph g {\n  input x: f32[2]\xff\xfe\n}\n").unwrap();
     std::fs::create_dir_all(tmp.join("nodata")).unwrap();
     std::fs::copy(ff.join("model.onnx"), tmp.join("nodata/model.onnx")).unwrap();

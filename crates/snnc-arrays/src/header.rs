@@ -53,17 +53,23 @@ pub fn parse_header(bytes: &[u8]) -> Result<NpyHeader, String> {
     };
     let inner = shape_text.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')'));
     let inner = inner.ok_or_else(|| format!("bad shape '{shape_text}'"))?;
-    let mut shape = Vec::new();
-    for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        shape.push(part.parse::<usize>().map_err(|_| format!("bad shape '{shape_text}'"))?);
+    // A Python tuple: `()`, `(n,)`, `(a, b)` or `(a, b,)`; no empty items otherwise.
+    let mut parts: Vec<&str> = match inner.trim() {
+        "" => Vec::new(),
+        items => items.split(',').map(str::trim).collect(),
+    };
+    if parts.len() > 1 && parts.last() == Some(&"") {
+        parts.pop();
     }
-    let count = shape
+    let digits = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let shape = parts
         .iter()
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
-        .filter(|&n| n <= MAX_ELEMENTS)
-        .ok_or_else(|| {
-            format!("declared shape {shape:?} exceeds the limit of {MAX_ELEMENTS} elements")
-        })?;
+        .map(|p| p.parse::<usize>().ok().filter(|_| digits(p)))
+        .collect::<Option<Vec<usize>>>()
+        .ok_or_else(|| format!("bad shape '{shape_text}'"))?;
+    let count = snnc_ir::shape_len(&shape).ok_or_else(|| {
+        format!("declared shape {shape:?} exceeds the limit of {MAX_ELEMENTS} elements")
+    })?;
     let need = count * item_size;
     if bytes.len() - end < need {
         return Err(format!(

@@ -17,21 +17,25 @@ pub fn read_npy_bytes(bytes: &[u8], what: &Path) -> Result<Tensor, ArrayError> {
     let chunks = data.chunks_exact(h.item_size).take(count);
     let tensor = match (h.dtype, h.item_size) {
         (DType::F32, _) => Tensor::F32(from_vec(
+            what,
             shape,
             chunks.map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))).collect(),
-        )),
+        )?),
         (DType::F64, _) => Tensor::F64(from_vec(
+            what,
             shape,
             chunks.map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect(),
-        )),
+        )?),
         (DType::I64, 8) => Tensor::I64(from_vec(
+            what,
             shape,
             chunks.map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes"))).collect(),
-        )),
+        )?),
         (DType::I64, _) => Tensor::I64(from_vec(
+            what,
             shape,
             chunks.map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes")) as i64).collect(),
-        )),
+        )?),
         (DType::Bool, _) => {
             let v: Vec<bool> = chunks
                 .map(|c| match c[0] {
@@ -40,7 +44,7 @@ pub fn read_npy_bytes(bytes: &[u8], what: &Path) -> Result<Tensor, ArrayError> {
                     b => Err(ArrayError::format(what, format!("invalid bool byte {b}"))),
                 })
                 .collect::<Result<_, _>>()?;
-            Tensor::Bool(from_vec(shape, v))
+            Tensor::Bool(from_vec(what, shape, v)?)
         }
     };
     Ok(if h.fortran_order { standard(reversed(tensor)) } else { tensor })
@@ -66,8 +70,10 @@ fn standard(t: Tensor) -> Tensor {
     }
 }
 
-fn from_vec<T>(shape: IxDyn, v: Vec<T>) -> ArrayD<T> {
-    ArrayD::from_shape_vec(shape, v).expect("header checked the element count")
+/// The header checked the element count, so this fails only on a shape the array library
+/// refuses for another reason; that is an error naming the file, never a panic.
+fn from_vec<T>(what: &Path, shape: IxDyn, v: Vec<T>) -> Result<ArrayD<T>, ArrayError> {
+    ArrayD::from_shape_vec(shape, v).map_err(|e| ArrayError::format(what, format!("shape: {e}")))
 }
 
 /// Reads a `.npy` file.

@@ -78,6 +78,12 @@ fn malformed_files_are_refused_with_the_file_named() {
         (header("<f4", "(3,)"), "truncated data"),
         (header("<c8", "(1,)"), "unsupported dtype"),
         (header("<f4", "(abc,)"), "bad shape"),
+        // Empty tuple items are not Python, and a zero dimension does not excuse the others.
+        (header("<f4", "(,3)"), "bad shape"),
+        (header("<f4", "(3,,2)"), "bad shape"),
+        (header("<f4", "(,)"), "bad shape"),
+        (header("<f4", "(+3,)"), "bad shape"),
+        (header("<f8", "(332, 6666666, 6, 666666, 6, 13, 3, 6, 0)"), "exceeds the limit"),
         (b"\x93NUMPY\x01\x00\xff\xff{".to_vec(), "truncated .npy header"),
     ];
     for (bytes, needle) in cases {
@@ -86,4 +92,17 @@ fn malformed_files_are_refused_with_the_file_named() {
     }
     let e = read_npz(Path::new("/nonexistent/x.npz")).unwrap_err().to_string();
     assert!(e.contains("/nonexistent/x.npz"), "{e}");
+}
+
+/// Tuples as NumPy writes them: `()`, `(n,)`, `(a, b)`, and a trailing comma.
+#[test]
+fn shape_tuples_and_empty_arrays() {
+    for (shape, dims) in
+        [("()", vec![]), ("(2,)", vec![2]), ("(2, 0)", vec![2, 0]), ("(1, 2,)", vec![1, 2])]
+    {
+        let mut b = header("<f4", shape);
+        b.extend(std::iter::repeat_n(0u8, 4 * dims.iter().product::<usize>()));
+        let t = read_npy_bytes(&b, Path::new("in.npy")).unwrap_or_else(|e| panic!("{shape}: {e}"));
+        assert_eq!(t.shape(), &dims[..], "{shape}");
+    }
 }

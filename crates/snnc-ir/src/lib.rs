@@ -25,7 +25,7 @@ pub use graph::{Graph, Node, Value, ValueId};
 pub use iaf::{IafParams, Order, ResetParams};
 pub use infer::infer_types;
 pub use op::Op;
-pub use shape::{broadcast_shapes, normalize_axis, TensorType, MAX_ELEMENTS};
+pub use shape::{broadcast_shapes, normalize_axis, shape_len, TensorType, MAX_ELEMENTS};
 pub use surrogate::{Method, Surrogate};
 pub use tensor::Tensor;
 pub use verify::verify;

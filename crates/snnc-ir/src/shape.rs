@@ -6,6 +6,17 @@ use crate::DType;
 /// before anything is allocated.
 pub const MAX_ELEMENTS: usize = 1 << 31;
 
+/// The element count of `shape`, or `None` when it exceeds [`MAX_ELEMENTS`]. Zero-sized
+/// dimensions do not excuse the others: the product of the non-zero dimensions must fit too,
+/// since array libraries refuse (or overflow on) such shapes even when they hold nothing.
+pub fn shape_len(shape: &[usize]) -> Option<usize> {
+    let mut nonzero: usize = 1;
+    for &d in shape.iter().filter(|&&d| d != 0) {
+        nonzero = nonzero.checked_mul(d).filter(|&n| n <= MAX_ELEMENTS)?;
+    }
+    Some(if shape.contains(&0) { 0 } else { nonzero })
+}
+
 /// The static type of a graph value: element type and concrete dimensions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TensorType {
@@ -26,13 +37,9 @@ impl TensorType {
         self.shape.len()
     }
 
-    /// The element count, or `None` when it overflows or exceeds [`MAX_ELEMENTS`].
+    /// The element count, or `None` when it exceeds [`MAX_ELEMENTS`] ([`shape_len`]).
     pub fn checked_len(&self) -> Option<usize> {
-        let mut n: usize = 1;
-        for &d in &self.shape {
-            n = n.checked_mul(d)?;
-        }
-        (n <= MAX_ELEMENTS).then_some(n)
+        shape_len(&self.shape)
     }
 }
 
@@ -66,4 +73,20 @@ pub fn normalize_axis(axis: i64, rank: usize) -> Option<usize> {
     let r = rank as i64;
     let a = if axis < 0 { axis + r } else { axis };
     (0..r).contains(&a).then_some(a as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_len_bounds_the_non_zero_dimensions_too() {
+        assert_eq!(shape_len(&[]), Some(1));
+        assert_eq!(shape_len(&[2, 3]), Some(6));
+        assert_eq!(shape_len(&[4, 0, 5]), Some(0));
+        assert_eq!(shape_len(&[MAX_ELEMENTS]), Some(MAX_ELEMENTS));
+        assert_eq!(shape_len(&[MAX_ELEMENTS, 2]), None);
+        assert_eq!(shape_len(&[0, 1 << 40, 1 << 40]), None);
+        assert_eq!(shape_len(&[usize::MAX, 0]), None);
+    }
 }

@@ -14,7 +14,7 @@ fn bad(msg: String) -> PlanError {
 }
 
 fn numel(shape: &[usize]) -> Option<usize> {
-    shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).filter(|&n| n <= MAX_ELEMENTS)
+    snnc_ir::shape_len(shape)
 }
 
 impl Plan {
