@@ -93,12 +93,7 @@ impl<'p> Engine<'p> {
     ) -> Result<Gradients, CpuError> {
         let plan = self.plan;
         let ins = plan.bind_inputs(given)?;
-        let seeds: Vec<Cow<[f32]>> = plan
-            .bind_grad_outputs(grad_outputs)?
-            .into_iter()
-            .zip(plan.outputs())
-            .map(|(s, sig)| s.unwrap_or_else(|| Cow::Owned(vec![0.0; sig.len()])))
-            .collect();
+        let seeds = plan.bind_grad_outputs(grad_outputs)?;
         let (outputs, grads) = self.execute(plan.train(), ins, seeds, wrt.mask())?;
         Ok(Gradients { outputs, grads })
     }

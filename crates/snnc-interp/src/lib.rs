@@ -101,4 +101,4 @@ pub use error::InterpError;
 pub use exec::run;
 pub use grad::{grad, GradOptions, Gradients};
 pub use margins::spike_margins;
-pub use matches::{compare_grad, compare_output};
+pub use matches::{compare_grad, compare_output, grad_distance, grad_rel_error};

@@ -22,22 +22,47 @@ pub fn compare_output(name: &str, got: &Tensor, want: &Tensor, spikes: bool) -> 
     Err(format!("{name}: {n} of {} elements differ; first [{i}]: got {x}, want {y}", b.len()))
 }
 
-/// SPEC §5 for a gradient tensor: ‖a − b‖/‖b‖ ≤ 1e-4, and exactly equal when the reference
-/// is all zeros. The error names the tensor (`d/dNAME`) and gives both norms.
-pub fn compare_grad(name: &str, got: &Tensor, want: &Tensor) -> Result<(), String> {
+/// ‖a − b‖ and ‖b‖ of a gradient `got` against the reference `want` (in f64), or `None` when
+/// their shapes differ.
+pub fn grad_distance(got: &Tensor, want: &Tensor) -> Option<(f64, f64)> {
     if got.shape() != want.shape() {
-        return Err(format!("d/d{name}: shape {:?} vs {:?}", got.shape(), want.shape()));
+        return None;
     }
     let (a, b) = (got.to_f64(), want.to_f64());
     let diff = a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
     let norm = b.iter().map(|y| y * y).sum::<f64>().sqrt();
-    if if norm == 0.0 { diff == 0.0 } else { diff / norm <= 1e-4 } {
+    Some((diff, norm))
+}
+
+/// ‖a − b‖/‖b‖ as SPEC §5 reads it: 0 when the two are equal, +∞ when the shapes differ, when
+/// an all-zero reference is missed, or when the error is NaN.
+pub fn grad_rel_error(got: &Tensor, want: &Tensor) -> f64 {
+    match grad_distance(got, want) {
+        None => f64::INFINITY,
+        Some((0.0, _)) => 0.0,
+        Some((diff, norm)) => {
+            let rel = diff / norm;
+            if rel.is_nan() {
+                f64::INFINITY
+            } else {
+                rel
+            }
+        }
+    }
+}
+
+/// SPEC §5 for a gradient tensor: ‖a − b‖/‖b‖ ≤ 1e-4 ([`grad_rel_error`]), so exactly equal
+/// when the reference is all zeros. The error names the tensor (`d/dNAME`) and gives both
+/// norms.
+pub fn compare_grad(name: &str, got: &Tensor, want: &Tensor) -> Result<(), String> {
+    let Some((diff, norm)) = grad_distance(got, want) else {
+        return Err(format!("d/d{name}: shape {:?} vs {:?}", got.shape(), want.shape()));
+    };
+    let rel = grad_rel_error(got, want);
+    if rel <= 1e-4 {
         return Ok(());
     }
-    Err(format!(
-        "d/d{name}: relative error {:.3e} (‖a−b‖ = {diff:e}, ‖b‖ = {norm:e})",
-        diff / norm.max(f64::MIN_POSITIVE)
-    ))
+    Err(format!("d/d{name}: relative error {rel:.3e} (‖a−b‖ = {diff:e}, ‖b‖ = {norm:e})"))
 }
 
 #[cfg(test)]

@@ -44,13 +44,17 @@ impl Plan {
     }
 
     /// Binds upstream gradients to the graph outputs ([`snnc_ir::bind_grad_outputs`]): one
-    /// entry per output, in output order, `None` where none was given.
+    /// entry per output, in output order, zeros where none was given.
     pub fn bind_grad_outputs<'t>(
         &self,
         given: &'t [(String, Tensor)],
-    ) -> Result<Vec<Option<Cow<'t, [f32]>>>, BindError> {
+    ) -> Result<Vec<Cow<'t, [f32]>>, BindError> {
         let slots: Vec<Slot> = self.outputs().iter().map(Sig::slot).collect();
         let bound = bind_grad_outputs(&slots, given)?;
-        Ok(bound.into_iter().map(|t| t.map(Tensor::to_f32_data)).collect())
+        Ok(bound
+            .into_iter()
+            .zip(self.outputs())
+            .map(|(t, s)| t.map_or_else(|| Cow::Owned(vec![0.0; s.len()]), Tensor::to_f32_data))
+            .collect())
     }
 }

@@ -194,10 +194,10 @@ pub fn ill_conditioned(
     let mut ill = BTreeSet::new();
     for (name, w) in want_grads.iter().filter(|_| same_spikes) {
         let Some((_, p)) = r.grads.iter().find(|(n, _)| n == name) else { continue };
-        let (a, b) = (p.to_f64(), w.to_f64());
-        let diff = a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
-        let norm = b.iter().map(|y| y * y).sum::<f64>().sqrt();
-        if diff > ILL_CONDITIONED * norm {
+        // A NaN distance is never "ill-conditioned": that would hide a real mismatch.
+        if snnc_interp::grad_distance(p, w)
+            .is_some_and(|(diff, norm)| diff > ILL_CONDITIONED * norm)
+        {
             ill.insert(name.clone());
         }
     }

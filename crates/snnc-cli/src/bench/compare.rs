@@ -75,19 +75,7 @@ pub fn grad_rel_err(got: &Named, want: &Named) -> (f64, usize) {
     for (name, w) in want {
         let Some((_, g)) = got.iter().find(|(m, _)| m == name) else { continue };
         n += 1;
-        if g.shape() != w.shape() {
-            worst = f64::INFINITY;
-            continue;
-        }
-        let (a, b) = (g.to_f64(), w.to_f64());
-        let diff = a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
-        let norm = b.iter().map(|y| y * y).sum::<f64>().sqrt();
-        let rel = match (norm == 0.0, diff == 0.0) {
-            (_, true) => 0.0,
-            (true, false) => f64::INFINITY,
-            _ => diff / norm,
-        };
-        worst = worst.max(if rel.is_nan() { f64::INFINITY } else { rel });
+        worst = worst.max(snnc_interp::grad_rel_error(g, w));
     }
     (worst, n)
 }

@@ -15,12 +15,7 @@ pub(crate) fn inputs(plan: &Plan, given: &[(String, Tensor)]) -> Result<Vec<Vec<
 /// Every output's upstream gradient, in plan order (zeros when not given).
 pub(crate) fn seeds(plan: &Plan, given: &[(String, Tensor)]) -> Result<Vec<Vec<f32>>, CudaError> {
     let bound = plan.bind_grad_outputs(given).map_err(|e| CudaError::Input(e.to_string()))?;
-    let sigs = plan.outputs();
-    Ok(bound
-        .into_iter()
-        .zip(sigs)
-        .map(|(d, s)| d.map_or_else(|| vec![0.0; s.len()], |d| d.into_owned()))
-        .collect())
+    Ok(bound.into_iter().map(|d| d.into_owned()).collect())
 }
 
 /// f32 data as a tensor of the value's dtype and shape.
