@@ -76,14 +76,27 @@ struct Ctx<'a> {
     ill: OnceCell<BTreeSet<String>>,
 }
 
+/// The error of `case` failing at `stage`.
+fn stage_error(case: &Case, stage: &'static str, msg: impl ToString) -> CaseError {
+    CaseError::Stage {
+        seed: case.seed,
+        description: case.description.clone(),
+        stage,
+        msg: msg.to_string(),
+    }
+}
+
+/// The interpreter's outputs and gradients of `g` on the case's inputs and upstream gradients.
+fn reference(case: &Case, g: &Graph, stage: &'static str) -> Result<(Named, Named), CaseError> {
+    let opts = snnc_interp::GradOptions { surrogate: case.surrogate };
+    let r = snnc_interp::grad(g, &case.inputs, &case.grad_outputs, &opts)
+        .map_err(|e| stage_error(case, stage, e))?;
+    Ok((r.outputs, r.grads))
+}
+
 impl Ctx<'_> {
     fn stage(&self, stage: &'static str, msg: impl ToString) -> CaseError {
-        CaseError::Stage {
-            seed: self.case.seed,
-            description: self.case.description.clone(),
-            stage,
-            msg: msg.to_string(),
-        }
+        stage_error(self.case, stage, msg)
     }
 
     /// Compares outputs and gradients of one engine run with the reference's. A gradient the
@@ -137,13 +150,6 @@ impl Ctx<'_> {
         Ok(self.ill.get_or_init(|| ill))
     }
 
-    fn reference(&self, g: &Graph, stage: &'static str) -> Result<(Named, Named), CaseError> {
-        let opts = snnc_interp::GradOptions { surrogate: self.case.surrogate };
-        let r = snnc_interp::grad(g, &self.case.inputs, &self.case.grad_outputs, &opts)
-            .map_err(|e| self.stage(stage, e))?;
-        Ok((r.outputs, r.grads))
-    }
-
     fn cpu(&self, g: &Graph, stage: &'static str) -> Result<(Named, Named), CaseError> {
         let opts = CompileOptions { surrogate: self.case.surrogate };
         let plan = snnc_plan::compile(g, &opts).map_err(|e| self.stage(stage, e))?;
@@ -168,7 +174,6 @@ pub fn ill_conditioned(
     want_outs: &Named,
     want_grads: &Named,
 ) -> Result<BTreeSet<String>, CaseError> {
-    let cx = Ctx { case, want_outs, want_grads, ill: OnceCell::new() };
     let mut rng = Rng::new(case.seed ^ 0x9e37_79b9_7f4a_7c15);
     let mut nudge = |t: &Tensor| match t {
         Tensor::F32(a) => Tensor::F32(a.mapv(|v| {
@@ -181,12 +186,12 @@ pub fn ill_conditioned(
     let ids: Vec<_> = g.initializers().keys().copied().collect();
     for id in ids {
         let v = nudge(g.initializer(id).expect("listed initializer"));
-        g.set_initializer(id, v).map_err(|e| cx.stage("perturbing the weights", e))?;
+        g.set_initializer(id, v).map_err(|e| stage_error(case, "perturbing the weights", e))?;
     }
     let inputs: Named = case.inputs.iter().map(|(n, t)| (n.clone(), nudge(t))).collect();
     let opts = snnc_interp::GradOptions { surrogate: case.surrogate };
     let r = snnc_interp::grad(&g, &inputs, &case.grad_outputs, &opts)
-        .map_err(|e| cx.stage("interpreter (perturbed)", e))?;
+        .map_err(|e| stage_error(case, "interpreter (perturbed)", e))?;
     let same_spikes = case.spike_outputs.iter().all(|name| {
         let find = |v: &Named| v.iter().find(|(n, _)| n == name).map(|(_, t)| t.to_f64());
         find(&r.outputs) == find(want_outs)
@@ -216,16 +221,14 @@ pub fn ill_conditioned(
 /// A gradient tensor that mismatches and is ill-conditioned at f32 precision
 /// ([`ILL_CONDITIONED`]) is left out and counted.
 pub fn check_case(case: &Case) -> Result<Outcome, CaseError> {
-    let none = Named::new();
-    let cx = Ctx { case, want_outs: &none, want_grads: &none, ill: OnceCell::new() };
     let g = &case.graph;
-    snnc_ir::verify(g).map_err(|e| cx.stage("verify", e))?;
-    let margin =
-        snnc_interp::spike_margins(g, &case.inputs).map_err(|e| cx.stage("spike_margins", e))?;
+    snnc_ir::verify(g).map_err(|e| stage_error(case, "verify", e))?;
+    let margin = snnc_interp::spike_margins(g, &case.inputs)
+        .map_err(|e| stage_error(case, "spike_margins", e))?;
     if margin < 1e-5 * case.threshold_scale {
         return Ok(Outcome::NearThreshold);
     }
-    let want = cx.reference(g, "interpreter (as built)")?;
+    let want = reference(case, g, "interpreter (as built)")?;
     let cx = Ctx { case, want_outs: &want.0, want_grads: &want.1, ill: OnceCell::new() };
     let want = (&want.0, &want.1);
     let opts = OptOptions { surrogate: case.surrogate, ..Default::default() };
@@ -236,7 +239,7 @@ pub fn check_case(case: &Case) -> Result<Outcome, CaseError> {
         og.find(name).is_none() && g.find(name).is_some_and(|id| g.initializer(id).is_some())
     };
     let never = |_: &str| false;
-    let r = cx.reference(og, "interpreter (optimized)")?;
+    let r = reference(case, og, "interpreter (optimized)")?;
     cx.compare("interpreter: optimized vs as built", (&r.0, &r.1), want, &folded)?;
     let c = cx.cpu(g, "cpu plan (as built)")?;
     cx.compare("cpu plan of the graph as built vs interpreter", (&c.0, &c.1), want, &never)?;
