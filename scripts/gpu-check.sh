@@ -7,6 +7,9 @@
 #      eager on the same GPU (scripts/bench_torch.py), and prints one table.
 # NVRTC and cuBLAS are loaded at run time; they are found in PyTorch's pip packages
 # (nvidia/cuda_nvrtc/lib, nvidia/cublas/lib) when the system has none on its library path.
+# With PREBUILT=DIR, DIR/snnc and DIR/bench_layer (built elsewhere with the same features,
+# e.g. `cargo build --release -p snnc-cli --all-features` and `cargo build --release -p snnc-cuda
+# --features cuda --example bench_layer`) are used and nothing is built.
 # Exit status: non-zero when the build fails or any fixture check fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,19 +35,25 @@ export LD_LIBRARY_PATH="${libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 echo "== LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 
-features=cuda
-if grep -q '^wgpu *=' crates/snnc-cli/Cargo.toml; then
-  features="cuda wgpu"
+if [ -n "${PREBUILT:-}" ]; then
+  snnc=$PREBUILT/snnc
+  bench_layer=$PREBUILT/bench_layer
+else
+  features=cuda
+  if grep -q '^wgpu *=' crates/snnc-cli/Cargo.toml; then
+    features="cuda wgpu"
+  fi
+  echo "== cargo build --release --features \"$features\""
+  if ! cargo build --release -p snnc-cli --bin snnc --features "$features" 2>&1 | tail -3; then
+    echo "build of snnc failed"; exit 1
+  fi
+  if ! cargo build --release -p snnc-cuda --features cuda --example bench_layer 2>&1 | tail -3; then
+    echo "build of bench_layer failed"; exit 1
+  fi
+  snnc=target/release/snnc
+  bench_layer=target/release/examples/bench_layer
 fi
-echo "== cargo build --release --features \"$features\""
-if ! cargo build --release -p snnc-cli --bin snnc --features "$features" 2>&1 | tail -3; then
-  echo "build of snnc failed"; exit 1
-fi
-if ! cargo build --release -p snnc-cuda --features cuda --example bench_layer 2>&1 | tail -3; then
-  echo "build of bench_layer failed"; exit 1
-fi
-snnc=target/release/snnc
-[ -x "$snnc" ] || { echo "no $snnc"; exit 1; }
+[ -x "$snnc" ] && [ -x "$bench_layer" ] || { echo "no $snnc or $bench_layer"; exit 1; }
 
 engines=cuda
 if "$snnc" check --help | grep -q wgpu; then engines="cuda wgpu"; fi
@@ -59,7 +68,7 @@ done
 
 echo "== benchmark: Linear(N,N) + IAF, T=$T B=$B"
 # shellcheck disable=SC2086
-timeout 240 target/release/examples/bench_layer "$T" "$B" $NS | tee "$out/snnc.jsonl" || status=1
+timeout 240 "$bench_layer" "$T" "$B" $NS | tee "$out/snnc.jsonl" || status=1
 # shellcheck disable=SC2086
 timeout 240 python3 scripts/bench_torch.py "$T" "$B" $NS | tee "$out/torch.jsonl" || status=1
 python3 - "$out/snnc.jsonl" "$out/torch.jsonl" <<'PY'

@@ -5,10 +5,11 @@ use std::time::{Duration, Instant};
 
 use snnc_ir::Tensor;
 use snnc_kernels::{AlignedBuf, SpikeBits, Threads};
-use snnc_plan::{Gradients, Plan, Program, Wrt, NEED_ALWAYS};
+use snnc_plan::{BufId, Gradients, Kernel, Plan, Program, Wrt, NEED_ALWAYS};
 
-use crate::kernels::{self, Ctx};
-use crate::store::Store;
+use crate::kernels::{self, fused, Ctx};
+use crate::schedule::{schedule, BitsTo, Task};
+use crate::store::{Io, Store};
 use crate::CpuError;
 
 /// Executes a [`Plan`] on the CPU. Keeps its working memory between calls, so repeated runs
@@ -21,31 +22,57 @@ pub struct Engine<'p> {
     arena: AlignedBuf,
     bits: Vec<SpikeBits>,
     profile: Option<Vec<StepTime>>,
+    infer: Vec<Task>,
+    train: Vec<Task>,
+    scratch: Vec<SpikeBits>,
 }
 
-/// The time one step took in the last call of a profiling [`Engine`].
+/// The time one step took in the last call of a profiling [`Engine`]. Steps the engine
+/// fuses are timed together, as one entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepTime {
-    /// Index of the step in its program.
+    /// Index of the (first) step in its program.
     pub step: usize,
-    /// The kernel's name ([`Kernel::name`](snnc_plan::Kernel::name)).
+    /// How many consecutive steps the entry covers: 1, or more when the engine fused them.
+    pub steps: usize,
+    /// The kernel's name ([`Kernel::name`](snnc_plan::Kernel::name)); fused steps join their
+    /// names with `+`.
     pub kernel: &'static str,
-    /// The graph node the step comes from.
+    /// The graph node the step comes from (fused steps: their nodes joined with `+`).
     pub node: String,
     /// Wall-clock time.
     pub time: Duration,
 }
 
 impl<'p> Engine<'p> {
-    /// An engine for `plan` using rayon's global pool.
+    /// An engine for `plan` using rayon's global pool, fusing steps where it can.
     pub fn new(plan: &'p Plan) -> Self {
-        Engine {
+        let mut e = Engine {
             plan,
             threads: Threads::All,
             arena: AlignedBuf::default(),
             bits: Vec::new(),
             profile: None,
-        }
+            infer: Vec::new(),
+            train: Vec::new(),
+            scratch: Vec::new(),
+        };
+        e.set_fusion(true);
+        e
+    }
+
+    /// The same engine with step fusion on (the default) or off. Off, every plan step runs
+    /// as its own kernel; results are bitwise the same either way (tested).
+    pub fn with_fusion(mut self, fuse: bool) -> Self {
+        self.set_fusion(fuse);
+        self
+    }
+
+    fn set_fusion(&mut self, fuse: bool) {
+        let (infer, a) = schedule(self.plan.infer(), fuse);
+        let (train, b) = schedule(self.plan.train(), fuse);
+        (self.infer, self.train) = (infer, train);
+        self.scratch.resize_with(a.max(b), SpikeBits::default);
     }
 
     /// The same engine recording the time of every step ([`Engine::profile`]).
@@ -78,7 +105,7 @@ impl<'p> Engine<'p> {
         let plan = self.plan;
         let ins = plan.bind_inputs(given)?;
         let seeds = vec![Cow::Borrowed(&[][..]); plan.outputs().len()];
-        Ok(self.execute(plan.infer(), ins, seeds, NEED_ALWAYS)?.0)
+        Ok(self.execute(false, ins, seeds, NEED_ALWAYS)?.0)
     }
 
     /// Runs the training program: forward, then backward from the upstream gradients
@@ -94,7 +121,7 @@ impl<'p> Engine<'p> {
         let plan = self.plan;
         let ins = plan.bind_inputs(given)?;
         let seeds = plan.bind_grad_outputs(grad_outputs)?;
-        let (outputs, grads) = self.execute(plan.train(), ins, seeds, wrt.mask())?;
+        let (outputs, grads) = self.execute(true, ins, seeds, wrt.mask())?;
         Ok(Gradients { outputs, grads })
     }
 
@@ -114,13 +141,16 @@ impl<'p> Engine<'p> {
     #[allow(clippy::type_complexity)]
     fn execute(
         &mut self,
-        prog: &Program,
+        training: bool,
         ins: Vec<Cow<[f32]>>,
         seeds: Vec<Cow<[f32]>>,
         mask: u8,
     ) -> Result<(Vec<(String, Tensor)>, Vec<(String, Tensor)>), CpuError> {
+        let plan = self.plan;
+        let prog = if training { plan.train() } else { plan.infer() };
         self.reserve(prog)?;
-        let (plan, threads) = (self.plan, self.threads);
+        let threads = self.threads;
+        let tasks = if training { &self.train } else { &self.infer };
         let mut store = Store {
             plan,
             prog,
@@ -129,6 +159,7 @@ impl<'p> Engine<'p> {
             arena: &mut self.arena[..prog.arena_len],
             bits: &mut self.bits[..prog.bits_slots],
         };
+        let scratch = &mut self.scratch;
         let node_err = |i: usize, msg: String| {
             let (node, op) = prog
                 .steps
@@ -139,39 +170,111 @@ impl<'p> Engine<'p> {
             CpuError::Node { node, op, msg }
         };
         let cx = Ctx { plan, threads };
-        let mut outputs = Vec::new();
+        let mut outputs = None;
         let mut profile = self.profile.take().map(|mut p| {
             p.clear();
             p
         });
         let result = threads.install(|| -> Result<(), CpuError> {
-            for (i, step) in prog.steps.iter().enumerate() {
-                if i == prog.forward_len {
-                    outputs = read_outputs(&store)?;
+            for &task in tasks {
+                let first = *task.steps().start();
+                if first >= prog.forward_len && outputs.is_none() {
+                    outputs = Some(read_outputs(&store)?);
                 }
-                if step.need & mask == 0 {
+                if prog.steps[first].need & mask == 0 {
                     continue;
                 }
                 let start = Instant::now();
-                let a = step.kernel.access();
-                let mut io = store.io(&a.reads, &a.writes).map_err(|m| node_err(i, m))?;
-                kernels::run(&step.kernel, &mut io, cx).map_err(|m| node_err(i, m))?;
+                run_task(task, prog, &mut store, scratch, cx).map_err(|(i, m)| node_err(i, m))?;
                 if let Some(p) = profile.as_mut() {
-                    let node = plan.nodes().get(step.node as usize).map(|n| n.0.clone());
-                    let (kernel, node) = (step.kernel.name(), node.unwrap_or_default());
-                    p.push(StepTime { step: i, kernel, node, time: start.elapsed() });
+                    p.push(step_time(plan, prog, task, start.elapsed()));
                 }
             }
-            if prog.forward_len == prog.steps.len() {
-                outputs = read_outputs(&store)?;
+            if outputs.is_none() {
+                outputs = Some(read_outputs(&store)?);
             }
             Ok(())
         });
         self.profile = profile;
         result.map_err(|e| CpuError::Threads(e.to_string()))??;
         let grads = read_grads(&store, mask)?;
-        Ok((outputs, grads))
+        Ok((outputs.unwrap_or_default(), grads))
     }
+}
+
+/// The buffers of steps `steps` together, less those written by one and read by the next
+/// (they stay in the arena: a fused task that falls back to running its steps apart uses
+/// them).
+fn task_io<'s>(store: &'s mut Store, prog: &Program, steps: &[usize]) -> Result<Io<'s>, String> {
+    let (mut reads, mut writes) = (Vec::new(), Vec::new());
+    for &i in steps {
+        let a = prog.steps[i].kernel.access();
+        for b in a.reads {
+            if !writes.contains(&b) && !reads.contains(&b) {
+                reads.push(b);
+            }
+        }
+        writes.extend(a.writes);
+    }
+    store.io(&reads, &writes)
+}
+
+/// Runs one task; an error names the step it comes from.
+fn run_task(
+    task: Task,
+    prog: &Program,
+    store: &mut Store,
+    scratch: &mut [SpikeBits],
+    cx: Ctx,
+) -> Result<(), (usize, String)> {
+    let kernel = |i: usize| &prog.steps[i].kernel;
+    match task {
+        Task::Step(i) => {
+            let a = kernel(i).access();
+            let mut io = store.io(&a.reads, &a.writes).map_err(|m| (i, m))?;
+            kernels::run(kernel(i), &mut io, cx).map_err(|m| (i, m))
+        }
+        Task::LinearIaf { linear: i, bits } => {
+            let (Kernel::Linear(l), Kernel::Iaf(f)) = (kernel(i), kernel(i + 1)) else {
+                return Err((i, "the engine fused steps that do not fit together".into()));
+            };
+            let mut io = task_io(store, prog, &[i, i + 1]).map_err(|m| (i, m))?;
+            let sink = match bits {
+                Some(BitsTo::Scratch(k)) => scratch.get_mut(k),
+                _ => None,
+            };
+            fused::linear_iaf(l, f, &mut io, cx, sink, bits.is_none()).map_err(|m| (i, m))
+        }
+        Task::LinearBits { step: i, from } => {
+            let Kernel::Linear(l) = kernel(i) else {
+                return Err((i, "the engine fused steps that do not fit together".into()));
+            };
+            let a = kernel(i).access();
+            let mut reads: Vec<BufId> = a.reads.into_iter().filter(|&b| b != l.x).collect();
+            if let BitsTo::Plan(b) = from {
+                reads.push(b);
+            }
+            let mut io = store.io(&reads, &a.writes).map_err(|m| (i, m))?;
+            let x = match from {
+                BitsTo::Plan(b) => io.bits_r(b).map_err(|m| (i, m))?,
+                BitsTo::Scratch(k) => scratch.get(k).ok_or((i, "missing scratch bits".into()))?,
+            };
+            fused::linear_bits(l, &mut io, x, cx).map_err(|m| (i, m))
+        }
+    }
+}
+
+/// The profile entry of a task that took `time`.
+fn step_time(plan: &Plan, prog: &Program, task: Task, time: Duration) -> StepTime {
+    let steps: Vec<usize> = task.steps().collect();
+    let node = |i: usize| plan.nodes().get(prog.steps[i].node as usize).map(|n| n.0.clone());
+    let nodes: Vec<String> = steps.iter().filter_map(|&i| node(i)).collect();
+    let kernel = match task {
+        Task::Step(i) => prog.steps[i].kernel.name(),
+        Task::LinearIaf { .. } => "linear-event+iaf",
+        Task::LinearBits { .. } => "linear-event(bits)",
+    };
+    StepTime { step: steps[0], steps: steps.len(), kernel, node: nodes.join("+"), time }
 }
 
 fn invalid(m: String) -> CpuError {

@@ -23,6 +23,7 @@ mod api;
 mod engine;
 mod error;
 mod kernels;
+mod schedule;
 mod store;
 
 pub use api::{grad, run};

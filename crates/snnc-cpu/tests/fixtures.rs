@@ -46,6 +46,10 @@ fn check_plan(
     if !bitwise_eq(&o1, &o2) {
         fails.push(format!("{what}: outputs differ between 1 and 2 threads"));
     }
+    let unfused = Engine::new(plan).with_fusion(false).run(&c.inputs);
+    if !unfused.is_ok_and(|u| bitwise_eq(&u, &o1)) {
+        fails.push(format!("{what}: outputs differ with the engine's step fusion off"));
+    }
     let reference = snnc_interp::run(g, &c.inputs).expect("interpreter runs");
     compare_all(&format!("{what} run vs interp"), &o1, &reference, Some(&c.spikes), fails);
     compare_all(
@@ -66,6 +70,10 @@ fn check_plan(
         fails.push(format!(
             "{what}: gradients differ between 1 and 2 threads, or training outputs from inference"
         ));
+    }
+    let unfused = Engine::new(plan).with_fusion(false).grad(&c.inputs, &c.grad_outputs, Wrt::All);
+    if !unfused.is_ok_and(|u| bitwise_eq(&u.grads, &g1.grads)) {
+        fails.push(format!("{what}: gradients differ with the engine's step fusion off"));
     }
     let opts = GradOptions { surrogate: sg };
     let want = snnc_interp::grad(g, &c.inputs, &c.grad_outputs, &opts).expect("interpreter grad");
@@ -125,6 +133,30 @@ fn check_fixture(name: &str, optimized: bool) {
         check_plan(&c, &g, &loaded, sg, file, &format!("{sg} loaded"), &mut fails);
     }
     assert!(fails.is_empty(), "{name} (optimized: {optimized}):\n  {}", fails.join("\n  "));
+}
+
+/// The kernels (and fused pairs) the cpu engine runs for the inference program of `plan`.
+fn engine_tasks(plan: &Plan, inputs: &[(String, Tensor)], fuse: bool) -> Vec<String> {
+    let mut e = Engine::new(plan).with_fusion(fuse).with_profiling();
+    e.run(inputs).expect("runs");
+    e.profile().iter().map(|s| s.kernel.to_string()).collect()
+}
+
+/// The N-MNIST-shaped fixture (spike input → Linear → IAF → Linear → IAF) runs its first
+/// linear layer fused with the IAF layer after it, and hands the second one bits; with
+/// fusion off every step runs apart. (That both give the same bits is checked above for
+/// every fixture.)
+#[test]
+fn the_engine_fuses_spike_linear_with_iaf() {
+    let name = "ff_t8";
+    let g = stage(&import(name), true, Surrogate::default());
+    let plan = compile(&g, &CompileOptions::default()).expect("compiles");
+    let inputs = npz(&fixtures().join(name).join("inputs.npz"));
+    let fused = engine_tasks(&plan, &inputs, true);
+    assert!(fused.contains(&"linear-event+iaf".to_string()), "{fused:?}");
+    let apart = engine_tasks(&plan, &inputs, false);
+    assert!(apart.iter().all(|k| !k.contains('+') && !k.contains("bits")), "{apart:?}");
+    assert!(apart.len() > fused.len(), "{apart:?} vs {fused:?}");
 }
 
 #[test]

@@ -99,6 +99,22 @@ impl Tensor {
         }
     }
 
+    /// Whether `other` has the same dtype, shape and bit patterns (so NaNs of one payload are
+    /// equal, and 0.0 and −0.0 are not).
+    pub fn same_bits(&self, other: &Tensor) -> bool {
+        match (self, other) {
+            (Tensor::F32(a), Tensor::F32(b)) => {
+                a.shape() == b.shape() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+            }
+            (Tensor::F64(a), Tensor::F64(b)) => {
+                a.shape() == b.shape() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+            }
+            (Tensor::I64(a), Tensor::I64(b)) => a == b,
+            (Tensor::Bool(a), Tensor::Bool(b)) => a == b,
+            _ => false,
+        }
+    }
+
     /// Every element as f32 in row-major order (booleans as 0/1, i64 rounded), borrowed when
     /// the tensor already is contiguous f32.
     pub fn to_f32_data(&self) -> std::borrow::Cow<'_, [f32]> {

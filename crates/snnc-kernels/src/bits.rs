@@ -90,7 +90,7 @@ pub(crate) fn push_ones(row: &[f32], idx: &mut Vec<u32>) -> Option<usize> {
 /// and the indices of the ones are compressed in a register and stored whole (a compress
 /// straight to memory is slow on some CPUs), advancing by their count.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,popcnt")]
 unsafe fn push_ones_avx512(row: &[f32], idx: &mut Vec<u32>) -> Option<usize> {
     use std::arch::x86_64::*;
     let (one, zero) = (_mm512_set1_ps(1.0), _mm512_setzero_ps());

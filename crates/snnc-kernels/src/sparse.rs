@@ -1,44 +1,71 @@
 //! Index lists of the active (= 1) entries of a binary matrix, by row (CSR) or by column (CSC),
 //! built in parallel over fixed chunks so that the lists never depend on the thread count.
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use crate::bits::{pack_row, push_ones, words_for};
 use crate::spike_linear::SpikeInput;
 use crate::KernelError;
 
-/// Rows per task when building row lists.
-const ROW_CHUNK: usize = 64;
+/// Entries per part of a [`Lists`] (rows per task of [`row_lists`], columns per word group of
+/// [`col_lists`]).
+const PART: usize = 64;
 
-/// Compressed lists: entry `k`'s indices are `idx[starts[k]..starts[k + 1]]`, increasing.
+/// The lists of [`PART`] consecutive entries: entry `k`'s indices are
+/// `idx[starts[k]..starts[k + 1]]`, increasing.
+#[derive(Debug, Default)]
+struct Part {
+    starts: Vec<usize>,
+    idx: Vec<u32>,
+}
+
+/// Parts whose storage a dropped [`Lists`] gave back, so that the next kernel call reuses
+/// warm, already-mapped memory instead of allocating (and page-faulting) afresh.
+static SPARE: Mutex<Vec<Part>> = Mutex::new(Vec::new());
+
+/// At most this many spare parts are kept (each holds one part's lists, a few KiB to a few
+/// hundred KiB).
+const MAX_SPARE: usize = 4096;
+
+/// An empty part, reusing spare storage when there is some.
+fn fresh_part() -> Part {
+    let spare = SPARE.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let mut p = spare.unwrap_or_default();
+    p.starts.clear();
+    p.idx.clear();
+    p.starts.push(0);
+    p
+}
+
+/// Compressed index lists of entries `0..len()` (the rows or the columns of a binary matrix),
+/// stored in parts of [`PART`] entries that are built in parallel.
 #[derive(Debug, Default)]
 pub(crate) struct Lists {
-    pub starts: Vec<usize>,
-    pub idx: Vec<u32>,
+    parts: Vec<Part>,
+}
+
+impl Drop for Lists {
+    fn drop(&mut self) {
+        let mut spare = SPARE.lock().unwrap_or_else(|e| e.into_inner());
+        let room = MAX_SPARE.saturating_sub(spare.len());
+        spare.extend(self.parts.drain(..).take(room));
+    }
 }
 
 impl Lists {
     /// The indices of entry `k`.
     #[inline(always)]
     pub(crate) fn of(&self, k: usize) -> &[u32] {
-        &self.idx[self.starts[k]..self.starts[k + 1]]
+        let p = &self.parts[k / PART];
+        let j = k % PART;
+        &p.idx[p.starts[j]..p.starts[j + 1]]
     }
 
     /// Total number of indices.
     pub(crate) fn nnz(&self) -> usize {
-        self.idx.len()
-    }
-
-    /// Concatenates per-chunk lists (each with local `starts` beginning at 0).
-    fn concat(parts: Vec<Lists>) -> Lists {
-        let total = parts.iter().map(|p| p.idx.len()).sum();
-        let mut out = Lists { starts: vec![0], idx: Vec::with_capacity(total) };
-        for p in parts {
-            let base = out.idx.len();
-            out.starts.extend(p.starts[1..].iter().map(|s| s + base));
-            out.idx.extend_from_slice(&p.idx);
-        }
-        out
+        self.parts.iter().map(|p| p.idx.len()).sum()
     }
 }
 
@@ -59,13 +86,12 @@ pub(crate) fn row_lists(
     cols: usize,
 ) -> Result<Lists, KernelError> {
     check_u32("spike input columns", cols)?;
-    let chunks = rows.div_ceil(ROW_CHUNK);
-    let parts: Result<Vec<Lists>, KernelError> = (0..chunks)
+    let chunks = rows.div_ceil(PART);
+    let parts: Result<Vec<Part>, KernelError> = (0..chunks)
         .into_par_iter()
         .map(|c| {
-            let (r0, r1) = (c * ROW_CHUNK, ((c + 1) * ROW_CHUNK).min(rows));
-            let mut l = Lists { starts: Vec::with_capacity(r1 - r0 + 1), idx: Vec::new() };
-            l.starts.push(0);
+            let (r0, r1) = (c * PART, ((c + 1) * PART).min(rows));
+            let mut l = fresh_part();
             for r in r0..r1 {
                 match x {
                     SpikeInput::F32(x) => {
@@ -82,11 +108,11 @@ pub(crate) fn row_lists(
             Ok(l)
         })
         .collect();
-    Ok(Lists::concat(parts?))
+    Ok(Lists { parts: parts? })
 }
 
 /// The active rows of each of `cols` columns (column lists, CSC), built per group of 64
-/// columns: one pass counts each column's rows, a second writes them in place.
+/// columns (one part each): one pass counts each column's rows, a second writes them in place.
 pub(crate) fn col_lists(
     x: &SpikeInput<'_>,
     rows: usize,
@@ -94,7 +120,8 @@ pub(crate) fn col_lists(
 ) -> Result<Lists, KernelError> {
     check_u32("spike input rows", rows)?;
     let groups = words_for(cols);
-    let parts: Result<Vec<Lists>, KernelError> = (0..groups)
+    debug_assert_eq!(PART, 64, "a part of column lists is one word of columns");
+    let parts: Result<Vec<Part>, KernelError> = (0..groups)
         .into_par_iter()
         .map(|g| {
             let (c0, c1) = (g * 64, ((g + 1) * 64).min(cols));
@@ -122,14 +149,13 @@ pub(crate) fn col_lists(
                     w &= w - 1;
                 }
             }
-            let mut l = Lists { starts: Vec::with_capacity(c1 - c0 + 1), idx: Vec::new() };
-            l.starts.push(0);
+            let mut l = fresh_part();
             for n in &mut next[..c1 - c0] {
                 let start = *l.starts.last().unwrap_or(&0);
                 l.starts.push(start + *n);
                 *n = start;
             }
-            l.idx = vec![0; *l.starts.last().unwrap_or(&0)];
+            l.idx.resize(*l.starts.last().unwrap_or(&0), 0);
             for (r, &m) in masks.iter().enumerate() {
                 let mut w = m;
                 while w != 0 {
@@ -142,7 +168,7 @@ pub(crate) fn col_lists(
             Ok(l)
         })
         .collect();
-    Ok(Lists::concat(parts?))
+    Ok(Lists { parts: parts? })
 }
 
 /// Number of active entries (errors on non-binary f32 values).

@@ -5,6 +5,7 @@ use crate::elementwise::add_bias_rows;
 use crate::error::{check_len, product};
 use crate::simd::multiversion;
 use crate::sparse::{row_lists, Lists};
+use crate::spike_rows::prefers_dense;
 use crate::threads::{for_each_task, DisjointMut};
 use crate::{sgemm, KernelError, SpikeBitsView, SpikeWeights, Threads};
 
@@ -217,10 +218,7 @@ pub fn spike_linear(
         };
         let dense = match (&lists, path) {
             (None, _) | (_, SpikePath::Dense) => true,
-            (Some(l), SpikePath::Auto) => {
-                let total = (rows as f64) * (i as f64);
-                total > 0.0 && l.nnz() as f64 / total > DENSE_CROSSOVER
-            }
+            (Some(l), SpikePath::Auto) => prefers_dense(l.nnz(), rows, i),
             _ => false,
         };
         match lists {

@@ -160,8 +160,21 @@ impl Ctx<'_> {
         let gr = e
             .grad(&self.case.inputs, &self.case.grad_outputs, snnc_cpu::Wrt::All)
             .map_err(|e| self.stage(stage, e))?;
+        let mut apart = snnc_cpu::Engine::new(&plan).with_fusion(false);
+        let outs2 = apart.run(&self.case.inputs).map_err(|e| self.stage(stage, e))?;
+        let gr2 = apart
+            .grad(&self.case.inputs, &self.case.grad_outputs, snnc_cpu::Wrt::All)
+            .map_err(|e| self.stage(stage, e))?;
+        if !same_bits(&outs, &outs2) || !same_bits(&gr.grads, &gr2.grads) {
+            return Err(self.stage(stage, "the engine's step fusion changes the results"));
+        }
         Ok((outs, gr.grads))
     }
+}
+
+/// Whether two lists of named tensors are bitwise equal.
+fn same_bits(a: &Named, b: &Named) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|((n, x), (m, y))| n == m && x.same_bits(y))
 }
 
 /// The gradient tensors of `case` whose reference value (`want_grads`, with outputs

@@ -75,7 +75,7 @@ impl Profile {
                 let share = if total > 0.0 { 100.0 * s.median_ms / total } else { 0.0 };
                 let _ = writeln!(
                     out,
-                    "  {:>4} {:<14} {:>9.3} {:>5.1}%  {}",
+                    "  {:>4} {:<18} {:>9.3} {:>5.1}%  {}",
                     s.step, s.kernel, s.median_ms, share, s.node
                 );
             }
@@ -91,7 +91,13 @@ mod tests {
     use super::*;
 
     fn st(step: usize, ms: u64) -> StepTime {
-        StepTime { step, kernel: "k", node: format!("n{step}"), time: Duration::from_millis(ms) }
+        StepTime {
+            step,
+            steps: 1,
+            kernel: "k",
+            node: format!("n{step}"),
+            time: Duration::from_millis(ms),
+        }
     }
 
     #[test]

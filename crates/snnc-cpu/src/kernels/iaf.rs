@@ -17,12 +17,12 @@ fn ke(e: KernelError) -> String {
     e.to_string()
 }
 
-fn cell(p: &IafParams, n: usize) -> Result<IafCell, String> {
+pub(crate) fn cell(p: &IafParams, n: usize) -> Result<IafCell, String> {
     IafCell::new(p, n).map_err(ke)
 }
 
 /// The bits buffer `b`, sized `rows × cols` (reallocated only when the size changes).
-fn bits<'s>(
+pub(crate) fn bits<'s>(
     io: &mut Io<'s>,
     b: Option<BufId>,
     rows: usize,

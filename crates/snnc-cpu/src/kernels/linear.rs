@@ -98,24 +98,57 @@ fn pack(k: &LinearK, w: &[f32]) -> Result<SpikeWeights, String> {
 pub(crate) fn linear(k: &LinearK, io: &mut Io, cx: Ctx) -> Result<(), String> {
     let (x, w, b) = (io.r(k.x)?, io.r(k.w)?, io.ro(k.bias)?);
     let y = io.w(k.y)?;
-    need_dims("x", x.len(), &[k.rows, k.k])?;
+    linear_on(k, SpikeInput::F32(x), w, b, y, cx)
+}
+
+/// The packed weights of an event-driven linear step.
+pub(crate) fn packed<'p>(
+    k: &LinearK,
+    w: &[f32],
+    cx: Ctx<'p>,
+) -> Result<Cow<'p, SpikeWeights>, String> {
+    match k.event {
+        Some(WRef::Packed(p)) => {
+            Ok(Cow::Borrowed(cx.plan.packed(p).ok_or("missing packed weights")?))
+        }
+        _ => Ok(Cow::Owned(pack(k, w)?)),
+    }
+}
+
+/// [`linear`] on given buffers; `x` may be spike bits (then it is binary by construction).
+pub(crate) fn linear_on(
+    k: &LinearK,
+    x: SpikeInput<'_>,
+    w: &[f32],
+    b: Option<&[f32]>,
+    y: &mut [f32],
+    cx: Ctx,
+) -> Result<(), String> {
     need_dims("y", y.len(), &[k.rows, k.n])?;
     need_dims("w", w.len(), &[k.k, k.n])?;
+    if let SpikeInput::F32(x) = x {
+        need_dims("x", x.len(), &[k.rows, k.k])?;
+    }
     // The kernel builds the row lists in one pass, which also finds a non-binary entry (then
     // the dense GEMM below runs) or a density above the crossover (then it runs its own GEMM).
-    if let Some(wr) = k.event {
-        let packed: Cow<SpikeWeights> = match wr {
-            WRef::Packed(p) => Cow::Borrowed(cx.plan.packed(p).ok_or("missing packed weights")?),
-            WRef::Runtime => Cow::Owned(pack(k, w)?),
-        };
+    if k.event.is_some() {
+        let packed = packed(k, w, cx)?;
         let dims = LinearDims { rows: k.rows, inputs: k.k, outputs: k.n };
-        match spike_linear(dims, SpikeInput::F32(x), &packed, b, y, SpikePath::Auto, cx.threads) {
+        match spike_linear(dims, x, &packed, b, y, SpikePath::Auto, cx.threads) {
             Ok(_) => return Ok(()),
             Err(KernelError::NotBinary { .. }) => {}
             Err(e) => return Err(ke(e)),
         }
     }
-    dense(k, x, w, y, cx)?;
+    let x = match x {
+        SpikeInput::F32(x) => Cow::Borrowed(x),
+        SpikeInput::Bits(bits) => {
+            let mut d = vec![0f32; numel(&[k.rows, k.k])?];
+            bits.to_f32(&mut d).map_err(ke)?;
+            Cow::Owned(d)
+        }
+    };
+    dense(k, &x, w, y, cx)?;
     match b {
         Some(b) => add_bias_rows(y, k.rows, k.n, b).map_err(ke),
         None => Ok(()),

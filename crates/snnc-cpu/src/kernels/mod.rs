@@ -6,6 +6,7 @@ pub(crate) mod bcast;
 mod dispatch;
 pub(crate) mod ew;
 pub(crate) mod ew_grad;
+pub(crate) mod fused;
 pub(crate) mod iaf;
 pub(crate) mod linear;
 pub(crate) mod shape;

@@ -73,12 +73,7 @@ pub fn compare_all(
 
 /// Whether two lists of tensors are bitwise equal.
 pub fn bitwise_eq(a: &[(String, Tensor)], b: &[(String, Tensor)]) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).all(|((n, x), (m, y))| {
-            n == m
-                && x.shape() == y.shape()
-                && x.to_f64().iter().zip(y.to_f64().iter()).all(|(p, q)| p.to_bits() == q.to_bits())
-        })
+    a.len() == b.len() && a.iter().zip(b).all(|((n, x), (m, y))| n == m && x.same_bits(y))
 }
 
 /// Deterministic uniform values in [lo, hi).

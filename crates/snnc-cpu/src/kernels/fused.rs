@@ -1,0 +1,74 @@
+//! The engine's fused tasks ([`crate::schedule::Task`]): an event-driven linear step with
+//! the IAF step that alone reads its output, and a linear step reading spikes as bits.
+
+use snnc_kernels::SpikeRows;
+use snnc_kernels::{spike_linear_iaf, IafOutputs, KernelError, SeqDims, SpikeBits, SpikeInput};
+use snnc_plan::{IafK, LinearK};
+
+use crate::kernels::iaf::{bits, cell};
+use crate::kernels::linear::{linear_on, packed};
+use crate::kernels::{need_dims, Ctx};
+use crate::store::Io;
+
+fn ke(e: KernelError) -> String {
+    e.to_string()
+}
+
+/// Runs the linear step `l` and the IAF step `f` (which reads `l`'s output) as one pass when
+/// the input spikes are binary and sparse enough for the event path; otherwise as the two
+/// steps, one after the other. `io` holds both steps' buffers. With `scratch`, the spikes
+/// also go there as bits (`f` saves none itself then); without `z_f32`, `f`'s f32 spikes are
+/// not written. Results are bitwise those of the two steps run apart.
+pub(crate) fn linear_iaf(
+    l: &LinearK,
+    f: &IafK,
+    io: &mut Io,
+    cx: Ctx,
+    scratch: Option<&mut SpikeBits>,
+    z_f32: bool,
+) -> Result<(), String> {
+    let (x, w, b, v0) = (io.r(l.x)?, io.r(l.w)?, io.ro(l.bias)?, io.ro(f.v0)?);
+    let y = io.w(l.y)?;
+    need_dims("x", x.len(), &[l.rows, l.k])?;
+    need_dims("w", w.len(), &[l.k, l.n])?;
+    let dims = SeqDims { t: f.t, b: f.b, n: f.n };
+    let rows = match SpikeRows::new(SpikeInput::F32(x), l.rows, l.k, cx.threads) {
+        Ok(r) if !r.prefers_dense() => Some(r),
+        Ok(_) | Err(KernelError::NotBinary { .. }) => None,
+        Err(e) => return Err(ke(e)),
+    };
+    let z_bits = match scratch {
+        Some(s) => {
+            if s.rows() != f.t * f.b || s.cols() != f.n {
+                *s = SpikeBits::zeros(f.t * f.b, f.n).map_err(ke)?;
+            }
+            Some(s)
+        }
+        None => bits(io, f.z_bits, f.t * f.b, f.n)?,
+    };
+    let out = IafOutputs {
+        z: if z_f32 { io.wo(f.z)? } else { None },
+        z_bits,
+        v_pre: io.wo(f.v_pre)?,
+        v_last: io.wo(f.v_last)?,
+        z_last: None,
+    };
+    let neurons = cell(&f.params, f.n)?;
+    match rows {
+        Some(rows) => {
+            let packed = packed(l, w, cx)?;
+            spike_linear_iaf(dims, &rows, &packed, b, &neurons, v0, out, cx.threads).map_err(ke)
+        }
+        None => {
+            linear_on(l, SpikeInput::F32(x), w, b, y, cx)?;
+            neurons.forward(dims, y, v0, out, cx.threads).map_err(ke)
+        }
+    }
+}
+
+/// The event-driven linear step `l` on spikes given as bits instead of its f32 input.
+pub(crate) fn linear_bits(l: &LinearK, io: &mut Io, x: &SpikeBits, cx: Ctx) -> Result<(), String> {
+    let (w, b) = (io.r(l.w)?, io.ro(l.bias)?);
+    let y = io.w(l.y)?;
+    linear_on(l, SpikeInput::Bits(x.view()), w, b, y, cx)
+}

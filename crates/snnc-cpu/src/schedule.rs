@@ -1,0 +1,145 @@
+//! The order in which the engine runs a program's steps, with adjacent steps fused where no
+//! other step can see the difference: an event-driven linear step whose output only the next
+//! IAF step reads runs with it as one pass ([`snnc_kernels::spike_linear_iaf`]), and IAF
+//! spikes that only the next event-driven linear step reads are handed over as bits.
+
+use snnc_plan::{BufId, BufLoc, IafK, Kernel, LinearK, Program};
+
+/// Where the spikes of a [`Task::LinearIaf`] go when only the next linear step reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BitsTo {
+    /// The plan's own saved bits of the IAF step (training programs save them anyway).
+    Plan(BufId),
+    /// The engine's scratch bits number `k`.
+    Scratch(usize),
+}
+
+/// One unit of work of the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Task {
+    /// Step `i` as the plan gives it.
+    Step(usize),
+    /// The event-driven linear step `linear` and the IAF step `linear + 1`, fused; with
+    /// `bits`, the IAF's f32 spikes are not written and go there as bits instead.
+    LinearIaf { linear: usize, bits: Option<BitsTo> },
+    /// The event-driven linear step `step`, whose spikes a [`Task::LinearIaf`] left in `from`.
+    LinearBits { step: usize, from: BitsTo },
+}
+
+impl Task {
+    /// The plan steps this task covers.
+    pub(crate) fn steps(self) -> std::ops::RangeInclusive<usize> {
+        match self {
+            Task::Step(i) | Task::LinearBits { step: i, .. } => i..=i,
+            Task::LinearIaf { linear, .. } => linear..=linear + 1,
+        }
+    }
+}
+
+/// Whether no step after `after` touches `b` and it is no result of the program, so its
+/// contents may be left unwritten. In-place updates are writes that also read, so any later
+/// mention counts.
+fn dead_after(prog: &Program, b: BufId, after: usize) -> bool {
+    let mentioned = prog.steps[after + 1..].iter().any(|s| {
+        let a = s.kernel.access();
+        a.reads.contains(&b) || a.writes.contains(&b)
+    });
+    !mentioned && !prog.outputs.contains(&b) && !prog.grads.contains(&Some(b))
+}
+
+/// Whether steps `a` and `b` lie on both sides of the end of the forward pass (where the
+/// engine reads the outputs).
+fn straddles(prog: &Program, a: usize, b: usize) -> bool {
+    (a < prog.forward_len) != (b < prog.forward_len)
+}
+
+fn event_linear(prog: &Program, i: usize) -> Option<&LinearK> {
+    match prog.steps.get(i).map(|s| &s.kernel) {
+        Some(Kernel::Linear(l)) if l.event.is_some() => Some(l),
+        _ => None,
+    }
+}
+
+/// The IAF step `i + 1` when it can be fused with the event-driven linear step `i`.
+fn fusable(prog: &Program, i: usize) -> Option<(&LinearK, &IafK)> {
+    let l = event_linear(prog, i)?;
+    let Some(Kernel::Iaf(f)) = prog.steps.get(i + 1).map(|s| &s.kernel) else { return None };
+    let same_need = prog.steps[i].need == prog.steps[i + 1].need && !straddles(prog, i, i + 1);
+    let shapes = f.t.checked_mul(f.b) == Some(l.rows) && f.n == l.n;
+    let own = f.x == l.y && f.v0 != Some(l.y) && l.x != l.y;
+    let ok = same_need && shapes && own && dead_after(prog, l.y, i + 1) && apart(prog, i, i + 1);
+    ok.then_some((l, f))
+}
+
+/// Where a writable buffer lives: an arena range, or a bits slot.
+#[derive(Clone, Copy)]
+enum Place {
+    Arena(usize, usize),
+    Bits(u32),
+}
+
+/// Where buffer `b` lives (`None` for inputs, constants and seeds, which are never written).
+fn place(prog: &Program, b: BufId) -> Option<Place> {
+    let buf = prog.bufs.get(b.0 as usize)?;
+    match buf.loc {
+        BufLoc::Arena { off } => Some(Place::Arena(off, off + buf.len)),
+        BufLoc::Bits { slot, .. } => Some(Place::Bits(slot)),
+        _ => None,
+    }
+}
+
+fn collide(p: Place, q: Place) -> bool {
+    match (p, q) {
+        (Place::Arena(s, e), Place::Arena(s2, e2)) => s < e && s2 < e2 && s < e2 && s2 < e,
+        (Place::Bits(a), Place::Bits(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Whether nothing that step `a` reads or writes shares memory with what step `b` writes.
+/// The arena reuses a value's memory once it is dead, so step `b` may write where step `a`
+/// read; run as one task, the two would then overlap.
+fn apart(prog: &Program, a: usize, b: usize) -> bool {
+    let (aa, ab) = (prog.steps[a].kernel.access(), prog.steps[b].kernel.access());
+    let mine: Vec<Place> =
+        aa.reads.iter().chain(&aa.writes).filter_map(|&x| place(prog, x)).collect();
+    ab.writes.iter().filter_map(|&w| place(prog, w)).all(|w| mine.iter().all(|&m| !collide(w, m)))
+}
+
+/// Whether the f32 spikes `z` of the IAF step `iaf` are read only as the input of the
+/// event-driven linear step right after it.
+fn bits_suffice(prog: &Program, iaf: usize, z: BufId) -> bool {
+    let Some(next) = event_linear(prog, iaf + 1) else { return false };
+    let only_x = next.x == z && next.w != z && next.bias != Some(z) && next.y != z;
+    let same_need =
+        prog.steps[iaf].need == prog.steps[iaf + 1].need && !straddles(prog, iaf, iaf + 1);
+    only_x && same_need && dead_after(prog, z, iaf + 1)
+}
+
+/// The tasks of `prog`, in order, and the number of scratch bit buffers they use. With
+/// `fuse` false every step is its own task.
+pub(crate) fn schedule(prog: &Program, fuse: bool) -> (Vec<Task>, usize) {
+    let (mut tasks, mut scratch) = (Vec::new(), 0);
+    let mut i = 0;
+    while i < prog.steps.len() {
+        let Some((_, f)) = fusable(prog, i).filter(|_| fuse) else {
+            tasks.push(Task::Step(i));
+            i += 1;
+            continue;
+        };
+        let bits = f.z.filter(|&z| bits_suffice(prog, i + 1, z)).map(|_| match f.z_bits {
+            Some(b) => BitsTo::Plan(b),
+            None => {
+                scratch += 1;
+                BitsTo::Scratch(scratch - 1)
+            }
+        });
+        tasks.push(Task::LinearIaf { linear: i, bits });
+        i += 2;
+        if let Some(from) = bits {
+            tasks.push(Task::LinearBits { step: i, from });
+            i += 1;
+        }
+    }
+    (tasks, scratch)
+}

@@ -1,0 +1,130 @@
+//! A spike-linear layer and the feed-forward IAF layer that reads its output, in one pass:
+//! each task sums the weight rows of one block of neurons for one batch row and integrates
+//! them at once, so the currents `x·Wᵀ + b` are never stored.
+
+use crate::bits::words_for;
+use crate::error::check_len;
+use crate::iaf::{pack_word, step_block, Sinks, BLOCK};
+use crate::simd::multiversion;
+use crate::sparse::Lists;
+use crate::spike_linear::{chunk_len, sum_rows_bias_into};
+use crate::threads::for_each_task;
+use crate::{IafCell, IafOutputs, KernelError, SeqDims, SpikeRows, SpikeWeights, Threads};
+
+/// The widest block of a [`SpikeWeights`] packing.
+const MAX_WIDTH: usize = 64;
+
+/// The fixed inputs of every task.
+struct Layer<'a> {
+    w: &'a SpikeWeights,
+    lists: &'a Lists,
+    bias: Option<&'a [f32]>,
+    cell: &'a IafCell,
+    dims: SeqDims,
+    v0: Option<&'a [f32]>,
+}
+
+multiversion! {
+    /// The whole time loop of batch rows `b0..b1`, output block `k`. The batch rows are the
+    /// inner loop, so the rows' index lists are read in order.
+    fn fused_task(l: &Layer<'_>, sinks: &Sinks<'_>, k: usize, b0: usize, b1: usize) {
+        let (dims, width) = (l.dims, l.w.width());
+        let n0 = k * width;
+        let len = width.min(dims.n - n0);
+        let block = l.w.block(k);
+        let (th, r) = (&l.cell.th[n0..n0 + len], &l.cell.reset[n0..n0 + len]);
+        let bias = l.bias.map(|bias| &bias[n0..n0 + len]);
+        let mut v = vec![0f32; (b1 - b0) * len];
+        for (b, vb) in (b0..b1).zip(v.chunks_exact_mut(len)) {
+            let s = b * dims.n + n0;
+            match l.v0 {
+                Some(v0) => vb.copy_from_slice(&v0[s..s + len]),
+                None => vb.copy_from_slice(r),
+            }
+        }
+        let (mut cur, mut pre, mut z) = ([0f32; MAX_WIDTH], [0f32; MAX_WIDTH], [0f32; MAX_WIDTH]);
+        let words = words_for(dims.n);
+        for t in 0..dims.t {
+            for (b, vb) in (b0..b1).zip(v.chunks_exact_mut(len)) {
+                let row = t * dims.b + b;
+                let active = l.lists.of(row).iter().map(|&i| i as usize);
+                sum_rows_bias_into(block, width, active, bias, &mut cur[..len]);
+                step_block(l.cell.order, th, r, &cur[..len], vb, &mut pre, &mut z);
+                let off = row * dims.n + n0;
+                // SAFETY (all writes below): this task alone owns batch rows b0..b1, neurons
+                // n0..n0+len of every step; n0 is a multiple of 64 or the only block, so the
+                // words of bits are whole too.
+                if let Some(o) = &sinks.z {
+                    unsafe { o.range(off, len) }.copy_from_slice(&z[..len]);
+                }
+                if let Some(o) = &sinks.v_pre {
+                    unsafe { o.range(off, len) }.copy_from_slice(&pre[..len]);
+                }
+                if let Some(o) = &sinks.bits {
+                    unsafe { o.write(row * words + n0 / BLOCK, pack_word(&z[..len])) };
+                }
+                if let (Some(o), true) = (&sinks.z_last, t + 1 == dims.t) {
+                    unsafe { o.range(b * dims.n + n0, len) }.copy_from_slice(&z[..len]);
+                }
+            }
+        }
+        if let Some(o) = &sinks.v_last {
+            for (b, vb) in (b0..b1).zip(v.chunks_exact(len)) {
+                unsafe { o.range(b * dims.n + n0, len) }.copy_from_slice(vb);
+            }
+        }
+    }
+}
+
+/// The feed-forward IAF layer `cell` driven by the currents `I = x·Wᵀ + bias` of an
+/// event-driven spike-linear layer, without storing `I`.
+///
+/// * `x`: the spikes as [`SpikeRows`] of `T·B` rows (row `t·B + b`) × I inputs;
+/// * `w`: `W` `[N, I]` packed; `bias`: `[N]` or none;
+/// * `v0`: the initial potential `[B, N]` (default: v_reset); `out`: what to write, as for
+///   [`IafCell::forward`].
+///
+/// Every current is the event path of [`spike_linear`](crate::spike_linear) bit for bit, and
+/// every potential and spike is then [`IafCell::forward`]'s, so the results are bitwise those
+/// of the two kernels run one after the other with [`SpikePath::Event`](crate::SpikePath).
+/// Callers that want [`SpikePath::Auto`](crate::SpikePath)'s choice check
+/// [`SpikeRows::prefers_dense`] first.
+#[allow(clippy::too_many_arguments)]
+pub fn spike_linear_iaf(
+    dims: SeqDims,
+    x: &SpikeRows,
+    w: &SpikeWeights,
+    bias: Option<&[f32]>,
+    cell: &IafCell,
+    v0: Option<&[f32]>,
+    out: IafOutputs<'_>,
+    threads: Threads,
+) -> Result<(), KernelError> {
+    cell.check_dims(dims)?;
+    let rows = dims.t.checked_mul(dims.b).ok_or(KernelError::Overflow("T·B"))?;
+    if x.rows() != rows {
+        return Err(KernelError::Layout {
+            what: "x rows",
+            msg: format!("{} spike rows, expected T·B = {rows}", x.rows()),
+        });
+    }
+    w.check(x.cols(), dims.n)?;
+    if let Some(b) = bias {
+        check_len("bias [N]", b.len(), dims.n)?;
+    }
+    if let Some(v0) = v0 {
+        check_len("v0 [B,N]", v0.len(), dims.state_len()?)?;
+    }
+    let sinks = Sinks::new(out, dims)?;
+    let layer = Layer { w, lists: &x.lists, bias, cell, dims, v0 };
+    let blocks = w.blocks();
+    let chunk = chunk_len(dims.b, blocks);
+    let chunks = dims.b.div_ceil(chunk);
+    threads.install(|| {
+        // Consecutive tasks share a weight block, so each thread keeps one block in L2.
+        for_each_task(blocks * chunks, |task| {
+            let (k, c) = (task / chunks, task % chunks);
+            fused_task(&layer, &sinks, k, c * chunk, ((c + 1) * chunk).min(dims.b));
+        })
+    })
+}

@@ -1,0 +1,209 @@
+//! The fused spike-linear → IAF kernel against the two kernels it fuses, run one after the
+//! other: every output bitwise equal, for any thread count.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use snnc_ir::Order;
+use snnc_kernels::{
+    spike_linear, spike_linear_iaf, IafCell, IafOutputs, KernelError, LinearDims, SeqDims,
+    SpikeBits, SpikeInput, SpikePath, SpikeRows, SpikeWeights, Threads,
+};
+
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    t: usize,
+    b: usize,
+    i: usize,
+    n: usize,
+    density: f32,
+    order: Order,
+    per_neuron: bool,
+    with_v0: bool,
+    with_bias: bool,
+    seed: u64,
+}
+
+/// Every output an IAF kernel can write.
+#[derive(Debug, PartialEq)]
+struct Out {
+    z: Vec<u32>,
+    bits: SpikeBits,
+    v_pre: Vec<u32>,
+    v_last: Vec<u32>,
+    z_last: Vec<u32>,
+}
+
+fn to_bits(v: Vec<f32>) -> Vec<u32> {
+    v.into_iter().map(f32::to_bits).collect()
+}
+
+struct Data {
+    x: Vec<f32>,
+    w: SpikeWeights,
+    bias: Option<Vec<f32>>,
+    cell: IafCell,
+    v0: Option<Vec<f32>>,
+    dims: SeqDims,
+    inputs: usize,
+}
+
+fn data(c: &Case) -> Data {
+    let mut rng = SeedRng::new(c.seed);
+    let rows = c.t * c.b;
+    let x = rng.spikes(rows * c.i, c.density);
+    let w = rng.vec(c.n * c.i, -0.6, 0.8);
+    let w = SpikeWeights::from_out_in(&w, c.n, c.i).unwrap();
+    let bias = c.with_bias.then(|| rng.vec(c.n, -0.2, 0.4));
+    let k = if c.per_neuron { c.n } else { 1 };
+    let (v_th, v_reset) = (rng.vec(k, 0.4, 1.5), rng.vec(k, -0.3, 0.2));
+    let (method, alpha) = methods()[1];
+    let cell = IafCell::new(&params(method, alpha, c.order, v_th, v_reset), c.n).unwrap();
+    let v0 = c.with_v0.then(|| rng.vec(c.b * c.n, -0.5, 1.5));
+    Data { x, w, bias, cell, v0, dims: SeqDims { t: c.t, b: c.b, n: c.n }, inputs: c.i }
+}
+
+/// Runs `f` with buffers for every output (NaN-filled, so an unwritten element shows).
+fn outputs(d: &Data, f: impl FnOnce(IafOutputs<'_>)) -> Out {
+    let (seq, state) = (d.dims.seq_len().unwrap(), d.dims.state_len().unwrap());
+    let (mut z, mut v_pre) = (vec![f32::NAN; seq], vec![f32::NAN; seq]);
+    let (mut v_last, mut z_last) = (vec![f32::NAN; state], vec![f32::NAN; state]);
+    let mut bits = SpikeBits::zeros(d.dims.t * d.dims.b, d.dims.n).unwrap();
+    f(IafOutputs {
+        z: Some(&mut z),
+        z_bits: Some(&mut bits),
+        v_pre: Some(&mut v_pre),
+        v_last: Some(&mut v_last),
+        z_last: Some(&mut z_last),
+    });
+    Out {
+        z: to_bits(z),
+        bits,
+        v_pre: to_bits(v_pre),
+        v_last: to_bits(v_last),
+        z_last: to_bits(z_last),
+    }
+}
+
+fn apart(d: &Data) -> Out {
+    let rows = d.dims.t * d.dims.b;
+    let mut y = vec![f32::NAN; rows * d.dims.n];
+    let dims = LinearDims { rows, inputs: d.inputs, outputs: d.dims.n };
+    let x = SpikeInput::F32(&d.x);
+    let th = Threads::Fixed(1);
+    spike_linear(dims, x, &d.w, d.bias.as_deref(), &mut y, SpikePath::Event, th).unwrap();
+    outputs(d, |out| d.cell.forward(d.dims, &y, d.v0.as_deref(), out, th).unwrap())
+}
+
+fn fused(d: &Data, x: SpikeInput<'_>, threads: Threads) -> Out {
+    let rows = SpikeRows::new(x, d.dims.t * d.dims.b, d.inputs, threads).unwrap();
+    let (bias, v0) = (d.bias.as_deref(), d.v0.as_deref());
+    outputs(d, |out| {
+        spike_linear_iaf(d.dims, &rows, &d.w, bias, &d.cell, v0, out, threads).unwrap()
+    })
+}
+
+fn check(c: &Case) {
+    let d = data(c);
+    let want = apart(&d);
+    let bits = SpikeBits::from_f32(&d.x, c.t * c.b, c.i).unwrap();
+    for th in [Threads::Fixed(1), Threads::Fixed(2), Threads::Fixed(3)] {
+        assert!(fused(&d, SpikeInput::F32(&d.x), th) == want, "{c:?} {th:?} from f32");
+        assert!(fused(&d, SpikeInput::Bits(bits.view()), th) == want, "{c:?} {th:?} from bits");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn equals_the_two_kernels_apart(
+        t in 0usize..9, b in 0usize..20, i in 1usize..90, n in 1usize..150,
+        density in 0.0f32..0.5, fti: bool, per_neuron: bool, with_v0: bool, with_bias: bool,
+        seed: u64,
+    ) {
+        let order = if fti { Order::FireThenIntegrate } else { Order::IntegrateThenFire };
+        check(&Case { t, b, i, n, density, order, per_neuron, with_v0, with_bias, seed });
+    }
+}
+
+/// Block widths 16, 32 and 64 (one block, several, a ragged last one), both orders.
+#[test]
+fn every_block_width_and_order() {
+    for n in [1, 10, 16, 17, 32, 33, 64, 100, 130, 512] {
+        for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
+            let c = Case {
+                t: 7,
+                b: 5,
+                i: 70,
+                n,
+                density: 0.1,
+                order,
+                per_neuron: n % 2 == 0,
+                with_v0: n % 3 != 0,
+                with_bias: true,
+                seed: n as u64,
+            };
+            check(&c);
+        }
+    }
+}
+
+#[test]
+fn refuses_wrong_shapes_and_non_binary_input() {
+    let c = Case {
+        t: 3,
+        b: 2,
+        i: 8,
+        n: 5,
+        density: 0.3,
+        order: Order::FireThenIntegrate,
+        per_neuron: false,
+        with_v0: false,
+        with_bias: false,
+        seed: 1,
+    };
+    let d = data(&c);
+    let th = Threads::Fixed(1);
+    let rows = SpikeRows::new(SpikeInput::F32(&d.x), 6, 8, th).unwrap();
+    let mut z = [0f32; 30];
+    let out = || IafOutputs { z: None, z_bits: None, v_pre: None, v_last: None, z_last: None };
+    let wrong_t = SeqDims { t: 2, ..d.dims };
+    assert!(spike_linear_iaf(wrong_t, &rows, &d.w, None, &d.cell, None, out(), th).is_err());
+    let other = SpikeWeights::from_out_in(&[0.0; 5 * 9], 5, 9).unwrap();
+    assert!(spike_linear_iaf(d.dims, &rows, &other, None, &d.cell, None, out(), th).is_err());
+    let short = IafOutputs { z: Some(&mut z[..29]), ..out() };
+    assert!(spike_linear_iaf(d.dims, &rows, &d.w, None, &d.cell, None, short, th).is_err());
+    let bad_v0 = [0.0; 3];
+    assert!(spike_linear_iaf(d.dims, &rows, &d.w, None, &d.cell, Some(&bad_v0), out(), th).is_err());
+    let mut x = d.x.clone();
+    x[7] = 0.5;
+    let err = SpikeRows::new(SpikeInput::F32(&x), 6, 8, th).unwrap_err();
+    assert!(matches!(err, KernelError::NotBinary { index: 7, .. }), "{err}");
+}
+
+#[test]
+fn density_decides_like_the_auto_path() {
+    let mut rng = SeedRng::new(3);
+    for (p, dense) in [(0.05, false), (0.6, true)] {
+        let x = rng.spikes(40 * 50, p);
+        let rows = SpikeRows::new(SpikeInput::F32(&x), 40, 50, Threads::Fixed(1)).unwrap();
+        assert_eq!(rows.prefers_dense(), dense, "density {p}");
+        assert_eq!(rows.nnz(), x.iter().filter(|&&v| v == 1.0).count());
+        let w = SpikeWeights::from_out_in(&rng.vec(7 * 50, -1.0, 1.0), 7, 50).unwrap();
+        let mut y = vec![0f32; 40 * 7];
+        let dims = LinearDims { rows: 40, inputs: 50, outputs: 7 };
+        let took = spike_linear(
+            dims,
+            SpikeInput::F32(&x),
+            &w,
+            None,
+            &mut y,
+            SpikePath::Auto,
+            Threads::Fixed(1),
+        )
+        .unwrap();
+        assert_eq!(took == SpikePath::Dense, dense, "density {p}");
+    }
+}
