@@ -10,6 +10,8 @@
 # With PREBUILT=DIR, DIR/snnc and DIR/bench_layer (built elsewhere with the same features,
 # e.g. `cargo build --release -p snnc-cli --all-features` and `cargo build --release -p snnc-cuda
 # --features cuda --example bench_layer`) are used and nothing is built.
+# ENGINES (default: cuda, and wgpu when built) picks the engines checked; CHECK_TIMEOUT (120)
+# bounds each fixture check in seconds.
 # Exit status: non-zero when the build fails or any fixture check fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -57,10 +59,12 @@ fi
 
 engines=cuda
 if "$snnc" check --help | grep -q wgpu; then engines="cuda wgpu"; fi
+engines=${ENGINES:-$engines}
+check_timeout=${CHECK_TIMEOUT:-120}
 for engine in $engines; do
   echo "== snnc check --engine $engine on every fixture"
   for m in models/fixtures/*/model.onnx; do
-    if ! timeout 120 "$snnc" check "$m" --engine "$engine" 2>&1 | sed 's/^/  /'; then
+    if ! timeout "$check_timeout" "$snnc" check "$m" --engine "$engine" 2>&1 | sed 's/^/  /'; then
       echo "  FAILED: $m ($engine)"; status=1
     fi
   done
