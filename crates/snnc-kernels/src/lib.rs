@@ -14,7 +14,7 @@
 //! | feed-forward IAF sequence, forward / reverse time | [`IafCell::forward`], [`IafCell::backward`] |
 //! | recurrent IAF sequence, forward / reverse time | [`IafCell::recurrent_forward`], [`IafCell::recurrent_backward`] |
 //! | spike-linear `x·Wᵀ + b` and its `dW`, event-driven | [`spike_linear`], [`spike_linear_dw`] |
-//! | spike-linear feeding an IAF layer, fused | [`SpikeRows`], [`spike_linear_iaf`] |
+//! | spike-linear feeding an IAF layer, fused | [`spike_linear_iaf`] |
 //! | layout helpers | [`SpikeBits`], [`SpikeWeights`], [`AlignedBuf`], [`transpose`], [`add_bias_rows`], [`sum_rows`] |
 //!
 //! **Numerics.** Everything is f32. The feed-forward IAF forward pass is bitwise the reference
@@ -43,7 +43,6 @@ mod sparse;
 mod spike_dw;
 mod spike_linear;
 mod spike_linear_iaf;
-mod spike_rows;
 mod surrogate;
 mod threads;
 mod weights;
@@ -59,6 +58,5 @@ pub use recurrent_backward::{RecurrentGrads, RecurrentSaved, RecurrentUpstream};
 pub use spike_dw::{spike_linear_dw, DwLayout};
 pub use spike_linear::{spike_linear, LinearDims, SpikeInput, SpikePath, DENSE_CROSSOVER};
 pub use spike_linear_iaf::spike_linear_iaf;
-pub use spike_rows::SpikeRows;
 pub use threads::Threads;
 pub use weights::SpikeWeights;

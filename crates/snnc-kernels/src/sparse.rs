@@ -1,6 +1,8 @@
 //! Index lists of the active (= 1) entries of a binary matrix, by row (CSR) or by column (CSC),
 //! built in parallel over fixed chunks so that the lists never depend on the thread count.
 
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -77,6 +79,27 @@ fn check_u32(what: &'static str, n: usize) -> Result<(), KernelError> {
     Ok(())
 }
 
+/// The lists of rows `c·PART ..` (at most [`PART`]) of `x` (`rows × cols`). Errors when an
+/// f32 element is neither 0 nor 1.
+fn row_part(x: &SpikeInput<'_>, rows: usize, cols: usize, c: usize) -> Result<Part, KernelError> {
+    let (r0, r1) = (c * PART, ((c + 1) * PART).min(rows));
+    let mut l = fresh_part();
+    for r in r0..r1 {
+        match x {
+            SpikeInput::F32(x) => {
+                let row = &x[r * cols..(r + 1) * cols];
+                if let Some(j) = push_ones(row, &mut l.idx) {
+                    let (index, value) = (r * cols + j, row[j]);
+                    return Err(KernelError::NotBinary { what: "x", index, value });
+                }
+            }
+            SpikeInput::Bits(b) => b.for_each_one(r, |i| l.idx.push(i as u32)),
+        }
+        l.starts.push(l.idx.len());
+    }
+    Ok(l)
+}
+
 /// The active columns of each of `rows` rows of `cols` (row lists, CSR).
 ///
 /// Errors when an f32 element is neither 0 nor 1.
@@ -86,29 +109,128 @@ pub(crate) fn row_lists(
     cols: usize,
 ) -> Result<Lists, KernelError> {
     check_u32("spike input columns", cols)?;
-    let chunks = rows.div_ceil(PART);
-    let parts: Result<Vec<Part>, KernelError> = (0..chunks)
-        .into_par_iter()
-        .map(|c| {
-            let (r0, r1) = (c * PART, ((c + 1) * PART).min(rows));
-            let mut l = fresh_part();
-            for r in r0..r1 {
-                match x {
-                    SpikeInput::F32(x) => {
-                        let row = &x[r * cols..(r + 1) * cols];
-                        if let Some(j) = push_ones(row, &mut l.idx) {
-                            let (index, value) = (r * cols + j, row[j]);
-                            return Err(KernelError::NotBinary { what: "x", index, value });
-                        }
-                    }
-                    SpikeInput::Bits(b) => b.for_each_one(r, |i| l.idx.push(i as u32)),
-                }
-                l.starts.push(l.idx.len());
-            }
-            Ok(l)
-        })
-        .collect();
+    let parts: Result<Vec<Part>, KernelError> =
+        (0..rows.div_ceil(PART)).into_par_iter().map(|c| row_part(x, rows, cols, c)).collect();
     Ok(Lists { parts: parts? })
+}
+
+/// A part of [`LazyRowLists`]: [`EMPTY`], being built ([`BUILDING`]), or [`READY`].
+struct Slot {
+    state: AtomicU8,
+    part: UnsafeCell<Option<Result<Part, KernelError>>>,
+}
+
+const EMPTY: u8 = 0;
+const BUILDING: u8 = 1;
+const READY: u8 = 2;
+
+/// Row lists built part by part when first asked for, by whichever task asks first, so that
+/// reading the input overlaps with the work that uses the lists. A task that needs a part
+/// another task is building builds one of the next two parts meanwhile if they are empty,
+/// else spins (then yields): a part takes tens of microseconds, less than parking a thread
+/// and waking it up. The lists are the same
+/// whoever builds them.
+pub(crate) struct LazyRowLists<'x> {
+    x: SpikeInput<'x>,
+    rows: usize,
+    cols: usize,
+    slots: Vec<Slot>,
+}
+
+// SAFETY: a slot's `part` is written only by the one task that moved its state from EMPTY to
+// BUILDING, and read only after its state is READY (Release/Acquire), never written again.
+unsafe impl Sync for LazyRowLists<'_> {}
+
+impl<'x> LazyRowLists<'x> {
+    /// Lists of `x` (`rows × cols`, already checked), none built yet.
+    pub(crate) fn new(x: SpikeInput<'x>, rows: usize, cols: usize) -> Result<Self, KernelError> {
+        check_u32("spike input columns", cols)?;
+        let slots = (0..rows.div_ceil(PART))
+            .map(|_| Slot { state: AtomicU8::new(EMPTY), part: UnsafeCell::new(None) })
+            .collect();
+        Ok(LazyRowLists { x, rows, cols, slots })
+    }
+
+    /// Builds part `c` if nobody has started it; returns whether this call built it.
+    fn try_build(&self, c: usize) -> bool {
+        let slot = &self.slots[c];
+        if slot
+            .state
+            .compare_exchange(EMPTY, BUILDING, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return false;
+        }
+        let part = row_part(&self.x, self.rows, self.cols, c);
+        // SAFETY: the exchange above makes this task the only writer, and no reader looks
+        // before READY.
+        unsafe { *slot.part.get() = Some(part) };
+        slot.state.store(READY, Ordering::Release);
+        true
+    }
+
+    /// Part `c`, built or waited for.
+    fn part(&self, c: usize) -> &Result<Part, KernelError> {
+        let slot = &self.slots[c];
+        let mut spins = 0u32;
+        while slot.state.load(Ordering::Acquire) != READY {
+            if self.try_build(c) || (c + 1..self.slots.len()).take(2).any(|n| self.try_build(n)) {
+                continue;
+            }
+            // With more threads than cores the builder may be waiting for this core.
+            spins += 1;
+            if spins < 1 << 12 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        // SAFETY: READY (Acquire) follows the only write, which happened before its Release.
+        match unsafe { &*slot.part.get() } {
+            Some(p) => p,
+            None => unreachable_part(),
+        }
+    }
+
+    /// The active columns of row `r` (building its part if needed), or the input's first
+    /// non-binary entry in that part.
+    #[inline(always)]
+    pub(crate) fn of(&self, r: usize) -> Result<&[u32], &KernelError> {
+        let p = self.part(r / PART).as_ref()?;
+        let j = r % PART;
+        Ok(&p.idx[p.starts[j]..p.starts[j + 1]])
+    }
+
+    /// Builds every part not built yet (in parallel) and returns the number of ones, or the
+    /// first error in row order.
+    pub(crate) fn finish(&self) -> Result<usize, KernelError> {
+        (0..self.slots.len()).into_par_iter().for_each(|c| {
+            self.try_build(c);
+        });
+        let mut nnz = 0;
+        for c in 0..self.slots.len() {
+            match self.part(c) {
+                Ok(p) => nnz += p.idx.len(),
+                Err(e) => return Err(e.clone()),
+            }
+        }
+        Ok(nnz)
+    }
+}
+
+/// A READY slot always holds its part; this is never reached.
+#[cold]
+fn unreachable_part() -> ! {
+    unreachable!("a ready part of the lazy row lists is missing")
+}
+
+impl Drop for LazyRowLists<'_> {
+    fn drop(&mut self) {
+        let built = self.slots.drain(..).filter_map(|s| s.part.into_inner()?.ok());
+        let mut spare = SPARE.lock().unwrap_or_else(|e| e.into_inner());
+        let room = MAX_SPARE.saturating_sub(spare.len());
+        spare.extend(built.take(room));
+    }
 }
 
 /// The active rows of each of `cols` columns (column lists, CSC), built per group of 64

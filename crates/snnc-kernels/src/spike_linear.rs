@@ -5,7 +5,6 @@ use crate::elementwise::add_bias_rows;
 use crate::error::{check_len, product};
 use crate::simd::multiversion;
 use crate::sparse::{row_lists, Lists};
-use crate::spike_rows::prefers_dense;
 use crate::threads::{for_each_task, DisjointMut};
 use crate::{sgemm, KernelError, SpikeBitsView, SpikeWeights, Threads};
 
@@ -26,6 +25,13 @@ pub(crate) fn chunk_len(n: usize, blocks: usize) -> usize {
 /// 46.6 ms at 1 / 5 / 10 / 20 / 30 / 50 % against 37–40 ms for the dense path; on a busier run
 /// the two met between 20 and 30 %.
 pub const DENSE_CROSSOVER: f64 = 0.3;
+
+/// Whether `nnz` ones in a `rows × cols` matrix are above [`DENSE_CROSSOVER`], where
+/// [`SpikePath::Auto`] takes the dense GEMM.
+pub(crate) fn prefers_dense(nnz: usize, rows: usize, cols: usize) -> bool {
+    let total = (rows as f64) * (cols as f64);
+    total > 0.0 && nnz as f64 / total > DENSE_CROSSOVER
+}
 
 /// A binary input matrix `[rows, cols]`.
 #[derive(Debug, Clone, Copy)]

@@ -6,10 +6,10 @@ use crate::bits::words_for;
 use crate::error::check_len;
 use crate::iaf::{pack_word, step_block, Sinks, BLOCK};
 use crate::simd::multiversion;
-use crate::sparse::Lists;
-use crate::spike_linear::{chunk_len, sum_rows_bias_into};
+use crate::sparse::LazyRowLists;
+use crate::spike_linear::{chunk_len, prefers_dense, sum_rows_bias_into, SpikeInput};
 use crate::threads::for_each_task;
-use crate::{IafCell, IafOutputs, KernelError, SeqDims, SpikeRows, SpikeWeights, Threads};
+use crate::{IafCell, IafOutputs, KernelError, SeqDims, SpikeWeights, Threads};
 
 /// The widest block of a [`SpikeWeights`] packing.
 const MAX_WIDTH: usize = 64;
@@ -17,7 +17,7 @@ const MAX_WIDTH: usize = 64;
 /// The fixed inputs of every task.
 struct Layer<'a> {
     w: &'a SpikeWeights,
-    lists: &'a Lists,
+    lists: &'a LazyRowLists<'a>,
     bias: Option<&'a [f32]>,
     cell: &'a IafCell,
     dims: SeqDims,
@@ -47,7 +47,10 @@ multiversion! {
         for t in 0..dims.t {
             for (b, vb) in (b0..b1).zip(v.chunks_exact_mut(len)) {
                 let row = t * dims.b + b;
-                let active = l.lists.of(row).iter().map(|&i| i as usize);
+                // A non-binary input ends the task; the caller sees the error and throws the
+                // outputs away.
+                let Ok(active) = l.lists.of(row) else { return };
+                let active = active.iter().map(|&i| i as usize);
                 sum_rows_bias_into(block, width, active, bias, &mut cur[..len]);
                 step_block(l.cell.order, th, r, &cur[..len], vb, &mut pre, &mut z);
                 let off = row * dims.n + n0;
@@ -79,36 +82,37 @@ multiversion! {
 /// The feed-forward IAF layer `cell` driven by the currents `I = x·Wᵀ + bias` of an
 /// event-driven spike-linear layer, without storing `I`.
 ///
-/// * `x`: the spikes as [`SpikeRows`] of `T·B` rows (row `t·B + b`) × I inputs;
+/// * `x`: the spikes, `T·B` rows (row `t·B + b`) × I inputs, every entry 0 or 1;
 /// * `w`: `W` `[N, I]` packed; `bias`: `[N]` or none;
 /// * `v0`: the initial potential `[B, N]` (default: v_reset); `out`: what to write, as for
 ///   [`IafCell::forward`].
 ///
-/// Every current is the event path of [`spike_linear`](crate::spike_linear) bit for bit, and
-/// every potential and spike is then [`IafCell::forward`]'s, so the results are bitwise those
-/// of the two kernels run one after the other with [`SpikePath::Event`](crate::SpikePath).
-/// Callers that want [`SpikePath::Auto`](crate::SpikePath)'s choice check
-/// [`SpikeRows::prefers_dense`] first.
+/// The index lists of the active inputs are built while the first tasks sum, so that reading
+/// `x` overlaps with computing. Every current is the event path of
+/// [`spike_linear`](crate::spike_linear) bit for bit, and every potential and spike is then
+/// [`IafCell::forward`]'s, so the results are bitwise those of the two kernels run one after
+/// the other with [`SpikePath::Auto`](crate::SpikePath) when that takes the event path.
+///
+/// Returns `Ok(true)` when it did so, and `Ok(false)` when the spikes are too dense
+/// ([`DENSE_CROSSOVER`](crate::DENSE_CROSSOVER)), where `Auto` takes the dense GEMM: then, and
+/// on a [`KernelError::NotBinary`] input, the outputs hold no meaningful values and the caller
+/// runs the two kernels instead. Errors on shape mismatches.
 #[allow(clippy::too_many_arguments)]
 pub fn spike_linear_iaf(
     dims: SeqDims,
-    x: &SpikeRows,
+    x: SpikeInput<'_>,
     w: &SpikeWeights,
     bias: Option<&[f32]>,
     cell: &IafCell,
     v0: Option<&[f32]>,
     out: IafOutputs<'_>,
     threads: Threads,
-) -> Result<(), KernelError> {
+) -> Result<bool, KernelError> {
     cell.check_dims(dims)?;
     let rows = dims.t.checked_mul(dims.b).ok_or(KernelError::Overflow("T·B"))?;
-    if x.rows() != rows {
-        return Err(KernelError::Layout {
-            what: "x rows",
-            msg: format!("{} spike rows, expected T·B = {rows}", x.rows()),
-        });
-    }
-    w.check(x.cols(), dims.n)?;
+    let inputs = w.inputs();
+    x.check(rows, inputs)?;
+    w.check(inputs, dims.n)?;
     if let Some(b) = bias {
         check_len("bias [N]", b.len(), dims.n)?;
     }
@@ -116,15 +120,18 @@ pub fn spike_linear_iaf(
         check_len("v0 [B,N]", v0.len(), dims.state_len()?)?;
     }
     let sinks = Sinks::new(out, dims)?;
-    let layer = Layer { w, lists: &x.lists, bias, cell, dims, v0 };
+    let lists = LazyRowLists::new(x, rows, inputs)?;
+    let layer = Layer { w, lists: &lists, bias, cell, dims, v0 };
     let blocks = w.blocks();
     let chunk = chunk_len(dims.b, blocks);
     let chunks = dims.b.div_ceil(chunk);
-    threads.install(|| {
+    threads.install(|| -> Result<bool, KernelError> {
         // Consecutive tasks share a weight block, so each thread keeps one block in L2.
         for_each_task(blocks * chunks, |task| {
             let (k, c) = (task / chunks, task % chunks);
             fused_task(&layer, &sinks, k, c * chunk, ((c + 1) * chunk).min(dims.b));
-        })
-    })
+        });
+        let nnz = lists.finish()?;
+        Ok(!prefers_dense(nnz, rows, inputs))
+    })?
 }

@@ -1,7 +1,6 @@
 //! The engine's fused tasks ([`crate::schedule::Task`]): an event-driven linear step with
 //! the IAF step that alone reads its output, and a linear step reading spikes as bits.
 
-use snnc_kernels::SpikeRows;
 use snnc_kernels::{spike_linear_iaf, IafOutputs, KernelError, SeqDims, SpikeBits, SpikeInput};
 use snnc_plan::{IafK, LinearK};
 
@@ -15,8 +14,8 @@ fn ke(e: KernelError) -> String {
 }
 
 /// Runs the linear step `l` and the IAF step `f` (which reads `l`'s output) as one pass when
-/// the input spikes are binary and sparse enough for the event path; otherwise as the two
-/// steps, one after the other. `io` holds both steps' buffers. With `scratch`, the spikes
+/// the input spikes are binary and sparse enough for the event path; otherwise (found out
+/// during that pass) as the two steps, one after the other. `io` holds both steps' buffers. With `scratch`, the spikes
 /// also go there as bits (`f` saves none itself then); without `z_f32`, `f`'s f32 spikes are
 /// not written. Results are bitwise those of the two steps run apart.
 pub(crate) fn linear_iaf(
@@ -32,12 +31,7 @@ pub(crate) fn linear_iaf(
     need_dims("x", x.len(), &[l.rows, l.k])?;
     need_dims("w", w.len(), &[l.k, l.n])?;
     let dims = SeqDims { t: f.t, b: f.b, n: f.n };
-    let rows = match SpikeRows::new(SpikeInput::F32(x), l.rows, l.k, cx.threads) {
-        Ok(r) if !r.prefers_dense() => Some(r),
-        Ok(_) | Err(KernelError::NotBinary { .. }) => None,
-        Err(e) => return Err(ke(e)),
-    };
-    let z_bits = match scratch {
+    let mut z_bits = match scratch {
         Some(s) => {
             if s.rows() != f.t * f.b || s.cols() != f.n {
                 *s = SpikeBits::zeros(f.t * f.b, f.n).map_err(ke)?;
@@ -46,24 +40,26 @@ pub(crate) fn linear_iaf(
         }
         None => bits(io, f.z_bits, f.t * f.b, f.n)?,
     };
+    let mut z = if z_f32 { io.wo(f.z)? } else { None };
+    let (mut v_pre, mut v_last) = (io.wo(f.v_pre)?, io.wo(f.v_last)?);
+    let neurons = cell(&f.params, f.n)?;
+    let packed = packed(l, w, cx)?;
     let out = IafOutputs {
-        z: if z_f32 { io.wo(f.z)? } else { None },
-        z_bits,
-        v_pre: io.wo(f.v_pre)?,
-        v_last: io.wo(f.v_last)?,
+        z: z.as_deref_mut(),
+        z_bits: z_bits.as_deref_mut(),
+        v_pre: v_pre.as_deref_mut(),
+        v_last: v_last.as_deref_mut(),
         z_last: None,
     };
-    let neurons = cell(&f.params, f.n)?;
-    match rows {
-        Some(rows) => {
-            let packed = packed(l, w, cx)?;
-            spike_linear_iaf(dims, &rows, &packed, b, &neurons, v0, out, cx.threads).map_err(ke)
-        }
-        None => {
-            linear_on(l, SpikeInput::F32(x), w, b, y, cx)?;
-            neurons.forward(dims, y, v0, out, cx.threads).map_err(ke)
-        }
+    let x = SpikeInput::F32(x);
+    match spike_linear_iaf(dims, x, &packed, b, &neurons, v0, out, cx.threads) {
+        Ok(true) => return Ok(()),
+        Ok(false) | Err(KernelError::NotBinary { .. }) => {}
+        Err(e) => return Err(ke(e)),
     }
+    linear_on(l, x, w, b, y, cx)?;
+    let out = IafOutputs { z, z_bits, v_pre, v_last, z_last: None };
+    neurons.forward(dims, y, v0, out, cx.threads).map_err(ke)
 }
 
 /// The event-driven linear step `l` on spikes given as bits instead of its f32 input.
