@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use snnc_ir::Tensor;
 use snnc_kernels::{AlignedBuf, SpikeBits, Threads};
-use snnc_plan::{BufId, Gradients, Kernel, Plan, Program, Wrt, NEED_ALWAYS};
+use snnc_plan::{BufId, Gradients, Kernel, Plan, Program, StepTime, Wrt, NEED_ALWAYS};
 
 use crate::kernels::{self, fused, Ctx};
 use crate::schedule::{schedule, BitsTo, Task};
@@ -25,23 +25,6 @@ pub struct Engine<'p> {
     infer: Vec<Task>,
     train: Vec<Task>,
     scratch: Vec<SpikeBits>,
-}
-
-/// The time one step took in the last call of a profiling [`Engine`]. Steps the engine
-/// fuses are timed together, as one entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StepTime {
-    /// Index of the (first) step in its program.
-    pub step: usize,
-    /// How many consecutive steps the entry covers: 1, or more when the engine fused them.
-    pub steps: usize,
-    /// The kernel's name ([`Kernel::name`](snnc_plan::Kernel::name)); fused steps join their
-    /// names with `+`.
-    pub kernel: &'static str,
-    /// The graph node the step comes from (fused steps: their nodes joined with `+`).
-    pub node: String,
-    /// Wall-clock time.
-    pub time: Duration,
 }
 
 impl<'p> Engine<'p> {

@@ -27,8 +27,8 @@ mod schedule;
 mod store;
 
 pub use api::{grad, run};
-pub use engine::{Engine, StepTime};
+pub use engine::Engine;
 pub use error::CpuError;
 pub use snnc_kernels::Threads;
-pub use snnc_plan::Gradients;
+pub use snnc_plan::{Gradients, StepTime};
 pub use snnc_plan::Wrt;

@@ -5,7 +5,9 @@
 //! `cargo run --release -p snnc-cuda --features cuda --example bench_layer -- T B N [N…]`
 //! prints one JSON line per N: `{"impl": "snnc-cuda", "t": T, "b": B, "n": N,
 //! "fwd_ms": median, "fwdbwd_ms": median, "runs": k}`. TF32 tensor cores are allowed for the
-//! GEMMs (`SNNC_BENCH_TF32=0` turns them off).
+//! GEMMs (`SNNC_BENCH_TF32=0` turns them off). `SNNC_BENCH_PROFILE=1` adds one line per
+//! training step with its median time (`{"impl": "snnc-cuda-step", "n", "step", "kernel",
+//! "node", "ms"}`).
 
 use std::time::{Duration, Instant};
 
@@ -71,12 +73,29 @@ fn median(
     Ok((times[times.len() / 2], times.len()))
 }
 
+/// One JSON line per step of the training program: its median time over 5 profiled runs
+/// (each step waited for on its own, so the sum exceeds `fwdbwd_ms` by the launch gaps).
+fn print_profile(e: &mut Engine, n: usize) -> Result<(), snnc_cuda::CudaError> {
+    let runs: Vec<_> = (0..5).map(|_| e.profile(true, Wrt::Params)).collect::<Result<_, _>>()?;
+    for (k, s) in runs[0].iter().enumerate() {
+        let mut t: Vec<f64> = runs.iter().map(|r| r[k].time.as_secs_f64() * 1e3).collect();
+        t.sort_by(f64::total_cmp);
+        println!(
+            "{{\"impl\": \"snnc-cuda-step\", \"n\": {n}, \"step\": {}, \"kernel\": \"{}\", \
+             \"node\": \"{}\", \"ms\": {:.4}}}",
+            s.step, s.kernel, s.node, t[2]
+        );
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse()).collect::<Result<_, _>>()?;
     let [t, b, ns @ ..] = args.as_slice() else {
         return Err("usage: bench_layer T B N [N…]".into());
     };
     let tf32 = std::env::var("SNNC_BENCH_TF32").map_or(true, |v| v != "0");
+    let profile = std::env::var("SNNC_BENCH_PROFILE").is_ok_and(|v| v == "1");
     for &n in ns {
         let plan = layer(*t, *b, n)?;
         let mut e = Engine::new(&plan, Options { tf32, ..Options::default() })?;
@@ -90,6 +109,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "{{\"impl\": \"snnc-cuda\", \"t\": {t}, \"b\": {b}, \"n\": {n}, \"fwd_ms\": {fwd:.4}, \
              \"fwdbwd_ms\": {fwdbwd:.4}, \"runs\": {runs}, \"tf32\": {tf32}}}"
         );
+        if profile {
+            print_profile(&mut e, n)?;
+        }
     }
     Ok(())
 }

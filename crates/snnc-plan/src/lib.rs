@@ -48,6 +48,7 @@ mod kernel_iaf;
 mod lower;
 mod plan;
 mod stats;
+mod step_time;
 mod validate;
 mod wrt;
 
@@ -65,5 +66,6 @@ pub use kernel_ew::{
 pub use kernel_iaf::{IafBackK, IafK, PackK, RecBackK, RecK, ResetK};
 pub use lower::{compile, CompileOptions, PASSES};
 pub use plan::{Buf, BufLoc, ConstData, PackSpec, Plan, Program, Sig, Stats, Step, Target};
+pub use step_time::StepTime;
 pub use validate::MAX_ARENA;
 pub use wrt::{Wrt, NEED_ALWAYS, NEED_INPUTS, NEED_PARAMS};

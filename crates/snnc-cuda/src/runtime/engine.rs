@@ -3,6 +3,7 @@
 //! gradients.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use cudarc::cublas::{result as blas_result, sys as blas_sys};
 use cudarc::driver::{
@@ -11,7 +12,7 @@ use cudarc::driver::{
 };
 use cudarc::nvrtc::Ptx;
 use snnc_ir::Tensor;
-use snnc_plan::{BufLoc, Plan, Program, Wrt, NEED_ALWAYS, NEED_INPUTS, NEED_PARAMS};
+use snnc_plan::{BufLoc, Plan, Program, StepTime, Wrt, NEED_ALWAYS, NEED_INPUTS, NEED_PARAMS};
 
 use super::bind::{event_suits, inputs, seeds, to_tensor};
 use super::blas;
@@ -198,6 +199,36 @@ impl<'p> Engine<'p> {
         self.prepare(training)?;
         self.launch_range(training, 0..n, mask)?;
         self.finish(training)
+    }
+
+    /// Runs one program (`training`: the training program with `wrt`'s steps) step by step,
+    /// waiting for the GPU after each, and returns each step's wall time from launch to
+    /// completion: where the time goes. Steps `wrt` skips are left out. Slower than
+    /// [`execute`](Engine::execute) by a synchronization per step.
+    pub fn profile(&mut self, training: bool, wrt: Wrt) -> Result<Vec<StepTime>, CudaError> {
+        let mask = if training { wrt.mask() } else { NEED_ALWAYS };
+        let prog = if training { self.plan.train() } else { self.plan.infer() };
+        self.prepare(training)?;
+        self.stream.synchronize().map_err(drv("cuStreamSynchronize"))?;
+        let mut times = Vec::new();
+        for (i, step) in prog.steps.iter().enumerate() {
+            if step.need & mask == 0 {
+                continue;
+            }
+            let start = Instant::now();
+            self.launch_range(training, i..i + 1, mask)?;
+            self.stream.synchronize().map_err(drv("cuStreamSynchronize"))?;
+            let node = self.plan.nodes().get(step.node as usize).map(|n| n.0.clone());
+            times.push(StepTime {
+                step: i,
+                steps: 1,
+                kernel: step.kernel.name(),
+                node: node.unwrap_or_default(),
+                time: start.elapsed(),
+            });
+        }
+        self.finish(training)?;
+        Ok(times)
     }
 
     fn prepare(&mut self, training: bool) -> Result<(), CudaError> {

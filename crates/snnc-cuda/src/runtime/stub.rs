@@ -1,7 +1,7 @@
 //! The stand-in without the `cuda` feature.
 
 use snnc_ir::Tensor;
-use snnc_plan::{Plan, Wrt};
+use snnc_plan::{Plan, StepTime, Wrt};
 
 use crate::{CudaError, Options};
 
@@ -43,6 +43,11 @@ impl<'p> Engine<'p> {
         _grad_outputs: &[(String, Tensor)],
         _wrt: Wrt,
     ) -> Result<Vec<(String, Tensor)>, CudaError> {
+        Err(off())
+    }
+
+    /// Never reached (the engine cannot be built).
+    pub fn profile(&mut self, _training: bool, _wrt: Wrt) -> Result<Vec<StepTime>, CudaError> {
         Err(off())
     }
 }
