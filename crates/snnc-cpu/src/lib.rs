@@ -30,5 +30,5 @@ pub use api::{grad, run};
 pub use engine::Engine;
 pub use error::CpuError;
 pub use snnc_kernels::Threads;
-pub use snnc_plan::{Gradients, StepTime};
 pub use snnc_plan::Wrt;
+pub use snnc_plan::{Gradients, StepTime};

@@ -80,7 +80,9 @@ fn iaf_kernel_is_one_thread_per_neuron_with_the_time_loop_inside() {
         let start = src.train.code.find(&format!(" {}(", l.kernel)).unwrap();
         let body = &src.train.code[start..];
         let body = &body[..body.find("\n}\n").unwrap()];
-        assert!(body.contains(&format!("for (i64 t = 0; t < {}LL; ++t)", k.t)), "{body}");
+        assert!(body.contains(&format!("for (i64 t0 = 0; t0 < {}LL; t0 += 8)", k.t)), "{body}");
+        // The next 8 steps' inputs are loaded before the current 8 are computed.
+        assert!(body.contains("xn[j] = (live && tn <"), "{body}");
         assert_eq!(
             body.contains("__ballot_sync"),
             k.z_bits.is_some(),
@@ -95,7 +97,9 @@ fn iaf_kernel_is_one_thread_per_neuron_with_the_time_loop_inside() {
 fn backward_iaf_runs_time_in_reverse() {
     let plans = fixture_plans("ff_t8");
     let src = render(&plans[1].1).unwrap();
-    assert!(src.train.code.contains("for (i64 t = 8LL - 1; t >= 0; --t)"), "{}", src.train.code);
+    let code = &src.train.code;
+    assert!(code.contains("for (i64 t0 = 8LL - 1; t0 >= 0; t0 -= 8)"), "{code}");
+    assert!(code.contains("const i64 t = t0 - j;"), "{code}");
     assert!(!src.infer.code.contains("iaf_back"), "inference has no backward kernels");
 }
 
@@ -116,4 +120,28 @@ fn fixtures_cover_every_forward_kernel_family() {
     for k in ["iaf", "iaf-back", "iaf-recurrent", "iaf-recurrent-back", "elementwise", "mm"] {
         assert!(all.contains(k), "no plan uses {k}: {all:?}");
     }
+}
+
+/// The bias gradient sums 32 columns per block of 1024 threads, every 32nd row per warp, and
+/// adds the warps' sums in a fixed order (no atomics).
+#[test]
+fn bias_gradient_is_a_fixed_order_block_reduction() {
+    let plans = fixture_plans("ff_t8");
+    let (label, plan) = &plans[1];
+    let src = render(plan).unwrap();
+    let mut seen = false;
+    for (i, step) in plan.train().steps.iter().enumerate() {
+        let Kernel::SumRows(k) = &step.kernel else { continue };
+        seen = true;
+        let l = &src.train.steps[i].launches[0];
+        assert_eq!(l.block, [1024, 1, 1], "{label}");
+        assert_eq!(l.grid, [k.cols.div_ceil(32) as u32, 1, 1], "{label}");
+        let start = src.train.code.find(&format!(" {}(", l.kernel)).unwrap();
+        let body = &src.train.code[start..];
+        let body = &body[..body.find("\n}\n").unwrap()];
+        assert!(body.contains("r += 32)"), "{body}");
+        assert!(body.contains("for (int l = 1; l < 32; ++l) acc += part[l][col];"), "{body}");
+        assert!(!body.contains("atomic"), "{body}");
+    }
+    assert!(seen, "{label} has a bias gradient");
 }
