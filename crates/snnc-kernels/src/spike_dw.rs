@@ -8,7 +8,7 @@ use crate::sparse::{col_lists, count_ones, Lists};
 use rayon::prelude::*;
 
 use crate::spike_linear::{
-    chunk_len, sum_rows_into, LinearDims, SpikeInput, SpikePath, DENSE_CROSSOVER,
+    chunk_len, prefers_dense, sum_rows_into, LinearDims, SpikeInput, SpikePath,
 };
 use crate::threads::{for_each_task, DisjointMut};
 use crate::weights::width_for;
@@ -90,7 +90,8 @@ multiversion! {
 /// The event path computes each `dW[o, i]` as the sum of `g[r, o]` over the rows `r` with
 /// `x[r, i] = 1`, in increasing `r`, in f32; only those rows are read (from a copy of `g` cut
 /// into column blocks). The dense path is one
-/// [`sgemm`]. [`SpikePath::Auto`] picks by density against [`DENSE_CROSSOVER`]. Returns the path
+/// [`sgemm`]. [`SpikePath::Auto`] picks by density against
+/// [`DENSE_CROSSOVER`](crate::DENSE_CROSSOVER). Returns the path
 /// taken; errors on shape mismatches and non-binary f32 input.
 #[allow(clippy::too_many_arguments)]
 pub fn spike_linear_dw(
@@ -111,30 +112,29 @@ pub fn spike_linear_dw(
         return Ok(SpikePath::Event);
     }
     threads.install(|| {
-        let dense = match path {
+        // The column lists count the ones too, so Auto decides from them: one pass over x.
+        let lists = match path {
             SpikePath::Dense => {
                 count_ones(&x)?;
-                true
+                None
             }
-            SpikePath::Event => false,
-            SpikePath::Auto => {
-                let total = (rows as f64) * (ni as f64);
-                total > 0.0 && count_ones(&x)? as f64 / total > DENSE_CROSSOVER
+            _ => Some(col_lists(&x, rows, ni)?),
+        };
+        let lists = match lists {
+            Some(l) if path == SpikePath::Event || !prefers_dense(l.nnz(), rows, ni) => l,
+            _ => {
+                let xd = x.to_dense()?;
+                match layout {
+                    DwLayout::OutIn => {
+                        sgemm(o, ni, rows, g, 1, o, &xd, ni, 1, dw, ni, accumulate, threads)?
+                    }
+                    DwLayout::InOut => {
+                        sgemm(ni, o, rows, &xd, 1, ni, g, o, 1, dw, o, accumulate, threads)?
+                    }
+                }
+                return Ok(SpikePath::Dense);
             }
         };
-        if dense {
-            let xd = x.to_dense()?;
-            match layout {
-                DwLayout::OutIn => {
-                    sgemm(o, ni, rows, g, 1, o, &xd, ni, 1, dw, ni, accumulate, threads)?
-                }
-                DwLayout::InOut => {
-                    sgemm(ni, o, rows, &xd, 1, ni, g, o, 1, dw, o, accumulate, threads)?
-                }
-            }
-            return Ok(SpikePath::Dense);
-        }
-        let lists = col_lists(&x, rows, ni)?;
         let width = width_for(o);
         let gp = pack_columns(g, rows, o, width)?;
         let out = DisjointMut::new(dw);
