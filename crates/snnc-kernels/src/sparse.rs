@@ -161,11 +161,8 @@ impl<'x> LazyRowLists<'x> {
         {
             return false;
         }
-        let part = row_part(&self.x, self.rows, self.cols, c);
-        // SAFETY: the exchange above makes this task the only writer, and no reader looks
-        // before READY.
-        unsafe { *slot.part.get() = Some(part) };
-        slot.state.store(READY, Ordering::Release);
+        let mut publish = Publish { slot, part: None };
+        publish.part = Some(row_part(&self.x, self.rows, self.cols, c));
         true
     }
 
@@ -215,6 +212,26 @@ impl<'x> LazyRowLists<'x> {
             }
         }
         Ok(nnz)
+    }
+}
+
+/// Publishes a part its builder has moved to BUILDING, also if building it panics (then as an
+/// error), so that tasks waiting for it never wait forever.
+struct Publish<'s> {
+    slot: &'s Slot,
+    part: Option<Result<Part, KernelError>>,
+}
+
+impl Drop for Publish<'_> {
+    fn drop(&mut self) {
+        let part = self.part.take().unwrap_or_else(|| {
+            let msg = "the task building them panicked".to_string();
+            Err(KernelError::Layout { what: "spike row lists", msg })
+        });
+        // SAFETY: the builder's exchange to BUILDING made it the only writer, and no reader
+        // looks before READY.
+        unsafe { *self.slot.part.get() = Some(part) };
+        self.slot.state.store(READY, Ordering::Release);
     }
 }
 
