@@ -8,7 +8,7 @@ use snnc_kernels::{AlignedBuf, SpikeBits, Threads};
 use snnc_plan::{BufId, Gradients, Kernel, Plan, Program, StepTime, Wrt, NEED_ALWAYS};
 
 use crate::kernels::{self, fused, Ctx};
-use crate::schedule::{schedule, BitsTo, Task};
+use crate::schedule::{schedule, Task};
 use crate::store::{Io, Store};
 use crate::CpuError;
 
@@ -222,26 +222,17 @@ fn run_task(
                 return Err((i, "the engine fused steps that do not fit together".into()));
             };
             let mut io = task_io(store, prog, &[i, i + 1]).map_err(|m| (i, m))?;
-            let sink = match bits {
-                Some(BitsTo::Scratch(k)) => scratch.get_mut(k),
-                _ => None,
-            };
-            fused::linear_iaf(l, f, &mut io, cx, sink, bits.is_none()).map_err(|m| (i, m))
+            let sink = bits.and_then(|k| scratch.get_mut(k));
+            fused::linear_iaf(l, f, &mut io, cx, sink).map_err(|m| (i, m))
         }
         Task::LinearBits { step: i, from } => {
             let Kernel::Linear(l) = kernel(i) else {
                 return Err((i, "the engine fused steps that do not fit together".into()));
             };
             let a = kernel(i).access();
-            let mut reads: Vec<BufId> = a.reads.into_iter().filter(|&b| b != l.x).collect();
-            if let BitsTo::Plan(b) = from {
-                reads.push(b);
-            }
+            let reads: Vec<BufId> = a.reads.into_iter().filter(|&b| b != l.x).collect();
             let mut io = store.io(&reads, &a.writes).map_err(|m| (i, m))?;
-            let x = match from {
-                BitsTo::Plan(b) => io.bits_r(b).map_err(|m| (i, m))?,
-                BitsTo::Scratch(k) => scratch.get(k).ok_or((i, "missing scratch bits".into()))?,
-            };
+            let x = scratch.get(from).ok_or((i, "missing scratch bits".into()))?;
             fused::linear_bits(l, &mut io, x, cx).map_err(|m| (i, m))
         }
     }

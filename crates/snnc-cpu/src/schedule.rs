@@ -5,25 +5,18 @@
 
 use snnc_plan::{BufId, BufLoc, IafK, Kernel, LinearK, Program};
 
-/// Where the spikes of a [`Task::LinearIaf`] go when only the next linear step reads them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BitsTo {
-    /// The plan's own saved bits of the IAF step (training programs save them anyway).
-    Plan(BufId),
-    /// The engine's scratch bits number `k`.
-    Scratch(usize),
-}
-
 /// One unit of work of the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Task {
     /// Step `i` as the plan gives it.
     Step(usize),
     /// The event-driven linear step `linear` and the IAF step `linear + 1`, fused; with
-    /// `bits`, the IAF's f32 spikes are not written and go there as bits instead.
-    LinearIaf { linear: usize, bits: Option<BitsTo> },
-    /// The event-driven linear step `step`, whose spikes a [`Task::LinearIaf`] left in `from`.
-    LinearBits { step: usize, from: BitsTo },
+    /// `bits`, the IAF's f32 spikes are not written and go to the engine's scratch bits
+    /// number `bits` instead.
+    LinearIaf { linear: usize, bits: Option<usize> },
+    /// The event-driven linear step `step`, whose spikes a [`Task::LinearIaf`] left in the
+    /// scratch bits number `from`.
+    LinearBits { step: usize, from: usize },
 }
 
 impl Task {
@@ -127,12 +120,11 @@ pub(crate) fn schedule(prog: &Program, fuse: bool) -> (Vec<Task>, usize) {
             i += 1;
             continue;
         };
-        let bits = f.z.filter(|&z| bits_suffice(prog, i + 1, z)).map(|_| match f.z_bits {
-            Some(b) => BitsTo::Plan(b),
-            None => {
-                scratch += 1;
-                BitsTo::Scratch(scratch - 1)
-            }
+        // An IAF step that saves its spikes as bits for backward keeps its f32 spikes too.
+        let redirect = f.z_bits.is_none() && f.z.is_some_and(|z| bits_suffice(prog, i + 1, z));
+        let bits = redirect.then(|| {
+            scratch += 1;
+            scratch - 1
         });
         tasks.push(Task::LinearIaf { linear: i, bits });
         i += 2;

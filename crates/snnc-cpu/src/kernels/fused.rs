@@ -15,22 +15,22 @@ fn ke(e: KernelError) -> String {
 
 /// Runs the linear step `l` and the IAF step `f` (which reads `l`'s output) as one pass when
 /// the input spikes are binary and sparse enough for the event path; otherwise (found out
-/// during that pass) as the two steps, one after the other. `io` holds both steps' buffers. With `scratch`, the spikes
-/// also go there as bits (`f` saves none itself then); without `z_f32`, `f`'s f32 spikes are
-/// not written. Results are bitwise those of the two steps run apart.
+/// during that pass) as the two steps, one after the other. `io` holds both steps' buffers.
+/// With `scratch`, the spikes go there as bits instead of to `f`'s f32 spikes (`f` then saves
+/// no bits itself). Results are bitwise those of the two steps run apart.
 pub(crate) fn linear_iaf(
     l: &LinearK,
     f: &IafK,
     io: &mut Io,
     cx: Ctx,
     scratch: Option<&mut SpikeBits>,
-    z_f32: bool,
 ) -> Result<(), String> {
     let (x, w, b, v0) = (io.r(l.x)?, io.r(l.w)?, io.ro(l.bias)?, io.ro(f.v0)?);
     let y = io.w(l.y)?;
     need_dims("x", x.len(), &[l.rows, l.k])?;
     need_dims("w", w.len(), &[l.k, l.n])?;
     let dims = SeqDims { t: f.t, b: f.b, n: f.n };
+    let scratch_used = scratch.is_some();
     let mut z_bits = match scratch {
         Some(s) => {
             if s.rows() != f.t * f.b || s.cols() != f.n {
@@ -40,7 +40,7 @@ pub(crate) fn linear_iaf(
         }
         None => bits(io, f.z_bits, f.t * f.b, f.n)?,
     };
-    let mut z = if z_f32 { io.wo(f.z)? } else { None };
+    let mut z = if scratch_used { None } else { io.wo(f.z)? };
     let (mut v_pre, mut v_last) = (io.wo(f.v_pre)?, io.wo(f.v_last)?);
     let neurons = cell(&f.params, f.n)?;
     let packed = packed(l, w, cx)?;
