@@ -201,9 +201,12 @@ impl<'x> LazyRowLists<'x> {
     /// Builds every part not built yet (in parallel) and returns the number of ones, or the
     /// first error in row order.
     pub(crate) fn finish(&self) -> Result<usize, KernelError> {
-        (0..self.slots.len()).into_par_iter().for_each(|c| {
-            self.try_build(c);
-        });
+        // Usually the tasks have built every part; skip a parallel region then.
+        if self.slots.iter().any(|s| s.state.load(Ordering::Acquire) == EMPTY) {
+            (0..self.slots.len()).into_par_iter().for_each(|c| {
+                self.try_build(c);
+            });
+        }
         let mut nnz = 0;
         for c in 0..self.slots.len() {
             match self.part(c) {
