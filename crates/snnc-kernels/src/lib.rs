@@ -31,6 +31,7 @@
 
 mod aligned;
 mod bits;
+mod col_lists;
 mod elementwise;
 mod error;
 mod gemm;

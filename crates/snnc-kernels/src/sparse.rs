@@ -7,20 +7,20 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::bits::{pack_row, push_ones, words_for};
+use crate::bits::{pack_row, push_ones};
 use crate::spike_linear::SpikeInput;
 use crate::KernelError;
 
 /// Entries per part of a [`Lists`] (rows per task of [`row_lists`], columns per word group of
 /// [`col_lists`]).
-const PART: usize = 64;
+pub(crate) const PART: usize = 64;
 
 /// The lists of [`PART`] consecutive entries: entry `k`'s indices are
 /// `idx[starts[k]..starts[k + 1]]`, increasing.
 #[derive(Debug, Default)]
-struct Part {
-    starts: Vec<usize>,
-    idx: Vec<u32>,
+pub(crate) struct Part {
+    pub(crate) starts: Vec<usize>,
+    pub(crate) idx: Vec<u32>,
 }
 
 /// Parts whose storage a dropped [`Lists`] gave back, so that the next kernel call reuses
@@ -32,7 +32,7 @@ static SPARE: Mutex<Vec<Part>> = Mutex::new(Vec::new());
 const MAX_SPARE: usize = 4096;
 
 /// An empty part, reusing spare storage when there is some.
-fn fresh_part() -> Part {
+pub(crate) fn fresh_part() -> Part {
     let spare = SPARE.lock().unwrap_or_else(|e| e.into_inner()).pop();
     let mut p = spare.unwrap_or_default();
     p.starts.clear();
@@ -45,7 +45,7 @@ fn fresh_part() -> Part {
 /// stored in parts of [`PART`] entries that are built in parallel.
 #[derive(Debug, Default)]
 pub(crate) struct Lists {
-    parts: Vec<Part>,
+    pub(crate) parts: Vec<Part>,
 }
 
 impl Drop for Lists {
@@ -72,7 +72,7 @@ impl Lists {
 }
 
 /// Checks that indices below `n` fit in u32.
-fn check_u32(what: &'static str, n: usize) -> Result<(), KernelError> {
+pub(crate) fn check_u32(what: &'static str, n: usize) -> Result<(), KernelError> {
     if u32::try_from(n).is_err() {
         return Err(KernelError::Overflow(what));
     }
@@ -251,66 +251,6 @@ impl Drop for LazyRowLists<'_> {
         let room = MAX_SPARE.saturating_sub(spare.len());
         spare.extend(built.take(room));
     }
-}
-
-/// The active rows of each of `cols` columns (column lists, CSC), built per group of 64
-/// columns (one part each): one pass counts each column's rows, a second writes them in place.
-pub(crate) fn col_lists(
-    x: &SpikeInput<'_>,
-    rows: usize,
-    cols: usize,
-) -> Result<Lists, KernelError> {
-    check_u32("spike input rows", rows)?;
-    let groups = words_for(cols);
-    debug_assert_eq!(PART, 64, "a part of column lists is one word of columns");
-    let parts: Result<Vec<Part>, KernelError> = (0..groups)
-        .into_par_iter()
-        .map(|g| {
-            let (c0, c1) = (g * 64, ((g + 1) * 64).min(cols));
-            let mut masks = Vec::with_capacity(rows);
-            for r in 0..rows {
-                let w = match x {
-                    SpikeInput::F32(x) => {
-                        let part = &x[r * cols + c0..r * cols + c1];
-                        let mut word = [0u64];
-                        if let Some(j) = pack_row(part, &mut word) {
-                            let (index, value) = (r * cols + c0 + j, part[j]);
-                            return Err(KernelError::NotBinary { what: "x", index, value });
-                        }
-                        word[0]
-                    }
-                    SpikeInput::Bits(b) => b.row(r)[g],
-                };
-                masks.push(w);
-            }
-            let mut next = [0usize; 64];
-            for &m in &masks {
-                let mut w = m;
-                while w != 0 {
-                    next[w.trailing_zeros() as usize] += 1;
-                    w &= w - 1;
-                }
-            }
-            let mut l = fresh_part();
-            for n in &mut next[..c1 - c0] {
-                let start = *l.starts.last().unwrap_or(&0);
-                l.starts.push(start + *n);
-                *n = start;
-            }
-            l.idx.resize(*l.starts.last().unwrap_or(&0), 0);
-            for (r, &m) in masks.iter().enumerate() {
-                let mut w = m;
-                while w != 0 {
-                    let c = w.trailing_zeros() as usize;
-                    l.idx[next[c]] = r as u32;
-                    next[c] += 1;
-                    w &= w - 1;
-                }
-            }
-            Ok(l)
-        })
-        .collect();
-    Ok(Lists { parts: parts? })
 }
 
 /// Number of active entries (errors on non-binary f32 values).
