@@ -1,5 +1,5 @@
 //! A spike-linear layer and the feed-forward IAF layer that reads its output, in one pass:
-//! each task sums the weight rows of one block of neurons for one batch row and integrates
+//! each task sums the weight rows of one block of neurons for a few batch rows and integrates
 //! them at once, so the currents `x·Wᵀ + b` are never stored.
 
 use crate::bits::words_for;
