@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # For a GPU machine (H100/H200, PyTorch installed, no network): in one call, under 10 minutes,
 #   1. builds snnc with `--features cuda` (release; `wgpu` too when that feature exists),
-#   2. runs `snnc check --engine cuda` on every fixture (and `--engine wgpu` when built),
+#   2. runs `snnc check --engine cuda` on every fixture (and `--engine wgpu` when built), and
+#      on three with real-valued inputs, which take the dense kernels instead of the event ones,
 #   3. times Linear(N, N) + IAF, T = 500, B = 16, N in {512, 4096, 16384}, forward and
 #      forward+backward, snnc-cuda (crates/snnc-cuda/examples/bench_layer.rs) against PyTorch
 #      eager on the same GPU (scripts/bench_torch.py), and prints one table.
@@ -69,6 +70,33 @@ for engine in $engines; do
     fi
   done
 done
+
+# The fixtures' inputs are spikes, so the checks above take the event-driven kernels; these
+# take the dense alternatives (real-valued input to the first Linear: dense GEMM and dW).
+if [[ " $engines " == *" cuda "* ]]; then
+  echo "== snnc check --engine cuda with real-valued inputs (dense paths)"
+  python3 - "$out" <<'PY'
+# .npy files of f32[T, 2, 6] in [0, 0.8), written without numpy.
+import array, random, sys
+random.seed(7)
+for t in (8, 32):
+    head = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, 2, 6), }" % t
+    head += " " * (63 - (10 + len(head)) % 64) + "\n"
+    data = array.array("f", (0.8 * random.random() for _ in range(t * 12)))
+    with open(f"{sys.argv[1]}/x_{t}.npy", "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + len(head).to_bytes(2, "little") + head.encode())
+        f.write(data.tobytes())
+PY
+  for case in ff_t8:8 ff_t32:32 seed_order_t8:8; do
+    m=${case%%:*}; t=${case##*:}
+    for sg in super:100 tanh:2; do
+      if ! timeout "$check_timeout" "$snnc" check "models/fixtures/$m/model.onnx" --input "x=$out/x_$t.npy" \
+          --engine cuda --surrogate "$sg" 2>&1 | sed 's/^/  /'; then
+        echo "  FAILED: $m with real-valued x ($sg)"; status=1
+      fi
+    done
+  done
+fi
 
 echo "== benchmark: Linear(N,N) + IAF, T=$T B=$B"
 # shellcheck disable=SC2086
