@@ -12,7 +12,8 @@ reports the median latency of:
 
 and prints the ratios. Needs the packages of models/requirements.txt.
 
-    python scripts/peers.py [--runs 20] [--threads 2] [--density 0.05] [--snnc target/release/snnc]
+    python scripts/peers.py [--runs 20] [--repeat 1] [--threads 2] [--density 0.05]
+                            [--snnc target/release/snnc]
 """
 
 import argparse
@@ -58,16 +59,8 @@ def build(dir_, density):
     return net, x, model
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--threads", type=int, default=os.cpu_count())
-    ap.add_argument("--density", type=float, default=0.05)
-    ap.add_argument("--snnc", default=os.path.join(ROOT, "target/release/snnc"))
-    ap.add_argument("--dir", default=os.path.join(ROOT, "models/bench/nmnist"))
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    net, x, model = build(a.dir, a.density)
+def measure(a, net, x, model):
+    """One round: every engine's median latency (ms) on the same model and input."""
     xt = torch.from_numpy(x)
     res = {}
 
@@ -108,20 +101,53 @@ def main():
         print(f"snnc cpu vs reference interpreter: {json.dumps(check)}")
     else:
         print(f"(no snnc binary at {a.snnc}: cargo build --release -p snnc-cli)")
+    return res
 
-    print(f"N-MNIST-sized model, T={DIMS['T']} B={DIMS['B']} {DIMS['I']}->{DIMS['H']}->"
-          f"{DIMS['O']}, input density {a.density:g}, {a.threads} threads, median of {a.runs}")
-    for k, v in res.items():
-        print(f"  {k:<22} {v:9.3f} ms")
+
+def ratios(res):
+    """The speed-ups of snnc over each peer in one round."""
+    out = {}
     if "snnc_forward" in res:
         f = res["snnc_forward"]
-        print(f"  onnxruntime / snnc forward   {res['onnxruntime_forward'] / f:6.1f}x")
-        print(f"  norse eager / snnc forward   {res['norse_forward'] / f:6.1f}x")
+        out["onnxruntime / snnc forward"] = res["onnxruntime_forward"] / f
+        out["norse eager / snnc forward"] = res["norse_forward"] / f
         if "tract_forward" in res:
-            print(f"  tract / snnc forward         {res['tract_forward'] / f:6.1f}x")
+            out["tract / snnc forward"] = res["tract_forward"] / f
     if "snnc_training" in res:
-        print(f"  pytorch / snnc training      {res['norse_training'] / res['snnc_training']:6.1f}x")
-    print(json.dumps(res))
+        out["pytorch / snnc training"] = res["norse_training"] / res["snnc_training"]
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="rounds of the whole comparison; with more than one, the spread of "
+                         "each ratio over the rounds is printed too")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--density", type=float, default=0.05)
+    ap.add_argument("--snnc", default=os.path.join(ROOT, "target/release/snnc"))
+    ap.add_argument("--dir", default=os.path.join(ROOT, "models/bench/nmnist"))
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    net, x, model = build(a.dir, a.density)
+    rounds = []
+    for _ in range(max(a.repeat, 1)):
+        res = measure(a, net, x, model)
+        print(f"N-MNIST-sized model, T={DIMS['T']} B={DIMS['B']} {DIMS['I']}->{DIMS['H']}->"
+              f"{DIMS['O']}, input density {a.density:g}, {a.threads} threads, median of "
+              f"{a.runs}")
+        for k, v in res.items():
+            print(f"  {k:<22} {v:9.3f} ms")
+        for k, v in ratios(res).items():
+            print(f"  {k:<28} {v:6.1f}x")
+        print(json.dumps(res))
+        rounds.append(ratios(res))
+    if len(rounds) > 1:
+        print(f"over {len(rounds)} rounds (median, min-max):")
+        for k in rounds[0]:
+            v = sorted(r[k] for r in rounds)
+            print(f"  {k:<28} {statistics.median(v):6.1f}x  ({v[0]:.1f}-{v[-1]:.1f})")
 
 
 if __name__ == "__main__":
