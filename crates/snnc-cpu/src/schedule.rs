@@ -29,15 +29,35 @@ impl Task {
     }
 }
 
-/// Whether no step after `after` touches `b` and it is no result of the program, so its
-/// contents may be left unwritten. In-place updates are writes that also read, so any later
-/// mention counts.
-fn dead_after(prog: &Program, b: BufId, after: usize) -> bool {
-    let mentioned = prog.steps[after + 1..].iter().any(|s| {
-        let a = s.kernel.access();
-        a.reads.contains(&b) || a.writes.contains(&b)
-    });
-    !mentioned && !prog.outputs.contains(&b) && !prog.grads.contains(&Some(b))
+/// The last step that mentions each buffer (reads or writes it), and the buffers the program
+/// returns (outputs and gradients).
+struct Uses {
+    last: Vec<usize>,
+    results: Vec<BufId>,
+}
+
+impl Uses {
+    fn of(prog: &Program) -> Self {
+        let mut last = vec![0; prog.bufs.len()];
+        for (i, s) in prog.steps.iter().enumerate() {
+            let a = s.kernel.access();
+            for b in a.reads.iter().chain(&a.writes) {
+                if let Some(l) = last.get_mut(b.0 as usize) {
+                    *l = i;
+                }
+            }
+        }
+        let results = prog.outputs.iter().copied().chain(prog.grads.iter().flatten().copied());
+        Uses { last, results: results.collect() }
+    }
+
+    /// Whether no step after `after` touches `b` and it is no result of the program, so its
+    /// contents may be left unwritten. In-place updates are writes that also read, so any
+    /// later mention counts.
+    fn dead_after(&self, b: BufId, after: usize) -> bool {
+        let last = self.last.get(b.0 as usize).copied().unwrap_or(usize::MAX);
+        last <= after && !self.results.contains(&b)
+    }
 }
 
 /// Whether steps `a` and `b` lie on both sides of the end of the forward pass (where the
@@ -54,13 +74,13 @@ fn event_linear(prog: &Program, i: usize) -> Option<&LinearK> {
 }
 
 /// The IAF step `i + 1` when it can be fused with the event-driven linear step `i`.
-fn fusable(prog: &Program, i: usize) -> Option<(&LinearK, &IafK)> {
+fn fusable<'p>(prog: &'p Program, uses: &Uses, i: usize) -> Option<(&'p LinearK, &'p IafK)> {
     let l = event_linear(prog, i)?;
     let Some(Kernel::Iaf(f)) = prog.steps.get(i + 1).map(|s| &s.kernel) else { return None };
     let same_need = prog.steps[i].need == prog.steps[i + 1].need && !straddles(prog, i, i + 1);
     let shapes = f.t.checked_mul(f.b) == Some(l.rows) && f.n == l.n;
     let own = f.x == l.y && f.v0 != Some(l.y) && l.x != l.y;
-    let ok = same_need && shapes && own && dead_after(prog, l.y, i + 1) && apart(prog, i, i + 1);
+    let ok = same_need && shapes && own && uses.dead_after(l.y, i + 1) && apart(prog, i, i + 1);
     ok.then_some((l, f))
 }
 
@@ -101,27 +121,29 @@ fn apart(prog: &Program, a: usize, b: usize) -> bool {
 
 /// Whether the f32 spikes `z` of the IAF step `iaf` are read only as the input of the
 /// event-driven linear step right after it.
-fn bits_suffice(prog: &Program, iaf: usize, z: BufId) -> bool {
+fn bits_suffice(prog: &Program, uses: &Uses, iaf: usize, z: BufId) -> bool {
     let Some(next) = event_linear(prog, iaf + 1) else { return false };
     let only_x = next.x == z && next.w != z && next.bias != Some(z) && next.y != z;
     let same_need =
         prog.steps[iaf].need == prog.steps[iaf + 1].need && !straddles(prog, iaf, iaf + 1);
-    only_x && same_need && dead_after(prog, z, iaf + 1)
+    only_x && same_need && uses.dead_after(z, iaf + 1)
 }
 
 /// The tasks of `prog`, in order, and the number of scratch bit buffers they use. With
 /// `fuse` false every step is its own task.
 pub(crate) fn schedule(prog: &Program, fuse: bool) -> (Vec<Task>, usize) {
     let (mut tasks, mut scratch) = (Vec::new(), 0);
+    let uses = Uses::of(prog);
     let mut i = 0;
     while i < prog.steps.len() {
-        let Some((_, f)) = fusable(prog, i).filter(|_| fuse) else {
+        let Some((_, f)) = fuse.then(|| fusable(prog, &uses, i)).flatten() else {
             tasks.push(Task::Step(i));
             i += 1;
             continue;
         };
         // An IAF step that saves its spikes as bits for backward keeps its f32 spikes too.
-        let redirect = f.z_bits.is_none() && f.z.is_some_and(|z| bits_suffice(prog, i + 1, z));
+        let redirect =
+            f.z_bits.is_none() && f.z.is_some_and(|z| bits_suffice(prog, &uses, i + 1, z));
         let bits = redirect.then(|| {
             scratch += 1;
             scratch - 1

@@ -159,6 +159,25 @@ fn the_engine_fuses_spike_linear_with_iaf() {
     assert!(apart.len() > fused.len(), "{apart:?} vs {fused:?}");
 }
 
+/// A linear layer's output that is also a graph output must be written, so that pair is not
+/// fused; the results are the same as with fusion off.
+#[test]
+fn a_linear_output_the_graph_returns_is_not_fused_away() {
+    let name = "ff_t8";
+    let mut g = stage(&import(name), true, Surrogate::default());
+    let linear = g.nodes().iter().find(|n| matches!(n.op, snnc_ir::Op::Linear { .. }));
+    let y = linear.and_then(|n| n.output(0)).expect("the optimized ff_t8 has a Linear");
+    g.add_output(y).expect("adds an output");
+    let plan = compile(&g, &CompileOptions::default()).expect("compiles");
+    let inputs = npz(&fixtures().join(name).join("inputs.npz"));
+    let tasks = engine_tasks(&plan, &inputs, true);
+    assert!(!tasks.contains(&"linear-event+iaf".to_string()), "{tasks:?}");
+    let fused = Engine::new(&plan).run(&inputs).expect("runs");
+    let apart = Engine::new(&plan).with_fusion(false).run(&inputs).expect("runs");
+    assert!(bitwise_eq(&fused, &apart));
+    assert_eq!(fused.len(), 3, "spikes, v_final and the Linear's output");
+}
+
 #[test]
 fn every_fixture_imported() {
     let names = all_fixtures();
