@@ -44,8 +44,8 @@ fn check_fits(
 /// `C` does not propagate). Each element of `C` is reduced over `k` in an order that does not
 /// depend on `threads`, so results are bitwise identical for any thread count.
 ///
-/// Errors when an operand reaches past its buffer, when rows of `C` would overlap, or when a
-/// size overflows.
+/// Errors when an operand reaches past its buffer, when rows of `C` would overlap, when `A` or
+/// `B` has a zero stride along `k` (with `k > 1`), or when a size overflows.
 #[allow(clippy::too_many_arguments)]
 pub fn sgemm(
     m: usize,
@@ -69,6 +69,13 @@ pub fn sgemm(
         return Err(KernelError::Layout {
             what: "sgemm C",
             msg: format!("row stride {c_rs} is smaller than the row length {n}"),
+        });
+    }
+    // The inner dimension must lie in memory, so that the work is bounded by the buffers.
+    if m > 0 && n > 0 && k > 1 && (a_cs == 0 || b_rs == 0) {
+        return Err(KernelError::Layout {
+            what: "sgemm",
+            msg: format!("a zero stride along the inner dimension of length {k}"),
         });
     }
     if m == 0 || n == 0 {

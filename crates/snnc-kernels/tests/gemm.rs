@@ -75,3 +75,18 @@ fn refuses_out_of_bounds_operands() {
     let r = sgemm(2, 2, 3, &a, 3, 1, &a, 2, 1, &mut c, 2, false, Threads::Fixed(0));
     assert!(matches!(r, Err(KernelError::Pool(_))));
 }
+
+/// A zero stride along the inner dimension would let a one-element buffer stand for any `k`:
+/// refused at once instead of computing for hours (found by the plan fuzzer: k ≈ 2.5·10¹¹).
+#[test]
+fn refuses_a_zero_stride_along_the_inner_dimension() {
+    let (a, b, mut c) = ([1f32; 4], [1f32; 12], [0f32; 24]);
+    let k = 249_108_103_168;
+    let r = sgemm(2, 12, k, &a, 0, 0, &b, 0, 1, &mut c, 12, false, Threads::All);
+    assert!(matches!(r, Err(KernelError::Layout { what: "sgemm", .. })), "{r:?}");
+    let r = sgemm(2, 12, k, &a, 1, 1, &b, 0, 1, &mut c, 12, false, Threads::All);
+    assert!(r.is_err(), "{r:?}");
+    // k = 1 reads one element per row and column whatever the strides are.
+    sgemm(2, 2, 1, &a, 1, 0, &a, 0, 1, &mut c, 2, false, Threads::All).unwrap();
+    assert_eq!(&c[..4], &[1.0; 4]);
+}

@@ -119,6 +119,14 @@ impl Plan {
             if pack.is_some_and(|q| q as usize >= self.packs.len()) {
                 return Err(err(format!("step {i} refers to missing packed weights")));
             }
+            // A product's inner dimension must lie in memory: with a zero stride along it, a
+            // tiny plan could ask for an unbounded amount of work.
+            if let Kernel::Mm(k) = &s.kernel {
+                let work = k.m > 0 && k.n > 0 && k.k > 1;
+                if work && (k.a.cs == 0 || k.b.rs == 0) {
+                    return Err(err(format!("step {i}: a product with a zero inner stride")));
+                }
+            }
         }
         if p.outputs.len() != self.outputs.len() || !p.outputs.iter().all(|&b| in_range(b)) {
             return Err(err("outputs are not all bound".into()));
