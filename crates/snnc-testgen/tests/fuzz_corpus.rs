@@ -4,6 +4,7 @@
 //! runs each target briefly on mutations of its corpus.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use snnc_testgen::fuzz::TARGETS;
@@ -70,11 +71,44 @@ fn the_plan_target_reaches_the_decoder_and_the_engine() {
     }
 }
 
+/// Seconds one mutated input may take before the run counts it as a hang.
+const HANG_SECONDS: u64 = 60;
+
+/// The input being run, for the watchdog: target, seed, run number, bytes, start.
+type Current = Option<(&'static str, u64, u64, Vec<u8>, Instant)>;
+
+/// Watches `current`: when one input runs longer than [`HANG_SECONDS`], writes it to
+/// `fuzz/artifacts/<target>/hang-…`, names it, and ends the process (a thread cannot be
+/// stopped), so that a slow input fails the test at once instead of stalling CI.
+fn watchdog(current: Arc<Mutex<Current>>) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let cur = current.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((name, seed, run, data, start)) = cur.as_ref() {
+            if start.elapsed() > Duration::from_secs(HANG_SECONDS) {
+                let dir = fuzz_dir().join("artifacts").join(name);
+                let path = dir.join(format!("hang-seed{seed}-run{run}"));
+                let saved = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, data));
+                eprintln!(
+                    "fuzz target '{name}' runs over {HANG_SECONDS} s on {} (SNNC_FUZZ_SEED={seed}; \
+                     saved: {})",
+                    path.display(),
+                    saved.is_ok()
+                );
+                std::process::exit(101);
+            }
+        }
+    });
+}
+
 /// Runs every target on random mutations of its corpus for `SNNC_FUZZ_SECONDS` (default 5)
 /// each, from the seed `SNNC_FUZZ_SEED` (default: the clock, printed). A failing input is
-/// written to `fuzz/artifacts/<target>/` and named in the failure.
+/// written to `fuzz/artifacts/<target>/` and named in the failure; an input that runs longer
+/// than [`HANG_SECONDS`] is written there too and ends the test process.
 #[test]
 fn every_target_survives_a_brief_mutation_run() {
+    let current: Arc<Mutex<Current>> = Arc::new(Mutex::new(None));
+    watchdog(current.clone());
     let secs: f64 =
         std::env::var("SNNC_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5.0);
     let seed =
@@ -93,6 +127,8 @@ fn every_target_survives_a_brief_mutation_run() {
         while start.elapsed() < Duration::from_secs_f64(secs) {
             let (a, b) = (rng.pick(&corpus), rng.pick(&corpus));
             let data = mutate(&mut rng, a, b);
+            *current.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((name, seed, runs, data.clone(), Instant::now()));
             if std::panic::catch_unwind(|| body(&data)).is_err() {
                 let dir = fuzz_dir().join("artifacts").join(name);
                 std::fs::create_dir_all(&dir).expect("artifact folder");
@@ -102,6 +138,7 @@ fn every_target_survives_a_brief_mutation_run() {
             }
             runs += 1;
         }
+        *current.lock().unwrap_or_else(|e| e.into_inner()) = None;
         eprintln!(
             "fuzz target '{name}': {runs} mutated inputs in {secs} s (seed {seed}), no failure"
         );
