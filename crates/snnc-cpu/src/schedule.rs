@@ -74,14 +74,14 @@ fn event_linear(prog: &Program, i: usize) -> Option<&LinearK> {
 }
 
 /// The IAF step `i + 1` when it can be fused with the event-driven linear step `i`.
-fn fusable<'p>(prog: &'p Program, uses: &Uses, i: usize) -> Option<(&'p LinearK, &'p IafK)> {
+fn fusable<'p>(prog: &'p Program, uses: &Uses, i: usize) -> Option<&'p IafK> {
     let l = event_linear(prog, i)?;
     let Some(Kernel::Iaf(f)) = prog.steps.get(i + 1).map(|s| &s.kernel) else { return None };
     let same_need = prog.steps[i].need == prog.steps[i + 1].need && !straddles(prog, i, i + 1);
     let shapes = f.t.checked_mul(f.b) == Some(l.rows) && f.n == l.n;
     let own = f.x == l.y && f.v0 != Some(l.y) && l.x != l.y;
     let ok = same_need && shapes && own && uses.dead_after(l.y, i + 1) && apart(prog, i, i + 1);
-    ok.then_some((l, f))
+    ok.then_some(f)
 }
 
 /// Where a writable buffer lives: an arena range, or a bits slot.
@@ -136,7 +136,7 @@ pub(crate) fn schedule(prog: &Program, fuse: bool) -> (Vec<Task>, usize) {
     let uses = Uses::of(prog);
     let mut i = 0;
     while i < prog.steps.len() {
-        let Some((_, f)) = fuse.then(|| fusable(prog, &uses, i)).flatten() else {
+        let Some(f) = fuse.then(|| fusable(prog, &uses, i)).flatten() else {
             tasks.push(Task::Step(i));
             i += 1;
             continue;

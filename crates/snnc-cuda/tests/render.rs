@@ -61,6 +61,13 @@ fn every_plan_renders_deterministically() {
     }
 }
 
+/// The source of kernel `name` in `code`, from its name to its closing brace.
+fn kernel_body<'c>(code: &'c str, name: &str) -> &'c str {
+    let start = code.find(&format!(" {name}(")).unwrap_or_else(|| panic!("no kernel {name}"));
+    let body = &code[start..];
+    &body[..body.find("\n}\n").expect("the kernel ends")]
+}
+
 fn kinds(plan: &Plan) -> BTreeSet<&'static str> {
     plan.infer().steps.iter().chain(&plan.train().steps).map(|s| s.kernel.name()).collect()
 }
@@ -77,9 +84,7 @@ fn iaf_kernel_is_one_thread_per_neuron_with_the_time_loop_inside() {
         let l = &src.train.steps[i].launches[0];
         assert_eq!(l.block, [128, 1, 1], "{label}");
         assert_eq!(l.grid, [k.n.div_ceil(128) as u32, k.b as u32, 1], "{label}");
-        let start = src.train.code.find(&format!(" {}(", l.kernel)).unwrap();
-        let body = &src.train.code[start..];
-        let body = &body[..body.find("\n}\n").unwrap()];
+        let body = kernel_body(&src.train.code, &l.kernel);
         assert!(body.contains(&format!("for (i64 t0 = 0; t0 < {}LL; t0 += 8)", k.t)), "{body}");
         // The next 8 steps' inputs are loaded before the current 8 are computed.
         assert!(body.contains("xn[j] = (live && tn <"), "{body}");
@@ -136,9 +141,7 @@ fn bias_gradient_is_a_fixed_order_block_reduction() {
         let l = &src.train.steps[i].launches[0];
         assert_eq!(l.block, [1024, 1, 1], "{label}");
         assert_eq!(l.grid, [k.cols.div_ceil(32) as u32, 1, 1], "{label}");
-        let start = src.train.code.find(&format!(" {}(", l.kernel)).unwrap();
-        let body = &src.train.code[start..];
-        let body = &body[..body.find("\n}\n").unwrap()];
+        let body = kernel_body(&src.train.code, &l.kernel);
         assert!(body.contains("r += 32)"), "{body}");
         assert!(body.contains("for (int l = 1; l < 32; ++l) acc += part[l][col];"), "{body}");
         assert!(!body.contains("atomic"), "{body}");

@@ -1,5 +1,7 @@
 //! Bit-packed spikes.
 
+use rayon::prelude::*;
+
 use crate::error::{check_len, product};
 use crate::KernelError;
 
@@ -129,6 +131,39 @@ unsafe fn push_ones_avx512(row: &[f32], idx: &mut Vec<u32>) -> Option<usize> {
     None
 }
 
+/// Rows per task of [`pack_rows`].
+const PACK_ROWS: usize = 64;
+
+/// Packs the `rows × cols` binary f32 matrix `x` (length already checked) in parallel;
+/// errors at the first non-binary entry in row-major order, naming the operand `what`.
+pub(crate) fn pack_rows(
+    x: &[f32],
+    rows: usize,
+    cols: usize,
+    what: &'static str,
+) -> Result<SpikeBits, KernelError> {
+    let mut bits = SpikeBits::zeros(rows, cols)?;
+    let w = words_for(cols);
+    if w == 0 {
+        return Ok(bits);
+    }
+    let bad: Option<usize> = bits
+        .words
+        .par_chunks_mut(PACK_ROWS * w)
+        .enumerate()
+        .filter_map(|(c, words)| {
+            words.chunks_exact_mut(w).enumerate().find_map(|(j, out)| {
+                let r = c * PACK_ROWS + j;
+                pack_row(&x[r * cols..(r + 1) * cols], out).map(|col| r * cols + col)
+            })
+        })
+        .min();
+    match bad {
+        Some(index) => Err(KernelError::NotBinary { what, index, value: x[index] }),
+        None => Ok(bits),
+    }
+}
+
 /// A `rows × cols` matrix of spikes, one bit each.
 ///
 /// Row `r` occupies words `r·W .. (r+1)·W` with `W = ⌈cols / 64⌉`; bit `c % 64` of word
@@ -157,21 +192,14 @@ impl SpikeBits {
         Ok(SpikeBits { rows, cols, words: vec![0; len] })
     }
 
-    /// Packs `x` (`rows × cols`, row-major, every element 0.0 or 1.0).
+    /// Packs `x` (`rows × cols`, row-major, every element 0.0 or 1.0), rows in parallel in the
+    /// current rayon pool.
     ///
-    /// Errors when the length is wrong or an element is not 0 or 1 (−0.0 counts as 0).
+    /// Errors when the length is wrong or an element is not 0 or 1 (−0.0 counts as 0); a
+    /// non-binary error names the first such element in row-major order.
     pub fn from_f32(x: &[f32], rows: usize, cols: usize) -> Result<Self, KernelError> {
         check_len("spikes [rows, cols]", x.len(), product("spikes", &[rows, cols])?)?;
-        let mut bits = SpikeBits::zeros(rows, cols)?;
-        let w = words_for(cols);
-        for r in 0..rows {
-            let row = &x[r * cols..(r + 1) * cols];
-            if let Some(c) = pack_row(row, &mut bits.words[r * w..(r + 1) * w]) {
-                let (index, value) = (r * cols + c, row[c]);
-                return Err(KernelError::NotBinary { what: "spikes", index, value });
-            }
-        }
-        Ok(bits)
+        pack_rows(x, rows, cols, "spikes")
     }
 
     /// Number of rows.

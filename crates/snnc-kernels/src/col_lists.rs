@@ -5,10 +5,10 @@
 
 use rayon::prelude::*;
 
-use crate::bits::{pack_row, words_for};
-use crate::sparse::{check_u32, fresh_part, Lists, Part, PART};
+use crate::bits::{pack_rows, words_for};
+use crate::sparse::{check_u32, fresh_part, Lists, Part};
 use crate::spike_linear::SpikeInput;
-use crate::{KernelError, SpikeBits, SpikeBitsView};
+use crate::{KernelError, SpikeBitsView};
 
 /// The active rows of each of `cols` columns of `x` (`rows × cols`), one list part per group
 /// of 64 columns. Errors at the first non-binary f32 entry in row-major order.
@@ -21,33 +21,8 @@ pub(crate) fn col_lists(
     match x {
         // Packing the f32 rows first reads the input once, in order; each group then reads one
         // word per row (1.9 ms against about 1 ms for the N-MNIST layer's 14.8 MB).
-        SpikeInput::F32(f) => Ok(of_bits(pack_rows(f, rows, cols)?.view(), rows, cols)),
+        SpikeInput::F32(f) => Ok(of_bits(pack_rows(f, rows, cols, "x")?.view(), rows, cols)),
         SpikeInput::Bits(b) => Ok(of_bits(*b, rows, cols)),
-    }
-}
-
-/// Packs the rows of a binary f32 matrix in parallel; errors at the first non-binary entry in
-/// row-major order.
-fn pack_rows(x: &[f32], rows: usize, cols: usize) -> Result<SpikeBits, KernelError> {
-    let mut bits = SpikeBits::zeros(rows, cols)?;
-    let w = words_for(cols);
-    if w == 0 {
-        return Ok(bits);
-    }
-    let bad: Option<usize> = bits
-        .words_mut()
-        .par_chunks_mut(PART * w)
-        .enumerate()
-        .filter_map(|(c, words)| {
-            words.chunks_exact_mut(w).enumerate().find_map(|(j, out)| {
-                let r = c * PART + j;
-                pack_row(&x[r * cols..(r + 1) * cols], out).map(|col| r * cols + col)
-            })
-        })
-        .min();
-    match bad {
-        Some(index) => Err(KernelError::NotBinary { what: "x", index, value: x[index] }),
-        None => Ok(bits),
     }
 }
 

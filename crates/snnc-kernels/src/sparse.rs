@@ -48,11 +48,16 @@ pub(crate) struct Lists {
     pub(crate) parts: Vec<Part>,
 }
 
+/// Gives `parts` back to [`SPARE`], up to [`MAX_SPARE`] of them.
+fn recycle(parts: impl Iterator<Item = Part>) {
+    let mut spare = SPARE.lock().unwrap_or_else(|e| e.into_inner());
+    let room = MAX_SPARE.saturating_sub(spare.len());
+    spare.extend(parts.take(room));
+}
+
 impl Drop for Lists {
     fn drop(&mut self) {
-        let mut spare = SPARE.lock().unwrap_or_else(|e| e.into_inner());
-        let room = MAX_SPARE.saturating_sub(spare.len());
-        spare.extend(self.parts.drain(..).take(room));
+        recycle(self.parts.drain(..));
     }
 }
 
@@ -246,10 +251,7 @@ fn unreachable_part() -> ! {
 
 impl Drop for LazyRowLists<'_> {
     fn drop(&mut self) {
-        let built = self.slots.drain(..).filter_map(|s| s.part.into_inner()?.ok());
-        let mut spare = SPARE.lock().unwrap_or_else(|e| e.into_inner());
-        let room = MAX_SPARE.saturating_sub(spare.len());
-        spare.extend(built.take(room));
+        recycle(self.slots.drain(..).filter_map(|s| s.part.into_inner()?.ok()));
     }
 }
 

@@ -1,21 +1,6 @@
 //! Structural, bit-exact graph comparison (for round-trip tests).
 
-use snnc_ir::{Graph, IafParams, Op, Surrogate, Tensor};
-
-/// True when both tensors have the same type and the same element bits.
-pub fn tensors_identical(a: &Tensor, b: &Tensor) -> bool {
-    match (a, b) {
-        (Tensor::F32(x), Tensor::F32(y)) => {
-            x.shape() == y.shape() && x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
-        }
-        (Tensor::F64(x), Tensor::F64(y)) => {
-            x.shape() == y.shape() && x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
-        }
-        (Tensor::I64(x), Tensor::I64(y)) => x == y,
-        (Tensor::Bool(x), Tensor::Bool(y)) => x == y,
-        _ => false,
-    }
-}
+use snnc_ir::{Graph, IafParams, Op, Surrogate};
 
 fn bits(a: &[f32], b: &[f32]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
@@ -44,7 +29,7 @@ pub fn ops_identical(a: &Op, b: &Op) -> bool {
                 && trans_a == ta2
                 && trans_b == tb2
         }
-        (Op::Constant { value: x }, Op::Constant { value: y }) => tensors_identical(x, y),
+        (Op::Constant { value: x }, Op::Constant { value: y }) => x.same_bits(y),
         (Op::Spike { surrogate: x }, Op::Spike { surrogate: y }) => surrogates(x, y),
         (Op::Iaf(x), Op::Iaf(y))
         | (Op::IafRecurrent(x), Op::IafRecurrent(y))
@@ -83,7 +68,7 @@ pub fn graph_diff(a: &Graph, b: &Graph) -> Option<String> {
         return Some("the sets of initializers differ".into());
     }
     for ((id, x), y) in ia.iter().zip(ib.values()) {
-        if !tensors_identical(x, y) {
+        if !x.same_bits(y) {
             return Some(format!("initializer '{}' differs", a.value(*id).name));
         }
     }

@@ -19,7 +19,7 @@ mod ops;
 mod parser;
 mod printer;
 
-pub use eq::{graph_diff, graphs_equal, ops_identical, tensors_identical};
+pub use eq::{graph_diff, graphs_equal, ops_identical};
 pub use error::{Pos, TextError};
 pub use io::{parse_file, parse_str, write_file};
 pub use literal::MAX_NESTING;

@@ -61,7 +61,7 @@ fn ff2_is_a_two_layer_feed_forward_network() {
 fn npz_weights_matches_ff2() {
     let (a, b) = (load("ff2.snn"), load("npz_weights.snn"));
     for k in ["fc1.weight", "fc1.bias", "fc2.weight"] {
-        assert!(snnc_text::tensors_identical(weight(&a, k), weight(&b, k)), "{k}");
+        assert!(weight(&a, k).same_bits(weight(&b, k)), "{k}");
     }
     assert_eq!(out_types(&a), out_types(&b));
 }
