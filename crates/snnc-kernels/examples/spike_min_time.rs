@@ -5,9 +5,10 @@
 
 use std::time::Instant;
 
+use snnc_ir::IafParams;
 use snnc_kernels::{
-    spike_linear, spike_linear_dw, DwLayout, LinearDims, SpikeBits, SpikeInput, SpikePath,
-    SpikeWeights, Threads,
+    spike_linear, spike_linear_dw, spike_linear_iaf, DwLayout, IafCell, IafOutputs, LinearDims,
+    SeqDims, SpikeBits, SpikeInput, SpikePath, SpikeWeights, Threads,
 };
 
 fn lcg(seed: u64) -> impl FnMut() -> f32 {
@@ -44,8 +45,32 @@ fn main() {
     let bits = SpikeBits::from_f32(&x, rows, i).unwrap();
     let g: Vec<f32> = (0..rows * o).map(|_| r() * 2.0 - 1.0).collect();
     let (mut y, mut dw) = (vec![0f32; rows * o], vec![0f32; i * o]);
+    let cell = IafCell::new(&IafParams::default(), o).unwrap();
+    let seq = SeqDims { t: 100, b: rows / 100, n: o };
+    let mut zb = SpikeBits::zeros(rows, o).unwrap();
+    let mut v_last = vec![0f32; seq.b * o];
     for th in [1, 2] {
         let t = Threads::Fixed(th);
+        let (best, med) = time(runs, || {
+            std::hint::black_box(SpikeBits::from_f32(&x, rows, i).unwrap());
+        });
+        println!("pack f32 input threads {th}: best {best:7.3} ms  median {med:7.3} ms");
+        let cases: [(&str, SpikeInput); 2] =
+            [("f32", SpikeInput::F32(&x)), ("bits", SpikeInput::Bits(bits.view()))];
+        for (label, inp) in cases {
+            let (best, med) = time(runs, || {
+                let out = IafOutputs {
+                    z: None,
+                    z_bits: Some(&mut zb),
+                    v_pre: None,
+                    v_last: Some(&mut v_last),
+                    z_last: None,
+                };
+                let r = spike_linear_iaf(seq, inp, &wp, Some(&bias), &cell, None, out, t);
+                assert!(r.unwrap());
+            });
+            println!("linear+iaf {label:4} threads {th}: best {best:7.3} ms  median {med:7.3} ms");
+        }
         let cases: [(&str, SpikeInput); 2] =
             [("f32", SpikeInput::F32(&x)), ("bits", SpikeInput::Bits(bits.view()))];
         for (label, inp) in cases {

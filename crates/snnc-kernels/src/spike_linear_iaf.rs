@@ -2,12 +2,14 @@
 //! each task sums the weight rows of one block of neurons for a few batch rows and integrates
 //! them at once, so the currents `x·Wᵀ + b` are never stored.
 
+use snnc_ir::Order;
+
 use crate::bits::words_for;
 use crate::error::check_len;
 use crate::iaf::{pack_word, step_block, Sinks, BLOCK};
 use crate::simd::multiversion;
 use crate::sparse::LazyRowLists;
-use crate::spike_linear::{chunk_len, prefers_dense, sum_rows_bias_into, SpikeInput};
+use crate::spike_linear::{chunk_len, prefers_dense, sum_rows, sum_rows_bias_into, SpikeInput};
 use crate::threads::for_each_task;
 use crate::{IafCell, IafOutputs, KernelError, SeqDims, SpikeWeights, Threads};
 
@@ -22,6 +24,43 @@ struct Layer<'a> {
     cell: &'a IafCell,
     dims: SeqDims,
     v0: Option<&'a [f32]>,
+}
+
+/// One step of 64 neurons on values held in registers: the currents `cur`, the potentials
+/// `v` (updated); returns the pre-reset potentials and the spikes as bits. The same operations
+/// as [`step_block`] in the same order, so bitwise its results.
+#[inline(always)]
+fn step64(
+    order: Order,
+    th: &[f32; 64],
+    r: &[f32; 64],
+    cur: &[f32; 64],
+    v: &mut [f32; 64],
+) -> ([f32; 64], u64) {
+    let mut pre = [0f32; 64];
+    let mut word = 0u64;
+    for j in 0..64 {
+        let u = match order {
+            Order::FireThenIntegrate => v[j],
+            Order::IntegrateThenFire => v[j] + cur[j],
+        };
+        let fired = u - th[j] > 0.0;
+        let zj = if fired { 1.0f32 } else { 0.0 };
+        let reset = (1.0 - zj) * u + zj * r[j];
+        v[j] = match order {
+            Order::FireThenIntegrate => reset + cur[j],
+            Order::IntegrateThenFire => reset,
+        };
+        pre[j] = u;
+        word |= (fired as u64) << j;
+    }
+    (pre, word)
+}
+
+/// The spikes of `word` as 0/1.
+#[inline(always)]
+fn unpack64(word: u64) -> [f32; 64] {
+    std::array::from_fn(|j| ((word >> j) & 1) as f32)
 }
 
 multiversion! {
@@ -42,32 +81,68 @@ multiversion! {
                 None => vb.copy_from_slice(r),
             }
         }
-        let (mut cur, mut pre, mut z) = ([0f32; MAX_WIDTH], [0f32; MAX_WIDTH], [0f32; MAX_WIDTH]);
         let words = words_for(dims.n);
-        for t in 0..dims.t {
-            for (b, vb) in (b0..b1).zip(v.chunks_exact_mut(len)) {
-                let row = t * dims.b + b;
-                // A non-binary input ends the task; the caller sees the error and throws the
-                // outputs away.
-                let Ok(active) = l.lists.of(row) else { return };
-                let active = active.iter().map(|&i| i as usize);
-                sum_rows_bias_into(block, width, active, bias, &mut cur[..len]);
-                step_block(l.cell.order, th, r, &cur[..len], vb, &mut pre, &mut z);
-                let off = row * dims.n + n0;
-                // SAFETY (all writes below): this task alone owns batch rows b0..b1, neurons
-                // n0..n0+len of every step; n0 is a multiple of 64 or the only block, so the
-                // words of bits are whole too.
-                if let Some(o) = &sinks.z {
-                    unsafe { o.range(off, len) }.copy_from_slice(&z[..len]);
+        // A whole block of 64 keeps the currents, potentials and spikes of a step in
+        // registers; other widths go through arrays.
+        let full = (<&[f32; 64]>::try_from(th), <&[f32; 64]>::try_from(r));
+        if let (Ok(th), Ok(r), true) = (full.0, full.1, width == 64) {
+            let bias = bias.map(|b| <&[f32; 64]>::try_from(b).ok()).unwrap_or(None);
+            for t in 0..dims.t {
+                for (b, vb) in (b0..b1).zip(v.chunks_exact_mut(64)) {
+                    let row = t * dims.b + b;
+                    // A non-binary input ends the task; the caller sees the error and throws
+                    // the outputs away.
+                    let Ok(active) = l.lists.of(row) else { return };
+                    let mut cur = sum_rows::<64>(block, active.iter().map(|&i| i as usize));
+                    if let Some(bias) = bias {
+                        for j in 0..64 {
+                            cur[j] += bias[j];
+                        }
+                    }
+                    let Ok(vb) = <&mut [f32; 64]>::try_from(vb) else { return };
+                    let (pre, word) = step64(l.cell.order, th, r, &cur, vb);
+                    let off = row * dims.n + n0;
+                    // SAFETY (all writes below): as in the general loop.
+                    if let Some(o) = &sinks.z {
+                        unsafe { o.range(off, 64) }.copy_from_slice(&unpack64(word));
+                    }
+                    if let Some(o) = &sinks.v_pre {
+                        unsafe { o.range(off, 64) }.copy_from_slice(&pre);
+                    }
+                    if let Some(o) = &sinks.bits {
+                        unsafe { o.write(row * words + n0 / BLOCK, word) };
+                    }
+                    if let (Some(o), true) = (&sinks.z_last, t + 1 == dims.t) {
+                        unsafe { o.range(b * dims.n + n0, 64) }.copy_from_slice(&unpack64(word));
+                    }
                 }
-                if let Some(o) = &sinks.v_pre {
-                    unsafe { o.range(off, len) }.copy_from_slice(&pre[..len]);
-                }
-                if let Some(o) = &sinks.bits {
-                    unsafe { o.write(row * words + n0 / BLOCK, pack_word(&z[..len])) };
-                }
-                if let (Some(o), true) = (&sinks.z_last, t + 1 == dims.t) {
-                    unsafe { o.range(b * dims.n + n0, len) }.copy_from_slice(&z[..len]);
+            }
+        } else {
+            let (mut cur, mut pre, mut z) =
+                ([0f32; MAX_WIDTH], [0f32; MAX_WIDTH], [0f32; MAX_WIDTH]);
+            for t in 0..dims.t {
+                for (b, vb) in (b0..b1).zip(v.chunks_exact_mut(len)) {
+                    let row = t * dims.b + b;
+                    let Ok(active) = l.lists.of(row) else { return };
+                    let active = active.iter().map(|&i| i as usize);
+                    sum_rows_bias_into(block, width, active, bias, &mut cur[..len]);
+                    step_block(l.cell.order, th, r, &cur[..len], vb, &mut pre, &mut z);
+                    let off = row * dims.n + n0;
+                    // SAFETY (all writes below): this task alone owns batch rows b0..b1,
+                    // neurons n0..n0+len of every step; n0 is a multiple of 64 or the only
+                    // block, so the words of bits are whole too.
+                    if let Some(o) = &sinks.z {
+                        unsafe { o.range(off, len) }.copy_from_slice(&z[..len]);
+                    }
+                    if let Some(o) = &sinks.v_pre {
+                        unsafe { o.range(off, len) }.copy_from_slice(&pre[..len]);
+                    }
+                    if let Some(o) = &sinks.bits {
+                        unsafe { o.write(row * words + n0 / BLOCK, pack_word(&z[..len])) };
+                    }
+                    if let (Some(o), true) = (&sinks.z_last, t + 1 == dims.t) {
+                        unsafe { o.range(b * dims.n + n0, len) }.copy_from_slice(&z[..len]);
+                    }
                 }
             }
         }
