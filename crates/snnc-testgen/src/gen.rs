@@ -403,7 +403,9 @@ pub fn generate(seed: u64) -> Case {
     let mut threshold_scale = 1.0f64;
     let mut last_v = None;
     for l in 0..layers {
-        let n = bd.rng.range(1, 6);
+        // Now and then a layer of a whole 64-neuron block and a ragged one, the widths the
+        // event kernels treat apart.
+        let n = if bd.rng.chance(0.08) { bd.rng.range(64, 70) } else { bd.rng.range(1, 6) };
         let style = *bd.rng.pick(&[Style::Sequence, Style::Steps, Style::Primitive]);
         let rec = bd.rng.chance(0.35);
         let p = bd.params(n);
