@@ -227,3 +227,57 @@ fn dense_spikes_are_declined_like_the_auto_path() {
         assert_eq!(took.unwrap() == SpikePath::Dense, dense, "density {p}");
     }
 }
+
+/// Any subset of the outputs (the engine asks for bits and the final potential only, say) is
+/// written exactly as in a run that asks for all of them, and nothing else is touched.
+#[test]
+fn every_subset_of_outputs_is_the_full_runs() {
+    for n in [64, 130] {
+        let c = Case {
+            t: 6,
+            b: 3,
+            i: 40,
+            n,
+            density: 0.1,
+            order: Order::IntegrateThenFire,
+            per_neuron: true,
+            with_v0: false,
+            with_bias: true,
+            seed: 7 + n as u64,
+        };
+        let d = data(&c);
+        let x = SpikeInput::F32(&d.x);
+        let full = fused(&d, x, Threads::Fixed(2)).expect("sparse enough for the event path");
+        let (seq, state) = (d.dims.seq_len().unwrap(), d.dims.state_len().unwrap());
+        for mask in 0u32..32 {
+            let (mut z, mut v_pre) = (vec![f32::NAN; seq], vec![f32::NAN; seq]);
+            let (mut v_last, mut z_last) = (vec![f32::NAN; state], vec![f32::NAN; state]);
+            let mut bits = SpikeBits::zeros(d.dims.t * d.dims.b, d.dims.n).unwrap();
+            let on = |k: u32| mask & (1 << k) != 0;
+            let out = IafOutputs {
+                z: on(0).then_some(&mut z[..]),
+                z_bits: on(1).then_some(&mut bits),
+                v_pre: on(2).then_some(&mut v_pre[..]),
+                v_last: on(3).then_some(&mut v_last[..]),
+                z_last: on(4).then_some(&mut z_last[..]),
+            };
+            let th = Threads::Fixed(2);
+            assert!(spike_linear_iaf(d.dims, x, &d.w, d.bias.as_deref(), &d.cell, None, out, th)
+                .unwrap());
+            let untouched = |v: Vec<f32>| v.iter().all(|x| x.is_nan());
+            let pick = |k, got: Vec<f32>, want: &Vec<u32>| {
+                if on(k) {
+                    assert_eq!(&to_bits(got), want, "n {n} mask {mask:05b} output {k}");
+                } else {
+                    assert!(untouched(got), "n {n} mask {mask:05b} wrote output {k}");
+                }
+            };
+            pick(0, z, &full.z);
+            pick(2, v_pre, &full.v_pre);
+            pick(3, v_last, &full.v_last);
+            pick(4, z_last, &full.z_last);
+            let no_bits = SpikeBits::zeros(d.dims.t * d.dims.b, d.dims.n).unwrap();
+            assert!(bits == if on(1) { full.bits.clone() } else { no_bits }, "n {n} {mask:05b}");
+        }
+    }
+}
