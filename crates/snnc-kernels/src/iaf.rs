@@ -121,6 +121,47 @@ impl<'a> Sinks<'a> {
     }
 }
 
+/// Where one step of a block of at most 64 neurons goes: `off` = `(t·B + b)·N + n0` in the
+/// sequences, `word` = the index of its word of bits, and `last` = `b·N + n0` in the states
+/// when this is the last step.
+#[derive(Clone, Copy)]
+pub(crate) struct StepAt {
+    pub off: usize,
+    pub word: usize,
+    pub last: Option<usize>,
+}
+
+impl Sinks<'_> {
+    /// Writes the step at `at` to every present sink: the pre-reset potentials `pre`, the
+    /// spikes `z()` as 0/1 and `word()` as bits (computed only when a sink wants them).
+    ///
+    /// # Safety
+    /// No other task may write the same neurons of this step (or state) at the same time.
+    #[inline(always)]
+    pub(crate) unsafe fn write_step<Z: AsRef<[f32]>>(
+        &self,
+        at: StepAt,
+        pre: &[f32],
+        z: impl Fn() -> Z,
+        word: impl Fn() -> u64,
+    ) {
+        let len = pre.len();
+        // SAFETY (all writes): forwarded to the caller.
+        if let Some(o) = &self.z {
+            unsafe { o.range(at.off, len) }.copy_from_slice(&z().as_ref()[..len]);
+        }
+        if let Some(o) = &self.v_pre {
+            unsafe { o.range(at.off, len) }.copy_from_slice(pre);
+        }
+        if let Some(o) = &self.bits {
+            unsafe { o.write(at.word, word()) };
+        }
+        if let (Some(o), Some(s)) = (&self.z_last, at.last) {
+            unsafe { o.range(s, len) }.copy_from_slice(&z().as_ref()[..len]);
+        }
+    }
+}
+
 /// One step of `v.len()` neurons: reads the current `x`, updates the potentials `v`, writes
 /// the pre-reset potentials to `pre` and the spikes (0/1) to `z`. Bitwise the reference's
 /// rounding (SPEC §1).

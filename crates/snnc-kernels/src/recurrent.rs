@@ -10,7 +10,7 @@
 
 use crate::bits::words_for;
 use crate::error::check_len;
-use crate::iaf::{pack_word, step_block, IafOutputs, SeqDims, Sinks};
+use crate::iaf::{pack_word, step_block, IafOutputs, SeqDims, Sinks, StepAt};
 use crate::simd::multiversion;
 use crate::spike_linear::sum_rows_into;
 use crate::threads::{for_each_task, DisjointMut};
@@ -81,18 +81,13 @@ multiversion! {
             step_block(cell.order, th, reset, rec, v, &mut pre, &mut z);
             let word = pack_word(&z[..len]);
             unsafe { s.next.write(b * words + o0 / 64, word) };
-            if let Some(o) = &s.sinks.bits {
-                unsafe { o.write((t * dims.b + b) * words + o0 / 64, word) };
-            }
-            if let Some(o) = &s.sinks.z {
-                unsafe { o.range(off, len) }.copy_from_slice(&z[..len]);
-            }
-            if let Some(o) = &s.sinks.v_pre {
-                unsafe { o.range(off, len) }.copy_from_slice(&pre[..len]);
-            }
-            if let (Some(o), true) = (&s.sinks.z_last, t + 1 == dims.t) {
-                unsafe { o.range(b * h + o0, len) }.copy_from_slice(&z[..len]);
-            }
+            let at = StepAt {
+                off,
+                word: (t * dims.b + b) * words + o0 / 64,
+                last: (t + 1 == dims.t).then_some(b * h + o0),
+            };
+            let (pre, z) = (&pre[..len], &z[..len]);
+            unsafe { s.sinks.write_step(at, pre, || z, || word) };
         }
     }
 }

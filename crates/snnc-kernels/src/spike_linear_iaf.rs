@@ -6,7 +6,7 @@ use snnc_ir::Order;
 
 use crate::bits::words_for;
 use crate::error::check_len;
-use crate::iaf::{pack_word, step_block, Sinks, BLOCK};
+use crate::iaf::{pack_word, step_block, Sinks, StepAt, BLOCK};
 use crate::simd::multiversion;
 use crate::sparse::LazyRowLists;
 use crate::spike_linear::{chunk_len, prefers_dense, sum_rows, sum_rows_bias_into, SpikeInput};
@@ -82,11 +82,22 @@ multiversion! {
             }
         }
         let words = words_for(dims.n);
+        // Step t of batch row b. This task alone writes batch rows b0..b1, neurons
+        // n0..n0+len of every step; n0 is a multiple of 64 or the only block, so the words of
+        // bits are whole too.
+        let at = |t: usize, b: usize| {
+            let row = t * dims.b + b;
+            StepAt {
+                off: row * dims.n + n0,
+                word: row * words + n0 / BLOCK,
+                last: (t + 1 == dims.t).then_some(b * dims.n + n0),
+            }
+        };
         // A whole block of 64 keeps the currents, potentials and spikes of a step in
         // registers; other widths go through arrays.
         let full = (<&[f32; 64]>::try_from(th), <&[f32; 64]>::try_from(r));
         if let (Ok(th), Ok(r), true) = (full.0, full.1, width == 64) {
-            let bias = bias.map(|b| <&[f32; 64]>::try_from(b).ok()).unwrap_or(None);
+            let bias = bias.and_then(|b| <&[f32; 64]>::try_from(b).ok());
             for t in 0..dims.t {
                 for (b, vb) in (b0..b1).zip(v.chunks_exact_mut(64)) {
                     let row = t * dims.b + b;
@@ -101,20 +112,8 @@ multiversion! {
                     }
                     let Ok(vb) = <&mut [f32; 64]>::try_from(vb) else { return };
                     let (pre, word) = step64(l.cell.order, th, r, &cur, vb);
-                    let off = row * dims.n + n0;
-                    // SAFETY (all writes below): as in the general loop.
-                    if let Some(o) = &sinks.z {
-                        unsafe { o.range(off, 64) }.copy_from_slice(&unpack64(word));
-                    }
-                    if let Some(o) = &sinks.v_pre {
-                        unsafe { o.range(off, 64) }.copy_from_slice(&pre);
-                    }
-                    if let Some(o) = &sinks.bits {
-                        unsafe { o.write(row * words + n0 / BLOCK, word) };
-                    }
-                    if let (Some(o), true) = (&sinks.z_last, t + 1 == dims.t) {
-                        unsafe { o.range(b * dims.n + n0, 64) }.copy_from_slice(&unpack64(word));
-                    }
+                    // SAFETY: see `at`.
+                    unsafe { sinks.write_step(at(t, b), &pre, || unpack64(word), || word) };
                 }
             }
         } else {
@@ -127,22 +126,9 @@ multiversion! {
                     let active = active.iter().map(|&i| i as usize);
                     sum_rows_bias_into(block, width, active, bias, &mut cur[..len]);
                     step_block(l.cell.order, th, r, &cur[..len], vb, &mut pre, &mut z);
-                    let off = row * dims.n + n0;
-                    // SAFETY (all writes below): this task alone owns batch rows b0..b1,
-                    // neurons n0..n0+len of every step; n0 is a multiple of 64 or the only
-                    // block, so the words of bits are whole too.
-                    if let Some(o) = &sinks.z {
-                        unsafe { o.range(off, len) }.copy_from_slice(&z[..len]);
-                    }
-                    if let Some(o) = &sinks.v_pre {
-                        unsafe { o.range(off, len) }.copy_from_slice(&pre[..len]);
-                    }
-                    if let Some(o) = &sinks.bits {
-                        unsafe { o.write(row * words + n0 / BLOCK, pack_word(&z[..len])) };
-                    }
-                    if let (Some(o), true) = (&sinks.z_last, t + 1 == dims.t) {
-                        unsafe { o.range(b * dims.n + n0, len) }.copy_from_slice(&z[..len]);
-                    }
+                    let (pre, z) = (&pre[..len], &z[..len]);
+                    // SAFETY: see `at`.
+                    unsafe { sinks.write_step(at(t, b), pre, || z, || pack_word(z)) };
                 }
             }
         }

@@ -183,10 +183,10 @@ fn same_bits(a: &Named, b: &Named) -> bool {
 ///
 /// * those that move by more than [`ILL_CONDITIONED`] (relative) when every float input,
 ///   initializer and upstream gradient is scaled by 1 ± 2⁻²³ (random signs from the seed,
-///   [`PERTURBATIONS`] patterns);
-///   the upstream gradients count because a backward pass sums them (two batch rows' nearly
-///   opposite seeds cancel in a bias gradient). None when that perturbation changes any
-///   output spike, since the gradients then differ for another reason;
+///   [`PERTURBATIONS`] patterns); the upstream gradients count because a backward pass sums
+///   them (two batch rows' nearly opposite seeds cancel in a bias gradient). A pattern that
+///   changes any output spike is not used, since the gradients then differ for another
+///   reason;
 /// * those not all zero whose every element is below f32's normal range (under 2⁻¹²⁶): a
 ///   subnormal has fewer than 24 significant bits, so rounding alone moves it by more than
 ///   1e-4.
