@@ -68,69 +68,6 @@ unsafe fn pack_row_avx512(row: &[f32], out: &mut [u64]) -> Option<usize> {
     None
 }
 
-/// Appends the indices of the 1.0 entries of `row` to `idx`, in increasing order. Returns the
-/// index of the first entry that is neither 0.0 nor 1.0 (then `idx` holds an unspecified
-/// prefix of the indices).
-pub(crate) fn push_ones(row: &[f32], idx: &mut Vec<u32>) -> Option<usize> {
-    debug_assert!(u32::try_from(row.len()).is_ok());
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::level() == 2 {
-        // SAFETY: level 2 means the CPU has AVX-512F.
-        return unsafe { push_ones_avx512(row, idx) };
-    }
-    for (c, &v) in row.iter().enumerate() {
-        if v == 1.0 {
-            idx.push(c as u32);
-        } else if v != 0.0 {
-            return Some(c);
-        }
-    }
-    None
-}
-
-/// [`push_ones`] with AVX-512: per 16 entries, two compares give the masks of ones and zeros,
-/// and the indices of the ones are compressed in a register and stored whole (a compress
-/// straight to memory is slow on some CPUs), advancing by their count.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,popcnt")]
-unsafe fn push_ones_avx512(row: &[f32], idx: &mut Vec<u32>) -> Option<usize> {
-    use std::arch::x86_64::*;
-    let (one, zero) = (_mm512_set1_ps(1.0), _mm512_setzero_ps());
-    let full = row.len() / 16;
-    // Every whole chunk stores 16 lanes, of which at most 16 are kept.
-    idx.reserve(row.len() + 16);
-    let base = idx.len();
-    let mut len = base;
-    let mut lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    let sixteen = _mm512_set1_epi32(16);
-    for k in 0..full {
-        // SAFETY: k·16 + 16 ≤ row.len().
-        let v = unsafe { _mm512_loadu_ps(row.as_ptr().add(k * 16)) };
-        let ones = _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(v, one);
-        let zeros = _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(v, zero);
-        if ones | zeros != 0xffff {
-            // SAFETY: the first `len` entries are initialized.
-            unsafe { idx.set_len(len) };
-            return Some(k * 16 + (!(ones | zeros)).trailing_zeros() as usize);
-        }
-        let kept = _mm512_maskz_compress_epi32(ones, lanes);
-        // SAFETY: len + 16 ≤ base + k·16 + 16 ≤ base + row.len() + 16 ≤ capacity.
-        unsafe { _mm512_storeu_si512(idx.as_mut_ptr().add(len).cast(), kept) };
-        len += ones.count_ones() as usize;
-        lanes = _mm512_add_epi32(lanes, sixteen);
-    }
-    // SAFETY: every entry below `len` was written above.
-    unsafe { idx.set_len(len) };
-    for (j, &v) in row[full * 16..].iter().enumerate() {
-        if v == 1.0 {
-            idx.push((full * 16 + j) as u32);
-        } else if v != 0.0 {
-            return Some(full * 16 + j);
-        }
-    }
-    None
-}
-
 /// Rows per task of [`pack_rows`].
 const PACK_ROWS: usize = 64;
 
@@ -303,17 +240,5 @@ impl<'a> SpikeBitsView<'a> {
             }
         }
         Ok(())
-    }
-
-    /// Calls `f(c)` for every set column of row `r`, in increasing order.
-    #[inline(always)]
-    pub(crate) fn for_each_one(&self, r: usize, mut f: impl FnMut(usize)) {
-        for (wi, &word) in self.row(r).iter().enumerate() {
-            let mut w = word;
-            while w != 0 {
-                f(wi * 64 + w.trailing_zeros() as usize);
-                w &= w - 1;
-            }
-        }
     }
 }

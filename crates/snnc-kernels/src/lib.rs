@@ -37,6 +37,7 @@ mod error;
 mod gemm;
 mod iaf;
 mod iaf_backward;
+mod ones;
 mod recurrent;
 mod recurrent_backward;
 mod simd;

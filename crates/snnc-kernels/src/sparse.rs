@@ -7,7 +7,8 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::bits::{pack_row, push_ones};
+use crate::bits::pack_row;
+use crate::ones::{push_ones, push_set_bits};
 use crate::spike_linear::SpikeInput;
 use crate::KernelError;
 
@@ -98,7 +99,7 @@ fn row_part(x: &SpikeInput<'_>, rows: usize, cols: usize, c: usize) -> Result<Pa
                     return Err(KernelError::NotBinary { what: "x", index, value });
                 }
             }
-            SpikeInput::Bits(b) => b.for_each_one(r, |i| l.idx.push(i as u32)),
+            SpikeInput::Bits(b) => push_set_bits(b.row(r), &mut l.idx),
         }
         l.starts.push(l.idx.len());
     }
