@@ -1,7 +1,7 @@
 //! The ill-conditioning test of the differential check: it finds the cancelling sum of a known
 //! case and nothing in well-conditioned ones.
 
-use snnc_testgen::{generate, ill_conditioned};
+use snnc_testgen::{check_case, generate, ill_conditioned, Outcome};
 
 type Named = Vec<(String, snnc_ir::Tensor)>;
 
@@ -34,4 +34,22 @@ fn typical_cases_are_well_conditioned() {
         }
     }
     assert!(with_ill <= 2, "{with_ill} of 40 cases have an ill-conditioned gradient");
+}
+
+/// Case 717938: the reference's gradient of a recurrent weight is exactly 0, the CPU plan's is
+/// 2.4e-45 (two of f32's smallest subnormals, a different rounding of terms far below f32's
+/// normal range). Both stand for zero at f32 precision: the check leaves the tensor out and
+/// counts it, and still compares every other tensor.
+#[test]
+fn a_gradient_below_f32s_normal_range_on_both_sides_is_left_out() {
+    let case = generate(717938);
+    let (_, grads) = reference(&case);
+    let w = grads.iter().find(|(n, _)| n == "w_rec_91").map(|(_, t)| t.to_f64()).unwrap();
+    assert!(w.iter().all(|&v| v == 0.0), "the reference gradient is exactly zero");
+    let ill = ill_conditioned(&case, &reference(&case).0, &grads).unwrap();
+    assert!(!ill.contains("w_rec_91"), "{ill:?}");
+    match check_case(&case) {
+        Ok(Outcome::Checked { ill_conditioned, .. }) => assert_eq!(ill_conditioned, 1),
+        other => panic!("{other:?}"),
+    }
 }
