@@ -80,12 +80,17 @@ fn main() {
             println!("forward {label:4} threads {th}: best {best:7.3} ms  median {med:7.3} ms");
         }
         for layout in [DwLayout::OutIn, DwLayout::InOut] {
-            let inp = SpikeInput::Bits(bits.view());
-            let (best, med) = time(runs, || {
-                spike_linear_dw(dims, &g, inp, &mut dw, layout, false, SpikePath::Event, t)
-                    .unwrap();
-            });
-            println!("dW {layout:?} threads {th}: best {best:7.3} ms  median {med:7.3} ms");
+            let cases: [(&str, SpikeInput); 2] =
+                [("f32", SpikeInput::F32(&x)), ("bits", SpikeInput::Bits(bits.view()))];
+            for (label, inp) in cases {
+                let (best, med) = time(runs, || {
+                    spike_linear_dw(dims, &g, inp, &mut dw, layout, false, SpikePath::Event, t)
+                        .unwrap();
+                });
+                println!(
+                    "dW {layout:?} {label:4} threads {th}: best {best:7.3} ms  median {med:7.3} ms"
+                );
+            }
         }
     }
 }
