@@ -112,7 +112,7 @@ fn profile_lists_every_cpu_step() {
     };
     let (fwd, train) = (steps("forward"), steps("train"));
     let kernels: Vec<&str> = fwd.iter().map(|(_, k)| k.as_str()).collect();
-    assert!(kernels.contains(&"iaf"), "{kernels:?}");
+    assert!(kernels.iter().any(|k| k.ends_with("iaf")), "{kernels:?}");
     assert!(fwd.windows(2).all(|w| w[0].0 < w[1].0), "steps out of order: {fwd:?}");
     assert!(train.len() > fwd.len(), "training adds backward steps: {train:?}");
     assert!(train.iter().any(|(_, k)| k == "iaf-back"), "{train:?}");

@@ -188,12 +188,17 @@ impl<'p> Engine<'p> {
 /// The buffers of steps `steps` together, less those written by one and read by the next
 /// (they stay in the arena: a fused task that falls back to running its steps apart uses
 /// them).
-fn task_io<'s>(store: &'s mut Store, prog: &Program, steps: &[usize]) -> Result<Io<'s>, String> {
+fn task_io<'s>(
+    store: &'s mut Store,
+    prog: &Program,
+    steps: &[usize],
+    skip: Option<BufId>,
+) -> Result<Io<'s>, String> {
     let (mut reads, mut writes) = (Vec::new(), Vec::new());
     for &i in steps {
         let a = prog.steps[i].kernel.access();
         for b in a.reads {
-            if !writes.contains(&b) && !reads.contains(&b) {
+            if !writes.contains(&b) && !reads.contains(&b) && Some(b) != skip {
                 reads.push(b);
             }
         }
@@ -217,13 +222,23 @@ fn run_task(
             let mut io = store.io(&a.reads, &a.writes).map_err(|m| (i, m))?;
             kernels::run(kernel(i), &mut io, cx).map_err(|m| (i, m))
         }
-        Task::LinearIaf { linear: i, bits } => {
+        Task::LinearIaf { linear: i, bits, from } => {
             let (Kernel::Linear(l), Kernel::Iaf(f)) = (kernel(i), kernel(i + 1)) else {
                 return Err((i, "the engine fused steps that do not fit together".into()));
             };
-            let mut io = task_io(store, prog, &[i, i + 1]).map_err(|m| (i, m))?;
-            let sink = bits.and_then(|k| scratch.get_mut(k));
-            fused::linear_iaf(l, f, &mut io, cx, sink).map_err(|m| (i, m))
+            let skip = from.map(|_| l.x);
+            let mut io = task_io(store, prog, &[i, i + 1], skip).map_err(|m| (i, m))?;
+            // The sink is taken out of the scratch while the source is borrowed from it.
+            let mut sink = bits.and_then(|k| scratch.get_mut(k)).map(std::mem::take);
+            let source = match from {
+                Some(k) => Some(scratch.get(k).ok_or((i, "missing scratch bits".to_string()))?),
+                None => None,
+            };
+            let r = fused::linear_iaf(l, f, &mut io, cx, source, sink.as_mut());
+            if let (Some(k), Some(s)) = (bits, sink) {
+                scratch[k] = s;
+            }
+            r.map_err(|m| (i, m))
         }
         Task::LinearBits { step: i, from } => {
             let Kernel::Linear(l) = kernel(i) else {
@@ -245,7 +260,8 @@ fn step_time(plan: &Plan, prog: &Program, task: Task, time: Duration) -> StepTim
     let nodes: Vec<String> = steps.iter().filter_map(|&i| node(i)).collect();
     let kernel = match task {
         Task::Step(i) => prog.steps[i].kernel.name(),
-        Task::LinearIaf { .. } => "linear-event+iaf",
+        Task::LinearIaf { from: None, .. } => "linear-event+iaf",
+        Task::LinearIaf { from: Some(_), .. } => "linear-event(bits)+iaf",
         Task::LinearBits { .. } => "linear-event(bits)",
     };
     StepTime { step: steps[0], steps: steps.len(), kernel, node: nodes.join("+"), time }

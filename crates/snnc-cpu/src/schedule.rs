@@ -1,7 +1,8 @@
 //! The order in which the engine runs a program's steps, with adjacent steps fused where no
 //! other step can see the difference: an event-driven linear step whose output only the next
 //! IAF step reads runs with it as one pass ([`snnc_kernels::spike_linear_iaf`]), and IAF
-//! spikes that only the next event-driven linear step reads are handed over as bits.
+//! spikes that only the next event-driven linear step reads are handed over as bits, also to a
+//! next fused pass, so that a stack of layers runs as a chain of fused passes.
 
 use snnc_plan::{BufId, BufLoc, IafK, Kernel, LinearK, Program};
 
@@ -12,8 +13,9 @@ pub(crate) enum Task {
     Step(usize),
     /// The event-driven linear step `linear` and the IAF step `linear + 1`, fused; with
     /// `bits`, the IAF's f32 spikes are not written and go to the engine's scratch bits
-    /// number `bits` instead.
-    LinearIaf { linear: usize, bits: Option<usize> },
+    /// number `bits` instead; with `from`, the linear step reads its input spikes from the
+    /// scratch bits number `from` (left there by the task before) instead of its f32 input.
+    LinearIaf { linear: usize, bits: Option<usize>, from: Option<usize> },
     /// The event-driven linear step `step`, whose spikes a [`Task::LinearIaf`] left in the
     /// scratch bits number `from`.
     LinearBits { step: usize, from: usize },
@@ -135,9 +137,14 @@ pub(crate) fn schedule(prog: &Program, fuse: bool) -> (Vec<Task>, usize) {
     let (mut tasks, mut scratch) = (Vec::new(), 0);
     let uses = Uses::of(prog);
     let mut i = 0;
+    // The scratch bits the previous task left for step `i`'s input.
+    let mut from = None;
     while i < prog.steps.len() {
         let Some(f) = fuse.then(|| fusable(prog, &uses, i)).flatten() else {
-            tasks.push(Task::Step(i));
+            tasks.push(match from.take() {
+                Some(from) => Task::LinearBits { step: i, from },
+                None => Task::Step(i),
+            });
             i += 1;
             continue;
         };
@@ -148,12 +155,9 @@ pub(crate) fn schedule(prog: &Program, fuse: bool) -> (Vec<Task>, usize) {
             scratch += 1;
             scratch - 1
         });
-        tasks.push(Task::LinearIaf { linear: i, bits });
+        tasks.push(Task::LinearIaf { linear: i, bits, from: from.take() });
         i += 2;
-        if let Some(from) = bits {
-            tasks.push(Task::LinearBits { step: i, from });
-            i += 1;
-        }
+        from = bits;
     }
     (tasks, scratch)
 }

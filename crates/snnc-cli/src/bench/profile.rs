@@ -75,7 +75,7 @@ impl Profile {
                 let share = if total > 0.0 { 100.0 * s.median_ms / total } else { 0.0 };
                 let _ = writeln!(
                     out,
-                    "  {:>4} {:<18} {:>9.3} {:>5.1}%  {}",
+                    "  {:>4} {:<22} {:>9.3} {:>5.1}%  {}",
                     s.step, s.kernel, s.median_ms, share, s.node
                 );
             }

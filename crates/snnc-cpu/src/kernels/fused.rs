@@ -15,19 +15,32 @@ fn ke(e: KernelError) -> String {
 
 /// Runs the linear step `l` and the IAF step `f` (which reads `l`'s output) as one pass when
 /// the input spikes are binary and sparse enough for the event path; otherwise (found out
-/// during that pass) as the two steps, one after the other. `io` holds both steps' buffers.
-/// With `scratch`, the spikes go there as bits instead of to `f`'s f32 spikes (`f` then saves
-/// no bits itself). Results are bitwise those of the two steps run apart.
+/// during that pass) as the two steps, one after the other. `io` holds both steps' buffers
+/// (but not `l`'s input when `source` is given). With `source`, `l` reads its input spikes
+/// from those bits instead of its f32 input. With `scratch`, the spikes go there as bits
+/// instead of to `f`'s f32 spikes (`f` then saves no bits itself). Results are bitwise those
+/// of the two steps run apart.
 pub(crate) fn linear_iaf(
     l: &LinearK,
     f: &IafK,
     io: &mut Io,
     cx: Ctx,
+    source: Option<&SpikeBits>,
     scratch: Option<&mut SpikeBits>,
 ) -> Result<(), String> {
-    let (x, w, b, v0) = (io.r(l.x)?, io.r(l.w)?, io.ro(l.bias)?, io.ro(f.v0)?);
+    let x = match source {
+        Some(s) => {
+            need_dims("x bits", s.rows() * s.cols(), &[l.rows, l.k])?;
+            SpikeInput::Bits(s.view())
+        }
+        None => {
+            let x = io.r(l.x)?;
+            need_dims("x", x.len(), &[l.rows, l.k])?;
+            SpikeInput::F32(x)
+        }
+    };
+    let (w, b, v0) = (io.r(l.w)?, io.ro(l.bias)?, io.ro(f.v0)?);
     let y = io.w(l.y)?;
-    need_dims("x", x.len(), &[l.rows, l.k])?;
     need_dims("w", w.len(), &[l.k, l.n])?;
     let dims = SeqDims { t: f.t, b: f.b, n: f.n };
     let scratch_used = scratch.is_some();
@@ -51,7 +64,6 @@ pub(crate) fn linear_iaf(
         v_last: v_last.as_deref_mut(),
         z_last: None,
     };
-    let x = SpikeInput::F32(x);
     match spike_linear_iaf(dims, x, &packed, b, &neurons, v0, out, cx.threads) {
         Ok(true) => return Ok(()),
         Ok(false) | Err(KernelError::NotBinary { .. }) => {}
