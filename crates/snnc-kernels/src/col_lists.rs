@@ -6,6 +6,7 @@
 use rayon::prelude::*;
 
 use crate::bits::{pack_rows, words_for};
+use crate::ones::push_rows;
 use crate::sparse::{check_u32, fresh_part, Lists, Part};
 use crate::spike_linear::SpikeInput;
 use crate::{KernelError, SpikeBitsView};
@@ -65,49 +66,6 @@ fn group(x: SpikeBitsView<'_>, rows: usize, n: usize, g: usize) -> Part {
     }
     l.idx.truncate(total);
     l
-}
-
-/// Writes `base + j` for every set bit `j` of `mask`, increasing, at `idx[at..]`; returns the
-/// position after them. `idx` must have 16 entries of slack past the last one written.
-#[inline(always)]
-fn push_rows(mask: u64, base: u32, idx: &mut [u32], at: usize) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::level() == 2 {
-        // Every store starts at or before `at + ones` and writes 16 lanes.
-        assert!(at + mask.count_ones() as usize + 16 <= idx.len(), "push_rows needs slack");
-        // SAFETY: level 2 means AVX-512F; the stores stay within `idx` (checked above).
-        return unsafe { push_rows_avx512(mask, base, idx, at) };
-    }
-    let (mut m, mut at) = (mask, at);
-    while m != 0 {
-        idx[at] = base + m.trailing_zeros();
-        at += 1;
-        m &= m - 1;
-    }
-    at
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,popcnt")]
-unsafe fn push_rows_avx512(mask: u64, base: u32, idx: &mut [u32], at: usize) -> usize {
-    use std::arch::x86_64::*;
-    let mut at = at;
-    let mut lanes = _mm512_add_epi32(
-        _mm512_set1_epi32(base as i32),
-        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-    );
-    for q in 0..4 {
-        let m = (mask >> (16 * q)) as u16;
-        if m != 0 {
-            let kept = _mm512_maskz_compress_epi32(m, lanes);
-            debug_assert!(at + 16 <= idx.len());
-            // SAFETY: the caller keeps 16 entries of slack past the last one written.
-            unsafe { _mm512_storeu_si512(idx.as_mut_ptr().add(at).cast(), kept) };
-            at += m.count_ones() as usize;
-        }
-        lanes = _mm512_add_epi32(lanes, _mm512_set1_epi32(16));
-    }
-    at
 }
 
 /// Transposes a 64 × 64 bit matrix in place: bit `j` of word `i` becomes bit `i` of word `j`.
