@@ -121,7 +121,13 @@ fn gemm_and_matmul() {
 }
 
 fn params(v_th: Vec<f32>, order: Order, surrogate: &str) -> IafParams {
-    IafParams { v_th, v_reset: vec![0.1], surrogate: surrogate.parse().unwrap(), order }
+    IafParams {
+        v_th,
+        v_reset: vec![0.1],
+        surrogate: surrogate.parse().unwrap(),
+        order,
+        family: Default::default(),
+    }
 }
 
 #[test]
@@ -148,6 +154,7 @@ fn fused_snn_ops() {
         v_th: vec![0.05],
         v_reset: vec![-0.1, 0.0, 0.1, 0.2],
         surrogate: "tanh:2".parse().unwrap(),
+        family: Default::default(),
     };
     let o = g.add_node("", Op::SpikeReset(rp), vec![Some(h2)], &[Some("zr"), Some("vr")]).unwrap();
     let (zr, vr) = (o[0].unwrap(), o[1].unwrap());

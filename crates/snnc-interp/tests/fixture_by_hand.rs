@@ -34,6 +34,7 @@ fn custom_iaf_itf_perneuron_matches_the_reference() {
         v_reset: vec![0.043, -0.257, -0.103, 0.149, 0.002, 0.079],
         surrogate: Surrogate::new(Method::Triangle, 0.75).unwrap(),
         order: Order::IntegrateThenFire,
+        family: Default::default(),
     };
     let x = get(&inputs, "X");
     let mut g = Graph::new("custom_iaf_itf_perneuron");

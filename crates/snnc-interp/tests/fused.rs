@@ -84,7 +84,12 @@ fn linear_over_a_sequence_is_a_gemm_per_step() {
 }
 
 fn reset_params(surrogate: Surrogate) -> ResetParams {
-    ResetParams { v_th: vec![0.8, 1.0, 1.2], v_reset: vec![-0.1, 0.0, 0.3], surrogate }
+    ResetParams {
+        v_th: vec![0.8, 1.0, 1.2],
+        v_reset: vec![-0.1, 0.0, 0.3],
+        surrogate,
+        family: Default::default(),
+    }
 }
 
 /// `SpikeReset` and the exporter's spelling of the same thing, in f32.

@@ -9,7 +9,13 @@ use snnc_interp::{grad, run, spike_margins, GradOptions};
 use snnc_ir::{DType, Graph, IafParams, Method, Op, Order, Surrogate, Tensor};
 
 fn params(order: Order, v_th: &[f32], v_reset: &[f32], sg: Surrogate) -> IafParams {
-    IafParams { v_th: v_th.to_vec(), v_reset: v_reset.to_vec(), surrogate: sg, order }
+    IafParams {
+        v_th: v_th.to_vec(),
+        v_reset: v_reset.to_vec(),
+        surrogate: sg,
+        order,
+        family: Default::default(),
+    }
 }
 
 /// `IAF` on X [T,1,N] without V0; returns (Z, V_T).

@@ -18,6 +18,12 @@ fn spec(m: Method, a: f64, s: f64) -> f64 {
         Method::Tanh => 1.0 - (a * s).tanh().powi(2),
         Method::Circ => a.powi(3) / (a * a + s * s).powf(1.5),
         Method::HeaviErfc => 2.0 * (-(a * s).powi(2)).exp() / std::f64::consts::PI.sqrt(),
+        Method::Atan => (a / 2.0) / (1.0 + (std::f64::consts::PI / 2.0 * a * s).powi(2)),
+        Method::Sigmoid => {
+            let sig = 1.0 / (1.0 + (-a * s).exp());
+            a * sig * (1.0 - sig)
+        }
+        Method::Exp => a * (-a * s.abs()).exp(),
     }
 }
 

@@ -1,7 +1,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::Surrogate;
+use crate::{Family, Surrogate};
 
 /// Update order of an integrate-and-fire step (SPEC §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,16 +56,20 @@ pub struct IafParams {
     pub surrogate: Surrogate,
     /// Update order.
     pub order: Order,
+    /// Threshold, reset, reset gradient and spike count (SPEC §1.1).
+    pub family: Family,
 }
 
 impl Default for IafParams {
-    /// v_th = 1, v_reset = 0, `super:100`, fire-then-integrate (the `snn` domain's defaults).
+    /// v_th = 1, v_reset = 0, `super:100`, fire-then-integrate, Norse's family choices (the
+    /// `snn` domain's defaults).
     fn default() -> Self {
         IafParams {
             v_th: vec![1.0],
             v_reset: vec![0.0],
             surrogate: Surrogate::default(),
             order: Order::FireThenIntegrate,
+            family: Family::default(),
         }
     }
 }
@@ -89,8 +93,10 @@ impl IafParams {
         }
     }
 
-    /// Checks that both parameter vectors have length 1 or `neurons`, and are finite.
+    /// Checks that both parameter vectors have length 1 or `neurons` and are finite, and that
+    /// the family's choices go together ([`Family::check`]).
     pub fn check(&self, neurons: usize) -> Result<(), String> {
+        self.family.check()?;
         for (name, v) in [("v_th", &self.v_th), ("v_reset", &self.v_reset)] {
             if v.len() != 1 && v.len() != neurons {
                 return Err(format!(
@@ -117,6 +123,8 @@ pub struct ResetParams {
     pub v_reset: Vec<f32>,
     /// Surrogate used by the backward pass.
     pub surrogate: Surrogate,
+    /// Threshold, reset, reset gradient and spike count (SPEC §1.1).
+    pub family: Family,
 }
 
 impl ResetParams {
@@ -127,10 +135,12 @@ impl ResetParams {
             v_reset: self.v_reset.clone(),
             surrogate: self.surrogate,
             order,
+            family: self.family,
         }
     }
 
-    /// Checks that both parameter vectors have length 1 or `neurons`, and are finite.
+    /// Checks that both parameter vectors have length 1 or `neurons` and are finite, and that
+    /// the family's choices go together.
     pub fn check(&self, neurons: usize) -> Result<(), String> {
         self.to_iaf(Order::IntegrateThenFire).check(neurons)
     }

@@ -9,6 +9,7 @@
 mod bind;
 mod dtype;
 mod error;
+mod family;
 mod graph;
 mod iaf;
 mod infer;
@@ -21,6 +22,7 @@ mod verify;
 pub use bind::{bind_grad_outputs, bind_inputs, BindError, Slot};
 pub use dtype::DType;
 pub use error::IrError;
+pub use family::{Family, Reset, ResetGrad, Spikes, Threshold};
 pub use graph::{Graph, Node, Value, ValueId};
 pub use iaf::{IafParams, Order, ResetParams};
 pub use infer::infer_types;

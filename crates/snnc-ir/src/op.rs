@@ -114,10 +114,11 @@ pub enum Op {
         /// W is stored [N,K] and used transposed.
         trans_b: bool,
     },
-    /// Fused spike-and-reset: V̂ [..., N] → Z = Θ(V̂ − v_th) and V = (1 − Z)·V̂ + Z·v_reset, both
-    /// [..., N], parameters per neuron (the last axis). With v_reset = 0 this is the select
-    /// V = Z ? 0 : V̂. The reset is not detached: its backward includes the surrogate path
-    /// through Z.
+    /// Fused spike-and-reset: V̂ [..., N] → the spikes Z and the potential V after the reset,
+    /// both [..., N], parameters per neuron (the last axis). With Norse's family choices,
+    /// Z = Θ(V̂ − v_th) and V = (1 − Z)·V̂ + Z·v_reset (with v_reset = 0 the select
+    /// V = Z ? 0 : V̂); the other members compute Z and V as SPEC §1.1 defines. Its backward
+    /// includes the surrogate path through Z into the reset unless the reset is detached.
     SpikeReset(ResetParams),
 }
 

@@ -16,17 +16,26 @@ pub enum Method {
     Circ,
     /// g · 2·exp(−(alpha·s)²) / √π.
     HeaviErfc,
+    /// g · (alpha/2) / (1 + (π/2·alpha·s)²) (snnTorch `atan`, SpikingJelly `ATan`).
+    Atan,
+    /// g · alpha·σ(alpha·s)·(1 − σ(alpha·s)) (SpikingJelly `Sigmoid`, snnTorch `sigmoid`).
+    Sigmoid,
+    /// g · alpha·exp(−alpha·|s|) (sinabs `SingleExponential`).
+    Exp,
 }
 
 impl Method {
     /// All methods, in SPEC order.
-    pub const ALL: [Method; 6] = [
+    pub const ALL: [Method; 9] = [
         Method::Heaviside,
         Method::Super,
         Method::Triangle,
         Method::Tanh,
         Method::Circ,
         Method::HeaviErfc,
+        Method::Atan,
+        Method::Sigmoid,
+        Method::Exp,
     ];
 
     /// The name Norse and the `snn` domain use for this method.
@@ -38,6 +47,9 @@ impl Method {
             Method::Tanh => "tanh",
             Method::Circ => "circ",
             Method::HeaviErfc => "heavi_erfc",
+            Method::Atan => "atan",
+            Method::Sigmoid => "sigmoid",
+            Method::Exp => "exp",
         }
     }
 }
@@ -95,6 +107,16 @@ impl Surrogate {
             }
             Method::Circ => a * a * a / (a * a + s * s).powf(1.5),
             Method::HeaviErfc => 2.0 * (-(a * s) * (a * s)).exp() / std::f64::consts::PI.sqrt(),
+            Method::Atan => {
+                let u = std::f64::consts::FRAC_PI_2 * a * s;
+                (a / 2.0) / (1.0 + u * u)
+            }
+            Method::Sigmoid => {
+                // σ(x)·(1 − σ(x)) = e^−|x| / (1 + e^−|x|)², which never overflows.
+                let e = (-(a * s).abs()).exp();
+                a * e / ((1.0 + e) * (1.0 + e))
+            }
+            Method::Exp => a * (-a * s.abs()).exp(),
         }
     }
 }

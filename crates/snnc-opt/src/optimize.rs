@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use egg::{Runner, SimpleScheduler, StopReason};
-use snnc_ir::{verify, Graph, Surrogate};
+use snnc_ir::{verify, Graph, ResetGrad, Surrogate};
 
 use crate::convert::{from_ir::load, to_ir::build};
 use crate::extract::{cost::graph_cost, dag::extract};
@@ -19,6 +19,9 @@ pub struct OptOptions {
     /// which the optimized graph's `Spike` ops carry. It must be the one the gradient is
     /// computed with (`--surrogate`); default `super:100`.
     pub surrogate: Surrogate,
+    /// Whether the resets of plain exports' cells are differentiated through the spike
+    /// (`--reset-grad`; an export loses `detach()`, SPEC §1.1); default `attached`.
+    pub reset_grad: ResetGrad,
     /// Stop rewriting when the e-graph has this many e-nodes.
     pub node_limit: usize,
     /// Stop rewriting after this many iterations.
@@ -31,6 +34,7 @@ impl Default for OptOptions {
     fn default() -> Self {
         OptOptions {
             surrogate: Surrogate::default(),
+            reset_grad: ResetGrad::default(),
             node_limit: 2_000_000,
             iter_limit: 60,
             time_limit: Duration::from_secs(60),
@@ -62,7 +66,7 @@ pub fn optimize(g: &Graph, opts: &OptOptions) -> Result<Optimized, OptError> {
         .with_iter_limit(opts.iter_limit)
         .with_time_limit(opts.time_limit)
         .with_scheduler(SimpleScheduler)
-        .run(&rules(&opts.surrogate));
+        .run(&rules(&opts.surrogate, opts.reset_grad));
     let mut rewrites: BTreeMap<String, usize> = BTreeMap::new();
     for it in &runner.iterations {
         for (name, n) in &it.applied {

@@ -3,7 +3,7 @@
 //! Attributes are part of the operator, so two e-nodes match only when their attributes are
 //! bit-identical (floats compare by bits, which makes `Sym` hashable and totally ordered).
 
-use snnc_ir::{DType, IafParams, Method, Op, Order, ResetParams, Surrogate};
+use snnc_ir::{DType, Family, IafParams, Method, Op, Order, ResetParams, Surrogate};
 
 /// An f32 attribute, compared and hashed by its bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,15 +51,29 @@ pub struct Neuron {
     pub v_reset: Vec<Bits>,
     /// The surrogate.
     pub sg: Sg,
+    /// Threshold, reset, reset gradient and spike count (SPEC §1.1).
+    pub family: Family,
 }
 
 impl Neuron {
+    /// A neuron with no parameters: rules that scan by operator kind use it, since the kind
+    /// ignores attributes.
+    pub fn probe() -> Self {
+        Neuron {
+            v_th: Vec::new(),
+            v_reset: Vec::new(),
+            sg: Sg::of(&Surrogate::default()),
+            family: Family::NORSE,
+        }
+    }
+
     /// From the fused reset's parameters.
     pub fn of_reset(p: &ResetParams) -> Self {
         Neuron {
             v_th: p.v_th.iter().map(|&x| Bits::of(x)).collect(),
             v_reset: p.v_reset.iter().map(|&x| Bits::of(x)).collect(),
             sg: Sg::of(&p.surrogate),
+            family: p.family,
         }
     }
 
@@ -69,6 +83,7 @@ impl Neuron {
             v_th: p.v_th.iter().map(|&x| Bits::of(x)).collect(),
             v_reset: p.v_reset.iter().map(|&x| Bits::of(x)).collect(),
             sg: Sg::of(&p.surrogate),
+            family: p.family,
         }
     }
 
@@ -78,6 +93,7 @@ impl Neuron {
             v_th: self.v_th.iter().map(|b| b.get()).collect(),
             v_reset: self.v_reset.iter().map(|b| b.get()).collect(),
             surrogate: self.sg.get(),
+            family: self.family,
         }
     }
 

@@ -12,6 +12,8 @@ use std::str::FromStr;
 
 use snnc_ir::{DType, Method, Order};
 
+use snnc_ir::Family;
+
 use crate::sym::{Bits, Neuron, Sg, Sym};
 
 fn list<T: fmt::Display>(v: &[T]) -> String {
@@ -37,14 +39,20 @@ fn flag(b: bool) -> &'static str {
     }
 }
 
+/// The neuron's fields; the family's four choices follow only when they are not Norse's.
 fn neuron(n: &Neuron) -> String {
-    format!(
+    let mut s = format!(
         "{}:{}:{}:{}",
         floats(&n.v_th),
         floats(&n.v_reset),
         n.sg.method.name(),
         n.sg.alpha.get()
-    )
+    );
+    let f = n.family;
+    if !f.is_norse() {
+        s.push_str(&format!(":{}:{}:{}:{}", f.threshold, f.reset, f.reset_grad, f.spikes));
+    }
+    s
 }
 
 impl fmt::Display for Sym {
@@ -141,8 +149,20 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A neuron, last in its operator: the family's choices are Norse's unless four more
+    /// fields follow.
     fn neuron(&mut self) -> Result<Neuron, String> {
-        Ok(Neuron { v_th: self.bits()?, v_reset: self.bits()?, sg: self.sg()? })
+        let (v_th, v_reset, sg) = (self.bits()?, self.bits()?, self.sg()?);
+        let family = match self.0.next() {
+            None => Family::NORSE,
+            Some(t) => Family {
+                threshold: t.parse()?,
+                reset: self.next()?.parse()?,
+                reset_grad: self.next()?.parse()?,
+                spikes: self.next()?.parse()?,
+            },
+        };
+        Ok(Neuron { v_th, v_reset, sg, family })
     }
 }
 

@@ -14,6 +14,7 @@ fn operators_print_and_parse_back() {
         v_th: vec![Bits::of(1.0), Bits::of(0.5)],
         v_reset: vec![Bits::of(-0.25)],
         sg: Sg::of(&"triangle:0.75".parse::<Surrogate>().unwrap()),
+        family: Default::default(),
     };
     let syms = [
         Sym::Input(3),

@@ -44,7 +44,7 @@ fn f64_variants() {
 #[test]
 fn the_surrogate_is_the_compile_time_choice() {
     let (eg, roots) = {
-        let rules = snnc_opt::rules::rules(&"tanh:3".parse().unwrap());
+        let rules = snnc_opt::rules::rules(&"tanh:3".parse().unwrap(), Default::default());
         let picked: Vec<_> =
             rules.into_iter().filter(|r| r.name.as_str() == "greater-to-spike").collect();
         saturate(F32, &picked)

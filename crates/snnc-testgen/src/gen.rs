@@ -1,7 +1,7 @@
 //! The random network generator.
 
 use ndarray::{ArrayD, IxDyn};
-use snnc_ir::{DType, Graph, IafParams, Method, Op, Order, Surrogate, Tensor, TensorType, ValueId};
+use snnc_ir::{DType, Family, Graph, IafParams, Method, Op, Order, Surrogate, Tensor, TensorType, ValueId};
 
 use crate::Rng;
 
@@ -185,7 +185,7 @@ impl Builder {
             _ => (0..n).map(|_| self.rng.f32_in(-0.5, 0.2)).collect(),
         };
         let order = *self.rng.pick(&[Order::FireThenIntegrate, Order::IntegrateThenFire]);
-        IafParams { v_th, v_reset, surrogate: self.surrogate(), order }
+        IafParams { v_th, v_reset, surrogate: self.surrogate(), order, family: Family::NORSE }
     }
 
     /// `p`'s per-neuron vector `v` as a `[N]` tensor, or a scalar when it has one value.

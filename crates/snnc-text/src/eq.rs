@@ -15,6 +15,7 @@ fn params(a: &IafParams, b: &IafParams) -> bool {
         && bits(&a.v_reset, &b.v_reset)
         && surrogates(&a.surrogate, &b.surrogate)
         && a.order == b.order
+        && a.family == b.family
 }
 
 /// True when both ops are the same variant with bit-identical attributes.
@@ -39,6 +40,7 @@ pub fn ops_identical(a: &Op, b: &Op) -> bool {
             bits(&x.v_th, &y.v_th)
                 && bits(&x.v_reset, &y.v_reset)
                 && surrogates(&x.surrogate, &y.surrogate)
+                && x.family == y.family
         }
         _ => a == b,
     }

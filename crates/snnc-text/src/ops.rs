@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use snnc_ir::{DType, IafParams, Method, Op, Order, ResetParams, Surrogate};
+use snnc_ir::{DType, Family, IafParams, Method, Op, Order, ResetParams, Surrogate};
 
 use crate::attrs::{Attr, Val};
 use crate::error::{PResult, Pos};
@@ -42,8 +42,20 @@ pub const OP_NAMES: &[&str] = &[
     "SpikeReset",
 ];
 
-const IAF_ATTRS: &[&str] = &["v_th", "v_reset", "method", "alpha", "order", "surrogate"];
-const RESET_ATTRS: &[&str] = &["v_th", "v_reset", "method", "alpha", "surrogate"];
+const IAF_ATTRS: &[&str] = &[
+    "v_th",
+    "v_reset",
+    "method",
+    "alpha",
+    "order",
+    "surrogate",
+    "threshold",
+    "reset",
+    "reset_grad",
+    "spikes",
+];
+const RESET_ATTRS: &[&str] =
+    &["v_th", "v_reset", "method", "alpha", "surrogate", "threshold", "reset", "reset_grad", "spikes"];
 
 /// The attributes `op` accepts, or `None` for an unknown op.
 pub(crate) fn known_attrs(op: &str) -> Option<&'static [&'static str]> {
@@ -173,18 +185,38 @@ impl<'a> Attrs<'a> {
         let v_th = self.floats("v_th", 1.0)?;
         let v_reset = self.floats("v_reset", 0.0)?;
         let surrogate = self.surrogate()?;
-        let order = match self.string("order")? {
-            Some((s, pos)) => Order::from_str(&s).map_err(|m| (pos, m))?,
-            None => Order::FireThenIntegrate,
-        };
-        Ok(IafParams { v_th, v_reset, surrogate, order })
+        let order = self.choice("order", Order::FireThenIntegrate)?;
+        let family = self.family()?;
+        Ok(IafParams { v_th, v_reset, surrogate, order, family })
     }
 
     fn reset(&mut self) -> PResult<ResetParams> {
         let v_th = self.floats("v_th", 1.0)?;
         let v_reset = self.floats("v_reset", 0.0)?;
         let surrogate = self.surrogate()?;
-        Ok(ResetParams { v_th, v_reset, surrogate })
+        let family = self.family()?;
+        Ok(ResetParams { v_th, v_reset, surrogate, family })
+    }
+
+    /// The string attribute `name` parsed as `T`, or `default` when absent.
+    fn choice<T: FromStr<Err = String>>(&mut self, name: &str, default: T) -> PResult<T> {
+        match self.string(name)? {
+            Some((s, pos)) => T::from_str(&s).map_err(|m| (pos, m)),
+            None => Ok(default),
+        }
+    }
+
+    /// The family's four choices (SPEC §1.1), Norse's where absent; they must go together.
+    fn family(&mut self) -> PResult<Family> {
+        let d = Family::default();
+        let family = Family {
+            threshold: self.choice("threshold", d.threshold)?,
+            reset: self.choice("reset", d.reset)?,
+            reset_grad: self.choice("reset_grad", d.reset_grad)?,
+            spikes: self.choice("spikes", d.spikes)?,
+        };
+        family.check().map_err(|m| (self.op_pos, m))?;
+        Ok(family)
     }
 }
 

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use snnc_ir::{Graph, IafParams, Op, ResetParams, Surrogate, Tensor, TensorType};
+use snnc_ir::{Family, Graph, IafParams, Op, ResetParams, Surrogate, Tensor, TensorType};
 
 use crate::literal::literal;
 use crate::numbers::fmt_f32;
@@ -123,22 +123,40 @@ fn floats(v: &[f32]) -> String {
     }
 }
 
+/// The family's choices that differ from Norse's, each as `, name = "value"` (SPEC §1.1).
+fn family_attrs(f: &Family) -> String {
+    let d = Family::default();
+    let mut out = String::new();
+    let mut add = |name: &str, value: &str, default: &str| {
+        if value != default {
+            out.push_str(&format!(", {name} = {}", quote(value)));
+        }
+    };
+    add("threshold", f.threshold.name(), d.threshold.name());
+    add("reset", f.reset.name(), d.reset.name());
+    add("reset_grad", f.reset_grad.name(), d.reset_grad.name());
+    add("spikes", f.spikes.name(), d.spikes.name());
+    out
+}
+
 fn iaf_attrs(p: &IafParams) -> String {
     format!(
-        "v_th = {}, v_reset = {}, {}, order = {}",
+        "v_th = {}, v_reset = {}, {}, order = {}{}",
         floats(&p.v_th),
         floats(&p.v_reset),
         surrogate_attrs(&p.surrogate),
-        quote(p.order.name())
+        quote(p.order.name()),
+        family_attrs(&p.family)
     )
 }
 
 fn reset_attrs(p: &ResetParams) -> String {
     format!(
-        "v_th = {}, v_reset = {}, {}",
+        "v_th = {}, v_reset = {}, {}{}",
         floats(&p.v_th),
         floats(&p.v_reset),
-        surrogate_attrs(&p.surrogate)
+        surrogate_attrs(&p.surrogate),
+        family_attrs(&p.family)
     )
 }
 

@@ -75,6 +75,13 @@ pub(crate) fn surrogate_f64(name: &str, sg: Surrogate) -> String {
         Method::HeaviErfc => format!(
             "    const double a = {a};\n    return 2.0 * exp(-(a * s) * (a * s)) / sqrt(3.141592653589793);"
         ),
+        Method::Atan => format!(
+            "    const double a = {a};\n    double u = 1.5707963267948966 * a * s;\n    return (a / 2.0) / (1.0 + u * u);"
+        ),
+        Method::Sigmoid => format!(
+            "    const double a = {a};\n    double e = exp(-fabs(a * s));\n    return a * e / ((1.0 + e) * (1.0 + e));"
+        ),
+        Method::Exp => format!("    const double a = {a};\n    return a * exp(-a * fabs(s));"),
     };
     format!("__device__ __forceinline__ double {name}(double s) {{\n{body}\n}}\n")
 }

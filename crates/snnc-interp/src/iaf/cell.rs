@@ -3,13 +3,18 @@
 //! With `th` the neuron's threshold, `r` its reset potential, `v` the potential before the step
 //! and `i` the input current of the step:
 //!
-//! * **fire then integrate**: `s = v − th`, `z = Θ(s)`, `v̂ = (1 − z)·v + z·r`, `v' = v̂ + i`;
-//! * **integrate then fire**: `v̂ = v + i`, `s = v̂ − th`, `z = Θ(s)`, `v' = (1 − z)·v̂ + z·r`.
+//! * **fire then integrate**: `s = v − th`, `z = spike(v)`, `v̂ = reset(z, v)`, `v' = v̂ + i`;
+//! * **integrate then fire**: `v̂ = v + i`, `s = v̂ − th`, `z = spike(v̂)`, `v' = reset(z, v̂)`.
+//!
+//! The family's choices (SPEC §1.1) define `spike` and `reset` of a potential `u`:
+//!
+//! * spike: `single` is `Θ(s)` (`gt`) or `[s ≥ 0]` (`ge`); `multi` is `[u > 0]·trunc(u / th)`;
+//! * reset: `value` is `(1 − z)·u + z·r`; `subtract` is `u − z·th`; `none` is `u`.
 //!
 //! Each arithmetic result is rounded to the value dtype, exactly as the primitive-op spelling of
 //! the step (`Sub`, `Greater`, `Cast`, `Sub`, `Mul`, `Mul`, `Add`, `Add`) would round it.
 
-use snnc_ir::{DType, Order, Surrogate};
+use snnc_ir::{DType, Family, Order, Reset, ResetGrad, Spikes, Surrogate, Threshold};
 
 use crate::forward::elementwise::theta;
 use crate::value::round_elem;
@@ -24,6 +29,8 @@ pub(crate) struct Cell {
     pub order: Order,
     /// The backward of Θ.
     pub surrogate: Surrogate,
+    /// Threshold, reset, reset gradient and spike count.
+    pub family: Family,
     /// Storage type of potentials and spikes.
     pub dtype: DType,
 }
@@ -31,9 +38,9 @@ pub(crate) struct Cell {
 /// What one step computes for one neuron (all rounded to the dtype).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct StepValues {
-    /// The argument of Θ.
+    /// The argument of Θ (of the surrogate, for multiple spikes).
     pub s: f64,
-    /// The spike, 0 or 1.
+    /// The spike: 0 or 1, or the spike count for multiple spikes.
     pub z: f64,
     /// The intermediate potential: after the reset (fire then integrate) or after integration
     /// (integrate then fire).
@@ -43,23 +50,57 @@ pub(crate) struct StepValues {
 }
 
 impl Cell {
+    /// The argument of the surrogate and the spike(s) of neuron `n` at potential `u`.
+    fn fire(&self, n: usize, u: f64) -> (f64, f64) {
+        let rnd = |x: f64| round_elem(self.dtype, x);
+        let th = self.th[n];
+        let s = rnd(u - th);
+        let z = match (self.family.spikes, self.family.threshold) {
+            (Spikes::Single, Threshold::Gt) => theta(s),
+            (Spikes::Single, Threshold::Ge) => f64::from(u8::from(s >= 0.0)),
+            (Spikes::Multi, _) if u > 0.0 => rnd(u / th).trunc(),
+            (Spikes::Multi, _) => 0.0,
+        };
+        (s, z)
+    }
+
+    /// Potential `u` after the reset of spike(s) `z`, for neuron `n`.
+    fn reset_of(&self, n: usize, z: f64, u: f64) -> f64 {
+        let rnd = |x: f64| round_elem(self.dtype, x);
+        match self.family.reset {
+            Reset::Value => rnd(rnd((1.0 - z) * u) + rnd(z * self.reset[n])),
+            Reset::Subtract => rnd(u - rnd(z * self.th[n])),
+            Reset::None => u,
+        }
+    }
+
+    /// (∂reset/∂u, ∂reset/∂z) at potential `u` and spike(s) `z`; the second is 0 when the reset
+    /// is detached.
+    fn reset_partials(&self, n: usize, z: f64, u: f64) -> (f64, f64) {
+        let (du, dz) = match self.family.reset {
+            Reset::Value => (1.0 - z, self.reset[n] - u),
+            Reset::Subtract => (1.0, -self.th[n]),
+            Reset::None => (1.0, 0.0),
+        };
+        match self.family.reset_grad {
+            ResetGrad::Attached => (du, dz),
+            ResetGrad::Detached => (du, 0.0),
+        }
+    }
+
     /// One forward step of neuron `n` from potential `v` with input current `i`.
     pub(crate) fn step(&self, n: usize, v: f64, i: f64) -> StepValues {
         let rnd = |x: f64| round_elem(self.dtype, x);
-        let (th, r) = (self.th[n], self.reset[n]);
-        let reset = |z: f64, u: f64| rnd(rnd((1.0 - z) * u) + rnd(z * r));
         match self.order {
             Order::FireThenIntegrate => {
-                let s = rnd(v - th);
-                let z = theta(s);
-                let v_hat = reset(z, v);
+                let (s, z) = self.fire(n, v);
+                let v_hat = self.reset_of(n, z, v);
                 StepValues { s, z, v_hat, v: rnd(v_hat + i) }
             }
             Order::IntegrateThenFire => {
                 let v_hat = rnd(v + i);
-                let s = rnd(v_hat - th);
-                let z = theta(s);
-                StepValues { s, z, v_hat, v: reset(z, v_hat) }
+                let (s, z) = self.fire(n, v_hat);
+                StepValues { s, z, v_hat, v: self.reset_of(n, z, v_hat) }
             }
         }
     }
@@ -68,13 +109,11 @@ impl Cell {
     /// `v` before the step, and the gradients `gz` of the spike and `gv` of the new potential,
     /// returns the gradients of (the old potential, the input current).
     ///
-    /// * fire then integrate: `gi = gv`; `gz' = gz + gv·(r − v)`;
-    ///   `g_v = gv·(1 − z) + gz'·σ'(s)`;
-    /// * integrate then fire: `gz' = gz + gv·(r − v̂)`; `g_v̂ = gv·(1 − z) + gz'·σ'(s)`;
-    ///   `g_v = gi = g_v̂`;
-    ///
-    /// where σ' is the surrogate derivative. The reset is not detached: `gz'` carries the
-    /// reset's dependence on the spike.
+    /// With `u` the potential that fires (v, or v̂ for integrate then fire) and the reset's
+    /// partials `ru = ∂reset/∂u`, `rz = ∂reset/∂z` (0 when detached):
+    /// `gz' = gz + gv·rz` and `g_u = gv·ru + gz'·σ'(s)`, where σ' is the surrogate
+    /// derivative. Fire then integrate: `gi = gv`, `g_v = g_u`; integrate then fire:
+    /// `g_v = gi = g_u`.
     pub(crate) fn step_back(
         &self,
         n: usize,
@@ -83,18 +122,16 @@ impl Cell {
         gz: f64,
         gv: f64,
     ) -> (f64, f64) {
-        let r = self.reset[n];
         let sg = self.surrogate.derivative(f.s);
+        let u = match self.order {
+            Order::FireThenIntegrate => v,
+            Order::IntegrateThenFire => f.v_hat,
+        };
+        let (ru, rz) = self.reset_partials(n, f.z, u);
+        let g_u = gv * ru + (gz + gv * rz) * sg;
         match self.order {
-            Order::FireThenIntegrate => {
-                let gz_all = gz + gv * (r - v);
-                (gv * (1.0 - f.z) + gz_all * sg, gv)
-            }
-            Order::IntegrateThenFire => {
-                let gz_all = gz + gv * (r - f.v_hat);
-                let g_hat = gv * (1.0 - f.z) + gz_all * sg;
-                (g_hat, g_hat)
-            }
+            Order::FireThenIntegrate => (g_u, gv),
+            Order::IntegrateThenFire => (g_u, g_u),
         }
     }
 }

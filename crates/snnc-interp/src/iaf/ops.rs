@@ -90,6 +90,7 @@ fn layer<'a>(
         reset: (0..h).map(|n| p.v_reset_at(n) as f64).collect(),
         order: p.order,
         surrogate: p.surrogate,
+        family: p.family,
         dtype: args.first().copied().flatten().map(|a| a.ty.dtype).ok_or("input 0 is missing")?,
     };
     Ok((cell, src))

@@ -18,6 +18,7 @@ fn cell(p: &ResetParams, dtype: DType, neurons: usize) -> Result<Cell, String> {
         reset: (0..neurons).map(|n| iaf.v_reset_at(n) as f64).collect(),
         order: Order::IntegrateThenFire,
         surrogate: p.surrogate,
+        family: p.family,
         dtype,
     })
 }

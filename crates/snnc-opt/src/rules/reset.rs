@@ -6,6 +6,7 @@
 //! not detached, SPEC §1), so values and gradients are those of the primitive spelling.
 
 use egg::Id;
+use snnc_ir::{Family, ResetGrad};
 
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
@@ -81,14 +82,22 @@ fn pairs(eg: &EGraph, c: Id, sym: &Sym) -> Vec<(Id, Id)> {
 }
 
 /// Neuron parameters from threshold and reset classes for potential `v`.
-fn neuron(eg: &EGraph, v: Id, th: Id, vr: Option<Id>, sg: Sg) -> Option<Neuron> {
+fn neuron(
+    eg: &EGraph,
+    v: Id,
+    th: Id,
+    vr: Option<Id>,
+    sg: Sg,
+    reset_grad: ResetGrad,
+) -> Option<Neuron> {
     let n = *ty(eg, v)?.shape.last()?;
     let v_th = per_neuron(eg, th, n)?;
     let v_reset = match vr {
         Some(r) => per_neuron(eg, r, n)?,
         None => vec![Bits::of(0.0)],
     };
-    Some(Neuron { v_th, v_reset, sg })
+    let family = Family { reset_grad, ..Family::NORSE };
+    Some(Neuron { v_th, v_reset, sg, family })
 }
 
 /// Adds the fused op for `v` and unions its outputs with the reset potential `root` and the
@@ -102,7 +111,7 @@ fn fuse(eg: &mut EGraph, root: Id, v: Id, z: Id, p: Neuron) -> Vec<Id> {
 }
 
 /// `(1 − z)·v + z·v_reset`, in any operand order.
-fn general() -> Rule {
+fn general(rg: ResetGrad) -> Rule {
     custom(
         "reset-fuse",
         Some(Sym::Add),
@@ -128,12 +137,12 @@ fn general() -> Rule {
             }
             out
         },
-        |eg, root, m| apply(eg, root, m[0], m[1], m[2], Some(m[3])),
+        move |eg, root, m| apply(eg, root, [m[0], m[1], m[2]], Some(m[3]), rg),
     )
 }
 
 /// `(1 − z)·v`, the reset to zero.
-fn select() -> Rule {
+fn select(rg: ResetGrad) -> Rule {
     custom(
         "reset-zero-select",
         Some(Sym::Mul),
@@ -151,11 +160,13 @@ fn select() -> Rule {
             }
             out
         },
-        |eg, root, m| apply(eg, root, m[0], m[1], m[2], None),
+        move |eg, root, m| apply(eg, root, [m[0], m[1], m[2]], None, rg),
     )
 }
 
-fn apply(eg: &mut EGraph, root: Id, v: Id, z: Id, th: Id, vr: Option<Id>) -> Vec<Id> {
+/// Fuses the reset of potential `v` by spikes `z` over threshold `th` (`[v, z, th]`) to `vr`.
+fn apply(eg: &mut EGraph, root: Id, vzt: [Id; 3], vr: Option<Id>, rg: ResetGrad) -> Vec<Id> {
+    let [v, z, th] = vzt;
     let same_type = ty(eg, root).is_some() && ty(eg, root) == ty(eg, v) && ty(eg, z) == ty(eg, v);
     if !same_type {
         return Vec::new();
@@ -164,14 +175,14 @@ fn apply(eg: &mut EGraph, root: Id, v: Id, z: Id, th: Id, vr: Option<Id>) -> Vec
     let sgs: Vec<Sg> =
         spikes_of(eg, z, v).into_iter().filter(|(_, t)| same(eg, *t, th)).map(|(s, _)| s).collect();
     for sg in sgs {
-        if let Some(p) = neuron(eg, v, th, vr, sg) {
+        if let Some(p) = neuron(eg, v, th, vr, sg, rg) {
             changed.extend(fuse(eg, root, v, z, p));
         }
     }
     changed
 }
 
-/// The reset rules.
-pub fn rules() -> Vec<Rule> {
-    vec![general(), select()]
+/// The reset rules; the cells they fuse differentiate their reset as `reset_grad` says.
+pub fn rules(reset_grad: ResetGrad) -> Vec<Rule> {
+    vec![general(reset_grad), select(reset_grad)]
 }

@@ -78,7 +78,7 @@ fn add_step(
 fn ff_itf() -> Rule {
     custom(
         "step-ff-itf",
-        Some(Sym::SpikeReset(Neuron { v_th: vec![], v_reset: vec![], sg: sg0() })),
+        Some(Sym::SpikeReset(Neuron::probe())),
         |eg, t| {
             let mut out = Vec::new();
             for (_, vh) in resets(eg, t) {
@@ -149,7 +149,7 @@ fn recurrent_sums(eg: &EGraph, c: Id) -> Vec<Vec<Id>> {
 fn rec_itf() -> Rule {
     custom(
         "step-rec-itf",
-        Some(Sym::SpikeReset(Neuron { v_th: vec![], v_reset: vec![], sg: sg0() })),
+        Some(Sym::SpikeReset(Neuron::probe())),
         |eg, t| {
             let mut out = Vec::new();
             for (_, vh) in resets(eg, t) {
@@ -205,11 +205,6 @@ fn rec_fti() -> Rule {
             changed
         },
     )
-}
-
-/// Any surrogate: the rules scan by operator kind, whose attributes do not matter.
-fn sg0() -> crate::sym::Sg {
-    crate::sym::Sg::of(&snnc_ir::Surrogate::default())
 }
 
 /// The step rules.

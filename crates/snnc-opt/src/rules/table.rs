@@ -1,16 +1,17 @@
 //! The table of every rule, in family order.
 
-use snnc_ir::Surrogate;
+use snnc_ir::{ResetGrad, Surrogate};
 
 use crate::rules::support::Rule;
 use crate::rules::{algebra, event, reset, spike, step, time};
 
 /// Every rule, in family order: algebra, spike, reset, step, time, event. `surrogate` is the
-/// backward that the spike rules give to the comparisons of plain exports.
-pub fn rules(surrogate: &Surrogate) -> Vec<Rule> {
+/// backward that the spike rules give to the comparisons of plain exports, and `reset_grad`
+/// whether the cells the reset rules fuse differentiate their reset through the spike.
+pub fn rules(surrogate: &Surrogate, reset_grad: ResetGrad) -> Vec<Rule> {
     let mut r = algebra::rules();
     r.extend(spike::rules(surrogate));
-    r.extend(reset::rules());
+    r.extend(reset::rules(reset_grad));
     r.extend(step::rules());
     r.extend(time::linear::rules());
     r.extend(time::unstack::rules());

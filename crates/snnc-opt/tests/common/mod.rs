@@ -29,7 +29,7 @@ pub fn graph(text: &str) -> Graph {
 
 /// The rules called `names` (all of them when `names` is empty), with surrogate super:100.
 pub fn named(names: &[&str]) -> Vec<Rule> {
-    let all = rules(&Surrogate::default());
+    let all = rules(&Surrogate::default(), Default::default());
     if names.is_empty() {
         return all;
     }

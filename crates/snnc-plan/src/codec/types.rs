@@ -1,6 +1,8 @@
 //! The binary form of every plan type.
 
-use snnc_ir::{DType, IafParams, Method, Order, Surrogate};
+use snnc_ir::{
+    DType, Family, IafParams, Method, Order, Reset, ResetGrad, Spikes, Surrogate, Threshold,
+};
 
 use crate::codec::prim::{record, unit_enum, wrap_enum, Codec, Reader};
 use crate::kernel_ew::{
@@ -14,12 +16,27 @@ use crate::{
 };
 
 unit_enum!(DType { F32 = 0, F64 = 1, I64 = 2, Bool = 3 });
-unit_enum!(Method { Heaviside = 0, Super = 1, Triangle = 2, Tanh = 3, Circ = 4, HeaviErfc = 5 });
+unit_enum!(Method {
+    Heaviside = 0,
+    Super = 1,
+    Triangle = 2,
+    Tanh = 3,
+    Circ = 4,
+    HeaviErfc = 5,
+    Atan = 6,
+    Sigmoid = 7,
+    Exp = 8
+});
 unit_enum!(Order { FireThenIntegrate = 0, IntegrateThenFire = 1 });
 unit_enum!(UnOp { Neg = 0, Relu = 1, Sigmoid = 2, Tanh = 3, Theta = 4, Trunc = 5, NonZero = 6 });
 unit_enum!(BinOp { Add = 0, Sub = 1, Mul = 2, Div = 3, DivInt = 4, Greater = 5, Less = 6 });
 record!(Surrogate { method, alpha });
-record!(IafParams { v_th, v_reset, surrogate, order });
+unit_enum!(Threshold { Gt = 0, Ge = 1 });
+unit_enum!(Reset { Value = 0, Subtract = 1, None = 2 });
+unit_enum!(ResetGrad { Attached = 0, Detached = 1 });
+unit_enum!(Spikes { Single = 0, Multi = 1 });
+record!(Family { threshold, reset, reset_grad, spikes });
+record!(IafParams { v_th, v_reset, surrogate, order, family });
 
 impl Codec for BufId {
     fn put(&self, w: &mut Vec<u8>) {

@@ -68,11 +68,28 @@ fn lower_node(l: &mut Lower, ni: usize, node: &Node) -> Result<(), PlanError> {
         Op::MatMul => select_ops::matmul(l, ni, node),
         Op::Linear { trans_b } => select_ops::linear(l, ni, node, *trans_b, false),
         Op::SpikeLinear { trans_b } => select_ops::linear(l, ni, node, *trans_b, true),
-        Op::Iaf(p) => select_ops::iaf(l, ni, node, p, false),
-        Op::IafFeedForwardStep(p) => select_ops::iaf(l, ni, node, p, true),
-        Op::IafRecurrent(p) => select_ops::recurrent(l, ni, node, p, false),
-        Op::IafStep(p) => select_ops::recurrent(l, ni, node, p, true),
-        Op::SpikeReset(p) => select_ops::reset(l, ni, node, p),
+        Op::Iaf(p) => select_ops::iaf(l, ni, node, supported(node, p)?, false),
+        Op::IafFeedForwardStep(p) => select_ops::iaf(l, ni, node, supported(node, p)?, true),
+        Op::IafRecurrent(p) => select_ops::recurrent(l, ni, node, supported(node, p)?, false),
+        Op::IafStep(p) => select_ops::recurrent(l, ni, node, supported(node, p)?, true),
+        Op::SpikeReset(p) => {
+            supported(node, &p.to_iaf(snnc_ir::Order::IntegrateThenFire))?;
+            select_ops::reset(l, ni, node, p)
+        }
+    }
+}
+
+/// The neuron's family choices (SPEC §1.1), if the compiled kernels implement them: Norse's
+/// cell only, so far. Any other member is refused with the node and its choices named, never
+/// computed as Norse's.
+fn supported<'a>(node: &Node, p: &'a snnc_ir::IafParams) -> Result<&'a snnc_ir::IafParams, PlanError> {
+    if p.family.is_norse() {
+        Ok(p)
+    } else {
+        Err(PlanError::node(
+            node,
+            format!("the compiled engines do not implement {} yet", p.family.describe()),
+        ))
     }
 }
 

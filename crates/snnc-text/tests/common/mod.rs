@@ -106,7 +106,13 @@ pub fn special_f64() -> Vec<f64> {
 }
 
 fn iaf(v_th: Vec<f32>, v_reset: Vec<f32>, m: Method, alpha: f32, order: Order) -> IafParams {
-    IafParams { v_th, v_reset, surrogate: Surrogate::new(m, alpha).expect("alpha"), order }
+    IafParams {
+        v_th,
+        v_reset,
+        surrogate: Surrogate::new(m, alpha).expect("alpha"),
+        order,
+        family: Default::default(),
+    }
 }
 
 fn node(
@@ -237,6 +243,7 @@ pub fn all_ops_graph() -> Graph {
         v_th: vec![0.5, 1.0, 1.5],
         v_reset: vec![0.0],
         surrogate: Surrogate::new(Method::Tanh, 2.0).unwrap(),
+        family: Default::default(),
     };
     node(&mut g, "", Op::SpikeReset(rp), &[Some(a)], &[Some("srz"), Some("srv")]);
     // A node whose outputs nobody binds, and one with no output slots at all.

@@ -97,6 +97,14 @@ pub fn surrogate_fn(name: &str, sg: &Surrogate) -> String {
                 f(std::f32::consts::PI.sqrt())
             )
         }
+        Method::Atan => format!(
+            "let u = {} * {a} * s; return ({a} / 2.0) / (1.0 + u * u);",
+            f(std::f32::consts::FRAC_PI_2)
+        ),
+        Method::Sigmoid => {
+            format!("let e = exp(-abs({a} * s)); return {a} * e / ((1.0 + e) * (1.0 + e));")
+        }
+        Method::Exp => format!("return {a} * exp(-{a} * abs(s));"),
     };
     format!("fn {name}(s: f32) -> f32 {{ {body} }}\n")
 }

@@ -54,8 +54,7 @@ pub fn positions(eg: &EGraph, x: Id) -> Vec<(Id, i64)> {
 
 /// Every step node of the e-graph that reads a step of a sequence.
 pub fn all_steps(eg: &EGraph) -> Vec<Step> {
-    let probe =
-        Neuron { v_th: vec![], v_reset: vec![], sg: crate::sym::Sg::of(&Default::default()) };
+    let probe = Neuron::probe();
     let kinds = [
         Sym::FfStep(probe.clone(), Order::IntegrateThenFire),
         Sym::RecStep(probe, Order::IntegrateThenFire),
