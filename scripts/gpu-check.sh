@@ -64,7 +64,7 @@ engines=${ENGINES:-$engines}
 check_timeout=${CHECK_TIMEOUT:-120}
 for engine in $engines; do
   echo "== snnc check --engine $engine on every fixture"
-  for m in models/fixtures/*/model.onnx; do
+  for m in models/fixtures/*/model.onnx models/family/*/model.onnx; do
     if ! timeout "$check_timeout" "$snnc" check "$m" --engine "$engine" 2>&1 | sed 's/^/  /'; then
       echo "  FAILED: $m ($engine)"; status=1
     fi

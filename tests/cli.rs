@@ -143,7 +143,7 @@ fn bad_arguments_are_user_errors() {
     let tmp = scratch("badargs");
     let out = tmp.join("g.npz");
     let o = out.to_str().unwrap();
-    expect_error(&["grad", m, "--surrogate", "sigmoid:3", "--output", o], &["sigmoid"]);
+    expect_error(&["grad", m, "--surrogate", "softsign:3", "--output", o], &["softsign"]);
     expect_error(&["grad", m, "--surrogate", "super:-1", "--output", o], &["alpha"]);
     expect_error(&["run", m, "--input", "nope=whatever.npy"], &["nope", "x"]);
     let wrong = tmp.join("wrong.npy");

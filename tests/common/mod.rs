@@ -18,9 +18,24 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("models/fixtures").join(name)
 }
 
+/// The folder of library-export fixture `name` (models/family, see models/README.md).
+pub fn family_fixture(name: &str) -> PathBuf {
+    root().join("models/family").join(name)
+}
+
 /// Names of every fixture folder.
 pub fn all_fixtures() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(root().join("models/fixtures"))
+    fixtures_in("models/fixtures")
+}
+
+/// Names of every library-export fixture folder.
+pub fn all_family_fixtures() -> Vec<String> {
+    fixtures_in("models/family")
+}
+
+/// The folders under `dir` (relative to the repository root) that hold a meta.json.
+fn fixtures_in(dir: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root().join(dir))
         .expect("fixtures folder")
         .filter_map(|e| e.ok())
         .filter(|e| e.path().join("meta.json").is_file())
@@ -32,7 +47,12 @@ pub fn all_fixtures() -> Vec<String> {
 
 /// The fixture's meta.json.
 pub fn meta(name: &str) -> serde_json::Value {
-    let text = std::fs::read_to_string(fixture(name).join("meta.json")).expect("meta.json");
+    meta_at(&fixture(name))
+}
+
+/// The meta.json in fixture folder `dir`.
+pub fn meta_at(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("meta.json")).expect("meta.json");
     serde_json::from_str(&text).expect("meta.json is JSON")
 }
 

@@ -29,10 +29,16 @@ fn node_margin(op: &Op, args: &[Option<Arg>]) -> Result<f64, String> {
     let data =
         |i: usize| args.get(i).copied().flatten().ok_or_else(|| format!("input {i} is missing"));
     match op {
-        Op::Greater | Op::Less if data(0)?.ty.dtype.is_float() => {
+        Op::Greater | Op::Less | Op::GreaterOrEqual | Op::LessOrEqual
+            if data(0)?.ty.dtype.is_float() =>
+        {
             min_abs_diff(data(0)?.data, data(1)?.data)
         }
         Op::Spike { .. } => Ok(data(0)?.data.iter().fold(f64::INFINITY, |m, &x| m.min(margin(x)))),
+        // Floor jumps at every integer: its decision is the distance to the nearest one.
+        Op::Floor => {
+            Ok(data(0)?.data.iter().fold(f64::INFINITY, |m, &x| m.min(margin(x - x.round()))))
+        }
         Op::SpikeReset(p) => {
             let v = data(0)?.data;
             let n = v.shape().last().copied().unwrap_or(1).max(1);

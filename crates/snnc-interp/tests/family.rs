@@ -14,8 +14,9 @@ use snnc_ir::{
 const T: usize = 7;
 const B: usize = 2;
 const N: usize = 3;
-const TH: [f64; N] = [0.5, 0.8, 0.35];
-const VR: [f64; N] = [-0.2, 0.0, 0.1];
+/// Thresholds and resets exact in f32, so that the op's f32 attributes are these values.
+const TH: [f64; N] = [0.5, 0.75, 0.375];
+const VR: [f64; N] = [-0.25, 0.0, 0.125];
 
 /// Every valid family member.
 fn members() -> Vec<Family> {
@@ -128,7 +129,8 @@ fn layer(p: IafParams) -> Graph {
     let mut g = Graph::new("family");
     let x = input(&mut g, "x", DType::F64, &[T, B, N]);
     let v0 = input(&mut g, "v0", DType::F64, &[B, N]);
-    let o = g.add_node("iaf", Op::Iaf(p), vec![Some(x), Some(v0)], &[Some("z"), Some("v")]).unwrap();
+    let o =
+        g.add_node("iaf", Op::Iaf(p), vec![Some(x), Some(v0)], &[Some("z"), Some("v")]).unwrap();
     g.add_output(o[0].unwrap()).unwrap();
     g.add_output(o[1].unwrap()).unwrap();
     g

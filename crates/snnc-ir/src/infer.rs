@@ -27,11 +27,34 @@ pub fn infer_types(op: &Op, inputs: &Inputs) -> Result<Vec<TensorType>, String> 
             }
             vec![TensorType::new(a.dtype, broadcast(a, b)?)]
         }
-        Op::Greater | Op::Less => {
+        Op::Greater | Op::Less | Op::GreaterOrEqual | Op::LessOrEqual | Op::Equal => {
             let (a, b) = (ty(0), ty(1));
             same_dtype(a, b)?;
             vec![TensorType::new(DType::Bool, broadcast(a, b)?)]
         }
+        Op::Max | Op::Min => {
+            let (a, b) = (ty(0), ty(1));
+            same_dtype(a, b)?;
+            if a.dtype == DType::Bool {
+                return Err("max/min of bool tensors".into());
+            }
+            vec![TensorType::new(a.dtype, broadcast(a, b)?)]
+        }
+        Op::Clip => vec![clip(inputs)?],
+        Op::Not => {
+            if ty(0).dtype != DType::Bool {
+                return Err(format!("expects a bool tensor, got {}", ty(0)));
+            }
+            vec![ty(0).clone()]
+        }
+        Op::Abs | Op::Sign => {
+            if ty(0).dtype == DType::Bool {
+                return Err(format!("expects a number tensor, got {}", ty(0)));
+            }
+            vec![ty(0).clone()]
+        }
+        Op::Floor => vec![float(ty(0))?.clone()],
+        Op::Slice(spec) => vec![TensorType::new(ty(0).dtype, spec.output_shape(&ty(0).shape)?)],
         Op::Neg | Op::Identity => vec![ty(0).clone()],
         Op::Relu | Op::Sigmoid | Op::Tanh | Op::Spike { .. } => vec![float(ty(0))?.clone()],
         Op::Cast { to } => vec![TensorType::new(*to, ty(0).shape.clone())],
@@ -128,6 +151,23 @@ fn expect(t: &TensorType, want: &TensorType, what: &str) -> Result<(), String> {
     } else {
         Err(format!("{what} must be {want}, got {t}"))
     }
+}
+
+/// Clip's output: x's type; each bound present must have x's dtype and broadcast to x.
+fn clip(inputs: &Inputs) -> Result<TensorType, String> {
+    let x = inputs[0].expect("x");
+    if x.dtype == DType::Bool {
+        return Err(format!("expects a number tensor, got {x}"));
+    }
+    for (i, what) in [(1, "min"), (2, "max")] {
+        if let Some(b) = inputs.get(i).copied().flatten() {
+            same_dtype(x, b)?;
+            if broadcast_shapes(&b.shape, &x.shape).as_deref() != Some(&x.shape[..]) {
+                return Err(format!("{what} {b} does not broadcast to {x}"));
+            }
+        }
+    }
+    Ok(x.clone())
 }
 
 fn check_params(p: &IafParams, neurons: usize) -> Result<(), String> {

@@ -1,4 +1,4 @@
-use crate::{DType, IafParams, ResetParams, Surrogate, Tensor};
+use crate::{DType, IafParams, ResetParams, SliceSpec, Surrogate, Tensor};
 
 /// An operation of the IR.
 ///
@@ -35,6 +35,29 @@ pub enum Op {
     Greater,
     /// Elementwise a < b (bool result).
     Less,
+    /// Elementwise a ≥ b (bool result).
+    GreaterOrEqual,
+    /// Elementwise a ≤ b (bool result).
+    LessOrEqual,
+    /// Elementwise a == b (bool result; any dtype, both the same).
+    Equal,
+    /// Elementwise logical not of a bool tensor.
+    Not,
+    /// Elementwise |x|.
+    Abs,
+    /// Elementwise sign: −1, 0 or 1 (NaN stays NaN).
+    Sign,
+    /// Elementwise ⌊x⌋.
+    Floor,
+    /// Elementwise max(a, b) with broadcasting (NaN if either is NaN).
+    Max,
+    /// Elementwise min(a, b) with broadcasting (NaN if either is NaN).
+    Min,
+    /// min(max(x, lo), hi) with optional bounds: inputs x, optional lo, optional hi (scalars
+    /// or broadcastable tensors of x's dtype).
+    Clip,
+    /// ONNX Slice with static starts, ends, axes and steps (clamped to the input's extent).
+    Slice(SliceSpec),
     /// Element type conversion.
     Cast {
         /// Target type.
@@ -135,6 +158,17 @@ impl Op {
             Op::Neg => "Neg",
             Op::Greater => "Greater",
             Op::Less => "Less",
+            Op::GreaterOrEqual => "GreaterOrEqual",
+            Op::LessOrEqual => "LessOrEqual",
+            Op::Equal => "Equal",
+            Op::Not => "Not",
+            Op::Abs => "Abs",
+            Op::Sign => "Sign",
+            Op::Floor => "Floor",
+            Op::Max => "Max",
+            Op::Min => "Min",
+            Op::Clip => "Clip",
+            Op::Slice(_) => "Slice",
             Op::Cast { .. } => "Cast",
             Op::Where => "Where",
             Op::Gather { .. } => "Gather",
@@ -171,7 +205,13 @@ impl Op {
             | Op::Div
             | Op::Greater
             | Op::Less
+            | Op::GreaterOrEqual
+            | Op::LessOrEqual
+            | Op::Equal
+            | Op::Max
+            | Op::Min
             | Op::Gather { .. } => (2, 2),
+            Op::Clip => (1, 3),
             Op::Where => (3, 3),
             Op::Concat { .. } => (1, usize::MAX),
             Op::Constant { .. } => (0, 0),

@@ -108,7 +108,13 @@ fn binary_outputs(sym: &Sym, kids: &[&Data]) -> Vec<bool> {
         kids.get(i).and_then(|d| d.value.as_ref()).is_some_and(|v| crate::consts::all_equal(v, 1.0))
     };
     match sym {
-        Sym::Spike(_) | Sym::Greater | Sym::Less => vec![true],
+        Sym::Spike(_)
+        | Sym::Greater
+        | Sym::Less
+        | Sym::GreaterOrEqual
+        | Sym::LessOrEqual
+        | Sym::Equal
+        | Sym::Not => vec![true],
         Sym::SpikeReset(_) | Sym::Iaf(..) | Sym::FfStep(..) | Sym::RecStep(..) => {
             vec![true, false]
         }
@@ -191,6 +197,8 @@ impl Analysis<SnnNode> for SnnAnalysis {
             Sym::Spike(_)
                 | Sym::Greater
                 | Sym::Less
+                | Sym::GreaterOrEqual
+                | Sym::LessOrEqual
                 | Sym::SpikeReset(_)
                 | Sym::Iaf(..)
                 | Sym::IafRecurrent(..)

@@ -3,7 +3,7 @@
 //! Attributes are part of the operator, so two e-nodes match only when their attributes are
 //! bit-identical (floats compare by bits, which makes `Sym` hashable and totally ordered).
 
-use snnc_ir::{DType, Family, IafParams, Method, Op, Order, ResetParams, Surrogate};
+use snnc_ir::{DType, Family, IafParams, Method, Op, Order, ResetParams, SliceSpec, Surrogate};
 
 /// An f32 attribute, compared and hashed by its bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -135,6 +135,28 @@ pub enum Sym {
     Greater,
     /// `Less`.
     Less,
+    /// `GreaterOrEqual`.
+    GreaterOrEqual,
+    /// `LessOrEqual`.
+    LessOrEqual,
+    /// `Equal`.
+    Equal,
+    /// `Not`.
+    Not,
+    /// `Abs`.
+    Abs,
+    /// `Sign`.
+    Sign,
+    /// `Floor`.
+    Floor,
+    /// `Max`.
+    Max,
+    /// `Min`.
+    Min,
+    /// `Clip` (x, optional lo, optional hi).
+    Clip,
+    /// `Slice` with its static parameters.
+    Slice(SliceSpec),
     /// `Where`.
     Where,
     /// `MatMul`.
@@ -214,6 +236,17 @@ impl Sym {
             Op::Neg => Sym::Neg,
             Op::Greater => Sym::Greater,
             Op::Less => Sym::Less,
+            Op::GreaterOrEqual => Sym::GreaterOrEqual,
+            Op::LessOrEqual => Sym::LessOrEqual,
+            Op::Equal => Sym::Equal,
+            Op::Not => Sym::Not,
+            Op::Abs => Sym::Abs,
+            Op::Sign => Sym::Sign,
+            Op::Floor => Sym::Floor,
+            Op::Max => Sym::Max,
+            Op::Min => Sym::Min,
+            Op::Clip => Sym::Clip,
+            Op::Slice(spec) => Sym::Slice(spec.clone()),
             Op::Cast { to } => Sym::Cast(*to),
             Op::Where => Sym::Where,
             Op::Gather { axis } => Sym::Gather(*axis),
@@ -251,6 +284,17 @@ impl Sym {
             Sym::Neg => Op::Neg,
             Sym::Greater => Op::Greater,
             Sym::Less => Op::Less,
+            Sym::GreaterOrEqual => Op::GreaterOrEqual,
+            Sym::LessOrEqual => Op::LessOrEqual,
+            Sym::Equal => Op::Equal,
+            Sym::Not => Op::Not,
+            Sym::Abs => Op::Abs,
+            Sym::Sign => Op::Sign,
+            Sym::Floor => Op::Floor,
+            Sym::Max => Op::Max,
+            Sym::Min => Op::Min,
+            Sym::Clip => Op::Clip,
+            Sym::Slice(spec) => Op::Slice(spec.clone()),
             Sym::Where => Op::Where,
             Sym::MatMul => Op::MatMul,
             Sym::Identity => Op::Identity,

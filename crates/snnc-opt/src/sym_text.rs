@@ -10,7 +10,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use snnc_ir::{DType, Method, Order};
+use snnc_ir::{DType, Method, Order, SliceSpec};
 
 use snnc_ir::Family;
 
@@ -70,6 +70,25 @@ impl fmt::Display for Sym {
             Sym::Neg => "neg".into(),
             Sym::Greater => "greater".into(),
             Sym::Less => "less".into(),
+            Sym::GreaterOrEqual => "greaterorequal".into(),
+            Sym::LessOrEqual => "lessorequal".into(),
+            Sym::Equal => "equal".into(),
+            Sym::Not => "not".into(),
+            Sym::Abs => "abs".into(),
+            Sym::Sign => "sign".into(),
+            Sym::Floor => "floor".into(),
+            Sym::Max => "max".into(),
+            Sym::Min => "min".into(),
+            Sym::Clip => "clip".into(),
+            Sym::Slice(sp) => {
+                format!(
+                    "slice:{}:{}:{}:{}",
+                    list(&sp.starts),
+                    list(&sp.ends),
+                    list(&sp.axes),
+                    list(&sp.steps)
+                )
+            }
             Sym::Where => "where".into(),
             Sym::MatMul => "matmul".into(),
             Sym::Identity => "identity".into(),
@@ -187,6 +206,22 @@ impl FromStr for Sym {
             "neg" => Sym::Neg,
             "greater" => Sym::Greater,
             "less" => Sym::Less,
+            "greaterorequal" => Sym::GreaterOrEqual,
+            "lessorequal" => Sym::LessOrEqual,
+            "equal" => Sym::Equal,
+            "not" => Sym::Not,
+            "abs" => Sym::Abs,
+            "sign" => Sym::Sign,
+            "floor" => Sym::Floor,
+            "max" => Sym::Max,
+            "min" => Sym::Min,
+            "clip" => Sym::Clip,
+            "slice" => Sym::Slice(SliceSpec {
+                starts: a.list()?,
+                ends: a.list()?,
+                axes: a.list()?,
+                steps: a.list()?,
+            }),
             "where" => Sym::Where,
             "matmul" => Sym::MatMul,
             "identity" => Sym::Identity,

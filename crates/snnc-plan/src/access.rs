@@ -123,7 +123,7 @@ impl Kernel {
                 a.reads.extend(k.operands.iter().map(|i| i.buf));
                 a.w(k.dst);
             }
-            Kernel::Slice(k) => {
+            Kernel::Slice(k) | Kernel::Unslice(k) => {
                 a.r(k.src);
                 a.w(k.dst);
             }

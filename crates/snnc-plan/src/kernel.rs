@@ -198,10 +198,12 @@ pub enum Kernel {
     EwGrad(EwGradK),
     /// Scatter-add of Gather's gradient.
     GatherBack(GatherK),
-    /// A slice along an axis (Concat's gradient).
+    /// A slice along an axis (Slice, and Concat's gradient).
     Slice(SliceK),
     /// `dst (+)= src`.
     AddInto(AddIntoK),
+    /// A slice written back into its source's extent (Slice's gradient).
+    Unslice(SliceK),
 }
 
 impl Kernel {
@@ -228,6 +230,7 @@ impl Kernel {
             Kernel::GatherBack(_) => "gather-back",
             Kernel::Slice(_) => "slice",
             Kernel::AddInto(_) => "add-into",
+            Kernel::Unslice(_) => "unslice",
         }
     }
 }

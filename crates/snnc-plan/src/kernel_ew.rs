@@ -28,6 +28,14 @@ pub enum UnOp {
     Trunc,
     /// Cast to bool: 1 if x ≠ 0 (NaN included) else 0.
     NonZero,
+    /// Logical not of 0/1: 1 if x = 0 else 0.
+    Not,
+    /// |x|.
+    Abs,
+    /// −1, 0 or 1 by the sign of x (zeros and NaN unchanged).
+    Sign,
+    /// ⌊x⌋.
+    Floor,
 }
 
 /// Two-operand elementwise operations.
@@ -47,6 +55,16 @@ pub enum BinOp {
     Greater,
     /// 1 if a < b else 0.
     Less,
+    /// 1 if a ≥ b else 0.
+    GreaterOrEqual,
+    /// 1 if a ≤ b else 0.
+    LessOrEqual,
+    /// 1 if a = b else 0.
+    Equal,
+    /// max(a, b), NaN if either is NaN.
+    Max,
+    /// min(a, b), NaN if either is NaN.
+    Min,
 }
 
 /// One instruction of an [`EwK`] program.
@@ -148,6 +166,26 @@ pub enum GradRule {
     Tanh,
     /// `g·σ'(o0)`.
     Spike(Surrogate),
+    /// `g·sign(o0)`, 0 at 0 (Abs).
+    Abs,
+    /// Max/Min of `(o0, o1)`: the operand that was taken gets `g`, ties split `g/2` (as
+    /// `torch.maximum`); `wrt_b` selects the second operand's term.
+    Extremum {
+        /// Max (else Min).
+        max: bool,
+        /// The gradient of the second operand.
+        wrt_b: bool,
+    },
+    /// Clip of `o0` between the present bounds `o1…` (lo first): `part` 0 is x's term
+    /// (`g` where lo ≤ x ≤ hi), 1 lo's (`g` where x < lo), 2 hi's (`g` where x > hi, x ≥ lo).
+    Clip {
+        /// Whose term: 0 x, 1 lo, 2 hi.
+        part: u8,
+        /// Whether lo is an operand.
+        lo: bool,
+        /// Whether hi is an operand.
+        hi: bool,
+    },
     /// `o0 ≠ 0 ? g : 0` (Where, x).
     WhereTrue,
     /// `o0 ≠ 0 ? 0 : g` (Where, y).
@@ -210,7 +248,10 @@ pub struct ConcatK {
     pub dst: BufId,
 }
 
-/// `dst (+)= src[:, start..start + len, :]` for src `[outer, src_dim, inner]`.
+/// `dst (+)= src[:, start..start + len, :]` for src `[outer, src_dim, inner]`; as
+/// [`Kernel::Unslice`](crate::Kernel::Unslice) (Slice's gradient) the other way round:
+/// `dst[:, start..start + len, :] (+)= src` for dst `[outer, src_dim, inner]`, the rest of dst
+/// set to 0 unless accumulating.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SliceK {
     /// Product of the leading axes.

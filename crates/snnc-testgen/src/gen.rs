@@ -1,7 +1,9 @@
 //! The random network generator.
 
 use ndarray::{ArrayD, IxDyn};
-use snnc_ir::{DType, Family, Graph, IafParams, Method, Op, Order, Surrogate, Tensor, TensorType, ValueId};
+use snnc_ir::{
+    DType, Family, Graph, IafParams, Method, Op, Order, Surrogate, Tensor, TensorType, ValueId,
+};
 
 use crate::Rng;
 
@@ -164,8 +166,12 @@ impl Builder {
         }
     }
 
+    /// A surrogate of Norse's six methods: the draw is part of every case's random stream, so
+    /// growing the list would renumber the pinned regression cases (tests/conditioning.rs).
+    /// The SPEC §1.1 additions (atan, sigmoid, exp) are checked by the interpreter's and the
+    /// kernels' surrogate tests and by the library fixtures.
     fn surrogate(&mut self) -> Surrogate {
-        let method = *self.rng.pick(&Method::ALL);
+        let method = *self.rng.pick(&Method::ALL[..6]);
         let alpha = match method {
             Method::Super => *self.rng.pick(&[1.0, 10.0, 100.0]),
             _ => self.rng.f32_in(0.5, 4.0),

@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use snnc_ir::{DType, Family, IafParams, Method, Op, Order, ResetParams, Surrogate};
+use snnc_ir::{DType, Family, IafParams, Method, Op, Order, ResetParams, SliceSpec, Surrogate};
 
 use crate::attrs::{Attr, Val};
 use crate::error::{PResult, Pos};
@@ -19,6 +19,17 @@ pub const OP_NAMES: &[&str] = &[
     "Neg",
     "Greater",
     "Less",
+    "GreaterOrEqual",
+    "LessOrEqual",
+    "Equal",
+    "Not",
+    "Abs",
+    "Sign",
+    "Floor",
+    "Max",
+    "Min",
+    "Clip",
+    "Slice",
     "Cast",
     "Where",
     "Gather",
@@ -54,15 +65,26 @@ const IAF_ATTRS: &[&str] = &[
     "reset_grad",
     "spikes",
 ];
-const RESET_ATTRS: &[&str] =
-    &["v_th", "v_reset", "method", "alpha", "surrogate", "threshold", "reset", "reset_grad", "spikes"];
+const RESET_ATTRS: &[&str] = &[
+    "v_th",
+    "v_reset",
+    "method",
+    "alpha",
+    "surrogate",
+    "threshold",
+    "reset",
+    "reset_grad",
+    "spikes",
+];
 
 /// The attributes `op` accepts, or `None` for an unknown op.
 pub(crate) fn known_attrs(op: &str) -> Option<&'static [&'static str]> {
     Some(match op {
         "Gemm" => &["alpha", "beta", "trans_a", "trans_b"],
         "MatMul" | "Add" | "Sub" | "Mul" | "Div" | "Neg" | "Greater" | "Less" | "Where"
-        | "Identity" | "Relu" | "Sigmoid" | "Tanh" => &[],
+        | "Identity" | "Relu" | "Sigmoid" | "Tanh" | "GreaterOrEqual" | "LessOrEqual" | "Equal"
+        | "Not" | "Abs" | "Sign" | "Floor" | "Max" | "Min" | "Clip" => &[],
+        "Slice" => &["starts", "ends", "axes", "steps"],
         "Cast" => &["to"],
         "Gather" | "Concat" => &["axis"],
         "Unsqueeze" | "Squeeze" => &["axes"],
@@ -238,6 +260,22 @@ pub(crate) fn build_op(op: &str, op_pos: Pos, items: Vec<Attr>) -> PResult<Op> {
         "Neg" => Op::Neg,
         "Greater" => Op::Greater,
         "Less" => Op::Less,
+        "GreaterOrEqual" => Op::GreaterOrEqual,
+        "LessOrEqual" => Op::LessOrEqual,
+        "Equal" => Op::Equal,
+        "Not" => Op::Not,
+        "Abs" => Op::Abs,
+        "Sign" => Op::Sign,
+        "Floor" => Op::Floor,
+        "Max" => Op::Max,
+        "Min" => Op::Min,
+        "Clip" => Op::Clip,
+        "Slice" => Op::Slice(SliceSpec {
+            starts: a.ints("starts", None)?,
+            ends: a.ints("ends", None)?,
+            axes: a.ints("axes", Some(Vec::new()))?,
+            steps: a.ints("steps", Some(Vec::new()))?,
+        }),
         "Where" => Op::Where,
         "Identity" => Op::Identity,
         "Relu" => Op::Relu,

@@ -174,6 +174,16 @@ fn op_attrs(op: &Op, hint: &str, ext: &mut Option<External>) -> String {
         }
         Op::Reshape { shape } => format!("shape = {}", list(shape, |a| a.to_string())),
         Op::Transpose { perm } => format!("perm = {}", list(perm, |a| a.to_string())),
+        Op::Slice(sp) => {
+            let ints = |v: &[i64]| list(v, |a| a.to_string());
+            format!(
+                "starts = {}, ends = {}, axes = {}, steps = {}",
+                ints(&sp.starts),
+                ints(&sp.ends),
+                ints(&sp.axes),
+                ints(&sp.steps)
+            )
+        }
         Op::Constant { value } => {
             let ty = value.tensor_type();
             format!("value = {ty} {}", tensor_text(value, hint, ext, "    "))

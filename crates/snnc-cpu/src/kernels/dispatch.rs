@@ -54,6 +54,7 @@ pub(crate) fn run(k: &Kernel, io: &mut Io, cx: Ctx) -> Result<(), String> {
         Kernel::GatherBack(k) => shape::gather_back(k, io),
         Kernel::Concat(k) => shape::concat(k, io),
         Kernel::Slice(k) => shape::slice(k, io),
+        Kernel::Unslice(k) => shape::unslice(k, io),
         Kernel::Transpose(k) => shape::transpose(k, io),
         Kernel::AddInto(k) => shape::add_into(k, io),
     }

@@ -30,6 +30,18 @@ fn un(op: UnOp, x: f32) -> f32 {
         UnOp::Theta => f32::from(u8::from(x > 0.0)),
         UnOp::Trunc => x as i64 as f32,
         UnOp::NonZero => f32::from(u8::from(x != 0.0)),
+        UnOp::Not => f32::from(u8::from(x == 0.0)),
+        UnOp::Abs => x.abs(),
+        UnOp::Sign => {
+            if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                x
+            }
+        }
+        UnOp::Floor => x.floor(),
     }
 }
 
@@ -43,6 +55,13 @@ fn bin(op: BinOp, a: f32, b: f32) -> f32 {
         BinOp::DivInt => (f64::from(a) / f64::from(b)) as i64 as f32,
         BinOp::Greater => f32::from(u8::from(a > b)),
         BinOp::Less => f32::from(u8::from(a < b)),
+        BinOp::GreaterOrEqual => f32::from(u8::from(a >= b)),
+        BinOp::LessOrEqual => f32::from(u8::from(a <= b)),
+        BinOp::Equal => f32::from(u8::from(a == b)),
+        BinOp::Max if a.is_nan() || b.is_nan() => f32::NAN,
+        BinOp::Max => a.max(b),
+        BinOp::Min if a.is_nan() || b.is_nan() => f32::NAN,
+        BinOp::Min => a.min(b),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::store::Io;
 const BLK: usize = 1024;
 
 #[inline]
-fn term(rule: GradRule, g: f64, o: &[f64; 2]) -> f64 {
+fn term(rule: GradRule, g: f64, o: &[f64; 3]) -> f64 {
     match rule {
         GradRule::Scale(c) => f64::from(c) * g,
         GradRule::Mul => g * o[0],
@@ -60,18 +60,53 @@ fn term(rule: GradRule, g: f64, o: &[f64; 2]) -> f64 {
                 g
             }
         }
+        GradRule::Abs => {
+            if o[0] > 0.0 {
+                g
+            } else if o[0] < 0.0 {
+                -g
+            } else {
+                0.0
+            }
+        }
+        GradRule::Extremum { max, wrt_b } => {
+            let (a, b) = if wrt_b { (o[1], o[0]) } else { (o[0], o[1]) };
+            if (max && a > b) || (!max && a < b) {
+                g
+            } else if a == b {
+                0.5 * g
+            } else {
+                0.0
+            }
+        }
+        GradRule::Clip { part, lo, hi } => {
+            let l = if lo { o[1] } else { f64::NEG_INFINITY };
+            let h = if hi { o[1 + usize::from(lo)] } else { f64::INFINITY };
+            let from = if o[0] < l {
+                1
+            } else if o[0] > h {
+                2
+            } else {
+                0
+            };
+            if from == part {
+                g
+            } else {
+                0.0
+            }
+        }
     }
 }
 
 /// The terms of elements `e0..e0 + out.len()`.
 fn terms(k: &EwGradK, g: &[f32], ops: &[Operand], e0: usize, out: &mut [f64]) {
     let len = out.len();
-    let mut buf = [[0f32; BLK]; 2];
+    let mut buf = [[0f32; BLK]; 3];
     for (b, op) in buf.iter_mut().zip(ops) {
         op.load(&k.shape, e0, &mut b[..len]);
     }
     for (j, t) in out.iter_mut().enumerate() {
-        let o = [f64::from(buf[0][j]), f64::from(buf[1][j])];
+        let o = [f64::from(buf[0][j]), f64::from(buf[1][j]), f64::from(buf[2][j])];
         *t = term(k.rule, f64::from(g[e0 + j]), &o);
     }
 }
@@ -81,7 +116,7 @@ pub(crate) fn run(k: &EwGradK, io: &mut Io) -> Result<(), String> {
     let total = numel(&k.shape)?;
     let g = io.r(k.g)?;
     need("upstream gradient", g.len(), total)?;
-    if k.operands.len() > 2 {
+    if k.operands.len() > 3 {
         return Err("too many operands (invalid plan)".into());
     }
     let ops = k

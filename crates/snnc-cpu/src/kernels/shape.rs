@@ -108,6 +108,26 @@ pub(crate) fn slice(k: &SliceK, io: &mut Io) -> Result<(), String> {
     Ok(())
 }
 
+/// `dst[:, start..start + len, :] (+)= src`, the rest of dst zeroed unless accumulating.
+pub(crate) fn unslice(k: &SliceK, io: &mut Io) -> Result<(), String> {
+    let src = io.r(k.src)?;
+    let dst = io.w(k.dst)?;
+    need_dims("slice", src.len(), &[k.outer, k.len, k.inner])?;
+    need_dims("destination", dst.len(), &[k.outer, k.src_dim, k.inner])?;
+    if k.start.checked_add(k.len).is_none_or(|e| e > k.src_dim) {
+        return Err("slice past the end of its axis (invalid plan)".into());
+    }
+    if !k.acc {
+        dst.fill(0.0);
+    }
+    let n = k.len * k.inner;
+    for o in 0..k.outer {
+        let d = (o * k.src_dim + k.start) * k.inner;
+        add_or_copy(&mut dst[d..d + n], &src[o * n..(o + 1) * n], k.acc);
+    }
+    Ok(())
+}
+
 /// `dst (+)= transpose(src)`.
 pub(crate) fn transpose(k: &TransposeK, io: &mut Io) -> Result<(), String> {
     let src = io.r(k.src)?;

@@ -62,6 +62,10 @@ fn un(op: UnOp, a: &str) -> String {
         UnOp::Theta => format!("({a} > 0.0f ? 1.0f : 0.0f)"),
         UnOp::Trunc => format!("snnc_trunc({a})"),
         UnOp::NonZero => format!("({a} != 0.0f ? 1.0f : 0.0f)"),
+        UnOp::Not => format!("({a} == 0.0f ? 1.0f : 0.0f)"),
+        UnOp::Abs => format!("fabsf({a})"),
+        UnOp::Sign => format!("({a} > 0.0f ? 1.0f : ({a} < 0.0f ? -1.0f : {a}))"),
+        UnOp::Floor => format!("floorf({a})"),
     }
 }
 
@@ -74,6 +78,11 @@ fn bin(op: BinOp, a: &str, b: &str) -> String {
         BinOp::DivInt => format!("(float)snnc_trunc64((double){a} / (double){b})"),
         BinOp::Greater => format!("({a} > {b} ? 1.0f : 0.0f)"),
         BinOp::Less => format!("({a} < {b} ? 1.0f : 0.0f)"),
+        BinOp::GreaterOrEqual => format!("({a} >= {b} ? 1.0f : 0.0f)"),
+        BinOp::LessOrEqual => format!("({a} <= {b} ? 1.0f : 0.0f)"),
+        BinOp::Equal => format!("({a} == {b} ? 1.0f : 0.0f)"),
+        BinOp::Max => format!("((isnan({a}) || isnan({b})) ? NAN : fmaxf({a}, {b}))"),
+        BinOp::Min => format!("((isnan({a}) || isnan({b})) ? NAN : fminf({a}, {b}))"),
     }
 }
 

@@ -31,6 +31,22 @@ fn term(rule: GradRule, sg: &str) -> String {
         GradRule::Spike(_) => format!("g * {sg}(o0)"),
         GradRule::WhereTrue => "(o0 != 0.0 ? g : 0.0)".into(),
         GradRule::WhereFalse => "(o0 != 0.0 ? 0.0 : g)".into(),
+        GradRule::Abs => "(o0 > 0.0 ? g : (o0 < 0.0 ? -g : 0.0))".into(),
+        GradRule::Extremum { max, wrt_b } => {
+            let (a, b) = if wrt_b { ("o1", "o0") } else { ("o0", "o1") };
+            let cmp = if max { ">" } else { "<" };
+            format!("({a} {cmp} {b} ? g : ({a} == {b} ? 0.5 * g : 0.0))")
+        }
+        GradRule::Clip { part, lo, hi } => {
+            let l = if lo { "o1" } else { "(-INFINITY)" };
+            let h = match (lo, hi) {
+                (_, false) => "INFINITY",
+                (true, true) => "o2",
+                (false, true) => "o1",
+            };
+            let from = format!("(o0 < {l} ? 1 : (o0 > {h} ? 2 : 0))");
+            format!("({from} == {part} ? g : 0.0)")
+        }
     }
 }
 
@@ -42,7 +58,7 @@ pub(crate) fn ew_grad(out: &mut Out<'_>, k: &EwGradK) -> Result<Vec<Launch>, Cud
     if dst_len == 0 {
         return Ok(Vec::new());
     }
-    if k.operands.len() > 2 {
+    if k.operands.len() > 3 {
         return Err(err(step, "elementwise-grad", "too many operands (invalid plan)"));
     }
     let sg = format!("snnc_s{step:04}_sg64");
@@ -66,7 +82,7 @@ pub(crate) fn ew_grad(out: &mut Out<'_>, k: &EwGradK) -> Result<Vec<Launch>, Cud
         })?);
     }
     kb.write("dst", k.dst);
-    let loads: String = (0..2)
+    let loads: String = (0..3)
         .map(|i| match strides.get(i) {
             Some(st) => format!(
                 "            const double o{i} = (double)op{i}[{}];\n",

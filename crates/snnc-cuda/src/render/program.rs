@@ -74,6 +74,7 @@ fn render_step(
         Kernel::GatherBack(k) => only(shape::gather_back(out, k)?),
         Kernel::Concat(k) => only(shape::concat(out, k)?),
         Kernel::Slice(k) => only(shape::slice(out, k)?),
+        Kernel::Unslice(k) => only(shape::unslice(out, k)?),
         Kernel::Transpose(k) => only(shape::transpose(out, k)?),
         Kernel::AddInto(k) => only(shape::add_into(out, k)?),
     }

@@ -149,6 +149,36 @@ pub(crate) fn slice(out: &mut Out<'_>, k: &SliceK) -> Result<Vec<Launch>, CudaEr
     Ok(vec![kb.launch(grid1(total), [BLOCK, 1, 1], 0)])
 }
 
+/// [`SliceK`] as Slice's gradient: `dst[:, start..start + len, :] (+)= src`, the rest of dst
+/// zeroed unless accumulating.
+pub(crate) fn unslice(out: &mut Out<'_>, k: &SliceK) -> Result<Vec<Launch>, CudaError> {
+    let total = k.outer * k.src_dim * k.inner;
+    if total == 0 {
+        return Ok(Vec::new());
+    }
+    if k.start + k.len > k.src_dim {
+        return Err(err(out.step, "unslice", "slice past the end of its axis (invalid plan)"));
+    }
+    let mut kb = Kb::new(out.step, "unslice");
+    kb.read("src", k.src);
+    kb.write("dst", k.dst);
+    let (inner, len, src_dim, start) = (k.inner.max(1), k.len, k.src_dim, k.start);
+    let v = format!("src[(o * {len}LL + c - {start}LL) * {inner}LL + in]");
+    let (inside, outside) =
+        if k.acc { (format!("dst[e] + {v}"), "dst[e]".to_string()) } else { (v, "0.0f".into()) };
+    let code = format!(
+        "{sig} {{\n\
+         \x20   SNNC_FOR(e, {total}LL) {{\n\
+         \x20       const i64 in = e % {inner}LL, c = (e / {inner}LL) % {src_dim}LL, o = e / ({inner}LL * {src_dim}LL);\n\
+         \x20       dst[e] = (c >= {start}LL && c < {start}LL + {len}LL) ? {inside} : {outside};\n\
+         \x20   }}\n\
+         }}",
+        sig = kb.signature(BLOCK),
+    );
+    out.push(&code);
+    Ok(vec![kb.launch(grid1(total), [BLOCK, 1, 1], 0)])
+}
+
 /// [`TransposeK`]: `dst (+)= transpose(src, perm)`.
 pub(crate) fn transpose(out: &mut Out<'_>, k: &TransposeK) -> Result<Vec<Launch>, CudaError> {
     let total: usize = k.shape.iter().product();

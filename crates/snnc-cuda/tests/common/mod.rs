@@ -13,16 +13,21 @@ pub fn models() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
 }
 
-/// Every fixture folder name (those with a model.onnx), sorted.
+/// Every fixture folder (those with a model.onnx) as `models/`-relative paths, sorted: the
+/// Norse and custom-op fixtures, then the library exports of `models/family`.
 pub fn fixtures() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(models().join("fixtures"))
-        .expect("fixtures folder")
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("model.onnx").is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
+    let mut all = Vec::new();
+    for dir in ["fixtures", "family"] {
+        let mut v: Vec<String> = std::fs::read_dir(models().join(dir))
+            .expect("fixtures folder")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("model.onnx").is_file())
+            .map(|e| format!("{dir}/{}", e.file_name().to_string_lossy()))
+            .collect();
+        v.sort();
+        all.extend(v);
+    }
+    all
 }
 
 fn plan(g: &Graph, label: &str) -> Plan {
@@ -37,9 +42,12 @@ fn both_stages(label: &str, g: Graph, out: &mut Vec<(String, Plan)>) {
     out.push((format!("{label} (optimized)"), plan(&opt, label)));
 }
 
-/// One fixture's plans: imported and optimized.
+/// One fixture's plans, imported and optimized; `name` is a folder of `models/fixtures`, or a
+/// `models/`-relative path such as `family/sj_hard_s`.
 pub fn fixture_plans(name: &str) -> Vec<(String, Plan)> {
-    let path = models().join("fixtures").join(name).join("model.onnx");
+    let dir =
+        if name.contains('/') { models().join(name) } else { models().join("fixtures").join(name) };
+    let path = dir.join("model.onnx");
     let g = snnc_onnx::load_onnx(&path, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     let mut out = Vec::new();
     both_stages(name, g, &mut out);

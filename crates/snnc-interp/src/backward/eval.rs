@@ -3,10 +3,13 @@
 use ndarray::ArrayD;
 use snnc_ir::{DType, Op, Surrogate};
 
-use crate::backward::elementwise::{arith_back, compare_back, unary_back, where_back};
+use crate::backward::elementwise::{
+    arith_back, clip_back, compare_back, extremum_back, unary_back, where_back,
+};
 use crate::backward::linear::{gemm_back, linear_back, matmul_back};
 use crate::backward::shape::{concat_back, gather_back, transpose_back};
 use crate::forward::eval::data;
+use crate::forward::slice::slice_back;
 use crate::iaf;
 use crate::value::{reshaped, Arg};
 
@@ -50,16 +53,30 @@ pub(crate) fn eval(
         }
         Op::MatMul => matmul_back(x()?, y()?, g)?.into(),
         Op::Add | Op::Sub | Op::Mul | Op::Div => arith_back(op, x()?, y()?, g)?.into(),
-        Op::Greater | Op::Less => {
+        Op::Greater | Op::Less | Op::GreaterOrEqual | Op::LessOrEqual => {
             let float = args.first().copied().flatten().is_some_and(|a| a.ty.dtype.is_float());
             if !float {
                 return Ok(Vec::new());
             }
-            compare_back(matches!(op, Op::Greater), x()?, y()?, g, sg)?.into()
+            let greater = matches!(op, Op::Greater | Op::GreaterOrEqual);
+            compare_back(greater, x()?, y()?, g, sg)?.into()
         }
-        Op::Neg | Op::Identity | Op::Relu | Op::Sigmoid | Op::Tanh | Op::Spike { .. } => {
-            vec![Some(unary_back(op, x()?, g)?)]
+        Op::Equal | Op::Not => Vec::new(),
+        Op::Neg
+        | Op::Identity
+        | Op::Relu
+        | Op::Sigmoid
+        | Op::Tanh
+        | Op::Spike { .. }
+        | Op::Abs
+        | Op::Sign
+        | Op::Floor => vec![Some(unary_back(op, x()?, g)?)],
+        Op::Max | Op::Min => extremum_back(matches!(op, Op::Max), x()?, y()?, g)?.into(),
+        Op::Clip => {
+            let opt = |i: usize| args.get(i).copied().flatten().map(|a| a.data);
+            clip_back(x()?, opt(1), opt(2), g)?
         }
+        Op::Slice(spec) => vec![Some(slice_back(x()?.shape(), spec, g)?)],
         Op::Cast { to } => {
             let from = args.first().copied().flatten().map(|a| a.ty.dtype);
             if from.is_some_and(|f| cast_passes(f, *to)) {

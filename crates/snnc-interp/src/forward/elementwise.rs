@@ -1,4 +1,5 @@
-//! Elementwise ops: arithmetic, comparisons, Where and the unary activations.
+//! Elementwise ops: arithmetic, comparisons, logic, rounding, Where, Max/Min/Clip and the unary
+//! activations.
 
 use ndarray::{ArrayD, Zip};
 
@@ -66,4 +67,50 @@ pub(crate) fn select(
 ) -> Result<ArrayD<f64>, String> {
     let (c, x, y) = (view_as(c, shape)?, view_as(x, shape)?, view_as(y, shape)?);
     Ok(Zip::from(&c).and(&x).and(&y).map_collect(|&c, &x, &y| if c != 0.0 { x } else { y }))
+}
+
+/// max(a, b), NaN if either is NaN (ONNX Max, `torch.maximum`).
+pub(crate) fn max_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
+/// min(a, b), NaN if either is NaN.
+pub(crate) fn min_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.min(b)
+    }
+}
+
+/// −1, 0 or 1 by the sign of x; zeros and NaN are returned as they are.
+pub(crate) fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x
+    }
+}
+
+/// Clip: `min(max(x, lo), hi)` with absent bounds skipped, all broadcast to `shape`.
+pub(crate) fn clip(
+    x: &ArrayD<f64>,
+    lo: Option<&ArrayD<f64>>,
+    hi: Option<&ArrayD<f64>>,
+    shape: &[usize],
+) -> Result<ArrayD<f64>, String> {
+    let mut y = view_as(x, shape)?.to_owned();
+    if let Some(lo) = lo {
+        y = binary(&y, lo, shape, max_nan)?;
+    }
+    if let Some(hi) = hi {
+        y = binary(&y, hi, shape, min_nan)?;
+    }
+    Ok(y)
 }

@@ -3,9 +3,12 @@
 use ndarray::ArrayD;
 use snnc_ir::{DType, Op, TensorType};
 
-use crate::forward::elementwise::{binary, check_int_divisor, flag, relu, select, sigmoid, theta};
+use crate::forward::elementwise::{
+    binary, check_int_divisor, clip, flag, max_nan, min_nan, relu, select, sigmoid, sign, theta,
+};
 use crate::forward::linear::{gemm, linear, matmul};
 use crate::forward::shape::{concat, gather, transpose};
+use crate::forward::slice::slice;
 use crate::iaf;
 use crate::value::{reshaped, Arg};
 
@@ -42,6 +45,20 @@ pub(crate) fn eval(
         }
         Op::Greater => bin(|a, b| flag(a > b))?,
         Op::Less => bin(|a, b| flag(a < b))?,
+        Op::GreaterOrEqual => bin(|a, b| flag(a >= b))?,
+        Op::LessOrEqual => bin(|a, b| flag(a <= b))?,
+        Op::Equal => bin(|a, b| flag(a == b))?,
+        Op::Not => un(|a| flag(a == 0.0))?,
+        Op::Abs => un(f64::abs)?,
+        Op::Sign => un(sign)?,
+        Op::Floor => un(f64::floor)?,
+        Op::Max => bin(max_nan)?,
+        Op::Min => bin(min_nan)?,
+        Op::Clip => {
+            let opt = |i: usize| args.get(i).copied().flatten().map(|a| a.data);
+            clip(x()?, opt(1), opt(2), shape)?
+        }
+        Op::Slice(spec) => slice(x()?, spec)?,
         Op::Neg => un(|a| -a)?,
         Op::Cast { .. } | Op::Identity => x()?.clone(),
         Op::Where => select(x()?, data(args, 1)?, data(args, 2)?, shape)?,

@@ -1,4 +1,4 @@
-//! Elementwise arithmetic, comparisons, Where and activations (none has attributes).
+//! Elementwise arithmetic, comparisons, logic, rounding, Where, Max/Min/Clip and activations.
 
 use snnc_ir::Op;
 
@@ -20,6 +20,16 @@ pub(crate) const OPS: &[Entry] = &[
     plain!("Neg", Op::Neg),
     plain!("Greater", Op::Greater),
     plain!("Less", Op::Less),
+    plain!("GreaterOrEqual", Op::GreaterOrEqual),
+    plain!("LessOrEqual", Op::LessOrEqual),
+    plain!("Equal", Op::Equal),
+    plain!("Not", Op::Not),
+    plain!("Abs", Op::Abs),
+    plain!("Sign", Op::Sign),
+    plain!("Floor", Op::Floor),
+    Entry { domain: "", op_type: "Max", convert: |c| variadic(c, Op::Max), static_inputs: &[] },
+    Entry { domain: "", op_type: "Min", convert: |c| variadic(c, Op::Min), static_inputs: &[] },
+    Entry { domain: "", op_type: "Clip", convert: clip, static_inputs: &[] },
     plain!("Where", Op::Where),
     plain!("Relu", Op::Relu),
     plain!("Sigmoid", Op::Sigmoid),
@@ -29,4 +39,27 @@ pub(crate) const OPS: &[Entry] = &[
 fn lower(ctx: &NodeCtx, op: Op) -> Result<Lowered, String> {
     attrs::check_known(ctx.node, &[])?;
     Ok(ctx.all(op))
+}
+
+/// ONNX Max/Min take 1 or more inputs: one is a copy, two the binary op.
+fn variadic(ctx: &NodeCtx, op: Op) -> Result<Lowered, String> {
+    attrs::check_known(ctx.node, &[])?;
+    match ctx.inputs.len() {
+        1 => Ok(ctx.all(Op::Identity)),
+        2 => Ok(ctx.all(op)),
+        n => Err(format!("{n} inputs are not supported (1 or 2)")),
+    }
+}
+
+/// Clip: bounds are inputs 1 and 2 from opset 11; before, the attributes `min` and `max`.
+fn clip(ctx: &NodeCtx) -> Result<Lowered, String> {
+    if ctx.opset < 11 {
+        return Err(format!(
+            "Clip at opset {} (bounds as attributes) is not supported; opset 11 or later gives \
+             them as inputs",
+            ctx.opset
+        ));
+    }
+    attrs::check_known(ctx.node, &[])?;
+    Ok(ctx.all(Op::Clip))
 }

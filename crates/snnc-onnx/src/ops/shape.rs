@@ -1,6 +1,6 @@
-//! Unsqueeze, Squeeze, Concat, Reshape, Transpose and Gather.
+//! Unsqueeze, Squeeze, Concat, Reshape, Transpose, Gather and Slice.
 
-use snnc_ir::Op;
+use snnc_ir::{Op, SliceSpec};
 
 use super::{Entry, Lowered, NodeCtx};
 use crate::attrs;
@@ -13,7 +13,31 @@ pub(crate) const OPS: &[Entry] = &[
     Entry { domain: "", op_type: "Reshape", convert: reshape, static_inputs: &[1] },
     Entry { domain: "", op_type: "Transpose", convert: transpose, static_inputs: &[] },
     Entry { domain: "", op_type: "Gather", convert: gather, static_inputs: &[] },
+    Entry { domain: "", op_type: "Slice", convert: slice, static_inputs: &[1, 2, 3, 4] },
 ];
+
+/// Slice: starts, ends, axes and steps are constant inputs 1–4 from opset 10, attributes
+/// before (without steps).
+fn slice(ctx: &NodeCtx) -> Result<Lowered, String> {
+    let spec = if ctx.opset < 10 {
+        attrs::check_known(ctx.node, &["starts", "ends", "axes"])?;
+        SliceSpec {
+            starts: attrs::ints(ctx.node, "starts")?.ok_or("attribute 'starts' is required")?,
+            ends: attrs::ints(ctx.node, "ends")?.ok_or("attribute 'ends' is required")?,
+            axes: attrs::ints(ctx.node, "axes")?.unwrap_or_default(),
+            steps: Vec::new(),
+        }
+    } else {
+        attrs::check_known(ctx.node, &[])?;
+        SliceSpec {
+            starts: ctx.const_ints(1)?.ok_or("needs starts (input 1)")?,
+            ends: ctx.const_ints(2)?.ok_or("needs ends (input 2)")?,
+            axes: ctx.const_ints(3)?.unwrap_or_default(),
+            steps: ctx.const_ints(4)?.unwrap_or_default(),
+        }
+    };
+    Ok(Lowered { op: Op::Slice(spec), inputs: ctx.first_inputs(1) })
+}
 
 /// Axes from the `axes` attribute (opset < 13) or from constant input 1 (opset ≥ 13).
 fn axes(ctx: &NodeCtx) -> Result<Option<Vec<i64>>, String> {

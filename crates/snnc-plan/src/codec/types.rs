@@ -28,8 +28,33 @@ unit_enum!(Method {
     Exp = 8
 });
 unit_enum!(Order { FireThenIntegrate = 0, IntegrateThenFire = 1 });
-unit_enum!(UnOp { Neg = 0, Relu = 1, Sigmoid = 2, Tanh = 3, Theta = 4, Trunc = 5, NonZero = 6 });
-unit_enum!(BinOp { Add = 0, Sub = 1, Mul = 2, Div = 3, DivInt = 4, Greater = 5, Less = 6 });
+unit_enum!(UnOp {
+    Neg = 0,
+    Relu = 1,
+    Sigmoid = 2,
+    Tanh = 3,
+    Theta = 4,
+    Trunc = 5,
+    NonZero = 6,
+    Not = 7,
+    Abs = 8,
+    Sign = 9,
+    Floor = 10
+});
+unit_enum!(BinOp {
+    Add = 0,
+    Sub = 1,
+    Mul = 2,
+    Div = 3,
+    DivInt = 4,
+    Greater = 5,
+    Less = 6,
+    GreaterOrEqual = 7,
+    LessOrEqual = 8,
+    Equal = 9,
+    Max = 10,
+    Min = 11
+});
 record!(Surrogate { method, alpha });
 unit_enum!(Threshold { Gt = 0, Ge = 1 });
 unit_enum!(Reset { Value = 0, Subtract = 1, None = 2 });
@@ -123,6 +148,7 @@ wrap_enum!(Kernel {
     GatherBack = 16,
     Slice = 17,
     AddInto = 18,
+    Unslice = 19,
 });
 record!(Step { node, need, kernel });
 record!(Sig { name, dtype, shape });
@@ -181,6 +207,9 @@ impl Codec for GradRule {
             GradRule::Spike(s) => (8u8, s).put(w),
             GradRule::WhereTrue => 9u8.put(w),
             GradRule::WhereFalse => 10u8.put(w),
+            GradRule::Abs => 11u8.put(w),
+            GradRule::Extremum { max, wrt_b } => (12u8, (max, wrt_b)).put(w),
+            GradRule::Clip { part, lo, hi } => (13u8, (part, (lo, hi))).put(w),
         }
     }
     fn get(r: &mut Reader) -> Result<Self, String> {
@@ -199,6 +228,15 @@ impl Codec for GradRule {
             8 => GradRule::Spike(Surrogate::get(r)?),
             9 => GradRule::WhereTrue,
             10 => GradRule::WhereFalse,
+            11 => GradRule::Abs,
+            12 => {
+                let (max, wrt_b) = Codec::get(r)?;
+                GradRule::Extremum { max, wrt_b }
+            }
+            13 => {
+                let (part, (lo, hi)) = Codec::get(r)?;
+                GradRule::Clip { part, lo, hi }
+            }
             t => return Err(format!("invalid gradient rule tag {t}")),
         })
     }

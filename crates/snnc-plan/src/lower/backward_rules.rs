@@ -57,11 +57,11 @@ pub(crate) fn node(l: &mut Lower, ni: usize, node: &Node, gouts: &[Option<BufId>
             ew(l, 0, GradRule::DivNum, &[1])?;
             ew(l, 1, GradRule::DivDen, &[0, 1])
         }
-        Op::Greater | Op::Less => {
+        Op::Greater | Op::Less | Op::GreaterOrEqual | Op::LessOrEqual => {
             if !l.g.ty(in_value(node, 0)?).dtype.is_float() {
                 return Ok(());
             }
-            let greater = matches!(node.op, Op::Greater);
+            let greater = matches!(node.op, Op::Greater | Op::GreaterOrEqual);
             let surrogate = l.surrogate;
             for wrt_b in [false, true] {
                 ew(
@@ -73,7 +73,27 @@ pub(crate) fn node(l: &mut Lower, ni: usize, node: &Node, gouts: &[Option<BufId>
             }
             Ok(())
         }
+        Op::Equal | Op::Not => Ok(()),
         Op::Neg => ew(l, 0, GradRule::Scale(-1.0), &[]),
+        Op::Abs => ew(l, 0, GradRule::Abs, &[0]),
+        // Piecewise constant: a zero gradient.
+        Op::Sign | Op::Floor => ew(l, 0, GradRule::Scale(0.0), &[]),
+        Op::Max | Op::Min => {
+            let max = matches!(node.op, Op::Max);
+            ew(l, 0, GradRule::Extremum { max, wrt_b: false }, &[0, 1])?;
+            ew(l, 1, GradRule::Extremum { max, wrt_b: true }, &[0, 1])
+        }
+        Op::Clip => {
+            let (lo, hi) = (node.input(1).is_some(), node.input(2).is_some());
+            let ops: Vec<usize> = (0..3).filter(|&i| node.input(i).is_some()).collect();
+            for part in 0..3u8 {
+                if part == 0 || node.input(part as usize).is_some() {
+                    ew(l, part as usize, GradRule::Clip { part, lo, hi }, &ops)?;
+                }
+            }
+            Ok(())
+        }
+        Op::Slice(spec) => crate::lower::slice_clip::slice_back(l, ni, node, g, spec),
         Op::Relu => ew(l, 0, GradRule::Relu, &[0]),
         Op::Sigmoid => ew(l, 0, GradRule::Sigmoid, &[0]),
         Op::Tanh => ew(l, 0, GradRule::Tanh, &[0]),

@@ -4,7 +4,7 @@
 //! | # | pass | does |
 //! |---|---|---|
 //! | 0 | `verify` | the IR verifier, before anything else |
-//! | 1 | `select-kernels` | maps each IR op to its kernel (reshape-like ops become aliases) |
+//! | 1 | `select-kernels` | maps each IR op to its kernel (reshape-like ops and uncut slices become aliases) |
 //! | 2 | `plan-saved-tensors` | training: IAF layers save pre-reset potentials (and bit-packed spikes), spike-linear inputs are packed to bits |
 //! | 3 | `build-backward` | training: the reverse pass, one or more gradient kernels per op |
 //! | 4 | `fuse-elementwise` | merges chains of elementwise kernels into one loop |
@@ -24,6 +24,7 @@ mod pipeline;
 mod saved;
 mod select;
 mod select_ops;
+mod slice_clip;
 
 pub(crate) use liveness::target_values;
 pub use pipeline::{compile, CompileOptions, PASSES};

@@ -5,7 +5,7 @@ use snnc_ir::{normalize_axis, DType, Node, Op, ValueId};
 
 use crate::kernel_ew::{BinOp, ConcatK, EwInput, EwK, GatherK, Instr, TransposeK, UnOp};
 use crate::lower::ctx::{Lower, Spec};
-use crate::lower::select_ops;
+use crate::lower::{select_ops, slice_clip};
 use crate::{Kernel, PlanError};
 
 /// Runs the pass over every live node, in order.
@@ -53,6 +53,17 @@ fn lower_node(l: &mut Lower, ni: usize, node: &Node) -> Result<(), PlanError> {
         Op::Div => binary(l, ni, node, BinOp::Div),
         Op::Greater => binary(l, ni, node, BinOp::Greater),
         Op::Less => binary(l, ni, node, BinOp::Less),
+        Op::GreaterOrEqual => binary(l, ni, node, BinOp::GreaterOrEqual),
+        Op::LessOrEqual => binary(l, ni, node, BinOp::LessOrEqual),
+        Op::Equal => binary(l, ni, node, BinOp::Equal),
+        Op::Max => binary(l, ni, node, BinOp::Max),
+        Op::Min => binary(l, ni, node, BinOp::Min),
+        Op::Not => unary(l, ni, node, UnOp::Not),
+        Op::Abs => unary(l, ni, node, UnOp::Abs),
+        Op::Sign => unary(l, ni, node, UnOp::Sign),
+        Op::Floor => unary(l, ni, node, UnOp::Floor),
+        Op::Clip => slice_clip::clip(l, ni, node),
+        Op::Slice(spec) => slice_clip::slice(l, ni, node, spec),
         Op::Neg => unary(l, ni, node, UnOp::Neg),
         Op::Relu => unary(l, ni, node, UnOp::Relu),
         Op::Sigmoid => unary(l, ni, node, UnOp::Sigmoid),
@@ -82,7 +93,10 @@ fn lower_node(l: &mut Lower, ni: usize, node: &Node) -> Result<(), PlanError> {
 /// The neuron's family choices (SPEC §1.1), if the compiled kernels implement them: Norse's
 /// cell only, so far. Any other member is refused with the node and its choices named, never
 /// computed as Norse's.
-fn supported<'a>(node: &Node, p: &'a snnc_ir::IafParams) -> Result<&'a snnc_ir::IafParams, PlanError> {
+fn supported<'a>(
+    node: &Node,
+    p: &'a snnc_ir::IafParams,
+) -> Result<&'a snnc_ir::IafParams, PlanError> {
     if p.family.is_norse() {
         Ok(p)
     } else {

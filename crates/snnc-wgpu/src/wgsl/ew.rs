@@ -81,6 +81,10 @@ fn un(op: UnOp, a: &str) -> String {
         UnOp::Theta => format!("select(0.0, 1.0, {a} > 0.0)"),
         UnOp::Trunc => trunc_sat(a),
         UnOp::NonZero => format!("select(0.0, 1.0, {a} != 0.0)"),
+        UnOp::Not => format!("select(0.0, 1.0, {a} == 0.0)"),
+        UnOp::Abs => format!("abs({a})"),
+        UnOp::Sign => format!("select(select({a}, -1.0, {a} < 0.0), 1.0, {a} > 0.0)"),
+        UnOp::Floor => format!("floor({a})"),
     }
 }
 
@@ -93,6 +97,12 @@ fn bin(op: BinOp, a: &str, b: &str) -> String {
         BinOp::DivInt => trunc_sat(&format!("({a} / {b})")),
         BinOp::Greater => format!("select(0.0, 1.0, {a} > {b})"),
         BinOp::Less => format!("select(0.0, 1.0, {a} < {b})"),
+        BinOp::GreaterOrEqual => format!("select(0.0, 1.0, {a} >= {b})"),
+        BinOp::LessOrEqual => format!("select(0.0, 1.0, {a} <= {b})"),
+        BinOp::Equal => format!("select(0.0, 1.0, {a} == {b})"),
+        // a + b is NaN when either is: max/min would drop the NaN.
+        BinOp::Max => format!("select(max({a}, {b}), {a} + {b}, {a} != {a} || {b} != {b})"),
+        BinOp::Min => format!("select(min({a}, {b}), {a} + {b}, {a} != {a} || {b} != {b})"),
     }
 }
 
@@ -168,6 +178,22 @@ fn term(rule: GradRule) -> String {
         GradRule::Spike(_) => "g * sg(o0)".into(),
         GradRule::WhereTrue => "select(0.0, g, o0 != 0.0)".into(),
         GradRule::WhereFalse => "select(g, 0.0, o0 != 0.0)".into(),
+        GradRule::Abs => "select(select(0.0, -g, o0 < 0.0), g, o0 > 0.0)".into(),
+        GradRule::Extremum { max, wrt_b } => {
+            let (a, b) = if wrt_b { ("o1", "o0") } else { ("o0", "o1") };
+            let cmp = if max { ">" } else { "<" };
+            format!("select(select(0.0, 0.5 * g, {a} == {b}), g, {a} {cmp} {b})")
+        }
+        GradRule::Clip { part, lo, hi } => {
+            let below = if lo { "o0 < o1" } else { "false" };
+            let above = match (lo, hi) {
+                (_, false) => "false",
+                (true, true) => "o0 > o2",
+                (false, true) => "o0 > o1",
+            };
+            let from = format!("select(select(0u, 2u, {above}), 1u, {below})");
+            format!("select(0.0, g, {from} == {part}u)")
+        }
     }
 }
 
@@ -178,7 +204,7 @@ pub fn ew_grad(step: usize, l: &Layout, k: &EwGradK) -> Result<Vec<Launch>, Stri
     let dlen = numel(&k.dst_shape)?;
     need(l, k.g, total, "upstream gradient")?;
     need(l, k.dst, dlen, "gradient")?;
-    if k.operands.len() > 2 {
+    if k.operands.len() > 3 {
         return Err("too many operands (invalid plan)".into());
     }
     let helpers = match k.rule {
@@ -211,7 +237,7 @@ pub fn ew_grad(step: usize, l: &Layout, k: &EwGradK) -> Result<Vec<Launch>, Stri
         let st = bstrides(&op.shape, &k.shape)?;
         let _ = writeln!(inner, "    let o{j} = m[{} + {}];", off(l, op.buf)?, lin(&st)?);
     }
-    for j in k.operands.len()..2 {
+    for j in k.operands.len()..3 {
         let _ = writeln!(inner, "    let o{j} = 0.0;");
     }
     let d = format!("m[{} + i]", off(l, k.dst)?);

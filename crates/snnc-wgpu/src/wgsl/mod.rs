@@ -80,6 +80,7 @@ pub fn render(step: usize, l: &Layout, k: &Kernel) -> Result<Vec<Launch>, String
         Kernel::GatherBack(k) => shape::gather_back(step, l, k),
         Kernel::Concat(k) => shape::concat(step, l, k),
         Kernel::Slice(k) => shape::slice(step, l, k),
+        Kernel::Unslice(k) => shape::unslice(step, l, k),
         Kernel::Transpose(k) => shape::transpose(step, l, k),
         Kernel::AddInto(k) => shape::add_into(step, l, k),
     }

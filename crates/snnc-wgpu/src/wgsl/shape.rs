@@ -129,6 +129,36 @@ pub fn slice(step: usize, l: &Layout, k: &SliceK) -> Result<Vec<Launch>, String>
     Ok(vec![per_elem(step, n, "", &body)?])
 }
 
+/// Slice's gradient: `dst[:, start..start + len, :] (+)= src`, the rest of dst zeroed unless
+/// accumulating.
+pub fn unslice(step: usize, l: &Layout, k: &SliceK) -> Result<Vec<Launch>, String> {
+    let n = k.outer * k.src_dim * k.inner;
+    need(l, k.src, k.outer * k.len * k.inner, "slice")?;
+    need(l, k.dst, n, "destination")?;
+    if k.start + k.len > k.src_dim {
+        return Err("slice past the end of its axis (invalid plan)".into());
+    }
+    let d = format!("m[{} + i]", off(l, k.dst)?);
+    let v = format!(
+        "m[{src} + (o * {len} + a - {st}) * {inner} + c]",
+        src = off(l, k.src)?,
+        len = u(k.len)?,
+        st = u(k.start)?,
+        inner = u(k.inner.max(1))?
+    );
+    let (inside, outside) =
+        if k.acc { (format!("{d} + {v}"), d.clone()) } else { (v, "0.0".to_string()) };
+    let body = format!(
+        "  let c = i % {inner}; let a = (i / {inner}) % {sd}; let o = i / ({inner} * {sd});\n  \
+         if (a >= {st} && a < {end}) {{ {d} = {inside}; }} else {{ {d} = {outside}; }}\n",
+        inner = u(k.inner.max(1))?,
+        sd = u(k.src_dim.max(1))?,
+        st = u(k.start)?,
+        end = u(k.start + k.len)?,
+    );
+    Ok(vec![per_elem(step, n, "", &body)?])
+}
+
 /// `dst (+)= transpose(src, perm)`.
 pub fn transpose(step: usize, l: &Layout, k: &TransposeK) -> Result<Vec<Launch>, String> {
     let r = k.shape.len();
