@@ -17,10 +17,10 @@ use egg::Id;
 use snnc_ir::Order;
 
 use crate::analysis::EGraph;
+use crate::consts::all_equal;
 use crate::lang::Kind;
 use crate::rules::reset::per_neuron;
 use crate::rules::step::linears;
-use crate::consts::all_equal;
 use crate::rules::support::{args_of, nodes, proj_sources, ty, value};
 use crate::rules::time::chain::{output, positions, Step};
 use crate::sym::{Sg, Sym};
@@ -63,13 +63,9 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
                         Some((z, w, _)) if output(eg, 0, c).is_some_and(|p| eg.find(p) == z) => {
                             zero_terms(eg, a).into_iter().find_map(|(l, zs)| {
                                 let lin = linears(eg, l);
-                                lin.iter().any(|&(x, w2)| eg.find(w2) == w && at(x)).then(|| {
-                                    match zs[..] {
-                                        [] => from_zero,
-                                        [c] => Init::Class(c),
-                                        [c1, c2, ..] => Init::Sum(c1, c2),
-                                    }
-                                })
+                                lin.iter()
+                                    .any(|&(x, w2)| eg.find(w2) == w && at(x))
+                                    .then(|| zero_state(&zs, from_zero))
                             })
                         }
                         Some(_) => None,
@@ -81,13 +77,24 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
             }
             None
         }
-        (Order::FireThenIntegrate, None) => {
-            if first.neuron.resets_to_zero() && at(first.v) {
-                return Some(Head { t, v0: Init::Default, z: None });
-            }
-            None
+        // v₀ = c + I₀ with c zero-valued (a zero state stored as an initializer): the op starts
+        // from V0 = c, whose spike Θ(0 − v_th) is 0 and whose reset to 0 passes c's gradient
+        // unchanged (the surrogate term is scaled by v_reset − c = 0), so the gradient is exact.
+        (Order::FireThenIntegrate, None) if first.neuron.resets_to_zero() => {
+            zero_terms(eg, first.v).into_iter().find_map(|(l, zs)| {
+                at(l).then(|| Head { t, v0: zero_state(&zs, Init::Default), z: None })
+            })
         }
         _ => None,
+    }
+}
+
+/// The initial state made of the zero-valued addends `zs` ([`zero_terms`]); `none` without any.
+fn zero_state(zs: &[Id], none: Init) -> Init {
+    match *zs {
+        [] => none,
+        [c] => Init::Class(c),
+        [c1, c2, ..] => Init::Sum(c1, c2),
     }
 }
 
