@@ -147,3 +147,34 @@ fn a_failed_one_minus_one_minus_marks_no_value_used() {
     let o = snnc_opt::optimize(&g, &opts).unwrap().graph;
     assert!(o.find("one").is_none_or(|id| o.initializer(id).is_none()), "{o:?}");
 }
+
+/// A bias initialised to zero and a gain of ones are trainable parameters (float initializers
+/// of more than one element): the identities leave them in place, so they keep their gradients.
+#[test]
+fn zero_and_one_parameters_are_not_absorbed() {
+    let body = "weight b: f32[3] = [0, 0, 0]\n weight g: f32[3] = [1, 1, 1]
+  h = Add(x, b)\n y = Mul(h, g)\n output y";
+    let rules = ["add-zero", "mul-one", "mul-one-left", "add-zero-left", "const-fold"];
+    assert!(!reaches(&prelude(body), &rules, 0, "input:0"));
+    let ones = "weight o: f32[3] = [1, 1, 1]\n z = Spike(x) {surrogate = \"super:100\"}
+  a = Sub(o, z)\n y = Sub(o, a)\n output y";
+    let goal = "(spike:super:100 input:0)";
+    assert!(!reaches(&prelude(ones), &["one-minus-one-minus"], 0, goal));
+}
+
+/// The whole optimizer keeps both parameters as initializers that the optimized graph reads.
+#[test]
+fn the_optimizer_keeps_zero_and_one_parameters_in_the_graph() {
+    let text = prelude(
+        "weight b: f32[3] = [0, 0, 0]\n weight g: f32[3] = [1, 1, 1]
+  h = Add(x, b)\n y = Mul(h, g)\n output y",
+    );
+    let o = snnc_opt::optimize(&graph(&text), &snnc_opt::OptOptions::default()).expect("optimizes");
+    let g = &o.graph;
+    for name in ["b", "g"] {
+        let id = g.find(name).unwrap_or_else(|| panic!("`{name}` left the optimized graph"));
+        assert!(g.initializer(id).is_some(), "`{name}` is not an initializer");
+        let read = g.nodes().iter().any(|n| n.inputs.contains(&Some(id)));
+        assert!(read, "no node of the optimized graph reads `{name}`");
+    }
+}

@@ -5,13 +5,17 @@ mod common;
 use common::*;
 
 fn graph_with(reset: &str, spike_of: &str) -> String {
+    graph_with_th(reset, spike_of, "th = Constant() {value = f32[3] [1.0, 0.9, 1.1]}")
+}
+
+fn graph_with_th(reset: &str, spike_of: &str, th: &str) -> String {
     format!(
         "graph t {{
   input v: f32[2,3]
   input w: f32[2,3]
   weight one: f32[] = 1.0
   weight vr: f32[] = 0.5
-  weight th: f32[3] = [1.0, 0.9, 1.1]
+  {th}
   s = Sub({spike_of}, th)
   z = Spike(s) {{surrogate = \"super:100\"}}
   nz = Sub(one, z)
@@ -41,4 +45,18 @@ fn reset_to_zero_is_a_select() {
     let goal = "(proj:1 (spikereset:1,0.9,1.1:0:super:100 input:0))";
     let rules = ["reset-zero-select", "identity"];
     check(&rules, goal, &graph_with(zero, "v"), &graph_with(zero, "w"));
+}
+
+/// A per-neuron threshold stored as an initializer is a trainable parameter: as a `SpikeReset`
+/// attribute it would get no gradient, so the reset is not fused (the layer runs unfused).
+#[test]
+fn a_threshold_parameter_is_not_absorbed() {
+    let general = "rst = Mul(z, vr)\n out = Add(keep, rst)";
+    let th = "weight th: f32[3] = [1.0, 0.9, 1.1]";
+    let goal = "(proj:1 (spikereset:1,0.9,1.1:0.5:super:100 input:0))";
+    assert!(!reaches(&graph_with_th(general, "v", th), &["reset-fuse"], 0, goal));
+    let zero = "out = Identity(keep)";
+    let goal = "(proj:1 (spikereset:1,0.9,1.1:0:super:100 input:0))";
+    let rules = ["reset-zero-select", "identity"];
+    assert!(!reaches(&graph_with_th(zero, "v", th), &rules, 0, goal));
 }

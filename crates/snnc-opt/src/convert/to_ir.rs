@@ -1,5 +1,6 @@
 //! Extracted e-graph → IR. Projections of one tuple class become the outputs of one IR node;
-//! graph outputs keep their names, inputs keep their order, initializers keep their names.
+//! graph outputs keep their names, inputs keep their order, initializers keep their names, and
+//! every trainable parameter of the imported graph is still an initializer.
 
 use std::collections::{HashMap, HashSet};
 
@@ -7,6 +8,7 @@ use egg::Id;
 use snnc_ir::{Graph, Op, ValueId};
 
 use crate::analysis::EGraph;
+use crate::consts::is_parameter;
 use crate::lang::SnnNode;
 use crate::sym::Sym;
 
@@ -66,6 +68,24 @@ impl Names {
     }
 }
 
+/// Adds every trainable parameter ([`is_parameter`]) the extracted graph no longer reads as an
+/// unused initializer. The rules only drop a parameter from a path where its gradient is zero
+/// (`z·0`), so its gradient is exactly zero, and every engine reports it: a user's training
+/// loop finds every parameter it passed in, whatever the optimizer made of it.
+fn keep_parameters(
+    g: &mut Graph,
+    leaves: &crate::analysis::Leaves,
+    emitted: &HashSet<u32>,
+) -> Result<(), String> {
+    for (i, (name, t)) in leaves.inits.iter().enumerate() {
+        let i = i as u32;
+        if is_parameter(t) && !emitted.contains(&i) && !leaves.value_used.contains(&i) {
+            g.add_initializer(name, (**t).clone()).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
 /// Builds the IR graph of the extraction `choice` (canonical classes → nodes), with the graph
 /// outputs `roots` named as in `original`.
 pub fn build(
@@ -105,6 +125,7 @@ pub fn build(
                 .map_err(|e| e.to_string())?,
         );
     }
+    let mut emitted_inits: HashSet<u32> = HashSet::new();
     for c in order {
         let node = &choice[&c];
         let v = match &node.sym {
@@ -117,6 +138,7 @@ pub fn build(
             }
             Sym::Init(i) => {
                 let (name, t) = &leaves.inits[*i as usize];
+                emitted_inits.insert(*i);
                 Some(g.add_initializer(name, (**t).clone()).map_err(|e| e.to_string())?)
             }
             Sym::Const(k) => {
@@ -151,6 +173,7 @@ pub fn build(
         };
         value.insert(c, v);
     }
+    keep_parameters(&mut g, leaves, &emitted_inits)?;
     let mut emitted: HashSet<ValueId> = HashSet::new();
     for (&r, &o) in roots.iter().zip(original.outputs()) {
         let name = &original.value(o).name;

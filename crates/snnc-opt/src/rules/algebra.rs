@@ -6,6 +6,9 @@
 //! tensor into a scalar. The identities hold for gradients as well as values; where a float
 //! identity could change a value (`x·0` for x = ∞, `1 − (1 − z)` for fractional z) it is
 //! restricted to binary x and z.
+//!
+//! Only constants that hold no trainable parameter are matched ([`constant`]): `x + b → x` for a
+//! bias initialised to zero would drop the bias, and with it its gradient.
 
 use egg::{rewrite as rw, Id, Subst, Var};
 use snnc_ir::Tensor;
@@ -13,19 +16,20 @@ use snnc_ir::Tensor;
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
 use crate::lang::SnnNode;
-use crate::rules::support::{custom, nodes, union, Rule};
+use crate::rules::support::{constant, custom, nodes, union, Rule};
 use crate::sym::Sym;
 
 fn v(s: &str) -> Var {
     s.parse().expect("variable")
 }
 
-/// `?c` is a known constant whose every element equals `x`. Checked last, so that a match is a
-/// rewrite: an initializer in `?c` is then recorded as value-used.
+/// `?c` is a constant ([`constant`]: no trainable parameter) whose every element equals `x`.
+/// Checked last, so that a match is a rewrite: an initializer in `?c` is then recorded as
+/// value-used.
 fn is(c: &'static str, x: f64) -> impl Fn(&mut EGraph, Id, &Subst) -> bool {
     let c = v(c);
     move |eg, _, s| {
-        let hit = eg[s[c]].data.value.as_deref().is_some_and(|t| all_equal(t, x));
+        let hit = constant(eg, s[c]).is_some_and(|t| all_equal(t, x));
         if hit {
             mark_value_used(eg, s[c]);
         }
@@ -38,8 +42,7 @@ fn is(c: &'static str, x: f64) -> impl Fn(&mut EGraph, Id, &Subst) -> bool {
 fn all_are(cs: &'static [&'static str], x: f64) -> impl Fn(&mut EGraph, Id, &Subst) -> bool {
     let cs: Vec<_> = cs.iter().map(|c| v(c)).collect();
     move |eg, _, s| {
-        let hit =
-            cs.iter().all(|&c| eg[s[c]].data.value.as_deref().is_some_and(|t| all_equal(t, x)));
+        let hit = cs.iter().all(|&c| constant(eg, s[c]).is_some_and(|t| all_equal(t, x)));
         if hit {
             for &c in &cs {
                 mark_value_used(eg, s[c]);
@@ -91,7 +94,7 @@ fn zeros_of_root(name: &str) -> Rule {
             for n in nodes(eg, c, |s| *s == Sym::Mul) {
                 let (a, b) = (n.args[0], n.args[1]);
                 for (x, k) in [(a, b), (b, a)] {
-                    let zero = eg[k].data.value.as_deref().is_some_and(|t| all_equal(t, 0.0));
+                    let zero = constant(eg, k).is_some_and(|t| all_equal(t, 0.0));
                     if zero && eg[x].data.is_binary() && ty.dtype.is_float() {
                         out.push(vec![x, k]);
                     }

@@ -12,14 +12,16 @@ use crate::analysis::EGraph;
 use crate::consts::all_equal;
 use crate::lang::SnnNode;
 use crate::rules::support::{
-    add_checked, args_of, custom, nodes, proj, same, ty, union, value, Rule,
+    add_checked, args_of, constant, custom, nodes, proj, same, ty, union, value, Rule,
 };
 use crate::sym::{Bits, Neuron, Sg, Sym};
 
 /// The per-neuron values of a constant that broadcasts over neurons (the last axis of a
-/// potential of `n` neurons): one value, or one per neuron.
+/// potential of `n` neurons): one value, or one per neuron. A trainable parameter (a threshold
+/// vector stored as an initializer) is no constant here ([`constant`]): as an attribute it would
+/// get no gradient, so that layer stays unfused.
 pub fn per_neuron(eg: &EGraph, c: Id, n: usize) -> Option<Vec<Bits>> {
-    let t = value(eg, c)?;
+    let t = constant(eg, c)?;
     let vals = t.as_f32_vec()?;
     let shape = t.shape();
     if vals.len() == 1 && shape.len() <= 1 {
@@ -49,7 +51,7 @@ pub fn spikes_of(eg: &EGraph, z: Id, v: Id) -> Vec<(Sg, Id)> {
 fn one_minus(eg: &EGraph, c: Id) -> Vec<Id> {
     args_of(eg, c, &Sym::Sub, 2)
         .into_iter()
-        .filter(|d| value(eg, d[0]).is_some_and(|t| all_equal(t, 1.0)))
+        .filter(|d| constant(eg, d[0]).is_some_and(|t| all_equal(t, 1.0)))
         .map(|d| d[1])
         .collect()
 }
@@ -125,7 +127,7 @@ fn general(rg: ResetGrad) -> Rule {
                 for (f, v) in pairs(eg, keep, &Sym::Mul) {
                     for z in one_minus(eg, f) {
                         for vr in factors_in(eg, z, rst) {
-                            if value(eg, vr).is_none() {
+                            if constant(eg, vr).is_none() {
                                 continue;
                             }
                             for (_, th) in spikes_of(eg, z, v) {

@@ -137,6 +137,20 @@ pub fn value(eg: &EGraph, c: Id) -> Option<&Tensor> {
     eg[c].data.value.as_deref()
 }
 
+/// The value of class `c` when a rule may absorb it: known, and computed from no trainable
+/// parameter ([`crate::consts::is_parameter`]; the class is foldable). A rule that reads a
+/// value to drop or rewrite the operand holding it (`x + 0 → x`, a threshold becoming an
+/// attribute) uses this, never [`value`]: the dropped operand's gradient would be lost, so a
+/// zero-initialised bias or a gain of ones stays in the graph and keeps its gradient.
+pub fn constant(eg: &EGraph, c: Id) -> Option<&Tensor> {
+    let d = &eg[c].data;
+    if d.foldable {
+        d.value.as_deref()
+    } else {
+        None
+    }
+}
+
 /// The type of a single-output class.
 pub fn ty(eg: &EGraph, c: Id) -> Option<&TensorType> {
     eg[c].data.single()

@@ -3,7 +3,8 @@
 //! * **Head**: the first step from the initial state is folded. Integrate-then-fire from
 //!   v₋₁ = 0 is just `reset(I₀)` (the `0 + x` is folded away); a recurrent one is
 //!   `reset(lin(x₀, W))` (R·z₋₁ = 0 folded). Fire-then-integrate from v₋₁ = v_reset = 0 gives
-//!   v₀ = I₀ (Θ(0 − v_th) = 0 folded). A step from a known constant state w whose spike the
+//!   v₀ = I₀ (Θ(0 − v_th) = 0 folded). A recurrent first step from a zero state stored as a
+//!   multi-element initializer keeps it: `(0 + lin(x₀, W)) + 0`, whose zeros become V0. A step from a known constant state w whose spike the
 //!   exporter folded (v = w + I, as in `seed_order_*`) is not a head: starting the sequence at
 //!   it with V0 = w would recompute Θ(w − v_th) and give w a surrogate gradient the exported
 //!   graph does not have. The chain starts one step later, with V0 = w + I.
@@ -16,10 +17,11 @@ use egg::Id;
 use snnc_ir::Order;
 
 use crate::analysis::EGraph;
+use crate::consts::all_equal;
 use crate::lang::Kind;
 use crate::rules::reset::per_neuron;
 use crate::rules::step::linears;
-use crate::rules::support::{args_of, nodes, proj_sources, ty};
+use crate::rules::support::{args_of, nodes, proj_sources, ty, value};
 use crate::rules::time::chain::{output, positions, Step};
 use crate::sym::{Sg, Sym};
 
@@ -32,6 +34,8 @@ pub enum Init {
     Zeros,
     /// This class.
     Class(Id),
+    /// The sum of these two classes (a new `Add`).
+    Sum(Id, Id),
 }
 
 /// A step in front of a chain, at `t`.
@@ -54,28 +58,69 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
             for c in proj_sources(eg, first.v, 1) {
                 for n in nodes(eg, c, |s| matches!(s, Sym::SpikeReset(p) if *p == first.neuron)) {
                     let a = eg.find(n.args[0]);
-                    let fits = match rec {
-                        None => at(a),
-                        Some((z, w, _)) => {
-                            output(eg, 0, c).is_some_and(|p| eg.find(p) == z)
-                                && linears(eg, a).iter().any(|&(x, w2)| eg.find(w2) == w && at(x))
+                    let v0 = match rec {
+                        None => at(a).then_some(from_zero),
+                        Some((z, w, _)) if output(eg, 0, c).is_some_and(|p| eg.find(p) == z) => {
+                            zero_terms(eg, a).into_iter().find_map(|(l, zs)| {
+                                let lin = linears(eg, l);
+                                lin.iter()
+                                    .any(|&(x, w2)| eg.find(w2) == w && at(x))
+                                    .then(|| zero_state(&zs, from_zero))
+                            })
                         }
+                        Some(_) => None,
                     };
-                    if fits {
-                        return Some(Head { t, v0: from_zero, z: output(eg, 0, c) });
+                    if let Some(v0) = v0 {
+                        return Some(Head { t, v0, z: output(eg, 0, c) });
                     }
                 }
             }
             None
         }
-        (Order::FireThenIntegrate, None) => {
-            if first.neuron.resets_to_zero() && at(first.v) {
-                return Some(Head { t, v0: Init::Default, z: None });
-            }
-            None
+        // v₀ = c + I₀ with c zero-valued (a zero state stored as an initializer): the op starts
+        // from V0 = c, whose spike Θ(0 − v_th) is 0 and whose reset to 0 passes c's gradient
+        // unchanged (the surrogate term is scaled by v_reset − c = 0), so the gradient is exact.
+        (Order::FireThenIntegrate, None) if first.neuron.resets_to_zero() => {
+            zero_terms(eg, first.v).into_iter().find_map(|(l, zs)| {
+                at(l).then(|| Head { t, v0: zero_state(&zs, Init::Default), z: None })
+            })
         }
         _ => None,
     }
+}
+
+/// The initial state made of the zero-valued addends `zs` ([`zero_terms`]); `none` without any.
+fn zero_state(zs: &[Id], none: Init) -> Init {
+    match *zs {
+        [] => none,
+        [c] => Init::Class(c),
+        [c1, c2, ..] => Init::Sum(c1, c2),
+    }
+}
+
+/// The ways class `a` is a term plus up to two zero-valued addends: `(a, [])`, then
+/// `(l, [c])` for `l + c` or `c + l`, then `(l, [c1, c2])` for `(l + c1) + c2` (any operand
+/// order). A recurrent export from a zero state that is a multi-element initializer adds it
+/// to the first step's input (v₋₁ + W·x₀, and again as the folded R·z₋₁): the addends, which
+/// no rule may drop (they are parameters), become the sequence op's V0, so the sum is exact
+/// (every addend is 0) and the gradient each addend gets is dV0's.
+fn zero_terms(eg: &EGraph, a: Id) -> Vec<(Id, Vec<Id>)> {
+    let zero = |c: Id| value(eg, c).is_some_and(|t| all_equal(t, 0.0));
+    let split = |c: Id| -> Vec<(Id, Id)> {
+        args_of(eg, c, &Sym::Add, 2)
+            .into_iter()
+            .flat_map(|d| [(d[0], d[1]), (d[1], d[0])])
+            .filter(|&(_, k)| zero(k))
+            .collect()
+    };
+    let mut out = vec![(a, Vec::new())];
+    for (l, c2) in split(a) {
+        out.push((l, vec![c2]));
+        for (l2, c1) in split(l) {
+            out.push((l2, vec![c1, c2]));
+        }
+    }
+    out
 }
 
 /// A spike Θ(a − th): its class, surrogate and threshold class, and for a = u + q the other

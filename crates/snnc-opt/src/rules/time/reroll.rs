@@ -99,6 +99,10 @@ fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
     let v0 = match p.v0 {
         Init::Default => None,
         Init::Class(c) => Some(c),
+        Init::Sum(a, c) => match add_checked(eg, SnnNode::new(Sym::Add, vec![a, c])) {
+            Some(sum) => Some(sum),
+            None => return Vec::new(),
+        },
         Init::Zeros => {
             let dtype = ty(eg, x).expect("typed").dtype;
             let k = eg.analysis.leaves.intern(Tensor::zeros(dtype, &[b, h]));
