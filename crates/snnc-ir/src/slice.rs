@@ -8,7 +8,7 @@ use crate::normalize_axis;
 /// ends count from the end of the axis; both are clamped to the axis as ONNX specifies, so an
 /// end of `i64::MAX` means "to the end" (and `i64::MIN` "before the start", with a negative
 /// step).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SliceSpec {
     /// First index per sliced axis.
     pub starts: Vec<i64>,

@@ -3,6 +3,7 @@
 pub mod algebra;
 pub mod event;
 pub mod reset;
+pub mod shape;
 pub mod spike;
 pub mod step;
 pub mod support;

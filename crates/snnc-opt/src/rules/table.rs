@@ -3,13 +3,14 @@
 use snnc_ir::{ResetGrad, Surrogate};
 
 use crate::rules::support::Rule;
-use crate::rules::{algebra, event, reset, spike, step, time};
+use crate::rules::{algebra, event, reset, shape, spike, step, time};
 
-/// Every rule, in family order: algebra, spike, reset, step, time, event. `surrogate` is the
+/// Every rule, in family order: algebra, shape, spike, reset, step, time, event. `surrogate` is the
 /// backward that the spike rules give to the comparisons of plain exports, and `reset_grad`
 /// whether the cells the reset rules fuse differentiate their reset through the spike.
 pub fn rules(surrogate: &Surrogate, reset_grad: ResetGrad) -> Vec<Rule> {
     let mut r = algebra::rules();
+    r.extend(shape::rules());
     r.extend(spike::rules(surrogate));
     r.extend(reset::rules(reset_grad));
     r.extend(step::rules());
