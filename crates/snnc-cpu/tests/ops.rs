@@ -6,7 +6,8 @@ mod common;
 use common::*;
 use ndarray::{ArrayD, IxDyn};
 use snnc_ir::{
-    DType, Graph, IafParams, Op, Order, ResetParams, Surrogate, Tensor, TensorType, ValueId,
+    DType, Family, Graph, IafParams, Op, Order, Reset, ResetGrad, ResetParams, Spikes, Surrogate,
+    Tensor, TensorType, Threshold, ValueId,
 };
 
 fn f32s(shape: &[usize]) -> TensorType {
@@ -132,6 +133,33 @@ fn params(v_th: Vec<f32>, order: Order, surrogate: &str) -> IafParams {
 
 #[test]
 fn fused_snn_ops() {
+    fused_snn_graph(Family::NORSE);
+}
+
+/// Every member of the IF family (SPEC §1.1) in every IAF op the engine runs: feed-forward,
+/// step, spike-reset, and recurrent (single-spike members; spike counts are refused there),
+/// outputs and gradients against the reference. A SpikeLinear fed by spike counts is planned
+/// dense.
+#[test]
+fn every_family_member_in_every_iaf_op() {
+    for &threshold in Threshold::ALL {
+        for &reset in Reset::ALL {
+            for &reset_grad in ResetGrad::ALL {
+                for &spikes in Spikes::ALL {
+                    let f = Family { threshold, reset, reset_grad, spikes };
+                    if f.check().is_ok() {
+                        fused_snn_graph(f);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The graph of [`fused_snn_ops`] with family member `fam` (Norse's in the recurrent ops when
+/// `fam` has spike counts).
+fn fused_snn_graph(fam: Family) {
+    let rec_fam = if fam.spikes == Spikes::Multi { Family::NORSE } else { fam };
     let (t, b, k, n) = (6, 3, 5, 7);
     let mut g = Graph::new("fused");
     let x = g.add_input("x", f32s(&[t, b, k])).unwrap();
@@ -142,7 +170,8 @@ fn fused_snn_ops() {
         .unwrap()[0]
         .unwrap();
     let th: Vec<f32> = (0..n).map(|i| 0.2 + 0.05 * i as f32).collect();
-    let p1 = params(th.clone(), Order::IntegrateThenFire, "super:3");
+    let mut p1 = params(th.clone(), Order::IntegrateThenFire, "super:3");
+    p1.family = fam;
     let o = g.add_node("", Op::Iaf(p1), vec![Some(h)], &[Some("z1"), Some("v1")]).unwrap();
     let (z1, v1) = (o[0].unwrap(), o[1].unwrap());
     let w2 = init(&mut g, "w2", &[n, 4], 22);
@@ -154,7 +183,7 @@ fn fused_snn_ops() {
         v_th: vec![0.05],
         v_reset: vec![-0.1, 0.0, 0.1, 0.2],
         surrogate: "tanh:2".parse().unwrap(),
-        family: Default::default(),
+        family: fam,
     };
     let o = g.add_node("", Op::SpikeReset(rp), vec![Some(h2)], &[Some("zr"), Some("vr")]).unwrap();
     let (zr, vr) = (o[0].unwrap(), o[1].unwrap());
@@ -162,7 +191,8 @@ fn fused_snn_ops() {
     let r = init(&mut g, "r", &[3, 3], 24);
     let v0 = g.add_input("v0", f32s(&[b, 3])).unwrap();
     let z0 = g.add_input("z0", f32s(&[b, 3])).unwrap();
-    let p2 = params(vec![0.15], Order::FireThenIntegrate, "heavi_erfc:1.5");
+    let mut p2 = params(vec![0.15], Order::FireThenIntegrate, "heavi_erfc:1.5");
+    p2.family = rec_fam;
     let ins = vec![Some(z1), Some(wi), Some(r), Some(v0), Some(z0)];
     let o = g
         .add_node(
@@ -176,7 +206,8 @@ fn fused_snn_ops() {
     let wr = g.add_input("wr", f32s(&[3, n])).unwrap();
     let ins = vec![Some(x1), Some(z0), Some(v0), Some(wr), Some(r)];
     let s = g.add_node("", Op::IafStep(p2), ins, &[Some("zs"), Some("vs")]).unwrap();
-    let p3 = params(vec![0.3], Order::FireThenIntegrate, "circ:1");
+    let mut p3 = params(vec![0.3], Order::FireThenIntegrate, "circ:1");
+    p3.family = fam;
     let f = g
         .add_node(
             "",

@@ -7,12 +7,15 @@
 //! optimizer introduces (`Linear`, `SpikeLinear`, `SpikeReset`).
 
 mod bind;
+mod code;
 mod dtype;
 mod error;
 mod family;
 mod graph;
 mod iaf;
 mod infer;
+pub mod neuron;
+mod num;
 mod op;
 mod shape;
 mod slice;
@@ -21,12 +24,14 @@ mod tensor;
 mod verify;
 
 pub use bind::{bind_grad_outputs, bind_inputs, BindError, Slot};
+pub use code::{c_f32, c_f64, wgsl_f32, Code, Dialect};
 pub use dtype::DType;
 pub use error::IrError;
 pub use family::{Family, Reset, ResetGrad, Spikes, Threshold};
 pub use graph::{Graph, Node, Value, ValueId};
 pub use iaf::{IafParams, Order, ResetParams};
 pub use infer::infer_types;
+pub use num::Num;
 pub use op::Op;
 pub use shape::{broadcast_shapes, normalize_axis, shape_len, TensorType, MAX_ELEMENTS};
 pub use slice::{AxisSlice, SliceSpec};

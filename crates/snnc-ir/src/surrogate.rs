@@ -91,32 +91,20 @@ impl Surrogate {
         Ok(Surrogate { method, alpha })
     }
 
-    /// dΘ/ds replaced by the surrogate at `s`, so that backward is `g · derivative(s)`.
+    /// dΘ/ds replaced by the surrogate at `s`, so that backward is `g · derivative(s)`
+    /// ([`neuron::surrogate`](crate::neuron::surrogate) in f64).
     pub fn derivative(&self, s: f64) -> f64 {
-        let a = self.alpha as f64;
-        match self.method {
-            Method::Heaviside => 0.0,
-            Method::Super => {
-                let d = a * s.abs() + 1.0;
-                1.0 / (d * d)
-            }
-            Method::Triangle => a * (1.0 - s.abs()).max(0.0),
-            Method::Tanh => {
-                let t = (a * s).tanh();
-                1.0 - t * t
-            }
-            Method::Circ => a * a * a / (a * a + s * s).powf(1.5),
-            Method::HeaviErfc => 2.0 * (-(a * s) * (a * s)).exp() / std::f64::consts::PI.sqrt(),
-            Method::Atan => {
-                let u = std::f64::consts::FRAC_PI_2 * a * s;
-                (a / 2.0) / (1.0 + u * u)
-            }
-            Method::Sigmoid => {
-                // σ(x)·(1 − σ(x)) = e^−|x| / (1 + e^−|x|)², which never overflows.
-                let e = (-(a * s).abs()).exp();
-                a * e / ((1.0 + e) * (1.0 + e))
-            }
-            Method::Exp => a * (-a * s.abs()).exp(),
+        crate::neuron::surrogate(self.method, self.alpha as f64, s)
+    }
+
+    /// σ'(s) as the f32 engines compute it: in f32 for the methods of
+    /// [`surrogate_in_f32`](crate::neuron::surrogate_in_f32), else in f64 rounded to f32.
+    #[inline(always)]
+    pub fn derivative_f32(&self, s: f32) -> f32 {
+        if crate::neuron::surrogate_in_f32(self.method) {
+            crate::neuron::surrogate(self.method, self.alpha, s)
+        } else {
+            self.derivative(s as f64) as f32
         }
     }
 }

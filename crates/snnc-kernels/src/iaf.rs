@@ -4,10 +4,11 @@
 //! One task owns one batch row and one group of [`GROUP`] neurons and runs the whole time loop
 //! with the potentials in locals; tasks never share an output element.
 
-use snnc_ir::{IafParams, Order, Surrogate};
+use snnc_ir::{Family, IafParams, Order, Spikes, Surrogate};
 
 use crate::bits::{pack_row, words_for};
 use crate::error::{check_len, product};
+use crate::family::{fire, with_family, Fam};
 use crate::simd::multiversion;
 use crate::threads::{for_each_task, DisjointMut};
 use crate::{KernelError, SpikeBits, Threads};
@@ -44,23 +45,25 @@ impl SeqDims {
 }
 
 /// A population of integrate-and-fire neurons: per-neuron threshold and reset (expanded from
-/// the scalar-or-vector [`IafParams`]), update order and surrogate.
+/// the scalar-or-vector [`IafParams`]), update order, surrogate and family member (SPEC §1.1).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IafCell {
     pub(crate) th: Vec<f32>,
     pub(crate) reset: Vec<f32>,
     pub(crate) order: Order,
     pub(crate) surrogate: Surrogate,
+    pub(crate) family: Family,
 }
 
 /// Where a forward kernel writes. Every field is optional; absent ones are not computed.
 ///
-/// * `z`: spikes as f32 0/1, `[T, B, N]`;
-/// * `z_bits`: the same spikes bit-packed (a [`SpikeBits`] of `T·B` rows × `N`);
+/// * `z`: spikes as f32 0/1 (spike counts for `spikes = multi`), `[T, B, N]`;
+/// * `z_bits`: the same spikes bit-packed (a [`SpikeBits`] of `T·B` rows × `N`); refused for
+///   `spikes = multi`, whose counts are not bits;
 /// * `v_pre`: the **pre-reset potential** of every step, `[T, B, N]`: the value Θ is applied
 ///   to before subtracting the threshold. Fire-then-integrate: `v_{t−1}` (so `v_pre[0]` is
 ///   V0); integrate-then-fire: `v̂_t = v_{t−1} + I_t`. It is all the backward kernels need:
-///   `s = v_pre − th`, `z = Θ(s)` and the reset are recomputed bitwise;
+///   `s = v_pre − th`, the spike(s) and the reset are recomputed bitwise;
 /// * `v_last`: the final potential V_T, `[B, N]`;
 /// * `z_last`: the last step's spikes Z_T, `[B, N]`.
 #[derive(Debug, Default)]
@@ -87,8 +90,18 @@ pub(crate) struct Sinks<'a> {
 }
 
 impl<'a> Sinks<'a> {
-    /// Checks every present buffer against `dims`.
-    pub(crate) fn new(out: IafOutputs<'a>, dims: SeqDims) -> Result<Self, KernelError> {
+    /// Checks every present buffer against `dims`; spike counts (`family` multi) cannot go
+    /// to bits.
+    pub(crate) fn new(
+        out: IafOutputs<'a>,
+        dims: SeqDims,
+        family: Family,
+    ) -> Result<Self, KernelError> {
+        if family.spikes == Spikes::Multi && out.z_bits.is_some() {
+            return Err(KernelError::Param(
+                "spikes = multi emits spike counts, which cannot be bit-packed".into(),
+            ));
+        }
         let (seq, state) = (dims.seq_len()?, dims.state_len()?);
         let check = |what, b: Option<&'a mut [f32]>, len| -> Result<_, KernelError> {
             b.map(|b| check_len(what, b.len(), len).map(|_| DisjointMut::new(b))).transpose()
@@ -162,11 +175,11 @@ impl Sinks<'_> {
     }
 }
 
-/// One step of `v.len()` neurons: reads the current `x`, updates the potentials `v`, writes
-/// the pre-reset potentials to `pre` and the spikes (0/1) to `z`. Bitwise the reference's
-/// rounding (SPEC §1).
+/// One step of `v.len()` neurons of member `F`: reads the current `x`, updates the potentials
+/// `v`, writes the pre-reset potentials to `pre` and the spikes to `z`. Bitwise the
+/// reference's rounding (SPEC §1, §1.1).
 #[inline(always)]
-pub(crate) fn step_block(
+pub(crate) fn step_block<F: Fam>(
     order: Order,
     th: &[f32],
     r: &[f32],
@@ -181,19 +194,19 @@ pub(crate) fn step_block(
         Order::FireThenIntegrate => {
             for j in 0..n {
                 let u = v[j];
-                let zj = if u - th[j] > 0.0 { 1.0f32 } else { 0.0 };
+                let (_, zj, after) = fire::<F>(u, th[j], r[j]);
                 pre[j] = u;
                 z[j] = zj;
-                v[j] = ((1.0 - zj) * u + zj * r[j]) + x[j];
+                v[j] = after + x[j];
             }
         }
         Order::IntegrateThenFire => {
             for j in 0..n {
                 let u = v[j] + x[j];
-                let zj = if u - th[j] > 0.0 { 1.0f32 } else { 0.0 };
+                let (_, zj, after) = fire::<F>(u, th[j], r[j]);
                 pre[j] = u;
                 z[j] = zj;
-                v[j] = (1.0 - zj) * u + zj * r[j];
+                v[j] = after;
             }
         }
     }
@@ -211,8 +224,9 @@ pub(crate) fn pack_word(z: &[f32]) -> u64 {
 
 multiversion! {
     /// The whole time loop of batch row `b`, neurons `n0..n0 + len`.
-    fn forward_task(
+    fn forward_task<F: Fam>(
         cell: &IafCell,
+        _f: F,
         dims: SeqDims,
         x: &[f32],
         v0: Option<&[f32]>,
@@ -232,7 +246,7 @@ multiversion! {
         let words = words_for(dims.n);
         for t in 0..dims.t {
             let off = (t * dims.b + b) * dims.n + n0;
-            step_block(cell.order, th, r, &x[off..off + len], &mut v[..len], &mut pre, &mut z);
+            step_block::<F>(cell.order, th, r, &x[off..off + len], &mut v[..len], &mut pre, &mut z);
             // SAFETY (all writes below): this task alone owns batch row b, neurons
             // n0..n0+len (whole words of bits, as n0 is a multiple of 64) of every step.
             if let Some(o) = &sinks.z {
@@ -267,6 +281,7 @@ impl IafCell {
             reset: (0..neurons).map(|n| params.v_reset_at(n)).collect(),
             order: params.order,
             surrogate: params.surrogate,
+            family: params.family,
         })
     }
 
@@ -283,6 +298,11 @@ impl IafCell {
     /// Surrogate of the backward pass.
     pub fn surrogate(&self) -> Surrogate {
         self.surrogate
+    }
+
+    /// The family member (threshold, reset, reset gradient, spikes).
+    pub fn family(&self) -> Family {
+        self.family
     }
 
     /// Threshold per neuron.
@@ -309,7 +329,8 @@ impl IafCell {
     /// Runs the feed-forward layer (`I_t = x_t`) over `x` `[T, B, N]` from the initial
     /// potential `v0` `[B, N]` (default: v_reset), writing what `out` asks for.
     ///
-    /// Spikes and potentials are bitwise those of the reference interpreter on f32 data.
+    /// Spikes and potentials are bitwise those of the reference interpreter on f32 data, for
+    /// every member of the family.
     /// With `T = 0`, `v_last` is `v0` and `z_last` is left untouched.
     pub fn forward(
         &self,
@@ -324,15 +345,15 @@ impl IafCell {
         if let Some(v0) = v0 {
             check_len("v0 [B,N]", v0.len(), dims.state_len()?)?;
         }
-        let sinks = Sinks::new(out, dims)?;
+        let sinks = Sinks::new(out, dims, self.family)?;
         let blocks = dims.n.div_ceil(GROUP);
         threads.install(|| {
-            for_each_task(dims.b * blocks, |task| {
+            with_family!(self.family, |F| for_each_task(dims.b * blocks, |task| {
                 let (b, blk) = (task / blocks, task % blocks);
                 let n0 = blk * GROUP;
                 let len = GROUP.min(dims.n - n0);
-                forward_task(self, dims, x, v0, &sinks, b, n0, len);
-            })
+                forward_task(self, F::IT, dims, x, v0, &sinks, b, n0, len);
+            }))
         })
     }
 }

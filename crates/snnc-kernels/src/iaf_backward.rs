@@ -1,16 +1,17 @@
 //! The reverse-time kernel of the feed-forward integrate-and-fire layer.
 //!
 //! From the pre-reset potentials the forward kernel saved, each task (one batch row, one block
-//! of neurons) runs the time loop backwards with `gv = ∂L/∂v_t` in locals (SPEC §1, the reset
-//! not detached; σ' the surrogate derivative, `s = v_pre − th`, `z = Θ(s)`, `r` the reset):
+//! of neurons) runs the time loop backwards with `gv = ∂L/∂v_t` in locals (SPEC §1, §1.1; σ'
+//! the surrogate derivative, `s = v_pre − th`, `z` the spike(s) recomputed from `u = v_pre`,
+//! `ru`, `rz` the reset's partials of [`snnc_ir::neuron::reset_partials`], `rz = 0` detached):
 //!
-//! * fire then integrate (`u = v_pre = v_{t−1}`): `∂x_t = gv`;
-//!   `∂v_{t−1} = gv·(1 − z) + (gz + gv·(r − u))·σ'(s)`;
-//! * integrate then fire (`u = v_pre = v̂_t`): `∂x_t = ∂v_{t−1} = gv·(1 − z) + (gz + gv·(r − u))·σ'(s)`.
+//! * fire then integrate (`u = v_{t−1}`): `∂x_t = gv`; `∂v_{t−1} = gv·ru + (gz + gv·rz)·σ'(s)`;
+//! * integrate then fire (`u = v̂_t`): `∂x_t = ∂v_{t−1} = gv·ru + (gz + gv·rz)·σ'(s)`.
 
-use snnc_ir::Order;
+use snnc_ir::{neuron, Order};
 
 use crate::error::check_len;
+use crate::family::{with_family, Fam};
 use crate::iaf::{IafCell, SeqDims, GROUP};
 use crate::simd::multiversion;
 use crate::surrogate::{with_deriv, Deriv};
@@ -22,7 +23,7 @@ use crate::{KernelError, Threads};
 /// the gradient of the step's input current to `gi`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn back_block<D: Deriv>(
+pub(crate) fn back_block<D: Deriv, F: Fam>(
     order: Order,
     d: D,
     th: &[f32],
@@ -37,10 +38,11 @@ pub(crate) fn back_block<D: Deriv>(
     for j in 0..n {
         let u = pre[j];
         let s = u - th[j];
-        let keep = if s > 0.0 { 0.0f32 } else { 1.0 };
+        let z = neuron::spike(F::F, s, u, th[j]);
+        let (ru, rz) = neuron::reset_partials(F::F, z, u, th[j], r[j]);
         let g = gv[j];
-        let gzz = gz[j] + g * (r[j] - u);
-        let back = g * keep + gzz * d.at(s);
+        let gzz = gz[j] + g * rz;
+        let back = g * ru + gzz * d.at(s);
         match order {
             Order::FireThenIntegrate => {
                 gi[j] = g;
@@ -64,9 +66,10 @@ struct BackArgs<'a> {
 
 multiversion! {
     /// Batch row `b`, neurons `n0..n0 + len`, all steps backwards.
-    fn backward_task<D: Deriv>(
+    fn backward_task<D: Deriv, F: Fam>(
         cell: &IafCell,
         d: D,
+        _f: F,
         a: &BackArgs<'_>,
         gx: &DisjointMut<'_, f32>,
         gv0: Option<&DisjointMut<'_, f32>>,
@@ -87,7 +90,7 @@ multiversion! {
             let gz = a.gz.map_or(&zero[..len], |g| &g[off..off + len]);
             // SAFETY: this task alone owns batch row b, neurons n0..n0+len, of every step.
             let gi = unsafe { gx.range(off, len) };
-            back_block(cell.order, d, th, r, &a.v_pre[off..off + len], gz, &mut gv[..len], gi);
+            back_block::<D, F>(cell.order, d, th, r, &a.v_pre[off..off + len], gz, &mut gv[..len], gi);
         }
         if let Some(o) = gv0 {
             // SAFETY: as above, for the state [B, N].
@@ -135,12 +138,15 @@ impl IafCell {
         let gx = DisjointMut::new(gx);
         let blocks = dims.n.div_ceil(GROUP);
         threads.install(|| {
-            with_deriv!(self.surrogate, |d| for_each_task(dims.b * blocks, |task| {
-                let (b, blk) = (task / blocks, task % blocks);
-                let n0 = blk * GROUP;
-                let len = GROUP.min(dims.n - n0);
-                backward_task(self, d, &args, &gx, gv0.as_ref(), b, n0, len);
-            }))
+            with_deriv!(self.surrogate, |d| with_family!(self.family, |F| for_each_task(
+                dims.b * blocks,
+                |task| {
+                    let (b, blk) = (task / blocks, task % blocks);
+                    let n0 = blk * GROUP;
+                    let len = GROUP.min(dims.n - n0);
+                    backward_task(self, d, F::IT, &args, &gx, gv0.as_ref(), b, n0, len);
+                }
+            )))
         })
     }
 }

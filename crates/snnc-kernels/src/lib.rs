@@ -34,6 +34,7 @@ mod bits;
 mod col_lists;
 mod elementwise;
 mod error;
+mod family;
 mod gemm;
 mod iaf;
 mod iaf_backward;

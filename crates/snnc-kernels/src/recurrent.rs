@@ -10,6 +10,7 @@
 
 use crate::bits::words_for;
 use crate::error::check_len;
+use crate::family::{with_family, Fam};
 use crate::iaf::{pack_word, step_block, IafOutputs, SeqDims, Sinks, StepAt};
 use crate::simd::multiversion;
 use crate::spike_linear::sum_rows_into;
@@ -43,7 +44,7 @@ struct Step<'a, 'b> {
 
 multiversion! {
     /// Step `t` of neuron block `k` for every batch row.
-    fn step_task(s: &Step<'_, '_>, t: usize, k: usize) {
+    fn step_task<F: Fam>(s: &Step<'_, '_>, _f: F, t: usize, k: usize) {
         let (dims, h, cell) = (s.dims, s.dims.n, s.cell);
         let (width, block) = (s.inp.r.width(), s.inp.r.block(k));
         let o0 = k * width;
@@ -78,7 +79,7 @@ multiversion! {
             // SAFETY (all writes below): in this step, this task alone owns neurons
             // o0..o0+len (within one word of bits) of every batch row.
             let v = unsafe { s.v.range(b * h + o0, len) };
-            step_block(cell.order, th, reset, rec, v, &mut pre, &mut z);
+            step_block::<F>(cell.order, th, reset, rec, v, &mut pre, &mut z);
             let word = pack_word(&z[..len]);
             unsafe { s.next.write(b * words + o0 / 64, word) };
             let at = StepAt {
@@ -110,6 +111,17 @@ impl Iterator for BitIter {
 }
 
 impl IafCell {
+    /// The recurrent kernels pass spikes between steps as bits, so they take single spikes
+    /// only.
+    pub(crate) fn check_recurrent(&self) -> Result<(), KernelError> {
+        if self.family.spikes == snnc_ir::Spikes::Multi {
+            return Err(KernelError::Param(
+                "a recurrent layer with spikes = multi is not implemented".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Runs the recurrent layer `I_t = cur_t + z_{t−1}·Rᵀ` over `T` steps (`dims.n` = H),
     /// writing what `out` asks for ([`IafOutputs`]: spikes, bit-packed spikes, pre-reset
     /// potentials, V_T, Z_T).
@@ -125,6 +137,7 @@ impl IafCell {
         threads: Threads,
     ) -> Result<(), KernelError> {
         self.check_dims(dims)?;
+        self.check_recurrent()?;
         let (seq, state) = (dims.seq_len()?, dims.state_len()?);
         check_len("cur [T,B,H]", inp.cur.len(), seq)?;
         inp.r.check(dims.n, dims.n)?;
@@ -133,7 +146,7 @@ impl IafCell {
                 check_len(what, s.len(), state)?;
             }
         }
-        let sinks = Sinks::new(out, dims)?;
+        let sinks = Sinks::new(out, dims, self.family)?;
         let mut v = match inp.v0 {
             Some(v0) => v0.to_vec(),
             None => (0..state).map(|i| self.reset[i % dims.n.max(1)]).collect(),
@@ -152,7 +165,12 @@ impl IafCell {
                     prev: &prev,
                     next: DisjointMut::new(&mut next),
                 };
-                for_each_task(blocks, |k| step_task(&s, t, k));
+                with_family!(self.family, |F| for_each_task(blocks, |k| step_task(
+                    &s,
+                    F::IT,
+                    t,
+                    k
+                )));
                 std::mem::swap(&mut prev, &mut next);
             }
         })?;

@@ -1,6 +1,7 @@
 //! The reverse-time kernel of the recurrent integrate-and-fire layer and its weight gradient.
 
 use crate::error::{check_len, product};
+use crate::family::{with_family, Fam};
 use crate::iaf::SeqDims;
 use crate::iaf_backward::back_block;
 use crate::simd::multiversion;
@@ -49,9 +50,10 @@ pub struct RecurrentGrads<'a> {
 multiversion! {
     /// The elementwise reverse step `t` of batch row `b`: `gz = gZ_t + gzn`, then
     /// [`back_block`] writes `g_cur[t, b]` and updates `gv[b]`.
-    fn back_row<D: Deriv>(
+    fn back_row<D: Deriv, F: Fam>(
         cell: &IafCell,
         d: D,
+        _f: F,
         dims: SeqDims,
         v_pre: &[f32],
         gz_up: Option<&[f32]>,
@@ -71,7 +73,7 @@ multiversion! {
         }
         // SAFETY: in this step, this task alone owns batch row b.
         let (gv, gi) = unsafe { (gv.range(b * h, h), g_cur.range(off, h)) };
-        back_block(cell.order, d, &cell.th, &cell.reset, &v_pre[off..off + h], &gz, gv, gi);
+        back_block::<D, F>(cell.order, d, &cell.th, &cell.reset, &v_pre[off..off + h], &gz, gv, gi);
     }
 }
 
@@ -86,9 +88,10 @@ struct Reverse<'a> {
 
 /// The reverse time loop: per step the elementwise reverse of every batch row, then
 /// `gzn = gI_t·R`.
-fn reverse_loop<D: Deriv>(
+fn reverse_loop<D: Deriv, F: Fam>(
     cell: &IafCell,
     d: D,
+    f: F,
     w: &Reverse<'_>,
     g_cur: &mut [f32],
     gv: &mut [f32],
@@ -101,7 +104,7 @@ fn reverse_loop<D: Deriv>(
             let (gvm, gcm) = (DisjointMut::new(gv), DisjointMut::new(g_cur));
             let gzn = &*gzn;
             for_each_task(dims.b, |b| {
-                back_row(cell, d, dims, w.v_pre, w.gz, gzn, &gvm, &gcm, t, b)
+                back_row(cell, d, f, dims, w.v_pre, w.gz, gzn, &gvm, &gcm, t, b)
             });
         }
         let gi = &g_cur[t * state..(t + 1) * state];
@@ -129,6 +132,7 @@ impl IafCell {
         threads: Threads,
     ) -> Result<(), KernelError> {
         self.check_dims(dims)?;
+        self.check_recurrent()?;
         let (seq, state, h) = (dims.seq_len()?, dims.state_len()?, dims.n);
         let hh = product("R [H,H]", &[h, h])?;
         check_len("r [H,H]", r.len(), hh)?;
@@ -162,7 +166,15 @@ impl IafCell {
         let mut gzn = up.gz_last.map_or_else(|| vec![0f32; state], <[f32]>::to_vec);
         let w = Reverse { dims, r, v_pre: saved.v_pre, gz: up.gz, threads };
         threads.install(|| {
-            with_deriv!(self.surrogate, |d| reverse_loop(self, d, &w, g_cur, &mut gv, &mut gzn))
+            with_deriv!(self.surrogate, |d| with_family!(self.family, |F| reverse_loop(
+                self,
+                d,
+                F::IT,
+                &w,
+                g_cur,
+                &mut gv,
+                &mut gzn
+            )))
         })??;
         if let Some(o) = gv0 {
             o.copy_from_slice(&gv);

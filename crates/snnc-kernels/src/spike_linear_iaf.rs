@@ -6,6 +6,7 @@ use snnc_ir::Order;
 
 use crate::bits::words_for;
 use crate::error::check_len;
+use crate::family::{fire, multi, with_family, Fam};
 use crate::iaf::{pack_word, step_block, Sinks, StepAt, BLOCK};
 use crate::simd::multiversion;
 use crate::sparse::LazyRowLists;
@@ -26,11 +27,12 @@ struct Layer<'a> {
     v0: Option<&'a [f32]>,
 }
 
-/// One step of 64 neurons on values held in registers: the currents `cur`, the potentials
-/// `v` (updated); returns the pre-reset potentials and the spikes as bits. The same operations
-/// as [`step_block`] in the same order, so bitwise its results.
+/// One step of 64 neurons of member `F` (single spikes) on values held in registers: the
+/// currents `cur`, the potentials `v` (updated); returns the pre-reset potentials and the
+/// spikes as bits. The same operations as [`step_block`] in the same order, so bitwise its
+/// results.
 #[inline(always)]
-fn step64(
+fn step64<F: Fam>(
     order: Order,
     th: &[f32; 64],
     r: &[f32; 64],
@@ -44,9 +46,8 @@ fn step64(
             Order::FireThenIntegrate => v[j],
             Order::IntegrateThenFire => v[j] + cur[j],
         };
-        let fired = u - th[j] > 0.0;
-        let zj = if fired { 1.0f32 } else { 0.0 };
-        let reset = (1.0 - zj) * u + zj * r[j];
+        let (_, zj, reset) = fire::<F>(u, th[j], r[j]);
+        let fired = zj != 0.0;
         v[j] = match order {
             Order::FireThenIntegrate => reset + cur[j],
             Order::IntegrateThenFire => reset,
@@ -66,7 +67,7 @@ fn unpack64(word: u64) -> [f32; 64] {
 multiversion! {
     /// The whole time loop of batch rows `b0..b1`, output block `k`. The batch rows are the
     /// inner loop, so the rows' index lists are read in order.
-    fn fused_task(l: &Layer<'_>, sinks: &Sinks<'_>, k: usize, b0: usize, b1: usize) {
+    fn fused_task<F: Fam>(l: &Layer<'_>, _f: F, sinks: &Sinks<'_>, k: usize, b0: usize, b1: usize) {
         let (dims, width) = (l.dims, l.w.width());
         let n0 = k * width;
         let len = width.min(dims.n - n0);
@@ -94,9 +95,9 @@ multiversion! {
             }
         };
         // A whole block of 64 keeps the currents, potentials and spikes of a step in
-        // registers; other widths go through arrays.
+        // registers, the spikes as bits; other widths, and spike counts, go through arrays.
         let full = (<&[f32; 64]>::try_from(th), <&[f32; 64]>::try_from(r));
-        if let (Ok(th), Ok(r), true) = (full.0, full.1, width == 64) {
+        if let (Ok(th), Ok(r), true) = (full.0, full.1, width == 64 && !multi::<F>()) {
             let bias = bias.and_then(|b| <&[f32; 64]>::try_from(b).ok());
             for t in 0..dims.t {
                 for (b, vb) in (b0..b1).zip(v.chunks_exact_mut(64)) {
@@ -111,7 +112,7 @@ multiversion! {
                         }
                     }
                     let Ok(vb) = <&mut [f32; 64]>::try_from(vb) else { return };
-                    let (pre, word) = step64(l.cell.order, th, r, &cur, vb);
+                    let (pre, word) = step64::<F>(l.cell.order, th, r, &cur, vb);
                     // SAFETY: see `at`.
                     unsafe { sinks.write_step(at(t, b), &pre, || unpack64(word), || word) };
                 }
@@ -125,7 +126,7 @@ multiversion! {
                     let Ok(active) = l.lists.of(row) else { return };
                     let active = active.iter().map(|&i| i as usize);
                     sum_rows_bias_into(block, width, active, bias, &mut cur[..len]);
-                    step_block(l.cell.order, th, r, &cur[..len], vb, &mut pre, &mut z);
+                    step_block::<F>(l.cell.order, th, r, &cur[..len], vb, &mut pre, &mut z);
                     let (pre, z) = (&pre[..len], &z[..len]);
                     // SAFETY: see `at`.
                     unsafe { sinks.write_step(at(t, b), pre, || z, || pack_word(z)) };
@@ -180,7 +181,7 @@ pub fn spike_linear_iaf(
     if let Some(v0) = v0 {
         check_len("v0 [B,N]", v0.len(), dims.state_len()?)?;
     }
-    let sinks = Sinks::new(out, dims)?;
+    let sinks = Sinks::new(out, dims, cell.family)?;
     let lists = LazyRowLists::new(x, rows, inputs)?;
     let layer = Layer { w, lists: &lists, bias, cell, dims, v0 };
     let blocks = w.blocks();
@@ -190,7 +191,14 @@ pub fn spike_linear_iaf(
         // Consecutive tasks share a weight block, so each thread keeps one block in L2.
         for_each_task(blocks * chunks, |task| {
             let (k, c) = (task / chunks, task % chunks);
-            fused_task(&layer, &sinks, k, c * chunk, ((c + 1) * chunk).min(dims.b));
+            with_family!(cell.family, |F| fused_task(
+                &layer,
+                F::IT,
+                &sinks,
+                k,
+                c * chunk,
+                ((c + 1) * chunk).min(dims.b)
+            ));
         });
         let nnz = lists.finish()?;
         Ok(!prefers_dense(nnz, rows, inputs))

@@ -1,10 +1,11 @@
 //! The surrogate derivative σ'(s) in forms the backward loops can inline.
 //!
-//! `super`, `triangle` and `heaviside` are computed in f32 with the formulas of SPEC §1 (they
-//! vectorize); the transcendental methods call [`Surrogate::derivative`] in f64 and round. Both
-//! agree with the reference to a few f32 ulps.
+//! Every form is [`snnc_ir::neuron::surrogate`]: `super`, `triangle` and `heaviside` evaluated
+//! in f32 with the method fixed at compile time (they vectorize); the transcendental methods
+//! through [`Surrogate::derivative_f32`] (f64, rounded). Both agree with the reference to a few
+//! f32 ulps.
 
-use snnc_ir::{Method, Surrogate};
+use snnc_ir::{neuron, Method, Surrogate};
 
 /// σ'(s) for one surrogate method.
 pub(crate) trait Deriv: Copy + Send + Sync {
@@ -24,7 +25,7 @@ pub(crate) struct Super(pub f32);
 #[derive(Clone, Copy)]
 pub(crate) struct Triangle(pub f32);
 
-/// Any method, through [`Surrogate::derivative`] in f64.
+/// Any method, through [`Surrogate::derivative_f32`].
 #[derive(Clone, Copy)]
 pub(crate) struct Exact(pub Surrogate);
 
@@ -38,22 +39,21 @@ impl Deriv for Zero {
 impl Deriv for Super {
     #[inline(always)]
     fn at(self, s: f32) -> f32 {
-        let d = self.0 * s.abs() + 1.0;
-        1.0 / (d * d)
+        neuron::surrogate(Method::Super, self.0, s)
     }
 }
 
 impl Deriv for Triangle {
     #[inline(always)]
     fn at(self, s: f32) -> f32 {
-        self.0 * (1.0 - s.abs()).max(0.0)
+        neuron::surrogate(Method::Triangle, self.0, s)
     }
 }
 
 impl Deriv for Exact {
     #[inline(always)]
     fn at(self, s: f32) -> f32 {
-        self.0.derivative(s as f64) as f32
+        self.0.derivative_f32(s)
     }
 }
 

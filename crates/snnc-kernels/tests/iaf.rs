@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use snnc_ir::{Op, Order};
+use snnc_ir::{Family, Op, Order, Spikes};
 use snnc_kernels::{IafCell, IafOutputs, SeqDims, SpikeBits, Threads};
 
 #[derive(Debug, Clone)]
@@ -17,6 +17,7 @@ struct Case {
     per_neuron: bool,
     with_v0: bool,
     seed: u64,
+    family: Family,
 }
 
 /// Everything the kernels produce for one case.
@@ -45,9 +46,12 @@ fn data(c: &Case) -> Data {
     let k = if c.per_neuron { c.n } else { 1 };
     let v_th = rng.vec(k, 0.4, 1.5);
     let v_reset = rng.vec(k, -0.3, 0.2);
-    let params = params(method, alpha, c.order, v_th, v_reset);
+    let mut params = params(method, alpha, c.order, v_th, v_reset);
+    params.family = c.family;
     let dims = SeqDims { t: c.t, b: c.b, n: c.n };
-    let x = rng.vec(c.t * c.b * c.n, -0.4, 0.9);
+    // Spike counts need currents of several thresholds to reach 2 and more spikes.
+    let hi = if c.family.spikes == Spikes::Multi { 3.5 } else { 0.9 };
+    let x = rng.vec(c.t * c.b * c.n, -0.4, hi);
     let v0 = c.with_v0.then(|| rng.vec(c.b * c.n, -0.5, 1.5));
     let gz = rng.vec(c.t * c.b * c.n, -1.0, 1.0);
     let gv = rng.vec(c.b * c.n, -1.0, 1.0);
@@ -61,9 +65,11 @@ fn kernels(d: &Data, threads: Threads) -> Run {
     let mut bits = SpikeBits::zeros(d.dims.t * d.dims.b, d.dims.n).unwrap();
     let mut v_pre = vec![0f32; seq];
     let mut v_last = vec![0f32; state];
+    // Spike counts cannot be bit-packed.
+    let single = d.cell.family().spikes == Spikes::Single;
     let out = IafOutputs {
         z: Some(&mut z),
-        z_bits: Some(&mut bits),
+        z_bits: single.then_some(&mut bits),
         v_pre: Some(&mut v_pre),
         v_last: Some(&mut v_last),
         z_last: None,
@@ -89,9 +95,11 @@ fn check(c: &Case) {
     let out = graph.run();
     assert_bits("z", &r.z, &get(&out, "z"));
     assert_bits("v_t", &r.v_last, &get(&out, "v_t"));
-    let mut unpacked = vec![0f32; r.z.len()];
-    r.bits.to_f32(&mut unpacked).unwrap();
-    assert_bits("bits", &unpacked, &r.z);
+    if c.family.spikes == Spikes::Single {
+        let mut unpacked = vec![0f32; r.z.len()];
+        r.bits.to_f32(&mut unpacked).unwrap();
+        assert_bits("bits", &unpacked, &r.z);
+    }
     let pre0 = match c.order {
         Order::FireThenIntegrate => {
             d.v0.clone().unwrap_or_else(|| (0..b * n).map(|i| d.params.v_reset_at(i % n)).collect())
@@ -126,9 +134,10 @@ proptest! {
     #[test]
     fn matches_reference(
         t in 1usize..14, b in 1usize..4, n in 1usize..150, method in 0usize..7,
-        order in orders(), per_neuron: bool, with_v0: bool, seed: u64,
+        order in orders(), per_neuron: bool, with_v0: bool, seed: u64, member in 0usize..14,
     ) {
-        check(&Case { t, b, n, method, order, per_neuron, with_v0, seed });
+        let family = members()[member % members().len()];
+        check(&Case { t, b, n, method, order, per_neuron, with_v0, seed, family });
     }
 }
 
@@ -137,7 +146,17 @@ fn every_method_and_order() {
     for method in 0..methods().len() {
         for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
             for (per_neuron, with_v0) in [(false, false), (true, true), (true, false)] {
-                let c = Case { t: 20, b: 3, n: 70, method, order, per_neuron, with_v0, seed: 7 };
+                let c = Case {
+                    t: 20,
+                    b: 3,
+                    n: 70,
+                    method,
+                    order,
+                    per_neuron,
+                    with_v0,
+                    seed: 7,
+                    family: Family::NORSE,
+                };
                 check(&c);
             }
         }
@@ -151,8 +170,44 @@ fn layers_wider_than_one_task() {
         (520, Order::IntegrateThenFire),
         (700, Order::FireThenIntegrate),
     ] {
-        let c = Case { t: 9, b: 2, n, method: 1, order, per_neuron: true, with_v0: true, seed: 11 };
+        let c = Case {
+            t: 9,
+            b: 2,
+            n,
+            method: 1,
+            order,
+            per_neuron: true,
+            with_v0: true,
+            seed: 11,
+            family: Family::NORSE,
+        };
         check(&c);
+    }
+}
+
+#[test]
+fn every_family_member() {
+    for family in members() {
+        for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
+            for (per_neuron, n) in [(false, 70), (true, 300)] {
+                let c = Case {
+                    t: 16,
+                    b: 2,
+                    n,
+                    method: 1,
+                    order,
+                    per_neuron,
+                    with_v0: per_neuron,
+                    seed: 5,
+                    family,
+                };
+                check(&c);
+                if family.spikes == Spikes::Multi {
+                    let r = kernels(&data(&c), Threads::Fixed(1));
+                    assert!(r.z.iter().any(|&z| z >= 2.0), "{family:?}: no step with 2+ spikes");
+                }
+            }
+        }
     }
 }
 

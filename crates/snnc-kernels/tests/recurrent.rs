@@ -24,6 +24,7 @@ struct Case {
     /// 0: no Z0, 1: binary Z0, 2: real-valued Z0.
     z0: u8,
     seed: u64,
+    family: snnc_ir::Family,
 }
 
 struct Data {
@@ -55,7 +56,8 @@ fn data(c: &Case) -> Data {
     let mut rng = SeedRng::new(c.seed);
     let (method, alpha) = methods()[c.method];
     let k = if c.per_neuron { c.h } else { 1 };
-    let params = params(method, alpha, c.order, rng.vec(k, 0.5, 1.5), rng.vec(k, -0.3, 0.2));
+    let mut params = params(method, alpha, c.order, rng.vec(k, 0.5, 1.5), rng.vec(k, -0.3, 0.2));
+    params.family = c.family;
     let (t, b, i, h) = (c.t, c.b, c.i, c.h);
     let ws = 1.5 / (i as f32).sqrt();
     let rs = 1.0 / (h as f32).sqrt();
@@ -170,7 +172,8 @@ proptest! {
         t in 1usize..10, b in 1usize..4, i in 1usize..40, h in 1usize..90, method in 0usize..7,
         order in orders(), per_neuron: bool, v0: bool, z0 in 0u8..3, seed: u64,
     ) {
-        let c = Case { t, b, i, h, method, order, per_neuron, v0, z0, seed };
+        let family = snnc_ir::Family::NORSE;
+        let c = Case { t, b, i, h, method, order, per_neuron, v0, z0, seed, family };
         prop_assume!(check(&c));
     }
 }
@@ -182,8 +185,9 @@ fn every_method_and_order() {
         for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
             for (per_neuron, v0, z0) in [(false, false, 0), (true, true, 1), (true, false, 2)] {
                 for seed in 0..4 {
-                    let c =
-                        Case { t: 12, b: 3, i: 20, h: 70, method, order, per_neuron, v0, z0, seed };
+                    let family = snnc_ir::Family::NORSE;
+                    let (t, b, i, h) = (12, 3, 20, 70);
+                    let c = Case { t, b, i, h, method, order, per_neuron, v0, z0, seed, family };
                     if check(&c) {
                         compared += 1;
                         break;
@@ -193,4 +197,28 @@ fn every_method_and_order() {
         }
     }
     assert_eq!(compared, methods().len() * 2 * 3, "some configurations never compared");
+}
+
+/// Every member with single spikes (the recurrent kernels refuse spike counts), both orders,
+/// scalar and per-neuron parameters.
+#[test]
+fn every_single_spike_family_member() {
+    let members: Vec<_> =
+        members().into_iter().filter(|f| f.spikes == snnc_ir::Spikes::Single).collect();
+    let mut compared = 0;
+    for &family in &members {
+        for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
+            for (per_neuron, v0, z0) in [(false, false, 0), (true, true, 1)] {
+                for seed in 0..6 {
+                    let (t, b, i, h, method) = (10, 2, 16, 70, 1);
+                    let c = Case { t, b, i, h, method, order, per_neuron, v0, z0, seed, family };
+                    if check(&c) {
+                        compared += 1;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(compared, members.len() * 2 * 2, "some members never compared");
 }

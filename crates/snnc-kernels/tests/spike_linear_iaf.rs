@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use snnc_ir::Order;
+use snnc_ir::{Family, Order, Spikes};
 use snnc_kernels::{
     spike_linear, spike_linear_iaf, IafCell, IafOutputs, KernelError, LinearDims, SeqDims,
     SpikeBits, SpikeInput, SpikePath, SpikeWeights, Threads, DENSE_CROSSOVER,
@@ -23,6 +23,7 @@ struct Case {
     with_v0: bool,
     with_bias: bool,
     seed: u64,
+    family: Family,
 }
 
 /// Every output an IAF kernel can write.
@@ -59,7 +60,9 @@ fn data(c: &Case) -> Data {
     let k = if c.per_neuron { c.n } else { 1 };
     let (v_th, v_reset) = (rng.vec(k, 0.4, 1.5), rng.vec(k, -0.3, 0.2));
     let (method, alpha) = methods()[1];
-    let cell = IafCell::new(&params(method, alpha, c.order, v_th, v_reset), c.n).unwrap();
+    let mut p = params(method, alpha, c.order, v_th, v_reset);
+    p.family = c.family;
+    let cell = IafCell::new(&p, c.n).unwrap();
     let v0 = c.with_v0.then(|| rng.vec(c.b * c.n, -0.5, 1.5));
     Data { x, w, bias, cell, v0, dims: SeqDims { t: c.t, b: c.b, n: c.n }, inputs: c.i }
 }
@@ -70,9 +73,11 @@ fn outputs(d: &Data, f: impl FnOnce(IafOutputs<'_>)) -> Out {
     let (mut z, mut v_pre) = (vec![f32::NAN; seq], vec![f32::NAN; seq]);
     let (mut v_last, mut z_last) = (vec![f32::NAN; state], vec![f32::NAN; state]);
     let mut bits = SpikeBits::zeros(d.dims.t * d.dims.b, d.dims.n).unwrap();
+    // Spike counts cannot be bit-packed.
+    let single = d.cell.family().spikes == Spikes::Single;
     f(IafOutputs {
         z: Some(&mut z),
-        z_bits: Some(&mut bits),
+        z_bits: single.then_some(&mut bits),
         v_pre: Some(&mut v_pre),
         v_last: Some(&mut v_last),
         z_last: Some(&mut z_last),
@@ -129,7 +134,10 @@ proptest! {
         seed: u64,
     ) {
         let order = if fti { Order::FireThenIntegrate } else { Order::IntegrateThenFire };
-        check(&Case { t, b, i, n, density, order, per_neuron, with_v0, with_bias, seed });
+        check(&Case {
+            t, b, i, n, density, order, per_neuron, with_v0, with_bias, seed,
+            family: Family::NORSE,
+        });
     }
 }
 
@@ -149,6 +157,35 @@ fn every_block_width_and_order() {
                 with_v0: n % 3 != 0,
                 with_bias: true,
                 seed: n as u64,
+                family: Family::NORSE,
+            };
+            check(&c);
+        }
+    }
+}
+
+/// Every member of the family, on the 64-wide register path and on ragged widths.
+#[test]
+fn every_family_member() {
+    for family in members() {
+        for (n, order) in [
+            (64, Order::FireThenIntegrate),
+            (128, Order::IntegrateThenFire),
+            (70, Order::FireThenIntegrate),
+            (33, Order::IntegrateThenFire),
+        ] {
+            let c = Case {
+                t: 9,
+                b: 3,
+                i: 60,
+                n,
+                density: 0.2,
+                order,
+                per_neuron: n % 2 == 0,
+                with_v0: n != 64,
+                with_bias: true,
+                seed: n as u64 + 3,
+                family,
             };
             check(&c);
         }
@@ -168,6 +205,7 @@ fn refuses_wrong_shapes_and_reports_non_binary_input() {
         with_v0: false,
         with_bias: false,
         seed: 1,
+        family: Family::NORSE,
     };
     let d = data(&c);
     let th = Threads::Fixed(2);
@@ -213,6 +251,7 @@ fn dense_spikes_are_declined_like_the_auto_path() {
             with_v0: false,
             with_bias: true,
             seed: 3,
+            family: Family::NORSE,
         };
         let d = data(&c);
         let (x, th) = (SpikeInput::F32(&d.x), Threads::Fixed(1));
@@ -244,6 +283,7 @@ fn every_subset_of_outputs_is_the_full_runs() {
             with_v0: false,
             with_bias: true,
             seed: 7 + n as u64,
+            family: Family::NORSE,
         };
         let d = data(&c);
         let x = SpikeInput::F32(&d.x);

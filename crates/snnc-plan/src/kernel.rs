@@ -207,6 +207,20 @@ pub enum Kernel {
 }
 
 impl Kernel {
+    /// The integrate-and-fire family member (SPEC §1.1) an IAF kernel computes; `None` for
+    /// other kernels. Engines check it before running a plan, and refuse members they do not
+    /// implement rather than compute them as another.
+    pub fn family(&self) -> Option<snnc_ir::Family> {
+        match self {
+            Kernel::Iaf(k) => Some(k.params.family),
+            Kernel::Recurrent(k) => Some(k.params.family),
+            Kernel::Reset(k) => Some(k.family),
+            Kernel::IafBack(k) => Some(k.params.family),
+            Kernel::RecurrentBack(k) => Some(k.params.family),
+            _ => None,
+        }
+    }
+
     /// A short name of the kernel, for listings and statistics.
     pub fn name(&self) -> &'static str {
         match self {

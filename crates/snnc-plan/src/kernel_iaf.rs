@@ -71,7 +71,8 @@ pub struct RecK {
     pub z_bits: Option<BufId>,
 }
 
-/// `SpikeReset` over `rows` rows of `n` neurons: `z = Θ(v̂ − th)`, `v = (1 − z)·v̂ + z·r`.
+/// `SpikeReset` over `rows` rows of `n` neurons: the spike(s) and reset of family member
+/// `family` ([`snnc_ir::neuron`]); Norse's is `z = Θ(v̂ − th)`, `v = (1 − z)·v̂ + z·r`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResetK {
     /// Rows (the product of the leading axes).
@@ -82,6 +83,8 @@ pub struct ResetK {
     pub v_th: Vec<f32>,
     /// Reset potential(s), 1 or n.
     pub v_reset: Vec<f32>,
+    /// Threshold, reset, reset gradient and spike count.
+    pub family: snnc_ir::Family,
     /// Input potentials v̂.
     pub v: BufId,
     /// Spikes.

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use snnc_ir::IafParams;
+use snnc_ir::{neuron, IafParams};
 use snnc_kernels::{
     sgemm, IafCell, IafOutputs, KernelError, RecurrentGrads, RecurrentInputs, RecurrentSaved,
     RecurrentUpstream, SeqDims, SpikeBits, SpikeWeights,
@@ -76,8 +76,9 @@ pub(crate) fn recurrent(k: &RecK, io: &mut Io, cx: Ctx) -> Result<(), String> {
     cell(&k.params, k.h)?.recurrent_forward(dims, inp, out, cx.threads).map_err(ke)
 }
 
-/// `SpikeReset`: the fire-and-reset half of an integrate-then-fire step, with the reference's
-/// roundings (`v̂ + 0`, then `Θ(v̂ − th)` and `(1 − z)·v̂ + z·r`).
+/// `SpikeReset`: the fire-and-reset half of an integrate-then-fire step of the kernel's family
+/// member, with the reference's roundings (`v̂ + 0`, then [`neuron::spike`] and
+/// [`neuron::reset`] in f32).
 pub(crate) fn reset(k: &ResetK, io: &mut Io) -> Result<(), String> {
     let v = io.r(k.v)?;
     need_dims("v", v.len(), &[k.rows, k.n])?;
@@ -88,11 +89,13 @@ pub(crate) fn reset(k: &ResetK, io: &mut Io) -> Result<(), String> {
             return Err(format!("{} parameter values for {} neurons (invalid plan)", p.len(), k.n));
         }
     }
+    k.family.check()?;
     let step = |i: usize| {
         let j = i % k.n.max(1);
         let u = 0.0 + v[i];
-        let z = if u - at(&k.v_th, j) > 0.0 { 1.0f32 } else { 0.0 };
-        (z, (1.0 - z) * u + z * at(&k.v_reset, j))
+        let (th, r) = (at(&k.v_th, j), at(&k.v_reset, j));
+        let z = neuron::spike(k.family, u - th, u, th);
+        (z, neuron::reset(k.family, z, u, th, r))
     };
     if let Some(z) = io.wo(k.z)? {
         need("z", z.len(), len)?;

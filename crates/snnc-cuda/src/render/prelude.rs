@@ -1,16 +1,16 @@
 //! The head of every module (types, the grid-stride loop, error reporting) and the surrogate
 //! derivative functions.
 
-use snnc_ir::{Method, Surrogate};
+use snnc_ir::neuron::{self, Fault};
+use snnc_ir::{Code, Dialect, Num, Surrogate};
 
-use super::source::{lit, lit64};
-
-/// Error codes a kernel stores in `err[0]` (the step index goes to `err[1]`).
-pub(crate) const ERR_NOT_BINARY: i32 = 1;
+/// Error codes a kernel stores in `err[0]` (the step index goes to `err[1]`), from the shared
+/// table [`Fault`].
+pub(crate) const ERR_NOT_BINARY: i32 = Fault::NotBinary.code() as i32;
 /// An integer division by zero.
-pub(crate) const ERR_DIV_ZERO: i32 = 2;
+pub(crate) const ERR_DIV_ZERO: i32 = Fault::DivZero.code() as i32;
 /// A Gather index out of range.
-pub(crate) const ERR_INDEX: i32 = 3;
+pub(crate) const ERR_INDEX: i32 = Fault::Index.code() as i32;
 
 /// The text every module starts with.
 pub(crate) fn prelude(program: &str, plan_name: &str) -> String {
@@ -41,47 +41,29 @@ pub(crate) fn prelude(program: &str, plan_name: &str) -> String {
     )
 }
 
-/// `__device__ float {name}(float s)`: σ'(s) as the CPU kernels compute it (`super`,
-/// `triangle`, `heaviside` in f32; the others in f64, rounded).
+/// `__device__ float {name}(float s)`: σ'(s) as the CPU kernels compute it
+/// ([`Surrogate::derivative_f32`]): [`neuron::surrogate`] printed in f32, or in f64 and rounded.
 pub(crate) fn surrogate_f32(name: &str, sg: Surrogate) -> String {
-    let a = lit(sg.alpha);
-    let body = match sg.method {
-        Method::Heaviside => "    return 0.0f;".to_string(),
-        Method::Super => {
-            format!("    float d = {a} * fabsf(s) + 1.0f;\n    return 1.0f / (d * d);")
-        }
-        Method::Triangle => format!("    return {a} * fmaxf(1.0f - fabsf(s), 0.0f);"),
-        _ => format!("    return (float){name}_64((double)s);"),
-    };
-    let mut out = String::new();
-    if !matches!(sg.method, Method::Heaviside | Method::Super | Method::Triangle) {
-        out.push_str(&surrogate_f64(&format!("{name}_64"), sg));
+    if neuron::surrogate_in_f32(sg.method) {
+        let s = Code::var(Dialect::CudaF32, "s");
+        let e = neuron::surrogate(sg.method, s.lit(sg.alpha as f64), s);
+        format!(
+            "__device__ __forceinline__ float {name}(float s) {{\n    return {};\n}}\n",
+            e.text()
+        )
+    } else {
+        let mut out = surrogate_f64(&format!("{name}_64"), sg);
+        out.push_str(&format!(
+            "__device__ __forceinline__ float {name}(float s) {{\n    return (float){name}_64((double)s);\n}}\n"
+        ));
+        out
     }
-    out.push_str(&format!("__device__ __forceinline__ float {name}(float s) {{\n{body}\n}}\n"));
-    out
 }
 
-/// `__device__ double {name}(double s)`: σ'(s) in f64 (`Surrogate::derivative`).
+/// `__device__ double {name}(double s)`: σ'(s) in f64 ([`neuron::surrogate`], as
+/// `Surrogate::derivative`).
 pub(crate) fn surrogate_f64(name: &str, sg: Surrogate) -> String {
-    let a = lit64(sg.alpha);
-    let body = match sg.method {
-        Method::Heaviside => "    return 0.0;".to_string(),
-        Method::Super => format!("    double d = {a} * fabs(s) + 1.0;\n    return 1.0 / (d * d);"),
-        Method::Triangle => format!("    return {a} * fmax(1.0 - fabs(s), 0.0);"),
-        Method::Tanh => format!("    double t = tanh({a} * s);\n    return 1.0 - t * t;"),
-        Method::Circ => {
-            format!("    const double a = {a};\n    return a * a * a / pow(a * a + s * s, 1.5);")
-        }
-        Method::HeaviErfc => format!(
-            "    const double a = {a};\n    return 2.0 * exp(-(a * s) * (a * s)) / sqrt(3.141592653589793);"
-        ),
-        Method::Atan => format!(
-            "    const double a = {a};\n    double u = 1.5707963267948966 * a * s;\n    return (a / 2.0) / (1.0 + u * u);"
-        ),
-        Method::Sigmoid => format!(
-            "    const double a = {a};\n    double e = exp(-fabs(a * s));\n    return a * e / ((1.0 + e) * (1.0 + e));"
-        ),
-        Method::Exp => format!("    const double a = {a};\n    return a * exp(-a * fabs(s));"),
-    };
-    format!("__device__ __forceinline__ double {name}(double s) {{\n{body}\n}}\n")
+    let s = Code::var(Dialect::CudaF64, "s");
+    let e = neuron::surrogate(sg.method, s.lit(sg.alpha as f64), s);
+    format!("__device__ __forceinline__ double {name}(double s) {{\n    return {};\n}}\n", e.text())
 }

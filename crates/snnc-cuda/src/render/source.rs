@@ -133,11 +133,7 @@ pub struct Source {
 
 /// An f32 constant as CUDA C, exact: integral values as decimals, others by their bits.
 pub(crate) fn lit(v: f32) -> String {
-    if v.is_finite() && v == v.trunc() && v.abs() < 1e7 && !(v == 0.0 && v.is_sign_negative()) {
-        format!("{v:.1}f")
-    } else {
-        format!("__int_as_float(0x{:08x})", v.to_bits())
-    }
+    snnc_ir::c_f32(v)
 }
 
 /// An f32 constant widened to double, exact.

@@ -14,9 +14,9 @@
 //! Each arithmetic result is rounded to the value dtype, exactly as the primitive-op spelling of
 //! the step (`Sub`, `Greater`, `Cast`, `Sub`, `Mul`, `Mul`, `Add`, `Add`) would round it.
 
-use snnc_ir::{DType, Family, Order, Reset, ResetGrad, Spikes, Surrogate, Threshold};
+use snnc_ir::{neuron, DType, Family, Order, Surrogate};
 
-use crate::forward::elementwise::theta;
+use crate::iaf::rounded::Rounded;
 use crate::value::round_elem;
 
 /// A neuron population's parameters, in f64.
@@ -50,42 +50,29 @@ pub(crate) struct StepValues {
 }
 
 impl Cell {
-    /// The argument of the surrogate and the spike(s) of neuron `n` at potential `u`.
+    /// `x` as a number of the cell's dtype.
+    fn num(&self, x: f64) -> Rounded {
+        Rounded::new(self.dtype, x)
+    }
+
+    /// The argument of the surrogate and the spike(s) of neuron `n` at potential `u`
+    /// ([`neuron::spike`]).
     fn fire(&self, n: usize, u: f64) -> (f64, f64) {
-        let rnd = |x: f64| round_elem(self.dtype, x);
-        let th = self.th[n];
-        let s = rnd(u - th);
-        let z = match (self.family.spikes, self.family.threshold) {
-            (Spikes::Single, Threshold::Gt) => theta(s),
-            (Spikes::Single, Threshold::Ge) => f64::from(u8::from(s >= 0.0)),
-            (Spikes::Multi, _) if u > 0.0 => rnd(u / th).trunc(),
-            (Spikes::Multi, _) => 0.0,
-        };
-        (s, z)
+        let (u, th) = (self.num(u), self.num(self.th[n]));
+        let s = u - th;
+        (s.v, neuron::spike(self.family, s, u, th).v)
     }
 
-    /// Potential `u` after the reset of spike(s) `z`, for neuron `n`.
+    /// Potential `u` after the reset of spike(s) `z`, for neuron `n` ([`neuron::reset`]).
     fn reset_of(&self, n: usize, z: f64, u: f64) -> f64 {
-        let rnd = |x: f64| round_elem(self.dtype, x);
-        match self.family.reset {
-            Reset::Value => rnd(rnd((1.0 - z) * u) + rnd(z * self.reset[n])),
-            Reset::Subtract => rnd(u - rnd(z * self.th[n])),
-            Reset::None => u,
-        }
+        let (th, r) = (self.num(self.th[n]), self.num(self.reset[n]));
+        neuron::reset(self.family, self.num(z), self.num(u), th, r).v
     }
 
-    /// (∂reset/∂u, ∂reset/∂z) at potential `u` and spike(s) `z`; the second is 0 when the reset
-    /// is detached.
+    /// (∂reset/∂u, ∂reset/∂z) at potential `u` and spike(s) `z`, in f64; the second is 0
+    /// when the reset is detached ([`neuron::reset_partials`]).
     fn reset_partials(&self, n: usize, z: f64, u: f64) -> (f64, f64) {
-        let (du, dz) = match self.family.reset {
-            Reset::Value => (1.0 - z, self.reset[n] - u),
-            Reset::Subtract => (1.0, -self.th[n]),
-            Reset::None => (1.0, 0.0),
-        };
-        match self.family.reset_grad {
-            ResetGrad::Attached => (du, dz),
-            ResetGrad::Detached => (du, 0.0),
-        }
+        neuron::reset_partials(self.family, z, u, self.th[n], self.reset[n])
     }
 
     /// One forward step of neuron `n` from potential `v` with input current `i`.

@@ -4,4 +4,5 @@ pub(crate) mod cell;
 pub(crate) mod ops;
 pub(crate) mod reset;
 pub(crate) mod reverse;
+mod rounded;
 pub(crate) mod sim;

@@ -100,7 +100,7 @@ record!(RecK {
     v_pre,
     z_bits
 });
-record!(ResetK { rows, n, v_th, v_reset, v, z, v_out });
+record!(ResetK { rows, n, v_th, v_reset, family, v, z, v_out });
 record!(PackK { src, rows, cols, dst });
 record!(IafBackK { t, b, n, params, v_pre, gz, gv_last, gx, gv0 });
 record!(RecBackK {

@@ -1,7 +1,7 @@
 //! Gradient kernels of the matrix products and linear layers: GEMMs for dX and dW, and the
 //! event-driven dW where the layer input is spikes.
 
-use snnc_ir::{Node, Op, ValueId};
+use snnc_ir::{Node, ValueId};
 
 use crate::lower::backward_rules::{ew_grad, want, R};
 use crate::lower::ctx::Lower;
@@ -120,7 +120,9 @@ pub(crate) fn linear(l: &mut Lower, ni: usize, node: &Node, g: BufId, trans_b: b
     let (rows, k, n) = linear_dims(l, node, trans_b)?;
     let xo = Opnd { buf: x, rs: k, cs: 1 };
     let wo = if trans_b { Opnd { buf: w, rs: 1, cs: k } } else { Opnd { buf: w, rs: n, cs: 1 } };
-    let event = matches!(node.op, Op::SpikeLinear { .. }) || l.is_input(x);
+    let event = l.steps.iter().any(|s| {
+        s.node as usize == ni && matches!(&s.kernel, Kernel::Linear(k) if k.event.is_some())
+    });
     let (wx, ww) = (want(l, node, 0), want(l, node, 1));
     let src = if event { spike_source(l, ni, x) } else { None };
     match (ww, src) {

@@ -81,8 +81,10 @@ fn lower_node(l: &mut Lower, ni: usize, node: &Node) -> Result<(), PlanError> {
         Op::SpikeLinear { trans_b } => select_ops::linear(l, ni, node, *trans_b, true),
         Op::Iaf(p) => select_ops::iaf(l, ni, node, supported(node, p)?, false),
         Op::IafFeedForwardStep(p) => select_ops::iaf(l, ni, node, supported(node, p)?, true),
-        Op::IafRecurrent(p) => select_ops::recurrent(l, ni, node, supported(node, p)?, false),
-        Op::IafStep(p) => select_ops::recurrent(l, ni, node, supported(node, p)?, true),
+        Op::IafRecurrent(p) => {
+            select_ops::recurrent(l, ni, node, supported_recurrent(node, p)?, false)
+        }
+        Op::IafStep(p) => select_ops::recurrent(l, ni, node, supported_recurrent(node, p)?, true),
         Op::SpikeReset(p) => {
             supported(node, &p.to_iaf(snnc_ir::Order::IntegrateThenFire))?;
             select_ops::reset(l, ni, node, p)
@@ -90,21 +92,29 @@ fn lower_node(l: &mut Lower, ni: usize, node: &Node) -> Result<(), PlanError> {
     }
 }
 
-/// The neuron's family choices (SPEC §1.1), if the compiled kernels implement them: Norse's
-/// cell only, so far. Any other member is refused with the node and its choices named, never
-/// computed as Norse's.
+/// The neuron's family choices (SPEC §1.1), checked. Every member lowers; each engine checks
+/// the plan's kernels ([`Kernel::family`]) against what it implements before running them.
 fn supported<'a>(
     node: &Node,
     p: &'a snnc_ir::IafParams,
 ) -> Result<&'a snnc_ir::IafParams, PlanError> {
-    if p.family.is_norse() {
-        Ok(p)
-    } else {
-        Err(PlanError::node(
+    p.family.check().map_err(|m| PlanError::node(node, m))?;
+    Ok(p)
+}
+
+/// As [`supported`], for the recurrent layers, whose kernels hand spikes from one step to the
+/// next as bits: spike counts (`spikes = multi`) are refused with the node named.
+fn supported_recurrent<'a>(
+    node: &Node,
+    p: &'a snnc_ir::IafParams,
+) -> Result<&'a snnc_ir::IafParams, PlanError> {
+    if p.family.spikes == snnc_ir::Spikes::Multi {
+        return Err(PlanError::node(
             node,
-            format!("the compiled engines do not implement {} yet", p.family.describe()),
-        ))
+            "the compiled engines do not implement recurrent layers with spikes = multi yet",
+        ));
     }
+    supported(node, p)
 }
 
 /// The output shares the input's storage.

@@ -1,7 +1,7 @@
 //! Pass 1 for the ops with dedicated kernels: matrix products, linear layers, and the
 //! integrate-and-fire ops.
 
-use snnc_ir::{IafParams, Node, ResetParams};
+use snnc_ir::{IafParams, Node, Op, ResetParams, Spikes, ValueId};
 
 use crate::kernel_iaf::{IafK, RecK, ResetK};
 use crate::lower::ctx::Lower;
@@ -136,8 +136,38 @@ pub(crate) fn linear_dims(
     Ok((rows, k, if trans_b { sw[0] } else { sw[1] }))
 }
 
+/// Whether value `v` holds spike counts: the spikes of a `spikes = multi` IAF op, directly or
+/// through ops that keep the stored values (reshapes, identities).
+fn spike_counts(l: &Lower, v: ValueId) -> bool {
+    let producers = l.g.producers();
+    let mut v = v;
+    loop {
+        let Some(node) = producers.get(v.0).copied().flatten().map(|i| &l.g.nodes()[i]) else {
+            return false;
+        };
+        let family = match &node.op {
+            Op::Iaf(p) | Op::IafFeedForwardStep(p) | Op::IafRecurrent(p) | Op::IafStep(p) => {
+                p.family
+            }
+            Op::SpikeReset(p) => p.family,
+            Op::Identity | Op::Reshape { .. } | Op::Squeeze { .. } | Op::Unsqueeze { .. } => {
+                match node.input(0) {
+                    Some(x) => {
+                        v = x;
+                        continue;
+                    }
+                    None => return false,
+                }
+            }
+            _ => return false,
+        };
+        return family.spikes == Spikes::Multi && node.output(0) == Some(v);
+    }
+}
+
 /// Linear and SpikeLinear. SpikeLinear, and Linear on a graph input (whose density only the
-/// run can tell), try the event-driven kernel first.
+/// run can tell), try the event-driven kernel first. A SpikeLinear fed by spike counts
+/// (`spikes = multi`) is dense: the event-driven kernels and the saved bits take 0/1 only.
 pub(crate) fn linear(
     l: &mut Lower,
     ni: usize,
@@ -147,7 +177,8 @@ pub(crate) fn linear(
 ) -> Result<(), PlanError> {
     let (x, w, bias) = (l.req(node, 0)?, l.req(node, 1)?, l.input(node, 2)?);
     let (rows, k, n) = linear_dims(l, node, trans_b)?;
-    let event = (spike || l.is_input(x)).then(|| match l.const_index(w) {
+    let counts = spike_counts(l, in_value(node, 0)?);
+    let event = ((spike && !counts) || l.is_input(x)).then(|| match l.const_index(w) {
         Some(konst) => {
             WRef::Packed(l.shared.pack(PackSpec { konst, outputs: n, inputs: k, out_in: trans_b }))
         }
@@ -247,7 +278,7 @@ pub(crate) fn reset(
     let n = *s.last().ok_or_else(|| PlanError::node(node, "V must have rank ≥ 1"))?;
     let rows = s[..s.len() - 1].iter().product();
     let (z, v_out) = (l.output(node, 0), l.output(node, 1));
-    let (v_th, v_reset) = (p.v_th.clone(), p.v_reset.clone());
-    l.forward(ni, Kernel::Reset(ResetK { rows, n, v_th, v_reset, v, z, v_out }));
+    let (v_th, v_reset, family) = (p.v_th.clone(), p.v_reset.clone(), p.family);
+    l.forward(ni, Kernel::Reset(ResetK { rows, n, v_th, v_reset, family, v, z, v_out }));
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use snnc_ir::{Method, Surrogate};
+use snnc_ir::{neuron, Code, Dialect, Num, Surrogate};
 
 use crate::layout::Layout;
 use crate::wgsl::Launch;
@@ -16,7 +16,7 @@ pub const MAX_GROUPS: u32 = 65535;
 
 /// An f32 as an exact WGSL expression (its bit pattern).
 pub fn f(x: f32) -> String {
-    format!("bitcast<f32>({}u)", x.to_bits())
+    snnc_ir::wgsl_f32(x)
 }
 
 /// A usize as a WGSL u32 literal; errors above u32.
@@ -79,34 +79,12 @@ pub fn per_group(step: usize, n: usize, helpers: &str, body: &str) -> Result<Lau
     Ok(Launch { src: s, groups, clear_bits: None })
 }
 
-/// `fn sg(s: f32) -> f32`: the surrogate derivative σ'(s) in f32.
+/// `fn {name}(s: f32) -> f32`: the surrogate derivative σ'(s) in f32, [`neuron::surrogate`]
+/// printed in WGSL.
 pub fn surrogate_fn(name: &str, sg: &Surrogate) -> String {
-    let a = f(sg.alpha);
-    let body = match sg.method {
-        Method::Heaviside => "return 0.0;".to_string(),
-        Method::Super => format!("let d = {a} * abs(s) + 1.0; return 1.0 / (d * d);"),
-        Method::Triangle => format!("return {a} * max(0.0, 1.0 - abs(s));"),
-        // tanh saturates to ±1 in f32 well before 20; clamping keeps exp-based tanh finite.
-        Method::Tanh => format!("let t = tanh(clamp({a} * s, -20.0, 20.0)); return 1.0 - t * t;"),
-        Method::Circ => {
-            format!("let q = {a} * {a} + s * s; return ({a} * {a} * {a}) / (q * sqrt(q));")
-        }
-        Method::HeaviErfc => {
-            format!(
-                "let x = {a} * s; return 2.0 * exp(-(x * x)) / {};",
-                f(std::f32::consts::PI.sqrt())
-            )
-        }
-        Method::Atan => format!(
-            "let u = {} * {a} * s; return ({a} / 2.0) / (1.0 + u * u);",
-            f(std::f32::consts::FRAC_PI_2)
-        ),
-        Method::Sigmoid => {
-            format!("let e = exp(-abs({a} * s)); return {a} * e / ((1.0 + e) * (1.0 + e));")
-        }
-        Method::Exp => format!("return {a} * exp(-{a} * abs(s));"),
-    };
-    format!("fn {name}(s: f32) -> f32 {{ {body} }}\n")
+    let s = Code::var(Dialect::Wgsl, "s");
+    let e = neuron::surrogate(sg.method, s.lit(sg.alpha as f64), s);
+    format!("fn {name}(s: f32) -> f32 {{ return {}; }}\n", e.text())
 }
 
 /// The f32 offset of buffer `b` in `m` as a WGSL literal.

@@ -9,25 +9,21 @@ mod linear;
 mod recurrent;
 mod shape;
 
+use snnc_ir::neuron::Fault;
 use snnc_plan::{BufId, Kernel};
 
 use crate::layout::Layout;
 
-/// Error code of an integer division by zero.
-pub const ERR_DIV_ZERO: u32 = 1;
+/// Error code of an integer division by zero (the shared table [`Fault`]).
+pub const ERR_DIV_ZERO: u32 = Fault::DivZero.code();
 /// Error code of a Gather index out of range.
-pub const ERR_INDEX: u32 = 2;
+pub const ERR_INDEX: u32 = Fault::Index.code();
 /// Error code of a spike-linear input that is not 0/1.
-pub const ERR_NOT_BINARY: u32 = 3;
+pub const ERR_NOT_BINARY: u32 = Fault::NotBinary.code();
 
 /// The message of an error code a kernel raised.
 pub fn error_message(code: u32) -> &'static str {
-    match code {
-        ERR_DIV_ZERO => "integer division by zero",
-        ERR_INDEX => "an index is out of range for its axis",
-        ERR_NOT_BINARY => "the input of a spike-linear layer must be 0/1",
-        _ => "the kernel failed",
-    }
+    Fault::from_code(code).map_or("the kernel failed", Fault::message)
 }
 
 /// One dispatch: WGSL source (entry point `main`), workgroup grid, and a range of the u32
@@ -61,7 +57,12 @@ pub(crate) fn numel(dims: &[usize]) -> Result<usize, String> {
 
 /// The dispatches of step `step` (its index in the program, which kernels report when they
 /// fail) running `k` over the memory map `l`, in order.
+/// Integrate-and-fire kernels of family members other than Norse's are refused (their WGSL
+/// is not written yet), never run as Norse's.
 pub fn render(step: usize, l: &Layout, k: &Kernel) -> Result<Vec<Launch>, String> {
+    if let Some(f) = k.family().filter(|f| !f.is_norse()) {
+        return Err(format!("the wgpu engine does not implement {} yet", f.describe()));
+    }
     match k {
         Kernel::Mm(k) => linear::mm(step, l, k),
         Kernel::Bias(k) => linear::bias(step, l, k),
