@@ -128,7 +128,8 @@ fn layer(p: IafParams) -> Graph {
     let mut g = Graph::new("family");
     let x = input(&mut g, "x", DType::F64, &[T, B, N]);
     let v0 = input(&mut g, "v0", DType::F64, &[B, N]);
-    let o = g.add_node("iaf", Op::Iaf(p), vec![Some(x), Some(v0)], &[Some("z"), Some("v")]).unwrap();
+    let o =
+        g.add_node("iaf", Op::Iaf(p), vec![Some(x), Some(v0)], &[Some("z"), Some("v")]).unwrap();
     g.add_output(o[0].unwrap()).unwrap();
     g.add_output(o[1].unwrap()).unwrap();
     g

@@ -1,7 +1,9 @@
 //! The random network generator.
 
 use ndarray::{ArrayD, IxDyn};
-use snnc_ir::{DType, Family, Graph, IafParams, Method, Op, Order, Surrogate, Tensor, TensorType, ValueId};
+use snnc_ir::{
+    DType, Family, Graph, IafParams, Method, Op, Order, Surrogate, Tensor, TensorType, ValueId,
+};
 
 use crate::Rng;
 

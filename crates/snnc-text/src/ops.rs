@@ -54,8 +54,17 @@ const IAF_ATTRS: &[&str] = &[
     "reset_grad",
     "spikes",
 ];
-const RESET_ATTRS: &[&str] =
-    &["v_th", "v_reset", "method", "alpha", "surrogate", "threshold", "reset", "reset_grad", "spikes"];
+const RESET_ATTRS: &[&str] = &[
+    "v_th",
+    "v_reset",
+    "method",
+    "alpha",
+    "surrogate",
+    "threshold",
+    "reset",
+    "reset_grad",
+    "spikes",
+];
 
 /// The attributes `op` accepts, or `None` for an unknown op.
 pub(crate) fn known_attrs(op: &str) -> Option<&'static [&'static str]> {

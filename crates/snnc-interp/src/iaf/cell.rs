@@ -17,6 +17,7 @@
 use snnc_ir::{DType, Family, Order, Reset, ResetGrad, Spikes, Surrogate, Threshold};
 
 use crate::forward::elementwise::theta;
+use crate::near::NEAR;
 use crate::value::round_elem;
 
 /// A neuron population's parameters, in f64.
@@ -62,6 +63,19 @@ impl Cell {
             (Spikes::Multi, _) => 0.0,
         };
         (s, z)
+    }
+
+    /// Whether the decision of neuron `n` at potential `u`, with Θ argument `s`, is one SPEC §5
+    /// lets an engine take the other way: `s` within 1e-5·max(1, |th|) of zero (or NaN), or,
+    /// for multiple spikes, `u` that close to a multiple k·th (k ≥ 1) where the count changes.
+    pub(crate) fn undecided(&self, n: usize, u: f64, s: f64) -> bool {
+        let th = self.th[n];
+        let tol = NEAR * th.abs().max(1.0);
+        if !(s.abs() > tol) {
+            return true;
+        }
+        let k = (u / th).round();
+        self.family.spikes == Spikes::Multi && k >= 1.0 && !((u - k * th).abs() > tol)
     }
 
     /// Potential `u` after the reset of spike(s) `z`, for neuron `n`.

@@ -64,7 +64,13 @@ pub fn params(
     v_th: Vec<f32>,
     v_reset: Vec<f32>,
 ) -> IafParams {
-    IafParams { v_th, v_reset, surrogate: Surrogate { method, alpha }, order, family: Default::default() }
+    IafParams {
+        v_th,
+        v_reset,
+        surrogate: Surrogate { method, alpha },
+        order,
+        family: Default::default(),
+    }
 }
 
 /// A graph input: name, shape and data (`None`: an omitted optional input).

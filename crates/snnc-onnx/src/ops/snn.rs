@@ -27,17 +27,8 @@ pub(crate) const OPS: &[Entry] = &[
     snn!("IAFStep", Op::IafStep),
 ];
 
-const ATTRS: [&str; 9] = [
-    "v_th",
-    "v_reset",
-    "method",
-    "alpha",
-    "order",
-    "threshold",
-    "reset",
-    "reset_grad",
-    "spikes",
-];
+const ATTRS: [&str; 9] =
+    ["v_th", "v_reset", "method", "alpha", "order", "threshold", "reset", "reset_grad", "spikes"];
 
 /// The string attribute `name` parsed as `T`, or `default` when absent.
 fn choice<T: FromStr<Err = String>>(ctx: &NodeCtx, name: &str, default: T) -> Result<T, String> {

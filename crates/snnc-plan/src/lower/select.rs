@@ -82,7 +82,10 @@ fn lower_node(l: &mut Lower, ni: usize, node: &Node) -> Result<(), PlanError> {
 /// The neuron's family choices (SPEC §1.1), if the compiled kernels implement them: Norse's
 /// cell only, so far. Any other member is refused with the node and its choices named, never
 /// computed as Norse's.
-fn supported<'a>(node: &Node, p: &'a snnc_ir::IafParams) -> Result<&'a snnc_ir::IafParams, PlanError> {
+fn supported<'a>(
+    node: &Node,
+    p: &'a snnc_ir::IafParams,
+) -> Result<&'a snnc_ir::IafParams, PlanError> {
     if p.family.is_norse() {
         Ok(p)
     } else {
