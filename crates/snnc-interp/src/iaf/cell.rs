@@ -17,7 +17,7 @@
 use snnc_ir::{DType, Family, Order, Reset, ResetGrad, Spikes, Surrogate, Threshold};
 
 use crate::forward::elementwise::theta;
-use crate::near::NEAR;
+use crate::near::{within, NEAR};
 use crate::value::round_elem;
 
 /// A neuron population's parameters, in f64.
@@ -71,11 +71,11 @@ impl Cell {
     pub(crate) fn undecided(&self, n: usize, u: f64, s: f64) -> bool {
         let th = self.th[n];
         let tol = NEAR * th.abs().max(1.0);
-        if !(s.abs() > tol) {
+        if within(s, tol) {
             return true;
         }
         let k = (u / th).round();
-        self.family.spikes == Spikes::Multi && k >= 1.0 && !((u - k * th).abs() > tol)
+        self.family.spikes == Spikes::Multi && k >= 1.0 && within(u - k * th, tol)
     }
 
     /// Potential `u` after the reset of spike(s) `z`, for neuron `n`.

@@ -21,6 +21,12 @@ use crate::InterpError;
 /// threshold may go either way on an engine that sums in another order.
 pub(crate) const NEAR: f64 = 1e-5;
 
+/// Whether the Θ argument `x` is within `tol` of zero; NaN is (a decision on NaN is as
+/// uncertain as one at the threshold).
+pub(crate) fn within(x: f64, tol: f64) -> bool {
+    x.is_nan() || x.abs() <= tol
+}
+
 /// A mask per value: `None` when no element depends on an undecided spike, else 1.0 where one
 /// does and 0.0 elsewhere (f64, so that the ops' own shape rules can move it).
 pub(crate) type Mask = Option<ArrayD<f64>>;

@@ -3,7 +3,7 @@
 use ndarray::{ArrayD, Zip};
 use snnc_ir::{infer_types, Graph, Node, Op, TensorType, ValueId};
 
-use super::{iaf, Mask, NEAR};
+use super::{iaf, within, Mask, NEAR};
 use crate::broadcast::view_as;
 use crate::forward::eval::eval;
 use crate::forward::linear::{gemm, linear, matmul};
@@ -105,19 +105,19 @@ impl Walk {
                 let own =
                     Zip::from(&a).and(&b).and(&ta).and(&tb).map_collect(|&a, &b, &ta, &tb| {
                         let tol = NEAR * a.abs().max(b.abs()).max(ta).max(tb).max(1.0);
-                        flag(!((a - b).abs() > tol))
+                        flag(within(a - b, tol))
                     });
                 vec![own_and_inputs(own, &ins, &shape, &mut undecided)?]
             }
             Op::Spike { .. } => {
                 let x = data(0)?;
                 let own = match self.threshold(node, 0) {
-                    None => x.mapv(|x| flag(!(x.abs() > NEAR))),
+                    None => x.mapv(|x| flag(within(x, NEAR))),
                     Some(t) => {
                         let t = view_as(t, x.shape())?;
                         Zip::from(x)
                             .and(&t)
-                            .map_collect(|&x, &t| flag(!(x.abs() > NEAR * t.max(1.0))))
+                            .map_collect(|&x, &t| flag(within(x, NEAR * t.max(1.0))))
                     }
                 };
                 vec![own_and_inputs(own, &ins, &shape, &mut undecided)?]
