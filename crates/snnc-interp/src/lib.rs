@@ -88,6 +88,7 @@
 
 mod backward;
 mod broadcast;
+mod contract;
 mod error;
 mod exec;
 mod forward;
@@ -95,10 +96,15 @@ mod grad;
 mod iaf;
 mod margins;
 mod matches;
+mod near;
 mod value;
 
+pub use contract::{required_gradients, Contract};
 pub use error::InterpError;
 pub use exec::run;
 pub use grad::{grad, GradOptions, Gradients};
 pub use margins::spike_margins;
-pub use matches::{compare_grad, compare_output, grad_distance, grad_rel_error};
+pub use matches::{
+    compare_grad, compare_output, compare_output_except, grad_distance, grad_rel_error,
+};
+pub use near::{excused, Excused};

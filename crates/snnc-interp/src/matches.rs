@@ -1,25 +1,52 @@
 //! SPEC §5, "what matches": the comparisons every check against the reference uses.
 
+use ndarray::ArrayD;
 use snnc_ir::Tensor;
 
+/// SPEC §5 for an output tensor that no undecided spike reaches: [`compare_output_except`]
+/// with nothing excused.
+pub fn compare_output(name: &str, got: &Tensor, want: &Tensor, spikes: bool) -> Result<(), String> {
+    compare_output_except(name, got, want, spikes, None)
+}
+
 /// SPEC §5 for an output tensor: a spike tensor (`spikes`) agrees exactly; any other agrees
-/// to |a − b| ≤ 1e-5·max(|b|, 1) per element. The caller decides whether spike flips are
-/// allowed (a reference decision within 1e-5·max(1, |v_th|) of its threshold, see
-/// [`spike_margins`](crate::spike_margins)) and then skips the spike comparison.
+/// to |a − b| ≤ 1e-5·max(|b|, 1) per element. Elements set in `excused` (the output's shape;
+/// see [`excused`](crate::excused)) depend on a reference decision within the tolerance of its
+/// threshold and are not compared.
 ///
 /// The error names the tensor and gives the shape mismatch, or how many elements differ and
 /// the first of them.
-pub fn compare_output(name: &str, got: &Tensor, want: &Tensor, spikes: bool) -> Result<(), String> {
+pub fn compare_output_except(
+    name: &str,
+    got: &Tensor,
+    want: &Tensor,
+    spikes: bool,
+    excused: Option<&ArrayD<bool>>,
+) -> Result<(), String> {
     if got.shape() != want.shape() {
         return Err(format!("{name}: shape {:?} vs {:?}", got.shape(), want.shape()));
+    }
+    if let Some(m) = excused.filter(|m| m.shape() != want.shape()) {
+        return Err(format!("{name}: excused mask {:?} vs {:?}", m.shape(), want.shape()));
     }
     let (a, b) = (got.to_f64(), want.to_f64());
     let close =
         |x: f64, y: f64| if spikes { x == y } else { (x - y).abs() <= 1e-5 * y.abs().max(1.0) };
-    let mut bad = a.iter().zip(b.iter()).enumerate().filter(|(_, (&x, &y))| !close(x, y));
-    let Some((i, (x, y))) = bad.next() else { return Ok(()) };
+    let flags: Vec<bool> = match excused {
+        Some(m) => m.iter().copied().collect(),
+        None => vec![false; b.len()],
+    };
+    let mut bad = a
+        .iter()
+        .zip(b.iter())
+        .zip(&flags)
+        .enumerate()
+        .filter(|(_, ((&x, &y), &ex))| !ex && !close(x, y));
+    let Some((i, ((x, y), _))) = bad.next() else { return Ok(()) };
     let n = 1 + bad.count();
-    Err(format!("{name}: {n} of {} elements differ; first [{i}]: got {x}, want {y}", b.len()))
+    let excused = flags.iter().filter(|&&e| e).count();
+    let note = if excused > 0 { format!(" ({excused} excused)") } else { String::new() };
+    Err(format!("{name}: {n} of {} elements differ{note}; first [{i}]: got {x}, want {y}", b.len()))
 }
 
 /// ‖a − b‖ and ‖b‖ of a gradient `got` against the reference `want` (in f64), or `None` when

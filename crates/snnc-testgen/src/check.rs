@@ -7,7 +7,9 @@ use snnc_ir::{Graph, Tensor};
 use snnc_opt::OptOptions;
 use snnc_plan::{CompileOptions, Plan};
 
-use crate::{compare_grad, compare_output, Case, Rng};
+use snnc_interp::Contract;
+
+use crate::{compare_grad, Case, Rng};
 
 /// Relative change of a reference gradient tensor, under a one-ulp relative perturbation of
 /// every float input and initializer, above which the tensor is ill-conditioned at f32
@@ -60,16 +62,19 @@ pub enum Outcome {
         /// f32 precision ([`ILL_CONDITIONED`]) or below f32's normal range on both sides;
         /// looked for only when a gradient mismatched.
         ill_conditioned: usize,
+        /// Spike decisions of the reference within SPEC §5's tolerance of their threshold
+        /// ([`snnc_interp::Excused::decisions`]). When there are any, the output elements that
+        /// depend on them were not compared, and neither were gradients (their presence was).
+        undecided: usize,
     },
-    /// A spike decision of the reference sits within SPEC §5's tolerance of its threshold, so
-    /// engines may legitimately disagree: nothing was compared.
-    NearThreshold,
 }
 
 type Named = Vec<(String, Tensor)>;
 
 struct Ctx<'a> {
     case: &'a Case,
+    /// What SPEC §5 asks of every engine on this case (from the graph as built).
+    contract: &'a Contract,
     /// The reference outputs and gradients (the interpreter on the graph as built).
     want_outs: &'a Named,
     want_grads: &'a Named,
@@ -111,9 +116,10 @@ impl Ctx<'_> {
         stage_error(self.case, stage, msg)
     }
 
-    /// Compares outputs and gradients of one engine run with the reference's. A gradient the
-    /// run lacks is allowed only when `may_fold` says the graph it ran no longer has that
-    /// value as a target (a constant the optimizer absorbed into an attribute).
+    /// Compares outputs and gradients of one engine run with the reference's, as the contract
+    /// says. A gradient the run lacks is allowed only when the contract does not require it
+    /// and `may_fold` says the graph it ran no longer has that value as a target (a scalar
+    /// the optimizer absorbed into an attribute).
     fn compare(
         &self,
         what: &str,
@@ -126,13 +132,14 @@ impl Ctx<'_> {
             match outs.iter().find(|(n, _)| n == name) {
                 Some((_, g)) => {
                     let spikes = self.case.spike_outputs.contains(name);
-                    bad.extend(compare_output(name, g, w, spikes).err());
+                    bad.extend(self.contract.compare_output(name, g, w, spikes).err());
                 }
                 None => bad.push(format!("output '{name}' is missing")),
             }
         }
         for (name, w) in want_grads {
             match grads.iter().find(|(n, _)| n == name) {
+                Some(_) if !self.contract.gradients_compared() => {}
                 Some((_, g)) => match compare_grad(name, g, w) {
                     Ok(()) => {}
                     Err(_) if below_normal(g) && below_normal(w) => {
@@ -141,7 +148,7 @@ impl Ctx<'_> {
                     Err(_) if self.ill_conditioned()?.contains(name) => {}
                     Err(e) => bad.push(e),
                 },
-                None if may_fold(name) => {}
+                None if !self.contract.requires_gradient(name) && may_fold(name) => {}
                 None => bad.push(format!("gradient '{name}' is missing")),
             }
         }
@@ -267,22 +274,21 @@ fn perturbed(case: &Case, rng: &mut Rng) -> Result<snnc_interp::Gradients, CaseE
 /// 3. on the compiled plan of the optimized graph (each plan reloaded from its bytes first).
 ///
 /// Outputs and the gradients of every float input and initializer are compared, the upstream
-/// gradients being the case's. When the reference makes a spike decision within
-/// 1e-5·max(1, |v_th|) of its threshold nothing is compared ([`Outcome::NearThreshold`]).
+/// gradients being the case's, as [`Contract`] defines SPEC §5: output elements that depend on
+/// a reference spike decision within 1e-5·max(1, |v_th|) of its threshold are not compared,
+/// nor are gradients when there is such a decision; every gradient the contract requires must
+/// be there.
 /// A gradient tensor that mismatches and is ill-conditioned at f32 precision
 /// ([`ILL_CONDITIONED`]), or whose engine and reference values are both below f32's normal range
 /// everywhere, is left out and counted.
 pub fn check_case(case: &Case) -> Result<Outcome, CaseError> {
     let g = &case.graph;
     snnc_ir::verify(g).map_err(|e| stage_error(case, "verify", e))?;
-    let margin = snnc_interp::spike_margins(g, &case.inputs)
-        .map_err(|e| stage_error(case, "spike_margins", e))?;
-    if margin < 1e-5 * case.threshold_scale {
-        return Ok(Outcome::NearThreshold);
-    }
+    let contract = Contract::new(g, &case.inputs).map_err(|e| stage_error(case, "contract", e))?;
     let want = reference(case, g, "interpreter (as built)")?;
     let cx = Ctx {
         case,
+        contract: &contract,
         want_outs: &want.0,
         want_grads: &want.1,
         ill: OnceCell::new(),
@@ -310,5 +316,6 @@ pub fn check_case(case: &Case) -> Result<Outcome, CaseError> {
         cells: opt.cells.len(),
         fell_back: opt.fell_back.is_some(),
         ill_conditioned,
+        undecided: contract.excused().decisions,
     })
 }

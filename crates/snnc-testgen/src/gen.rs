@@ -22,9 +22,6 @@ pub struct Case {
     pub spike_outputs: Vec<String>,
     /// The surrogate of the primitive (plain-export) spikes, given to every stage.
     pub surrogate: Surrogate,
-    /// max(1, |v_th|) over every threshold: SPEC §5's tolerance on spike decisions is
-    /// 1e-5 times this.
-    pub threshold_scale: f64,
     /// A one-line description (layers, spellings, orders, sizes).
     pub description: String,
 }
@@ -406,7 +403,6 @@ pub fn generate(seed: u64) -> Case {
     };
     let layers = bd.rng.range(1, 3);
     let mut desc = vec![format!("T={t} B={b} I={i} sg={surrogate}")];
-    let mut threshold_scale = 1.0f64;
     let mut last_v = None;
     for l in 0..layers {
         // Now and then a layer of a whole 64-neuron block and a ragged one, the widths the
@@ -415,7 +411,6 @@ pub fn generate(seed: u64) -> Case {
         let style = *bd.rng.pick(&[Style::Sequence, Style::Steps, Style::Primitive]);
         let rec = bd.rng.chance(0.35);
         let p = bd.params(n);
-        threshold_scale = p.v_th.iter().fold(threshold_scale, |m, &v| m.max(v.abs() as f64));
         let keep_v = l == layers - 1 && bd.rng.chance(0.5);
         let input = if rec { signal.clone() } else { bd.linear(&signal, n) };
         let out = match style {
@@ -493,7 +488,6 @@ pub fn generate(seed: u64) -> Case {
         grad_outputs,
         spike_outputs,
         surrogate,
-        threshold_scale,
         description: desc.join(" | "),
     }
 }

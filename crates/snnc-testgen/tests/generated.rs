@@ -35,17 +35,20 @@ fn generated_networks_agree_across_stages_and_engines() {
                 }
                 let case = generate(seed);
                 match check_case(&case) {
-                    Ok(Outcome::Checked { cells: c, fell_back: f, ill_conditioned: ill }) => {
+                    Ok(Outcome::Checked {
+                        cells: c,
+                        fell_back: f,
+                        ill_conditioned: ill,
+                        undecided,
+                    }) => {
                         checked.fetch_add(1, Ordering::Relaxed);
+                        near.fetch_add(u64::from(undecided > 0), Ordering::Relaxed);
                         if ill > 0 {
                             ill_cases.fetch_add(1, Ordering::Relaxed);
                             ill_tensors.fetch_add(ill as u64, Ordering::Relaxed);
                         }
                         cells.fetch_add(c as u64, Ordering::Relaxed);
                         fell_back.fetch_add(u64::from(f), Ordering::Relaxed);
-                    }
-                    Ok(Outcome::NearThreshold) => {
-                        near.fetch_add(1, Ordering::Relaxed);
                     }
                     Err(e) => failures.lock().unwrap().push((seed, e.to_string())),
                 }
@@ -58,7 +61,8 @@ fn generated_networks_agree_across_stages_and_engines() {
     let ill_cases = ill_cases.into_inner();
     eprintln!(
         "generated networks: {cases} cases from seed {first} in {:.1} s on {threads} threads: \
-         {checked} checked, {near} skipped (a spike within 1e-5 of its threshold), {} failed; \
+         {checked} checked, {near} of them with a spike decision within SPEC §5's tolerance \
+         (outputs depending on it and gradients not compared), {} failed; \
          {} gradient tensors of {ill_cases} checked cases left out as ill-conditioned at f32 \
          precision; optimizer: {} cells found, {} fell back",
         start.elapsed().as_secs_f64(),
@@ -73,7 +77,7 @@ fn generated_networks_agree_across_stages_and_engines() {
         failures.len(),
         failures.iter().take(5).map(|(_, e)| e.as_str()).collect::<Vec<_>>().join("\n\n")
     );
-    assert!(checked * 10 >= cases * 9, "too many cases skipped: {near} of {cases}");
+    assert!(near * 10 <= cases, "too many cases without a gradient comparison: {near} of {cases}");
     assert!(
         ill_cases * 100 <= cases.max(100),
         "too many ill-conditioned cases: {ill_cases} of {cases}"

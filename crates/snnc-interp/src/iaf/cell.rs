@@ -14,9 +14,10 @@
 //! Each arithmetic result is rounded to the value dtype, exactly as the primitive-op spelling of
 //! the step (`Sub`, `Greater`, `Cast`, `Sub`, `Mul`, `Mul`, `Add`, `Add`) would round it.
 
-use snnc_ir::{neuron, DType, Family, Order, Surrogate};
+use snnc_ir::{neuron, DType, Family, Order, Spikes, Surrogate};
 
 use crate::iaf::rounded::Rounded;
+use crate::near::{within, NEAR};
 use crate::value::round_elem;
 
 /// A neuron population's parameters, in f64.
@@ -61,6 +62,19 @@ impl Cell {
         let (u, th) = (self.num(u), self.num(self.th[n]));
         let s = u - th;
         (s.v, neuron::spike(self.family, s, u, th).v)
+    }
+
+    /// Whether the decision of neuron `n` at potential `u`, with Θ argument `s`, is one SPEC §5
+    /// lets an engine take the other way: `s` within 1e-5·max(1, |th|) of zero (or NaN), or,
+    /// for multiple spikes, `u` that close to a multiple k·th (k ≥ 1) where the count changes.
+    pub(crate) fn undecided(&self, n: usize, u: f64, s: f64) -> bool {
+        let th = self.th[n];
+        let tol = NEAR * th.abs().max(1.0);
+        if within(s, tol) {
+            return true;
+        }
+        let k = (u / th).round();
+        self.family.spikes == Spikes::Multi && k >= 1.0 && within(u - k * th, tol)
     }
 
     /// Potential `u` after the reset of spike(s) `z`, for neuron `n` ([`neuron::reset`]).

@@ -35,8 +35,9 @@ fn req<'a>(args: &[Option<Arg<'a>>], i: usize) -> Result<&'a ArrayD<f64>, String
     args.get(i).copied().flatten().map(|a| a.data).ok_or_else(|| format!("input {i} is missing"))
 }
 
-/// The layer run an `snn` op describes, with its neuron parameters.
-fn layer<'a>(
+/// The layer run an `snn` op describes, with its neuron parameters (for masks, `args` may be
+/// the masks of the inputs: the layout is the same).
+pub(crate) fn layer<'a>(
     op: &Op,
     p: &IafParams,
     args: &[Option<Arg<'a>>],

@@ -10,7 +10,8 @@ use snnc_ir::{DType, Order, ResetParams};
 
 use crate::iaf::cell::Cell;
 
-fn cell(p: &ResetParams, dtype: DType, neurons: usize) -> Result<Cell, String> {
+/// The integrate-then-fire cell of a `SpikeReset` over `neurons` neurons.
+pub(crate) fn cell(p: &ResetParams, dtype: DType, neurons: usize) -> Result<Cell, String> {
     p.check(neurons)?;
     let iaf = p.to_iaf(Order::IntegrateThenFire);
     Ok(Cell {
@@ -23,7 +24,8 @@ fn cell(p: &ResetParams, dtype: DType, neurons: usize) -> Result<Cell, String> {
     })
 }
 
-fn neurons(v: &ArrayD<f64>) -> Result<usize, String> {
+/// The neuron count of potentials `v` [..., N] (its last axis).
+pub(crate) fn neurons(v: &ArrayD<f64>) -> Result<usize, String> {
     match v.shape().last() {
         Some(&n) if n > 0 => Ok(n),
         Some(_) => Ok(1),
