@@ -18,23 +18,6 @@ const N: usize = 3;
 const TH: [f64; N] = [0.5, 0.75, 0.375];
 const VR: [f64; N] = [-0.25, 0.0, 0.125];
 
-/// Every valid family member.
-fn members() -> Vec<Family> {
-    let mut out = Vec::new();
-    for &threshold in Threshold::ALL {
-        for &reset in Reset::ALL {
-            for &reset_grad in ResetGrad::ALL {
-                for &spikes in Spikes::ALL {
-                    let f = Family { threshold, reset, reset_grad, spikes };
-                    if f.check().is_ok() {
-                        out.push(f);
-                    }
-                }
-            }
-        }
-    }
-    out
-}
 
 /// SPEC §1.1 for one neuron: (z, v_new, s, u) where u is the potential that fires.
 fn spec_step(f: Family, order: Order, n: usize, v: f64, x: f64) -> (f64, f64, f64, f64) {
@@ -158,7 +141,7 @@ fn every_member_runs_and_differentiates_as_the_spec_says() {
     let feed = [("x".to_string(), t64(&[T, B, N], &x)), ("v0".to_string(), t64(&[B, N], &v0))];
     let gouts = [("z".to_string(), t64(&[T, B, N], &gz)), ("v".to_string(), t64(&[B, N], &gvt))];
     let mut multi_seen = false;
-    let members = members();
+    let members = Family::members();
     assert_eq!(members.len(), 2 * 3 * 2 + 2, "12 single-spike members and 2 multi-spike ones");
     for f in members {
         for order in [Order::IntegrateThenFire, Order::FireThenIntegrate] {

@@ -138,6 +138,24 @@ impl Family {
         Ok(())
     }
 
+    /// Every member whose choices go together ([`Family::check`]), in declaration order.
+    pub fn members() -> Vec<Family> {
+        let mut out = Vec::new();
+        for &threshold in Threshold::ALL {
+            for &reset in Reset::ALL {
+                for &reset_grad in ResetGrad::ALL {
+                    for &spikes in Spikes::ALL {
+                        let f = Family { threshold, reset, reset_grad, spikes };
+                        if f.check().is_ok() {
+                            out.push(f);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// True for Norse's cell, the one every engine has always computed.
     pub fn is_norse(&self) -> bool {
         *self == Family::NORSE

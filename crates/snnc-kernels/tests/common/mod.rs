@@ -175,19 +175,5 @@ pub fn methods() -> Vec<(Method, f32)> {
 
 /// Every valid member of the integrate-and-fire family (SPEC §1.1).
 pub fn members() -> Vec<snnc_ir::Family> {
-    use snnc_ir::{Family, Reset, ResetGrad, Spikes, Threshold};
-    let mut out = Vec::new();
-    for &threshold in Threshold::ALL {
-        for &reset in Reset::ALL {
-            for &reset_grad in ResetGrad::ALL {
-                for &spikes in Spikes::ALL {
-                    let f = Family { threshold, reset, reset_grad, spikes };
-                    if f.check().is_ok() {
-                        out.push(f);
-                    }
-                }
-            }
-        }
-    }
-    out
+    snnc_ir::Family::members()
 }
