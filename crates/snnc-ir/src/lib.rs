@@ -9,6 +9,7 @@
 mod bind;
 mod dtype;
 mod error;
+mod export_grad;
 mod family;
 mod graph;
 mod iaf;
@@ -23,6 +24,7 @@ mod verify;
 pub use bind::{bind_grad_outputs, bind_inputs, BindError, Slot};
 pub use dtype::DType;
 pub use error::IrError;
+pub use export_grad::ExportGrad;
 pub use family::{Family, Reset, ResetGrad, Spikes, Threshold};
 pub use graph::{Graph, Node, Value, ValueId};
 pub use iaf::{IafParams, Order, ResetParams};
