@@ -41,10 +41,7 @@ impl Exec {
         Ok(match engine.unwrap_or(default) {
             Engine::Ref => {
                 let g = mf.load(given)?;
-                Exec::Ref {
-                    graph: Box::new(crate::stage::staged(mf, g, stage, export)?),
-                    export,
-                }
+                Exec::Ref { graph: Box::new(crate::stage::staged(mf, g, stage, export)?), export }
             }
             Engine::Cpu => Exec::Cpu(Box::new(mf.plan(given, export)?)),
             Engine::Wgpu => wgpu_exec(mf.plan(given, export)?)?,

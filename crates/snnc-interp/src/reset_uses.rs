@@ -68,13 +68,18 @@ impl<'g> Uses<'g> {
     /// and says nothing about which potential a value belongs to.
     fn constant(&self, v: ValueId) -> bool {
         self.g.initializer(v).is_some()
-            || self.producer[v.0].is_some_and(|p| matches!(self.g.nodes()[p].op, Op::Constant { .. }))
+            || self.producer[v.0]
+                .is_some_and(|p| matches!(self.g.nodes()[p].op, Op::Constant { .. }))
     }
 
     /// The elementwise ancestors of `from` (themselves included): values reached backwards
     /// through elementwise ops that are not comparisons, constants excluded. Stops early, with
     /// `true`, at a value in `hit`.
-    fn ancestors(&self, from: &[ValueId], hit: Option<&HashSet<ValueId>>) -> (HashSet<ValueId>, bool) {
+    fn ancestors(
+        &self,
+        from: &[ValueId],
+        hit: Option<&HashSet<ValueId>>,
+    ) -> (HashSet<ValueId>, bool) {
         let mut seen = HashSet::new();
         let mut stack: Vec<ValueId> = from.iter().copied().filter(|&v| !self.constant(v)).collect();
         while let Some(v) = stack.pop() {

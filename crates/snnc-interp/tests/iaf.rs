@@ -220,7 +220,10 @@ fn snn_ops_ignore_grad_options() {
         &l.sequence(),
         &feed,
         &gouts,
-        &GradOptions { surrogate: Surrogate::new(Method::Heaviside, 1.0).unwrap(), ..Default::default() },
+        &GradOptions {
+            surrogate: Surrogate::new(Method::Heaviside, 1.0).unwrap(),
+            ..Default::default()
+        },
     )
     .unwrap();
     assert_eq!(a, b);

@@ -44,7 +44,14 @@ pub fn compile(g: &Graph, opts: &CompileOptions) -> Result<Plan, PlanError> {
     let mut shared = bind::shared(g)?;
     let infer = program(g, false, opts, &mut shared)?;
     let train = program(g, true, opts, &mut shared)?;
-    let plan = Plan::assemble(g, ExportGrad::new(opts.surrogate, opts.reset_grad), shared.consts, shared.packs, infer, train)?;
+    let plan = Plan::assemble(
+        g,
+        ExportGrad::new(opts.surrogate, opts.reset_grad),
+        shared.consts,
+        shared.packs,
+        infer,
+        train,
+    )?;
     plan.validate()?;
     Ok(plan)
 }
