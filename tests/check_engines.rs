@@ -27,10 +27,20 @@ fn cpu_run(name: &str, edit: impl FnOnce(&mut Named)) -> Run {
     edit(&mut inputs);
     let seeds = npz(&dir.join("grad_outputs.npz"));
     let surrogate = GradOptions::default().surrogate;
-    let r = snnc_interp::grad(&graph, &inputs, &seeds, &GradOptions { surrogate }).unwrap();
+    let r = snnc_interp::grad(
+        &graph,
+        &inputs,
+        &seeds,
+        &GradOptions { surrogate, reset_grad: Default::default() },
+    )
+    .unwrap();
     let opts = snnc_opt::OptOptions { surrogate, ..Default::default() };
     let opt = snnc_opt::optimize(&graph, &opts).unwrap();
-    let plan = snnc_plan::compile(&opt.graph, &snnc_plan::CompileOptions { surrogate }).unwrap();
+    let plan = snnc_plan::compile(
+        &opt.graph,
+        &snnc_plan::CompileOptions { surrogate, reset_grad: Default::default() },
+    )
+    .unwrap();
     let mut e = snnc_cpu::Engine::new(&plan);
     let outs = e.run(&inputs).unwrap();
     let grads = e.grad(&inputs, &seeds, snnc_cpu::Wrt::All).unwrap().grads;

@@ -145,6 +145,18 @@ fn bad_arguments_are_user_errors() {
     let o = out.to_str().unwrap();
     expect_error(&["grad", m, "--surrogate", "softsign:3", "--output", o], &["softsign"]);
     expect_error(&["grad", m, "--surrogate", "super:-1", "--output", o], &["alpha"]);
+    let unknown = ["unknown reset_grad 'sideways'", "attached or detached"];
+    for cmd in [
+        &["grad", m, "--output", o][..],
+        &["compile", m, "-o", o],
+        &["inspect", m],
+        &["check", m],
+        &["bench", m],
+    ] {
+        let mut args = cmd.to_vec();
+        args.extend(["--reset-grad", "sideways"]);
+        expect_error(&args, &unknown);
+    }
     expect_error(&["run", m, "--input", "nope=whatever.npy"], &["nope", "x"]);
     let wrong = tmp.join("wrong.npy");
     snnc_arrays::write_npy(&wrong, &snnc_ir::Tensor::scalar_f32(1.0)).unwrap();

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use snnc_ir::Surrogate;
+use snnc_ir::{ExportGrad, ResetGrad, Surrogate};
 
 /// snnc: a compiler backend for spiking neural networks exported from PyTorch/Norse.
 #[derive(Debug, Parser)]
@@ -122,6 +122,10 @@ pub struct GradArgs {
     /// heaviside, super, triangle, tanh, circ, heavi_erfc. Custom `snn` ops keep their own.
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
+    /// Whether the resets of plain exports are differentiated through their spike: attached
+    /// or detached (an export loses `detach()`, SPEC §1.1).
+    #[arg(long, default_value = "attached", value_parser = parse_reset_grad)]
+    pub reset_grad: ResetGrad,
     /// Which gradients to write.
     #[arg(long, value_enum, default_value = "all")]
     pub wrt: Wrt,
@@ -143,9 +147,22 @@ pub struct InspectArgs {
     /// The surrogate the optimizer gives the spikes of plain exports (as for `grad`).
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
+    /// Whether the resets of plain exports are differentiated through their spike: attached
+    /// or detached (an export loses `detach()`, SPEC §1.1).
+    #[arg(long, default_value = "attached", value_parser = parse_reset_grad)]
+    pub reset_grad: ResetGrad,
 }
 
 pub(crate) fn parse_surrogate(s: &str) -> Result<Surrogate, String> {
+    s.parse()
+}
+
+/// The compile-time backward of a plain export that `surrogate` and `reset_grad` select.
+pub(crate) fn export_grad(surrogate: Surrogate, reset_grad: ResetGrad) -> ExportGrad {
+    ExportGrad::new(surrogate, reset_grad)
+}
+
+pub(crate) fn parse_reset_grad(s: &str) -> Result<ResetGrad, String> {
     s.parse()
 }
 
@@ -159,6 +176,10 @@ pub struct CompileArgs {
     /// Surrogate gradient for spikes of plain exports (METHOD[:ALPHA]), fixed in the plan.
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
+    /// Whether the resets of plain exports are differentiated through their spike: attached
+    /// or detached (an export loses `detach()`, SPEC §1.1).
+    #[arg(long, default_value = "attached", value_parser = parse_reset_grad)]
+    pub reset_grad: ResetGrad,
     /// The engine the plan is meant for.
     #[arg(long, value_enum, default_value = "cpu")]
     pub target: Target,
@@ -177,6 +198,10 @@ pub struct CheckArgs {
     /// Surrogate gradient for spikes of plain exports (METHOD[:ALPHA]).
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
+    /// Whether the resets of plain exports are differentiated through their spike: attached
+    /// or detached (an export loses `detach()`, SPEC §1.1).
+    #[arg(long, default_value = "attached", value_parser = parse_reset_grad)]
+    pub reset_grad: ResetGrad,
     /// The compiled engine compared with the reference: cpu, wgpu or cuda.
     #[arg(long, value_enum, default_value = "cpu")]
     pub engine: Engine,

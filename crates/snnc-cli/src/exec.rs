@@ -2,7 +2,7 @@
 //! engine on a compiled plan.
 
 use anyhow::{Context, Result};
-use snnc_ir::{Graph, Surrogate, Tensor, TensorType};
+use snnc_ir::{ExportGrad, Graph, Tensor, TensorType};
 use snnc_plan::Plan;
 
 use crate::args::{Engine, Stage, Wrt};
@@ -15,8 +15,8 @@ pub enum Exec {
     Ref {
         /// The graph.
         graph: Box<Graph>,
-        /// Backward of the spikes of plain exports.
-        surrogate: Surrogate,
+        /// Backward of the spikes and resets of plain exports.
+        export: ExportGrad,
     },
     /// The CPU engine on a compiled plan (always from the optimized graph).
     Cpu(Box<Plan>),
@@ -28,28 +28,26 @@ pub enum Exec {
 }
 
 impl Exec {
-    /// Prepares `engine` for the model; `stage` applies to the reference engine.
+    /// Prepares `engine` for the model; `stage` applies to the reference engine, `export` to
+    /// the gradients of plain exports (the interpreter's and the optimized plan's).
     pub fn new(
         mf: &ModelFile,
         given: &[(String, Tensor)],
         engine: Option<Engine>,
         stage: Stage,
-        surrogate: Surrogate,
+        export: ExportGrad,
     ) -> Result<Self> {
         let default = if mf.is_plan() { Engine::Cpu } else { Engine::Ref };
         Ok(match engine.unwrap_or(default) {
             Engine::Ref => {
                 let g = mf.load(given)?;
-                Exec::Ref {
-                    graph: Box::new(crate::stage::staged(mf, g, stage, surrogate)?),
-                    surrogate,
-                }
+                Exec::Ref { graph: Box::new(crate::stage::staged(mf, g, stage, export)?), export }
             }
-            Engine::Cpu => Exec::Cpu(Box::new(mf.plan(given, surrogate)?)),
-            Engine::Wgpu => wgpu_exec(mf.plan(given, surrogate)?)?,
+            Engine::Cpu => Exec::Cpu(Box::new(mf.plan(given, export)?)),
+            Engine::Wgpu => wgpu_exec(mf.plan(given, export)?)?,
             Engine::Cuda => {
                 snnc_cuda::available()?;
-                Exec::Cuda(Box::new(mf.plan(given, surrogate)?))
+                Exec::Cuda(Box::new(mf.plan(given, export)?))
             }
         })
     }
@@ -114,8 +112,8 @@ impl Exec {
     /// BPTT gradients for the values `wrt` selects, keyed by value name.
     pub fn grad(&self, inputs: &Named, upstream: &Named, wrt: Wrt) -> Result<Named> {
         match self {
-            Exec::Ref { graph: g, surrogate } => {
-                let opts = snnc_interp::GradOptions { surrogate: *surrogate };
+            Exec::Ref { graph: g, export } => {
+                let opts = snnc_interp::GradOptions::from(*export);
                 let all = snnc_interp::grad(g, inputs, upstream, &opts)?.grads;
                 let is_input = |n: &str| g.find(n).is_some_and(|id| g.inputs().contains(&id));
                 Ok(all

@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use snnc_ir::{Graph, Surrogate, Tensor, TensorType};
+use snnc_ir::{ExportGrad, Graph, Tensor, TensorType};
 use snnc_plan::Plan;
 
 use crate::args::ModelArgs;
@@ -121,14 +121,14 @@ impl ModelFile {
 
 impl ModelFile {
     /// The execution plan of the model: the plan file itself, or the graph imported, optimized
-    /// with `surrogate` and compiled.
-    pub fn plan(&self, given: &[(String, Tensor)], surrogate: Surrogate) -> Result<Plan> {
+    /// with `export` and compiled.
+    pub fn plan(&self, given: &[(String, Tensor)], export: ExportGrad) -> Result<Plan> {
         if let Some(p) = &self.plan {
             return Ok(p.clone());
         }
         let g = self.load(given)?;
-        let opt = crate::stage::optimized(self, &g, surrogate)?;
-        snnc_plan::compile(&opt.graph, &snnc_plan::CompileOptions { surrogate })
+        let opt = crate::stage::optimized(self, &g, export)?;
+        snnc_plan::compile(&opt.graph, &snnc_plan::CompileOptions::from(export))
             .with_context(|| format!("{}: compiling the plan", self.label()))
     }
 }

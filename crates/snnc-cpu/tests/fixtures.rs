@@ -75,7 +75,7 @@ fn check_plan(
     if !unfused.is_ok_and(|u| bitwise_eq(&u.grads, &g1.grads)) {
         fails.push(format!("{what}: gradients differ with the engine's step fusion off"));
     }
-    let opts = GradOptions { surrogate: sg };
+    let opts = GradOptions { surrogate: sg, ..Default::default() };
     let want = snnc_interp::grad(g, &c.inputs, &c.grad_outputs, &opts).expect("interpreter grad");
     if want.grads.len() != g1.grads.len() {
         fails.push(format!(
@@ -126,7 +126,7 @@ fn check_fixture(name: &str, optimized: bool) {
         let file = case["file"].as_str().unwrap();
         let sg: Surrogate = case["surrogate"].as_str().unwrap().parse().unwrap();
         let g = stage(&imported, optimized, sg);
-        let plan = compile(&g, &CompileOptions { surrogate: sg })
+        let plan = compile(&g, &CompileOptions { surrogate: sg, ..Default::default() })
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let loaded = Plan::from_bytes(&plan.to_bytes(), "<memory>".as_ref()).expect("plan reloads");
         check_plan(&c, &g, &plan, sg, file, &format!("{sg} compiled"), &mut fails);

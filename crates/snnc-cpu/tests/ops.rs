@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use ndarray::{ArrayD, IxDyn};
 use snnc_ir::{
-    DType, Family, Graph, IafParams, Op, Order, Reset, ResetGrad, ResetParams, Spikes, Surrogate,
-    Tensor, TensorType, Threshold, ValueId,
+    DType, Family, Graph, IafParams, Op, Order, ResetParams, Spikes, Surrogate, Tensor, TensorType,
+    ValueId,
 };
 
 fn f32s(shape: &[usize]) -> TensorType {

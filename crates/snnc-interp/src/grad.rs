@@ -3,10 +3,11 @@
 use std::collections::HashSet;
 
 use ndarray::{ArrayD, IxDyn};
-use snnc_ir::{DType, Graph, Surrogate, Tensor};
+use snnc_ir::{DType, ExportGrad, Graph, ResetGrad, Surrogate, Tensor};
 
 use crate::backward::eval::eval;
 use crate::exec::{args, forward, outputs, Store};
+use crate::reset_uses::reset_uses;
 use crate::value::to_tensor;
 use crate::InterpError;
 
@@ -16,6 +17,17 @@ pub struct GradOptions {
     /// The backward of Θ where the graph spells the spike as `Greater`/`Less` (+ `Cast`), as plain
     /// exports do (SPEC §3); `Spike` and the `snn` ops use their own. Default `super:100`.
     pub surrogate: Surrogate,
+    /// Whether the resets of plain exports are differentiated through their spike. `detached`
+    /// drops the gradient along the uses of a spike that the crate docs define as its reset
+    /// ("The reset of plain exports"); `Spike`'s resets alike; the `snn` ops and `SpikeReset`
+    /// follow their own `reset_grad`. Default `attached`.
+    pub reset_grad: ResetGrad,
+}
+
+impl From<ExportGrad> for GradOptions {
+    fn from(e: ExportGrad) -> Self {
+        GradOptions { surrogate: e.surrogate, reset_grad: e.reset_grad }
+    }
 }
 
 /// The result of [`grad`].
@@ -84,7 +96,11 @@ pub fn grad(
     let need = needs_grad(g);
     let mut grads: Store = vec![None; g.values().len()];
     seed(g, grad_outputs, &mut grads)?;
-    for node in g.nodes().iter().rev() {
+    let detached = match opts.reset_grad {
+        ResetGrad::Attached => HashSet::new(),
+        ResetGrad::Detached => reset_uses(g),
+    };
+    for (index, node) in g.nodes().iter().enumerate().rev() {
         let gouts: Vec<_> =
             node.outputs.iter().map(|o| o.and_then(|id| grads[id.0].take())).collect();
         if gouts.iter().all(Option::is_none) || !node.inputs.iter().flatten().any(|id| need[id.0]) {
@@ -93,9 +109,9 @@ pub fn grad(
         let a = args(g, node, &store)?;
         let gins =
             eval(&node.op, &a, &gouts, &opts.surrogate).map_err(|m| InterpError::node(node, m))?;
-        for (slot, gi) in node.inputs.iter().zip(gins) {
+        for (s, (slot, gi)) in node.inputs.iter().zip(gins).enumerate() {
             let (Some(id), Some(gi)) = (slot, gi) else { continue };
-            if !need[id.0] {
+            if !need[id.0] || detached.contains(&(index, s)) {
                 continue;
             }
             let ty = g.ty(*id);

@@ -64,8 +64,34 @@
 //!
 //! `Spike` uses its own surrogate: ∂x = g·σ'(x).
 //!
+//! **The reset of plain exports.** An export loses `detach()` as well (SPEC §1.1), so whether
+//! a cell's reset is differentiated through its spike is also chosen at compile time
+//! ([`GradOptions::reset_grad`], `--reset-grad`). In the graph the reset is ordinary arithmetic
+//! on the spike, so with `detached` the interpreter finds it structurally and drops the
+//! gradient along exactly those edges (the spike's other uses keep theirs):
+//!
+//! * A **spike** is the output of a float `Greater`/`GreaterOrEqual`/`Less`/`LessOrEqual` (or of
+//!   `Spike`), together with what `Cast` and `Identity` make of it. Its **potential** is the
+//!   set of elementwise ancestors of the comparison's operands: the operands themselves and
+//!   every value reached backwards through elementwise ops other than comparisons (Add, Sub,
+//!   Mul, Div, Neg, Abs, Sign, Floor, Max, Min, Clip, Cast, Where, Not, Identity, Relu,
+//!   Sigmoid, Tanh), never through Gemm/MatMul/Linear, shape ops, Concat, Slice or Gather, and
+//!   with constants (initializers and `Constant` outputs) left out.
+//! * A use of a spike by node n is a **reset use** when n is elementwise and n, or a node
+//!   elementwise-downstream of it (not crossing a `Greater`/`Less`-family comparison or `Spike`,
+//!   which make the next spike), also consumes a value — other than one computed from this
+//!   use, and not a constant — that has an elementwise ancestor in the potential.
+//!
+//! So `(1−z)·v̂ + z·vr`, `v̂ − z·th`, `v̂·(z == 0)`, `Where(z, vr, v̂)` and snnTorch's reset
+//! (the previous step's comparison, subtracted from `β·v + I`, which is computed from that
+//! potential) are reset uses, while the spike's uses by the next layer's Gemm, by a recurrent
+//! Gemm and by Unsqueeze/Concat into the output sequence are not. `attached` (the default)
+//! differentiates every use. The `snn` ops and `SpikeReset` carry their own `reset_grad`.
+//!
 //! **The `snn` ops** are differentiated by hand, running the step equations backwards in time
-//! (gradients reach X, V0, Z0, W, R; for the step ops X, Z, V, W, R). The reset is not detached.
+//! (gradients reach X, V0, Z0, W, R; for the step ops X, Z, V, W, R). The equations below are
+//! those of the op's default attribute `reset_grad = attached`; with `detached` the reset's
+//! term gv·(r − ·) of gz' is dropped.
 //! With gz = ∂L/∂z_t (including what z_t feeds into the next step through R) and gv = ∂L/∂v_t:
 //!
 //! * fire then integrate: ∂I_t = gv; gz' = gz + gv·(r − v_{t−1});
@@ -97,6 +123,7 @@ mod iaf;
 mod margins;
 mod matches;
 mod near;
+mod reset_uses;
 mod value;
 
 pub use contract::{required_gradients, Contract};

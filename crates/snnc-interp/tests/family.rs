@@ -18,7 +18,6 @@ const N: usize = 3;
 const TH: [f64; N] = [0.5, 0.75, 0.375];
 const VR: [f64; N] = [-0.25, 0.0, 0.125];
 
-
 /// SPEC §1.1 for one neuron: (z, v_new, s, u) where u is the potential that fires.
 fn spec_step(f: Family, order: Order, n: usize, v: f64, x: f64) -> (f64, f64, f64, f64) {
     let fire = |u: f64| -> (f64, f64) {

@@ -130,7 +130,7 @@ fn spike_reset_equals_its_primitive_spelling() {
     let (a, b) = (run(&fused, &feed).unwrap(), run(&prim, &feed).unwrap());
     assert_eq!(a, b, "forward is bit-identical");
     let gouts = random_gouts(&fused, &feed, &mut rng);
-    let opts = GradOptions { surrogate: s };
+    let opts = GradOptions { surrogate: s, ..Default::default() };
     let (ga, gb) =
         (grad(&fused, &feed, &gouts, &opts).unwrap(), grad(&prim, &feed, &gouts, &opts).unwrap());
     assert_close("dv", &vals(get(&ga.grads, "v")), &vals(get(&gb.grads, "v")), 1e-12);
@@ -148,6 +148,6 @@ fn spike_reset_finite_differences_on_the_smooth_path() {
     g.add_output(outs[1].unwrap()).unwrap();
     let feed = vec![("v".to_string(), t64(&[2, 3], &[0.2, 1.5, 0.1, 1.3, 0.4, 1.9]))];
     let gouts = random_gouts(&g, &feed, &mut Rng::new(3));
-    let opts = GradOptions { surrogate: "heaviside:1".parse().unwrap() };
+    let opts = GradOptions { surrogate: "heaviside:1".parse().unwrap(), ..Default::default() };
     fd_check(&g, &feed, &gouts, &opts, H, TOL);
 }

@@ -161,7 +161,7 @@ fn check_three_spellings(recurrent: bool) {
                 assert_eq!(seq, run(&l.primitives(), &feed).unwrap(), "{what}: primitives");
                 let mut rng = Rng::new(99);
                 let gouts = random_gouts(&l.sequence(), &feed, &mut rng);
-                let opts = GradOptions { surrogate: sg };
+                let opts = GradOptions { surrogate: sg, ..Default::default() };
                 let gs = grad(&l.sequence(), &feed, &gouts, &GradOptions::default()).unwrap();
                 let tol = if dtype == DType::F64 { 1e-12 } else { 1e-6 };
                 assert_grads_match(
@@ -220,7 +220,10 @@ fn snn_ops_ignore_grad_options() {
         &l.sequence(),
         &feed,
         &gouts,
-        &GradOptions { surrogate: Surrogate::new(Method::Heaviside, 1.0).unwrap() },
+        &GradOptions {
+            surrogate: Surrogate::new(Method::Heaviside, 1.0).unwrap(),
+            ..Default::default()
+        },
     )
     .unwrap();
     assert_eq!(a, b);

@@ -71,7 +71,14 @@ fn range(n: &str) -> (f64, f64) {
 
 fn check(g: &Graph, feed: &[(String, Tensor)]) {
     let gouts = random_gouts(g, feed, &mut Rng::new(77));
-    fd_check(g, feed, &gouts, &GradOptions { surrogate: heaviside() }, H, TOL);
+    fd_check(
+        g,
+        feed,
+        &gouts,
+        &GradOptions { surrogate: heaviside(), ..Default::default() },
+        H,
+        TOL,
+    );
 }
 
 /// MatMul → IAF → readout MatMul.

@@ -47,7 +47,10 @@ fn spike_op_gradient_is_g_times_the_surrogate_derivative() {
         let z = op(&mut g, Op::Spike { surrogate: sg }, &[x], "z");
         g.add_output(z).unwrap();
         // GradOptions must not matter for Spike.
-        let opts = GradOptions { surrogate: Surrogate::new(Method::Triangle, 3.0).unwrap() };
+        let opts = GradOptions {
+            surrogate: Surrogate::new(Method::Triangle, 3.0).unwrap(),
+            ..Default::default()
+        };
         let r = grad(
             &g,
             &[("x".into(), t64(&[S.len()], &S))],
@@ -87,7 +90,7 @@ fn greater_and_less_use_the_compile_time_surrogate() {
                 &g,
                 &feed,
                 &[("z".into(), t64(&[S.len()], &gz))],
-                &GradOptions { surrogate: sg },
+                &GradOptions { surrogate: sg, ..Default::default() },
             )
             .unwrap();
             let spikes: Vec<f64> = a.iter().map(|&x| if x > th { 1.0 } else { 0.0 }).collect();
@@ -142,7 +145,10 @@ fn bool_gradient_flows_through_shape_ops() {
     let z = op(&mut g, Op::Cast { to: DType::F32 }, &[u], "z");
     let zz = op(&mut g, Op::Cast { to: DType::F64 }, &[z], "zz");
     g.add_output(zz).unwrap();
-    let sg = GradOptions { surrogate: Surrogate::new(Method::Super, 2.0).unwrap() };
+    let sg = GradOptions {
+        surrogate: Surrogate::new(Method::Super, 2.0).unwrap(),
+        ..Default::default()
+    };
     let r = grad(
         &g,
         &[("x".into(), t64(&[2], &[1.5, 0.5]))],

@@ -1,6 +1,6 @@
 //! Putting a plan together, and re-packing its constant weights.
 
-use snnc_ir::{Graph, Surrogate};
+use snnc_ir::{ExportGrad, Graph};
 use snnc_kernels::SpikeWeights;
 
 use crate::lower::target_values;
@@ -38,7 +38,7 @@ impl Plan {
     /// Builds a plan from the lowering's results.
     pub(crate) fn assemble(
         g: &Graph,
-        surrogate: Surrogate,
+        export: ExportGrad,
         consts: Vec<ConstData>,
         packs: Vec<PackSpec>,
         infer: Program,
@@ -47,7 +47,8 @@ impl Plan {
         let packed = pack_all(&consts, &packs).map_err(PlanError::Invalid)?;
         Ok(Plan {
             name: g.name().to_string(),
-            surrogate,
+            surrogate: export.surrogate,
+            reset_grad: export.reset_grad,
             inputs: g.inputs().iter().map(|&v| sig(g, v)).collect(),
             outputs: g.outputs().iter().map(|&v| sig(g, v)).collect(),
             targets: target_values(g)

@@ -1,6 +1,6 @@
 //! The execution plan: programs of kernels over planned buffers, with their bindings.
 
-use snnc_ir::{DType, Surrogate};
+use snnc_ir::{DType, ResetGrad, Surrogate};
 use snnc_kernels::SpikeWeights;
 
 use crate::{BufId, Kernel};
@@ -156,6 +156,7 @@ pub struct Program {
 pub struct Plan {
     pub(crate) name: String,
     pub(crate) surrogate: Surrogate,
+    pub(crate) reset_grad: ResetGrad,
     pub(crate) inputs: Vec<Sig>,
     pub(crate) outputs: Vec<Sig>,
     pub(crate) targets: Vec<Target>,
@@ -177,6 +178,14 @@ impl Plan {
     /// compile time like [`snnc_interp::GradOptions`]' (`--surrogate`).
     pub fn surrogate(&self) -> Surrogate {
         self.surrogate
+    }
+
+    /// Whether the resets of plain exports were differentiated through their spike
+    /// (`--reset-grad`), fixed at compile time with the surrogate. The plan's cells carry it
+    /// where the optimizer fused them; a reset it did not fuse is ordinary arithmetic in the
+    /// plan and stays attached.
+    pub fn reset_grad(&self) -> ResetGrad {
+        self.reset_grad
     }
 
     /// Graph inputs, in order.

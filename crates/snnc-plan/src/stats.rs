@@ -24,13 +24,14 @@ impl Plan {
     /// A few lines describing the plan: steps, kernels and memory of both programs.
     pub fn summary(&self) -> String {
         let mut s = format!(
-            "plan '{}': {} inputs, {} outputs, {} constants ({} bytes), surrogate {}\n",
+            "plan '{}': {} inputs, {} outputs, {} constants ({} bytes), surrogate {}, reset-grad {}\n",
             self.name,
             self.inputs.len(),
             self.outputs.len(),
             self.consts.len(),
             self.const_bytes(),
-            self.surrogate
+            self.surrogate,
+            self.reset_grad
         );
         for (what, p) in [("inference", &self.infer), ("training", &self.train)] {
             let kernels: Vec<String> =

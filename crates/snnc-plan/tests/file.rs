@@ -118,3 +118,19 @@ fn missing_file_names_it() {
     assert!(e.to_string().contains("/nonexistent/x.plan"));
     assert!(!snnc_plan::is_plan_file(Path::new("/nonexistent/x.plan")));
 }
+
+/// The compile-time choices of plain exports travel in the file: the surrogate and whether
+/// their resets are detached.
+#[test]
+fn the_plan_records_the_reset_grad_beside_the_surrogate() {
+    let opts = snnc_plan::CompileOptions {
+        surrogate: "atan:2".parse().unwrap(),
+        reset_grad: snnc_ir::ResetGrad::Detached,
+    };
+    let p = compile(&graph(), &opts).unwrap();
+    let q = load(&p.to_bytes()).unwrap();
+    assert_eq!(q.surrogate(), opts.surrogate);
+    assert_eq!(q.reset_grad(), snnc_ir::ResetGrad::Detached);
+    assert!(q.summary().contains("reset-grad detached"), "{}", q.summary());
+    assert_eq!(plan().reset_grad(), snnc_ir::ResetGrad::Attached);
+}

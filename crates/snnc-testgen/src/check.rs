@@ -105,7 +105,7 @@ fn stage_error(case: &Case, stage: &'static str, msg: impl ToString) -> CaseErro
 
 /// The interpreter's outputs and gradients of `g` on the case's inputs and upstream gradients.
 fn reference(case: &Case, g: &Graph, stage: &'static str) -> Result<(Named, Named), CaseError> {
-    let opts = snnc_interp::GradOptions { surrogate: case.surrogate };
+    let opts = snnc_interp::GradOptions { surrogate: case.surrogate, ..Default::default() };
     let r = snnc_interp::grad(g, &case.inputs, &case.grad_outputs, &opts)
         .map_err(|e| stage_error(case, stage, e))?;
     Ok((r.outputs, r.grads))
@@ -173,7 +173,7 @@ impl Ctx<'_> {
     }
 
     fn cpu(&self, g: &Graph, stage: &'static str) -> Result<(Named, Named), CaseError> {
-        let opts = CompileOptions { surrogate: self.case.surrogate };
+        let opts = CompileOptions { surrogate: self.case.surrogate, ..Default::default() };
         let plan = snnc_plan::compile(g, &opts).map_err(|e| self.stage(stage, e))?;
         let plan = Plan::from_bytes(&plan.to_bytes(), "<memory>".as_ref())
             .map_err(|e| self.stage(stage, e))?;
@@ -261,7 +261,7 @@ fn perturbed(case: &Case, rng: &mut Rng) -> Result<snnc_interp::Gradients, CaseE
     }
     let inputs: Named = case.inputs.iter().map(|(n, t)| (n.clone(), nudge(t))).collect();
     let seeds: Named = case.grad_outputs.iter().map(|(n, t)| (n.clone(), nudge(t))).collect();
-    let opts = snnc_interp::GradOptions { surrogate: case.surrogate };
+    let opts = snnc_interp::GradOptions { surrogate: case.surrogate, ..Default::default() };
     let r = snnc_interp::grad(&g, &inputs, &seeds, &opts)
         .map_err(|e| stage_error(case, "interpreter (perturbed)", e))?;
     Ok(r)

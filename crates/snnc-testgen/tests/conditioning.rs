@@ -6,7 +6,7 @@ use snnc_testgen::{check_case, generate, ill_conditioned, Outcome};
 type Named = Vec<(String, snnc_ir::Tensor)>;
 
 fn reference(case: &snnc_testgen::Case) -> (Named, Named) {
-    let opts = snnc_interp::GradOptions { surrogate: case.surrogate };
+    let opts = snnc_interp::GradOptions { surrogate: case.surrogate, ..Default::default() };
     let r = snnc_interp::grad(&case.graph, &case.inputs, &case.grad_outputs, &opts).unwrap();
     (r.outputs, r.grads)
 }

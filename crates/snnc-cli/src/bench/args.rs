@@ -1,7 +1,7 @@
 use clap::{Args, ValueEnum};
-use snnc_ir::Surrogate;
+use snnc_ir::{ResetGrad, Surrogate};
 
-use crate::args::{parse_surrogate, ModelArgs};
+use crate::args::{parse_reset_grad, parse_surrogate, ModelArgs};
 
 /// An engine `snnc bench` can time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -54,6 +54,10 @@ pub struct BenchArgs {
     /// Surrogate gradient for spikes of plain exports (METHOD[:ALPHA]), as for `grad`.
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
+    /// Whether the resets of plain exports are differentiated through their spike: attached
+    /// or detached (an export loses `detach()`, SPEC §1.1).
+    #[arg(long, default_value = "attached", value_parser = parse_reset_grad)]
+    pub reset_grad: ResetGrad,
     /// Also time every step of the cpu engine's programs (median over `--runs` extra runs)
     /// and print them after the table (JSON: the cpu engine's `profile`).
     #[arg(long)]

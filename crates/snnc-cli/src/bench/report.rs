@@ -44,6 +44,8 @@ pub struct Report {
     pub threads: usize,
     /// The surrogate of plain exports' spikes, when a training step was timed.
     pub surrogate: Option<String>,
+    /// Whether plain exports' resets were differentiated, when a training step was timed.
+    pub reset_grad: Option<String>,
     /// The inputs: name, shape, generated (true) or given.
     pub inputs: Vec<(String, Vec<usize>, bool)>,
     /// The engines, in the order they ran.
@@ -146,6 +148,9 @@ impl Report {
         });
         if let Some(s) = &self.surrogate {
             v["surrogate"] = json!(s);
+        }
+        if let Some(r) = &self.reset_grad {
+            v["reset_grad"] = json!(r);
         }
         v
     }

@@ -21,6 +21,7 @@ pub fn bench(a: BenchArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
     let chosen = choose(&mf, &a.engines)?;
+    let export = crate::args::export_grad(a.surrogate, a.reset_grad);
     let threads = match a.threads {
         Some(n) => n as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -31,14 +32,14 @@ pub fn bench(a: BenchArgs) -> Result<()> {
         (None, 0.0)
     } else {
         let r = prepare("ref: importing", || {
-            Exec::new(&mf, &given, Some(Engine::Ref), Stage::Imported, a.surrogate)
+            Exec::new(&mf, &given, Some(Engine::Ref), Stage::Imported, export)
         })?;
         (Some(r.0), r.1)
     };
     let (cpu, cpu_prepare_ms) =
         if chosen.iter().any(|(e, skip)| *e == BenchEngine::Cpu && skip.is_none()) {
             let c = prepare("cpu: optimizing and compiling", || {
-                Exec::new(&mf, &given, Some(Engine::Cpu), Stage::Optimized, a.surrogate)
+                Exec::new(&mf, &given, Some(Engine::Cpu), Stage::Optimized, export)
             })?;
             (Some(c.0), c.1)
         } else {
@@ -118,6 +119,7 @@ pub fn bench(a: BenchArgs) -> Result<()> {
         warmup: work.warmup,
         threads,
         surrogate: a.train.then(|| a.surrogate.to_string()),
+        reset_grad: a.train.then(|| a.reset_grad.to_string()),
         inputs: inputs
             .iter()
             .map(|(n, t)| (n.clone(), t.shape().to_vec(), generated.contains(n)))

@@ -12,7 +12,8 @@ use crate::model::ModelFile;
 pub fn check(a: CheckArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
-    let reference = Exec::new(&mf, &given, Some(Engine::Ref), Stage::Imported, a.surrogate)?;
+    let export = crate::args::export_grad(a.surrogate, a.reset_grad);
+    let reference = Exec::new(&mf, &given, Some(Engine::Ref), Stage::Imported, export)?;
     if a.engine == Engine::Ref {
         bail!(
             "--engine ref: check compares the reference with a compiled engine (cpu, wgpu, cuda)"
@@ -23,7 +24,7 @@ pub fn check(a: CheckArgs) -> Result<()> {
         Engine::Wgpu => "wgpu",
         Engine::Cuda => "cuda",
     };
-    let compiled = Exec::new(&mf, &given, Some(a.engine), Stage::Optimized, a.surrogate)?;
+    let compiled = Exec::new(&mf, &given, Some(a.engine), Stage::Optimized, export)?;
     let (inputs, _) = bind_signature(&reference.inputs(), given)?;
     let Exec::Ref { graph, .. } = &reference else { unreachable!("built as the reference") };
     let contract = snnc_interp::Contract::new(graph, &inputs)?;
@@ -43,10 +44,9 @@ pub fn check(a: CheckArgs) -> Result<()> {
     failures.extend(contract.compare_gradients(&got, &want));
     let compared = want.iter().filter(|(n, _)| got.iter().any(|(m, _)| m == n)).count();
     println!(
-        "{}: ref (imported) vs {engine} (optimized plan), surrogate {}: {outputs} outputs, \
+        "{}: ref (imported) vs {engine} (optimized plan), {export}: {outputs} outputs, \
          {compared} gradients",
         mf.label(),
-        a.surrogate,
     );
     let ex = contract.excused();
     if !ex.none() {

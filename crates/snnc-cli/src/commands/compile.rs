@@ -10,13 +10,14 @@ pub fn compile(a: CompileArgs) -> Result<()> {
     if a.emit.is_some() && a.target != Target::Cuda {
         bail!("--emit writes CUDA sources: it needs --target cuda");
     }
-    let plan = mf.plan(&[], a.surrogate)?;
+    let export = crate::args::export_grad(a.surrogate, a.reset_grad);
+    let plan = mf.plan(&[], export)?;
     let cuda = match a.target {
         Target::Cuda => Some(snnc_cuda::render(&plan).with_context(|| mf.label())?),
         Target::Cpu => None,
     };
     plan.save(&a.output).with_context(|| format!("cannot write {}", a.output.display()))?;
-    println!("{}: compiled with surrogate {} to {}", mf.label(), a.surrogate, a.output.display());
+    println!("{}: compiled with {export} to {}", mf.label(), a.output.display());
     println!("{}", plan.summary());
     if let (Some(src), Some(dir)) = (cuda, &a.emit) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

@@ -13,8 +13,9 @@ use crate::summary::norm;
 pub fn grad(a: GradArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
-    // The optimizer gives the spikes of plain exports the surrogate the gradient uses.
-    let exec = Exec::new(&mf, &given, a.engine, a.stage, a.surrogate)?;
+    // The optimizer gives the spikes and resets of plain exports the backward the gradient uses.
+    let export = crate::args::export_grad(a.surrogate, a.reset_grad);
+    let exec = Exec::new(&mf, &given, a.engine, a.stage, export)?;
     let (inputs, generated) = bind_signature(&exec.inputs(), given)?;
     if !generated.is_empty() {
         println!("generated input (uniform [0,1), fixed seed): {}", generated.join(", "));
@@ -40,7 +41,7 @@ pub fn grad(a: GradArgs) -> Result<()> {
         }
     }
     let grads = exec.grad(&inputs, &upstream, a.wrt).with_context(|| mf.label())?;
-    println!("{} ({}, surrogate {}):", mf.label(), exec.describe(), a.surrogate);
+    println!("{} ({}, {export}):", mf.label(), exec.describe());
     for (name, t) in &grads {
         println!("  d/d{name:<16} {}  norm {:.6e}", t.tensor_type(), norm(t));
     }

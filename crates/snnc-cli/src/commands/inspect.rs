@@ -17,7 +17,11 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
     let show_imported = a.stage != Some(Stage::Optimized);
     let opt = match a.stage {
         Some(Stage::Imported) => None,
-        _ => Some(crate::stage::optimized(&mf, &g, a.surrogate)?),
+        _ => Some(crate::stage::optimized(
+            &mf,
+            &g,
+            crate::args::export_grad(a.surrogate, a.reset_grad),
+        )?),
     };
     let shown = opt.as_ref().map_or(&g, |o| &o.graph);
     let cells = snnc_opt::cells(shown);

@@ -10,7 +10,7 @@ use crate::summary::describe;
 pub fn run(a: RunArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
-    let exec = Exec::new(&mf, &given, a.engine, a.stage, snnc_ir::Surrogate::default())?;
+    let exec = Exec::new(&mf, &given, a.engine, a.stage, snnc_ir::ExportGrad::default())?;
     let (inputs, generated) = bind_signature(&exec.inputs(), given)?;
     if !generated.is_empty() {
         println!("generated input (uniform [0,1), fixed seed): {}", generated.join(", "));

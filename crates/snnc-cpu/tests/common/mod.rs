@@ -105,8 +105,9 @@ pub fn check_graph(g: &Graph, inputs: &[(String, Tensor)], surrogate: snnc_ir::S
     use snnc_cpu::{Engine, Threads, Wrt};
     let margin = snnc_interp::spike_margins(g, inputs).expect("margins");
     assert!(margin > 1e-4, "inputs too close to a threshold: {margin}");
-    let plan = snnc_plan::compile(g, &snnc_plan::CompileOptions { surrogate })
-        .unwrap_or_else(|e| panic!("{e}"));
+    let plan =
+        snnc_plan::compile(g, &snnc_plan::CompileOptions { surrogate, ..Default::default() })
+            .unwrap_or_else(|e| panic!("{e}"));
     let loaded =
         snnc_plan::Plan::from_bytes(&plan.to_bytes(), "<memory>".as_ref()).expect("reload");
     let want = snnc_interp::run(g, inputs).expect("interpreter");
@@ -117,7 +118,7 @@ pub fn check_graph(g: &Graph, inputs: &[(String, Tensor)], surrogate: snnc_ir::S
         .enumerate()
         .map(|(i, &o)| (g.value(o).name.clone(), tensor(&g.ty(o).shape, -1.0, 1.0, 100 + i as u64)))
         .collect();
-    let opts = snnc_interp::GradOptions { surrogate };
+    let opts = snnc_interp::GradOptions { surrogate, ..Default::default() };
     let want_g = snnc_interp::grad(g, inputs, &seeds, &opts).expect("interpreter grad");
     let mut fails = Vec::new();
     let mut first: Option<(Named, Named)> = None;

@@ -22,6 +22,7 @@ const HEADER: usize = 8 + 4 + 8 + 4;
 fn payload(p: &Plan, w: &mut Vec<u8>) {
     p.name.put(w);
     p.surrogate.put(w);
+    p.reset_grad.put(w);
     p.inputs.put(w);
     p.outputs.put(w);
     p.targets.put(w);
@@ -36,6 +37,7 @@ fn decode(r: &mut Reader) -> Result<Plan, String> {
     let mut p = Plan {
         name: Codec::get(r)?,
         surrogate: Codec::get(r)?,
+        reset_grad: Codec::get(r)?,
         inputs: Codec::get(r)?,
         outputs: Codec::get(r)?,
         targets: Codec::get(r)?,

@@ -1,6 +1,6 @@
 //! The pass pipeline.
 
-use snnc_ir::{verify, Graph, Surrogate};
+use snnc_ir::{verify, ExportGrad, Graph, ResetGrad, Surrogate};
 
 use crate::lower::ctx::{Lower, Shared};
 use crate::lower::{assign, backward, bind, fuse, liveness, saved, select};
@@ -24,6 +24,16 @@ pub struct CompileOptions {
     /// The backward of `Greater`/`Less` (+ `Cast`), the spike of plain exports; the same as
     /// `snnc_interp::GradOptions::surrogate`. Default `super:100`.
     pub surrogate: Surrogate,
+    /// Whether plain exports' resets are differentiated through their spike, recorded in the
+    /// plan ([`Plan::reset_grad`]); the optimizer has already given it to the cells it fused.
+    /// Default `attached`.
+    pub reset_grad: ResetGrad,
+}
+
+impl From<ExportGrad> for CompileOptions {
+    fn from(e: ExportGrad) -> Self {
+        CompileOptions { surrogate: e.surrogate, reset_grad: e.reset_grad }
+    }
 }
 
 /// Compiles `g` (imported or optimized) into a plan with an inference and a training program.
@@ -34,7 +44,14 @@ pub fn compile(g: &Graph, opts: &CompileOptions) -> Result<Plan, PlanError> {
     let mut shared = bind::shared(g)?;
     let infer = program(g, false, opts, &mut shared)?;
     let train = program(g, true, opts, &mut shared)?;
-    let plan = Plan::assemble(g, opts.surrogate, shared.consts, shared.packs, infer, train)?;
+    let plan = Plan::assemble(
+        g,
+        ExportGrad::new(opts.surrogate, opts.reset_grad),
+        shared.consts,
+        shared.packs,
+        infer,
+        train,
+    )?;
     plan.validate()?;
     Ok(plan)
 }
