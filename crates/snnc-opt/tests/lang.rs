@@ -91,6 +91,8 @@ fn every_rule_is_named() {
         "cast-noop-f64",
         "mul-zero",
         "const-fold",
+        "slice-full",
+        "squeeze-unsqueeze",
         "greater-to-spike",
         "less-to-spike",
         "greater-to-spike-f64",

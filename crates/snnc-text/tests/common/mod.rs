@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use ndarray::{ArrayD, IxDyn};
 use snnc_ir::{
-    DType, Graph, IafParams, Method, Op, Order, ResetParams, Surrogate, Tensor, TensorType, ValueId,
+    DType, Graph, IafParams, Method, Op, Order, ResetParams, SliceSpec, Surrogate, Tensor,
+    TensorType, ValueId,
 };
 
 /// A fresh, empty temporary folder for one test.
@@ -189,6 +190,31 @@ pub fn all_ops_graph() -> Graph {
     {
         node(&mut g, "", op, &[Some(y)], &[Some(n)]);
     }
+    for (op, n) in [(Op::Abs, "abs"), (Op::Sign, "sign"), (Op::Floor, "floor"), (Op::Clip, "clip")]
+    {
+        node(&mut g, "", op, &[Some(y)], &[Some(n)]);
+    }
+    let lo = g.add_initializer("lo", f32s(&[], vec![-0.5])).unwrap();
+    node(&mut g, "", Op::Clip, &[Some(y), Some(lo), Some(lo)], &[Some("clip_both")]);
+    node(&mut g, "", Op::Clip, &[Some(y), None, Some(lo)], &[Some("clip_hi")]);
+    for (op, n) in [
+        (Op::Max, "max"),
+        (Op::Min, "min"),
+        (Op::GreaterOrEqual, "ge"),
+        (Op::LessOrEqual, "le"),
+        (Op::Equal, "eq"),
+    ] {
+        node(&mut g, "", op, &[Some(y), Some(a)], &[Some(n)]);
+    }
+    let ge = g.find("ge").unwrap();
+    node(&mut g, "", Op::Not, &[Some(ge)], &[Some("not")]);
+    let spec = SliceSpec {
+        starts: vec![-2, 0],
+        ends: vec![i64::MAX, 3],
+        axes: vec![1, -1],
+        steps: vec![1, 2],
+    };
+    node(&mut g, "", Op::Slice(spec), &[Some(x)], &[Some("slice")]);
     for (i, m) in Method::ALL.into_iter().enumerate() {
         let op = Op::Spike { surrogate: Surrogate::new(m, 0.25 + i as f32).unwrap() };
         node(&mut g, &format!("spike {i}"), op, &[Some(y)], &[Some(&format!("spike_{i}"))]);
