@@ -74,11 +74,7 @@ pub(crate) fn masks(
         .zip(ins.iter().chain(std::iter::repeat(&None)))
         .map(|(a, m)| a.map(|a| m.map_or_else(|| ArrayD::zeros(a.data.raw_dim()), |m| m.clone())))
         .collect();
-    let margs: Vec<Option<Arg>> = owned
-        .iter()
-        .zip(args)
-        .map(|(m, a)| Some(Arg { data: m.as_ref()?, ty: a.as_ref()?.ty }))
-        .collect();
+    let margs = super::mask_args(&owned, args);
     let (_, ms) = layer(op, p, &margs)?;
     let (t_len, b, h) = src.dims();
     let mut mv = ms.v0.map_or_else(|| Array2::zeros((b, h)), |m| m.to_owned());

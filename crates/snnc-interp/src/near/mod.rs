@@ -15,6 +15,7 @@ use ndarray::ArrayD;
 use snnc_ir::{Graph, Tensor};
 
 use crate::exec::forward;
+use crate::value::Arg;
 use crate::InterpError;
 
 /// SPEC §5's relative tolerance on a Θ argument: a decision within `NEAR·max(1, |v_th|)` of its
@@ -22,6 +23,19 @@ use crate::InterpError;
 pub(crate) const NEAR: f64 = 1e-5;
 
 /// Whether the Θ argument `x` is within `tol` of zero; NaN is (a decision on NaN is as
+/// The masks `owned` as the arguments of an op whose value arguments are `args` (each mask
+/// takes its value's type; absent values stay absent).
+pub(crate) fn mask_args<'a>(
+    owned: &'a [Option<ArrayD<f64>>],
+    args: &[Option<Arg<'a>>],
+) -> Vec<Option<Arg<'a>>> {
+    owned
+        .iter()
+        .zip(args)
+        .map(|(m, a)| Some(Arg { data: m.as_ref()?, ty: a.as_ref()?.ty }))
+        .collect()
+}
+
 /// uncertain as one at the threshold).
 pub(crate) fn within(x: f64, tol: f64) -> bool {
     x.is_nan() || x.abs() <= tol

@@ -199,11 +199,7 @@ fn moved(
             })
         })
         .collect();
-    let margs: Vec<Option<Arg>> = owned
-        .iter()
-        .zip(args)
-        .map(|(m, a)| Some(Arg { data: m.as_ref()?, ty: a.as_ref()?.ty }))
-        .collect();
+    let margs = super::mask_args(&owned, args);
     let y = eval(op, &margs, outs)?.into_iter().next().ok_or("no output")?;
     Ok(nonempty(y))
 }
