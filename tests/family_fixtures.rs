@@ -19,33 +19,28 @@ struct Pending {
     refused: Option<&'static str>,
 }
 
-/// The modes that run a compiled plan.
-const COMPILED: &[&str] = &["cpu", "plan", "wgpu"];
+/// Why the imported graph's gradient of sinabs' multi-spike is not the library's.
+const FLOOR: &str = "the export spells the spike count with Floor, whose own gradient is 0: only \
+                     the fused multi-spike cell (optimized graph, compiled engines) has the \
+                     surrogate at v̂ − v_th";
 
-/// Why a plain export's detached reset is not detached on the compiled engines.
+/// Why snnTorch's recurrent layer is not detached on the compiled engines.
 const UNFUSED: &str = "--reset-grad detached reaches the compiled engines only through the \
-                       cells the optimizer fuses, and it does not fuse this library's cell \
-                       spelling yet: the plan differentiates the reset as ordinary (attached) \
-                       arithmetic";
+                       cells the optimizer fuses, and it does not fuse RLeaky's recurrent \
+                       Gemm with bias yet: the plan differentiates the reset as ordinary \
+                       (attached) arithmetic";
 
 const PENDING: &[Pending] = &[
-    Pending { fixture: "sj_hard_detach_s", modes: COMPILED, why: UNFUSED, refused: None },
-    Pending { fixture: "sj_soft_detach_s", modes: COMPILED, why: UNFUSED, refused: None },
-    Pending { fixture: "sj_soft_detach_m", modes: COMPILED, why: UNFUSED, refused: None },
-    Pending { fixture: "snntorch_leaky_subtract", modes: COMPILED, why: UNFUSED, refused: None },
-    Pending { fixture: "snntorch_rleaky_subtract", modes: COMPILED, why: UNFUSED, refused: None },
     Pending {
-        fixture: "snntorch_leaky_zero",
-        modes: &["wgpu"],
-        why: "the optimizer fuses the cell into an IAF op with reset_grad = detached, which the \
-              wgpu engine does not implement yet (it refuses it; the CPU engine runs it)",
-        refused: Some("reset_grad = detached"),
+        fixture: "snntorch_rleaky_subtract",
+        modes: &["cpu", "plan", "wgpu"],
+        why: UNFUSED,
+        refused: None,
     },
     Pending {
         fixture: "sinabs_iaf_multi_subtract",
-        modes: &["imported", "optimized", "cpu", "plan", "wgpu"],
-        why: "the multi-spike surrogate at v̂ − v_th (the export spells trunc with Floor, whose \
-              own gradient is 0)",
+        modes: &["imported"],
+        why: FLOOR,
         refused: None,
     },
 ];

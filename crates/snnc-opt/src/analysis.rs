@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use egg::{Analysis, DidMerge, Id};
-use snnc_ir::{infer_types, DType, Tensor, TensorType};
+use snnc_ir::{infer_types, DType, Spikes, Tensor, TensorType};
 
 use crate::consts::{eval, is_binary, is_parameter, key};
 use crate::lang::SnnNode;
@@ -108,17 +108,21 @@ fn binary_outputs(sym: &Sym, kids: &[&Data]) -> Vec<bool> {
         kids.get(i).and_then(|d| d.value.as_ref()).is_some_and(|v| crate::consts::all_equal(v, 1.0))
     };
     match sym {
-        Sym::Spike(_)
+        Sym::Spike(..)
         | Sym::Greater
         | Sym::Less
         | Sym::GreaterOrEqual
         | Sym::LessOrEqual
         | Sym::Equal
         | Sym::Not => vec![true],
-        Sym::SpikeReset(_) | Sym::Iaf(..) | Sym::FfStep(..) | Sym::RecStep(..) => {
-            vec![true, false]
+        // A multi-spike cell's z counts spikes: it is no 0/1 tensor.
+        Sym::SpikeReset(p) | Sym::Iaf(p, _) | Sym::FfStep(p, _) | Sym::RecStep(p, _) => {
+            vec![p.family.spikes == Spikes::Single, false]
         }
-        Sym::IafRecurrent(..) => vec![true, false, true],
+        Sym::IafRecurrent(p, _) => {
+            let single = p.family.spikes == Spikes::Single;
+            vec![single, false, single]
+        }
         Sym::Cast(_)
         | Sym::Gather(_)
         | Sym::Unsqueeze(_)
@@ -176,7 +180,7 @@ impl Analysis<SnnNode> for SnnAnalysis {
             _ => {}
         }
         let kids: Vec<&Data> = enode.args.iter().map(|&c| &egraph[c].data).collect();
-        let Some(op) = enode.sym.to_op() else { return invalid() };
+        let Some(op) = enode.sym.typing_op() else { return invalid() };
         let tys: Vec<Option<&TensorType>> = kids.iter().map(|d| d.single()).collect();
         let Ok(types) = infer_types(&op, &tys) else { return invalid() };
         let mut binary = binary_outputs(&enode.sym, &kids);
@@ -194,7 +198,7 @@ impl Analysis<SnnNode> for SnnAnalysis {
         // neuron ops produce state; everything computed from state is state.
         let neuron = matches!(
             enode.sym,
-            Sym::Spike(_)
+            Sym::Spike(..)
                 | Sym::Greater
                 | Sym::Less
                 | Sym::GreaterOrEqual

@@ -5,7 +5,7 @@
 //! bit-identical to what the graph would compute.
 
 use ndarray::{ArrayD, IxDyn, Zip};
-use snnc_ir::{DType, Tensor, TensorType};
+use snnc_ir::{DType, Tensor, TensorType, Threshold};
 
 use crate::sym::Sym;
 
@@ -55,7 +55,8 @@ pub fn eval(sym: &Sym, args: &[&Tensor], out: &TensorType) -> Option<Tensor> {
         (Sym::Abs, [a]) => unary(a, out, f64::abs),
         (Sym::Floor, [a]) => unary(a, out, f64::floor),
         (Sym::Neg, [a]) => unary(a, out, |x| -x),
-        (Sym::Spike(_), [a]) => unary(a, out, theta),
+        (Sym::Spike(_, Threshold::Gt), [a]) => unary(a, out, theta),
+        (Sym::Spike(_, Threshold::Ge), [a]) => unary(a, out, |x| f64::from(x >= 0.0)),
         (Sym::Relu, [a]) => unary(a, out, |x| if x > 0.0 { x } else { 0.0 }),
         // Tensor::from_f64 converts like Cast: truncation to i64, `x != 0` to bool.
         (

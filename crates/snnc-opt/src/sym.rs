@@ -3,7 +3,9 @@
 //! Attributes are part of the operator, so two e-nodes match only when their attributes are
 //! bit-identical (floats compare by bits, which makes `Sym` hashable and totally ordered).
 
-use snnc_ir::{DType, Family, IafParams, Method, Op, Order, ResetParams, SliceSpec, Surrogate};
+use snnc_ir::{
+    DType, Family, IafParams, Method, Op, Order, ResetParams, SliceSpec, Surrogate, Threshold,
+};
 
 /// An f32 attribute, compared and hashed by its bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -204,8 +206,11 @@ pub enum Sym {
         /// W stored [N,K].
         trans_b: bool,
     },
-    /// Θ with its surrogate.
-    Spike(Sg),
+    /// Θ with its surrogate and comparison: `gt` is the IR's `Spike`; `ge` ([x ≥ 0], the
+    /// spelling of SpikingJelly and sinabs) exists only inside the optimizer, as the spike that
+    /// the reset rules fuse into a `threshold = ge` cell. It has no IR op, so it is never
+    /// extracted: its class always holds the comparison it was rewritten from.
+    Spike(Sg, Threshold),
     /// Fused spike-and-reset (tuple: Z, V).
     SpikeReset(Neuron),
     /// IAF sequence (tuple: Z, V_T).
@@ -260,7 +265,7 @@ impl Sym {
             Op::Relu => Sym::Relu,
             Op::Sigmoid => Sym::Sigmoid,
             Op::Tanh => Sym::Tanh,
-            Op::Spike { surrogate } => Sym::Spike(Sg::of(surrogate)),
+            Op::Spike { surrogate } => Sym::Spike(Sg::of(surrogate), Threshold::Gt),
             Op::Iaf(p) => Sym::Iaf(Neuron::of_iaf(p), p.order),
             Op::IafRecurrent(p) => Sym::IafRecurrent(Neuron::of_iaf(p), p.order),
             Op::IafFeedForwardStep(p) => Sym::FfStep(Neuron::of_iaf(p), p.order),
@@ -271,7 +276,8 @@ impl Sym {
         })
     }
 
-    /// The IR op of an operator; `None` for leaves and projections.
+    /// The IR op of an operator; `None` for leaves, projections and the optimizer-only `ge`
+    /// spike (which extraction therefore never picks).
     pub fn to_op(&self) -> Option<Op> {
         Some(match self {
             Sym::Input(_) | Sym::Init(_) | Sym::Const(_) | Sym::Absent | Sym::Proj(_) => {
@@ -316,13 +322,23 @@ impl Sym {
             },
             Sym::Linear { trans_b } => Op::Linear { trans_b: *trans_b },
             Sym::SpikeLinear { trans_b } => Op::SpikeLinear { trans_b: *trans_b },
-            Sym::Spike(sg) => Op::Spike { surrogate: sg.get() },
+            Sym::Spike(sg, Threshold::Gt) => Op::Spike { surrogate: sg.get() },
+            Sym::Spike(_, Threshold::Ge) => return None,
             Sym::SpikeReset(n) => Op::SpikeReset(n.reset()),
             Sym::Iaf(n, o) => Op::Iaf(n.iaf(*o)),
             Sym::IafRecurrent(n, o) => Op::IafRecurrent(n.iaf(*o)),
             Sym::FfStep(n, o) => Op::IafFeedForwardStep(n.iaf(*o)),
             Sym::RecStep(n, o) => Op::IafStep(n.iaf(*o)),
         })
+    }
+
+    /// The IR op whose typing rule this operator follows: [`Sym::to_op`], and for the
+    /// optimizer-only `ge` spike the IR's Θ (same types: elementwise, dtype kept).
+    pub fn typing_op(&self) -> Option<Op> {
+        match self {
+            Sym::Spike(sg, _) => Some(Op::Spike { surrogate: sg.get() }),
+            s => s.to_op(),
+        }
     }
 
     /// True for the leaf operators (no children).

@@ -2,7 +2,7 @@
 //!
 //! An operator is its lower-case name, then its attributes separated by `:` (lists by `,`):
 //! `add`, `gather:0`, `unsqueeze:0`, `gemm:1:1:0:1` (alpha, beta, transA, transB),
-//! `linear:t` / `linear:n` (W stored [N,K] or [K,N]), `cast:f32`, `spike:super:100`,
+//! `linear:t` / `linear:n` (W stored [N,K] or [K,N]), `cast:f32`, `spike:super:100` (`spikege:super:100` for [x ≥ 0]),
 //! `spikereset:1:0:super:100` (v_th, v_reset, method, alpha), `iaf:itf:1:0:super:100` (order
 //! first; also `iafrec`, `ffstep`, `recstep`), `proj:1`, and the leaves `input:0`, `init:3`,
 //! `const:2`, `absent`.
@@ -10,7 +10,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use snnc_ir::{DType, Method, Order, SliceSpec};
+use snnc_ir::{DType, Method, Order, SliceSpec, Threshold};
 
 use snnc_ir::Family;
 
@@ -111,7 +111,10 @@ impl fmt::Display for Sym {
             ),
             Sym::Linear { trans_b } => format!("linear:{}", flag(*trans_b)),
             Sym::SpikeLinear { trans_b } => format!("spikelinear:{}", flag(*trans_b)),
-            Sym::Spike(sg) => format!("spike:{}:{}", sg.method.name(), sg.alpha.get()),
+            Sym::Spike(sg, th) => {
+                let name = if *th == Threshold::Ge { "spikege" } else { "spike" };
+                format!("{name}:{}:{}", sg.method.name(), sg.alpha.get())
+            }
             Sym::SpikeReset(n) => format!("spikereset:{}", neuron(n)),
             Sym::Iaf(n, o) => format!("iaf:{}:{}", order(*o), neuron(n)),
             Sym::IafRecurrent(n, o) => format!("iafrec:{}:{}", order(*o), neuron(n)),
@@ -243,7 +246,8 @@ impl FromStr for Sym {
             },
             "linear" => Sym::Linear { trans_b: a.flag()? },
             "spikelinear" => Sym::SpikeLinear { trans_b: a.flag()? },
-            "spike" => Sym::Spike(a.sg()?),
+            "spike" => Sym::Spike(a.sg()?, Threshold::Gt),
+            "spikege" => Sym::Spike(a.sg()?, Threshold::Ge),
             "spikereset" => Sym::SpikeReset(a.neuron()?),
             "iaf" => {
                 let o = a.order()?;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use snnc_ir::{DType, Order, Surrogate};
+use snnc_ir::{DType, Order, Surrogate, Threshold};
 use snnc_opt::convert::from_ir::load;
 use snnc_opt::sym::{Bits, Neuron, Sg, Sym};
 
@@ -32,7 +32,8 @@ fn operators_print_and_parse_back() {
         Sym::Gemm { alpha: Bits::of(0.5), beta: Bits::of(1.0), trans_a: true, trans_b: false },
         Sym::Linear { trans_b: false },
         Sym::SpikeLinear { trans_b: true },
-        Sym::Spike(Sg::of(&Surrogate::default())),
+        Sym::Spike(Sg::of(&Surrogate::default()), Threshold::Gt),
+        Sym::Spike(Sg::of(&Surrogate::default()), Threshold::Ge),
         Sym::SpikeReset(n.clone()),
         Sym::Iaf(n.clone(), Order::FireThenIntegrate),
         Sym::IafRecurrent(n.clone(), Order::IntegrateThenFire),
@@ -90,19 +91,35 @@ fn every_rule_is_named() {
         "cast-noop-f32",
         "cast-noop-f64",
         "mul-zero",
+        "add-sub-zero",
         "const-fold",
         "slice-full",
         "squeeze-unsqueeze",
+        "gather-unsqueeze",
+        "squeeze-slice-row",
         "greater-to-spike",
         "less-to-spike",
         "greater-to-spike-f64",
         "less-to-spike-f64",
+        "greater-equal-to-spike",
+        "less-equal-to-spike",
+        "greater-equal-to-spike-f64",
+        "less-equal-to-spike-f64",
         "reset-fuse",
         "reset-zero-select",
+        "reset-zero-minus",
+        "reset-subtract",
+        "reset-zero-mask",
+        "reset-where",
+        "reset-late",
+        "reset-multi",
         "step-ff-itf",
         "step-ff-fti",
         "step-rec-itf",
         "step-rec-fti",
+        "gather-axis",
+        "concat-axis",
+        "transpose-linear",
         "gemm-to-linear",
         "matmul-to-linear",
         "linear-bias",

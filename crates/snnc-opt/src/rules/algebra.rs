@@ -114,6 +114,36 @@ fn zeros_of_root(name: &str) -> Rule {
     )
 }
 
+/// `(a + b) − a` and `(b + a) − a` are b when a is all zeros, even when a is a parameter (a
+/// zero initial state stored as an initializer): the value is b exactly and a's gradient
+/// through the two uses is 1 − 1 = 0, which is what a parameter no longer read gets.
+fn cancel_zero() -> Rule {
+    custom(
+        "add-sub-zero",
+        Some(Sym::Sub),
+        |eg, c| {
+            let mut out = Vec::new();
+            for n in nodes(eg, c, |s| *s == Sym::Sub) {
+                let (s, a) = (eg.find(n.args[0]), eg.find(n.args[1]));
+                let zero = eg[a].data.value.as_deref().is_some_and(|t| all_equal(t, 0.0));
+                if !zero {
+                    continue;
+                }
+                for m in nodes(eg, s, |x| *x == Sym::Add) {
+                    let (p, q) = (eg.find(m.args[0]), eg.find(m.args[1]));
+                    for (x, b) in [(p, q), (q, p)] {
+                        if x == a && eg[b].data.single() == eg[c].data.single() {
+                            out.push(vec![b]);
+                        }
+                    }
+                }
+            }
+            out
+        },
+        |eg, c, m| union(eg, c, m[0]).into_iter().collect(),
+    )
+}
+
 /// Folds classes whose value is known and depends on no parameter into a constant leaf.
 fn const_fold() -> Rule {
     custom(
@@ -152,6 +182,7 @@ pub fn rules() -> Vec<Rule> {
         rw!("cast-noop-f32"; "(cast:f32 ?x)" => "?x" if dtype_is("?x", snnc_ir::DType::F32)),
         rw!("cast-noop-f64"; "(cast:f64 ?x)" => "?x" if dtype_is("?x", snnc_ir::DType::F64)),
         zeros_of_root("mul-zero"),
+        cancel_zero(),
         const_fold(),
     ]
 }

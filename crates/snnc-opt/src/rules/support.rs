@@ -165,7 +165,7 @@ pub fn index_of(eg: &EGraph, c: Id) -> Option<i64> {
 /// Adds `node` if its children's types fit its operator (so no rule can add an ill-typed
 /// node), returning its class.
 pub fn add_checked(eg: &mut EGraph, node: SnnNode) -> Option<Id> {
-    if let Some(op) = node.sym.to_op() {
+    if let Some(op) = node.sym.typing_op() {
         let tys: Vec<Option<&TensorType>> =
             node.args.iter().map(|&a| eg[a].data.single()).collect();
         infer_types(&op, &tys).ok()?;

@@ -12,8 +12,13 @@ pub fn rules(surrogate: &Surrogate, reset_grad: ResetGrad) -> Vec<Rule> {
     let mut r = algebra::rules();
     r.extend(shape::rules());
     r.extend(spike::rules(surrogate));
-    r.extend(reset::rules(reset_grad));
+    r.extend(reset::value::rules(reset_grad));
+    r.extend(reset::subtract::rules(reset_grad));
+    r.extend(reset::masked::rules());
+    r.extend(reset::late::rules());
+    r.extend(reset::multi::rules(reset_grad));
     r.extend(step::rules());
+    r.extend(time::axis::rules());
     r.extend(time::linear::rules());
     r.extend(time::unstack::rules());
     r.extend(time::reroll::rules());

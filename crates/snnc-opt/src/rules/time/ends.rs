@@ -14,16 +14,17 @@
 use std::collections::HashMap;
 
 use egg::Id;
-use snnc_ir::Order;
+use snnc_ir::{Order, Spikes, Threshold};
 
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
 use crate::lang::Kind;
+use crate::rules::reset::multi::counts;
 use crate::rules::reset::per_neuron;
 use crate::rules::step::linears;
 use crate::rules::support::{args_of, nodes, proj_sources, ty, value};
 use crate::rules::time::chain::{output, positions, Step};
-use crate::sym::{Sg, Sym};
+use crate::sym::{Bits, Sg, Sym};
 
 /// The initial potential of a re-rolled layer.
 #[derive(Debug, Clone, Copy)]
@@ -123,36 +124,76 @@ fn zero_terms(eg: &EGraph, a: Id) -> Vec<(Id, Vec<Id>)> {
     out
 }
 
-/// A spike Θ(a − th): its class, surrogate and threshold class, and for a = u + q the other
-/// operand q (`None` when the spike is of u itself).
+/// A spike Θ(a − th): its class, surrogate, comparison and threshold class, and for a = u + q
+/// the other operand q (`None` when the spike is of u itself). A multi-spike count
+/// `[a > 0]·trunc(a / th)` is one too, with `multi` set (and `th` `None` for a threshold of 1).
 #[derive(Debug, Clone)]
 pub struct Bare {
     z: Id,
     sg: Sg,
-    th: Id,
+    threshold: Threshold,
+    th: Option<Id>,
+    multi: bool,
     input: Option<Id>,
 }
 
+/// Files `b` under the state `a` it fires on, and under u for every a = u + q.
+fn file(eg: &EGraph, out: &mut HashMap<Id, Vec<Bare>>, a: Id, b: Bare) {
+    for s in args_of(eg, a, &Sym::Add, 2) {
+        for (u, q) in [(s[0], s[1]), (s[1], s[0])] {
+            out.entry(u).or_default().push(Bare { input: Some(q), ..b.clone() });
+        }
+    }
+    out.entry(eg.find(a)).or_default().push(b);
+}
+
 /// Every spike of the e-graph, keyed by the state it fires on: Θ(u − th) under u, and
-/// Θ((u + q) − th) under u (both operand orders).
+/// Θ((u + q) − th) under u (both operand orders); the same for multi-spike counts.
 pub fn bare_spikes(eg: &EGraph) -> HashMap<Id, Vec<Bare>> {
     let mut out: HashMap<Id, Vec<Bare>> = HashMap::new();
-    let probe = Sym::Spike(Sg::of(&Default::default()));
+    let probe = Sym::Spike(Sg::of(&Default::default()), Threshold::Gt);
     let Some(classes) = eg.classes_for_op(&Kind::of(&probe)) else { return out };
     for z in classes {
-        for n in nodes(eg, z, |s| matches!(s, Sym::Spike(_))) {
-            let Sym::Spike(sg) = n.sym else { continue };
+        for n in nodes(eg, z, |s| matches!(s, Sym::Spike(..))) {
+            let Sym::Spike(sg, threshold) = n.sym else { continue };
             for d in args_of(eg, n.args[0], &Sym::Sub, 2) {
-                let (a, th) = (d[0], d[1]);
-                out.entry(a).or_default().push(Bare { z, sg, th, input: None });
-                for s in args_of(eg, a, &Sym::Add, 2) {
-                    for (u, q) in [(s[0], s[1]), (s[1], s[0])] {
-                        out.entry(u).or_default().push(Bare { z, sg, th, input: Some(q) });
-                    }
-                }
+                let b = Bare { z, sg, threshold, th: Some(d[1]), multi: false, input: None };
+                file(eg, &mut out, d[0], b);
+            }
+            if threshold != Threshold::Gt {
+                continue;
+            }
+            let a = eg.find(n.args[0]);
+            for m in counts_of(eg, z, a) {
+                let b = Bare {
+                    z: m.0,
+                    sg,
+                    threshold: Threshold::Ge,
+                    th: m.1,
+                    multi: true,
+                    input: None,
+                };
+                file(eg, &mut out, a, b);
             }
         }
     }
+    out
+}
+
+/// The counts `[a > 0]·trunc(a / th)` built on the positive-part spike class `pos` of `a`:
+/// (count class, threshold class or `None` for 1).
+fn counts_of(eg: &EGraph, pos: Id, a: Id) -> Vec<(Id, Option<Id>)> {
+    let mut out = Vec::new();
+    for p in eg[pos].parents() {
+        let n = eg.id_to_node(p);
+        if n.sym != Sym::Mul {
+            continue;
+        }
+        let m = eg.find(p);
+        out.extend(counts(eg, m, a).into_iter().map(|(_, th)| (m, th)));
+    }
+    out.sort();
+    out.dedup();
     out
 }
 
@@ -174,7 +215,14 @@ pub fn tail(
     let n = *ty(eg, v_end)?.shape.last()?;
     let p = &last.neuron;
     spikes.get(&v_end)?.iter().find_map(|b| {
-        let fits = b.sg == p.sg && per_neuron(eg, b.th, n).is_some_and(|v| v == p.v_th);
+        let th = match b.th {
+            Some(th) => per_neuron(eg, th, n),
+            None => Some(vec![Bits::of(1.0)]),
+        };
+        let fits = b.sg == p.sg
+            && b.threshold == p.family.threshold
+            && b.multi == (p.family.spikes == Spikes::Multi)
+            && th.is_some_and(|v| same_values(&v, &p.v_th));
         let input_fits = match (last.order, b.input) {
             (Order::FireThenIntegrate, None) => true,
             (Order::IntegrateThenFire, Some(q)) => positions(eg, q).contains(&(seq, t + 1)),
@@ -182,4 +230,10 @@ pub fn tail(
         };
         (fits && input_fits).then_some(eg.find(b.z))
     })
+}
+
+/// Whether two per-neuron value lists are the same numbers (one value or one per neuron,
+/// compared by value so that 1.0 from a folded constant equals a stored 1.0).
+fn same_values(a: &[Bits], b: &[Bits]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.get() == y.get())
 }

@@ -1,5 +1,6 @@
 //! Time: re-rolling the unrolled loop of an export (see each file).
 
+pub mod axis;
 pub mod chain;
 pub mod ends;
 pub mod linear;

@@ -1,0 +1,194 @@
+//! Batch-major sequences (sinabs' [B, T, N]): the time rules work on time-major [T, B, N]
+//! sequences, so a step read on another axis and outputs joined on another axis are spelled
+//! through a transpose that brings that axis to the front.
+//!
+//! * `gather-axis`: `Gather(S, t, axis a)` is `Gather(Transpose(S, p), t, axis 0)`, p moving
+//!   axis a to the front.
+//! * `concat-axis`: `Concat(Unsqueeze(x_i, [a]) …, axis a)` is
+//!   `Transpose(Concat(Unsqueeze(x_i, [0]) …, axis 0), p⁻¹)`.
+//! * `transpose-linear`: a transpose that keeps the last axis commutes with a `Linear`
+//!   (`Linear` maps rows of the last axis one by one), and two transposes compose.
+//!
+//! Only data moves, so values and gradients are kept exactly.
+
+use egg::Id;
+
+use crate::analysis::EGraph;
+use crate::lang::SnnNode;
+use crate::rules::support::{add_checked, custom, nodes, ty, union, Rule};
+use crate::sym::Sym;
+
+/// The permutation of a rank-`rank` tensor that moves axis `a` to the front.
+fn to_front(a: usize, rank: usize) -> Vec<usize> {
+    std::iter::once(a).chain((0..rank).filter(|&i| i != a)).collect()
+}
+
+/// The inverse permutation.
+fn inverse(p: &[usize]) -> Vec<usize> {
+    let mut q = vec![0; p.len()];
+    for (i, &x) in p.iter().enumerate() {
+        q[x] = i;
+    }
+    q
+}
+
+/// `axis` of a rank-`rank` tensor, counted from the front.
+fn normal(axis: i64, rank: usize) -> Option<usize> {
+    let a = if axis < 0 { axis + rank as i64 } else { axis };
+    (0..rank as i64).contains(&a).then_some(a as usize)
+}
+
+/// Adds `Transpose(x, p)` (nothing when p is the identity).
+fn transpose(eg: &mut EGraph, x: Id, p: Vec<usize>) -> Option<Id> {
+    if p.iter().enumerate().all(|(i, &x)| i == x) {
+        return Some(x);
+    }
+    add_checked(eg, SnnNode::new(Sym::Transpose(p), vec![x]))
+}
+
+fn unions(eg: &mut EGraph, c: Id, w: Option<Id>) -> Vec<Id> {
+    match w {
+        Some(w) if ty(eg, w).is_some() && ty(eg, w) == ty(eg, c) => {
+            union(eg, c, w).into_iter().collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn gather_axis() -> Rule {
+    custom(
+        "gather-axis",
+        Some(Sym::Gather(1)),
+        |eg, c| {
+            let mut out = Vec::new();
+            for n in nodes(eg, c, |s| matches!(s, Sym::Gather(a) if *a != 0)) {
+                let Sym::Gather(axis) = n.sym else { continue };
+                let rank = ty(eg, n.args[0]).map_or(0, |t| t.rank());
+                if let Some(a) = normal(axis, rank).filter(|&a| a > 0) {
+                    out.push(vec![eg.find(n.args[0]), eg.find(n.args[1]), Id::from(a)]);
+                }
+            }
+            out
+        },
+        |eg, c, m| {
+            // m[2] is the axis as a number.
+            let (s, i, a) = (m[0], m[1], usize::from(m[2]));
+            let Some(rank) = ty(eg, s).map(|t| t.rank()) else { return Vec::new() };
+            let Some(t) = transpose(eg, s, to_front(a, rank)) else { return Vec::new() };
+            let g = add_checked(eg, SnnNode::new(Sym::Gather(0), vec![t, i]));
+            unions(eg, c, g)
+        },
+    )
+}
+
+/// The parts of `Concat(Unsqueeze(x_i, [a]) …, axis a)` in class `c`: (x_i, a) with a > 0.
+fn stacked(eg: &EGraph, c: Id) -> Vec<(Vec<Id>, usize)> {
+    let mut out = Vec::new();
+    for n in nodes(eg, c, |s| matches!(s, Sym::Concat(a) if *a != 0)) {
+        let Sym::Concat(axis) = n.sym else { continue };
+        let Some(rank) = ty(eg, c).map(|t| t.rank()) else { continue };
+        let Some(a) = normal(axis, rank).filter(|&a| a > 0) else { continue };
+        let xs: Option<Vec<Id>> = n
+            .args
+            .iter()
+            .map(|&arg| {
+                nodes(eg, arg, |s| {
+                    matches!(s, Sym::Unsqueeze(u) if u.len() == 1 && normal(u[0], rank) == Some(a))
+                })
+                .map(|u| eg.find(u.args[0]))
+                .next()
+            })
+            .collect();
+        if let Some(xs) = xs {
+            out.push((xs, a));
+        }
+    }
+    out
+}
+
+fn concat_axis() -> Rule {
+    custom(
+        "concat-axis",
+        Some(Sym::Concat(1)),
+        |eg, c| if stacked(eg, c).is_empty() { Vec::new() } else { vec![vec![]] },
+        |eg, c, _| {
+            let mut changed = Vec::new();
+            for (xs, a) in stacked(eg, c) {
+                let Some(rank) = ty(eg, c).map(|t| t.rank()) else { continue };
+                let us: Option<Vec<Id>> = xs
+                    .iter()
+                    .map(|&x| add_checked(eg, SnnNode::new(Sym::Unsqueeze(vec![0]), vec![x])))
+                    .collect();
+                let Some(us) = us else { continue };
+                let Some(cat) = add_checked(eg, SnnNode::new(Sym::Concat(0), us)) else {
+                    continue;
+                };
+                let w = transpose(eg, cat, inverse(&to_front(a, rank)));
+                changed.extend(unions(eg, c, w));
+            }
+            changed
+        },
+    )
+}
+
+/// A transpose to push inward: `Transpose(x, perm)`, then `op(·, rest…)` when `op` is some.
+struct Pushed {
+    x: Id,
+    perm: Vec<usize>,
+    op: Option<(Sym, Vec<Id>)>,
+}
+
+/// `Transpose(Linear(x, W, …), p)` with p keeping the last axis: x, p and the Linear with its
+/// other arguments. Also `Transpose(Transpose(x, q), p)` as x and q∘p alone.
+fn transposed(eg: &EGraph, c: Id) -> Vec<Pushed> {
+    let mut out = Vec::new();
+    for n in nodes(eg, c, |s| matches!(s, Sym::Transpose(_))) {
+        let Sym::Transpose(p) = &n.sym else { continue };
+        let inner = eg.find(n.args[0]);
+        if p.last() == Some(&(p.len() - 1)) {
+            for l in nodes(eg, inner, |s| matches!(s, Sym::Linear { .. })) {
+                let rest = l.args[1..].iter().map(|&a| eg.find(a)).collect();
+                out.push(Pushed {
+                    x: eg.find(l.args[0]),
+                    perm: p.clone(),
+                    op: Some((l.sym.clone(), rest)),
+                });
+            }
+        }
+        for t in nodes(eg, inner, |s| matches!(s, Sym::Transpose(_))) {
+            let Sym::Transpose(q) = &t.sym else { continue };
+            if q.len() == p.len() {
+                let composed: Vec<usize> = p.iter().map(|&i| q[i]).collect();
+                out.push(Pushed { x: eg.find(t.args[0]), perm: composed, op: None });
+            }
+        }
+    }
+    out
+}
+
+fn transpose_linear() -> Rule {
+    custom(
+        "transpose-linear",
+        Some(Sym::Transpose(Vec::new())),
+        |eg, c| if transposed(eg, c).is_empty() { Vec::new() } else { vec![vec![]] },
+        |eg, c, _| {
+            let mut changed = Vec::new();
+            for Pushed { x, perm, op } in transposed(eg, c) {
+                let Some(tx) = transpose(eg, x, perm) else { continue };
+                let w = match op {
+                    Some((sym, rest)) => {
+                        add_checked(eg, SnnNode::new(sym, [vec![tx], rest].concat()))
+                    }
+                    None => Some(tx),
+                };
+                changed.extend(unions(eg, c, w));
+            }
+            changed
+        },
+    )
+}
+
+/// The layout rules.
+pub fn rules() -> Vec<Rule> {
+    vec![gather_axis(), concat_axis(), transpose_linear()]
+}
