@@ -154,7 +154,9 @@ fn a_saved_plan_matches() {
 fn check(m: &Path, engine: &str, surrogate: &str) {
     let out =
         snnc_ok(&["check", m.to_str().unwrap(), "--engine", engine, "--surrogate", surrogate]);
-    assert!(out.contains("5 outputs, 6 gradients") && out.contains("all match"), "{out}");
+    // Every gradient the engine reports is compared; how many depends on which scalars the
+    // optimizer absorbed (README: they have no entry then).
+    assert!(out.contains("5 outputs, ") && out.contains("all match"), "{out}");
     assert!(!out.contains("not compared"), "{out}");
 }
 
