@@ -10,13 +10,12 @@ mod common;
 use common::*;
 
 /// A fixture whose gradients need what snnc does not do yet on some modes, with the reason.
-/// There `snnc grad` must still succeed and give every tensor (or, where `refused` names it,
-/// fail cleanly with that message), but the values are not compared. Everything else is.
+/// There `snnc grad` must still succeed and give every tensor, but the values are not
+/// compared. Everything else is.
 struct Pending {
     fixture: &'static str,
     modes: &'static [&'static str],
     why: &'static str,
-    refused: Option<&'static str>,
 }
 
 /// The modes that run a compiled plan.
@@ -29,24 +28,16 @@ const UNFUSED: &str = "--reset-grad detached reaches the compiled engines only t
                        arithmetic";
 
 const PENDING: &[Pending] = &[
-    Pending { fixture: "sj_hard_detach_s", modes: COMPILED, why: UNFUSED, refused: None },
-    Pending { fixture: "sj_soft_detach_s", modes: COMPILED, why: UNFUSED, refused: None },
-    Pending { fixture: "sj_soft_detach_m", modes: COMPILED, why: UNFUSED, refused: None },
-    Pending { fixture: "snntorch_leaky_subtract", modes: COMPILED, why: UNFUSED, refused: None },
-    Pending { fixture: "snntorch_rleaky_subtract", modes: COMPILED, why: UNFUSED, refused: None },
-    Pending {
-        fixture: "snntorch_leaky_zero",
-        modes: &["wgpu"],
-        why: "the optimizer fuses the cell into an IAF op with reset_grad = detached, which the \
-              wgpu engine does not implement yet (it refuses it; the CPU engine runs it)",
-        refused: Some("reset_grad = detached"),
-    },
+    Pending { fixture: "sj_hard_detach_s", modes: COMPILED, why: UNFUSED },
+    Pending { fixture: "sj_soft_detach_s", modes: COMPILED, why: UNFUSED },
+    Pending { fixture: "sj_soft_detach_m", modes: COMPILED, why: UNFUSED },
+    Pending { fixture: "snntorch_leaky_subtract", modes: COMPILED, why: UNFUSED },
+    Pending { fixture: "snntorch_rleaky_subtract", modes: COMPILED, why: UNFUSED },
     Pending {
         fixture: "sinabs_iaf_multi_subtract",
         modes: &["imported", "optimized", "cpu", "plan", "wgpu"],
         why: "the multi-spike surrogate at v̂ − v_th (the export spells trunc with Floor, whose \
               own gradient is 0)",
-        refused: None,
     },
 ];
 
@@ -140,11 +131,6 @@ fn check(name: &str, mode: &str) {
         let choices = ["--surrogate", surrogate, "--reset-grad", reset_grad];
         let gpath = tmp.join(file);
         let result = grad_on(mode, &dir, &tmp, &choices, &gpath);
-        if let Some(Pending { refused: Some(msg), .. }) = pending {
-            let err = result.expect_err("the compiled engines now accept this gradient");
-            assert!(err.contains(msg) && !err.contains("panicked"), "{name} ({mode}): {err}");
-            continue;
-        }
         if let Err(e) = result {
             panic!("{name} ({mode}): snnc failed: {e}");
         }
