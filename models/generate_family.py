@@ -2,7 +2,8 @@
 """Generate the IF-family library-export fixtures under models/family/ (see models/README.md).
 
     python models/generate_family.py                 # regenerates every fixture in models/family/
-    python models/generate_family.py --bench OUTDIR  # N-MNIST-sized exports (not committed)
+    python models/generate_family.py --bench models/bench/family  # N-MNIST-sized exports
+                                                     # (not committed; scripts/family_peers.py)
 
 The network of every fixture is Linear(20->32) -> IF -> Linear(32->10) -> IF, B = 4, T = 16
 (plus T = 8 / 32 copies with the same weights), written the way each library's users write it:
@@ -787,17 +788,23 @@ BENCH_DIMS = dict(T=100, B=16, I=2312, H=512, O=10)
 def bench(outdir, density=0.05):
     """Export Linear 2312->512 -> IF -> Linear 512->10 -> IF (T=100, B=16) from SpikingJelly
     (IFNode, hard reset, step_mode 's') and snnTorch (Leaky(beta=1), reset 'zero') to
-    OUTDIR/spikingjelly and OUTDIR/snntorch, with the input (5% spikes) that peers.py uses."""
+    OUTDIR/spikingjelly and OUTDIR/snntorch, with the weights and the input (5% spikes) of
+    peers.py's Norse network."""
     global I, H, O
     I0, H0, O0 = I, H, O
     I, H, O = BENCH_DIMS["I"], BENCH_DIMS["H"], BENCH_DIMS["O"]
     try:
         rng = np.random.default_rng(0)
         x = (rng.random((BENCH_DIMS["T"], BENCH_DIMS["B"], I)) < density).astype(F32)
+        # The weights of scripts/peers.py's Norse network (same seed, same construction), so
+        # that the three exports fire alike and their times compare.
+        torch.manual_seed(0)
+        norse_net = gf.FFNet(I, H, O)
         for lib, make in (("spikingjelly", lambda: SJNet(0.0, False, sj_surrogate.Sigmoid(), "s")),
                           ("snntorch", lambda: SnnTorchNet("zero", snn_surrogate.atan()))):
-            torch.manual_seed(0)
             net = make()
+            net.fc1.load_state_dict(norse_net.fc1.state_dict())
+            net.fc2.load_state_dict(norse_net.fc2.state_dict())
             d = os.path.join(outdir, lib)
             if os.path.isdir(d):
                 shutil.rmtree(d)
