@@ -1,11 +1,16 @@
 //! The random network generator.
 
+mod export;
+pub mod spelling;
+
 use ndarray::{ArrayD, IxDyn};
 use snnc_ir::{
-    DType, Family, Graph, IafParams, Method, Op, Order, Surrogate, Tensor, TensorType, ValueId,
+    DType, Family, Graph, IafParams, Method, Op, Order, ResetGrad, Surrogate, Tensor, TensorType,
+    ValueId,
 };
 
 use crate::Rng;
+use spelling::Spelling;
 
 /// One generated test case: a graph with inputs and upstream gradients for every float output.
 #[derive(Debug, Clone)]
@@ -24,11 +29,51 @@ pub struct Case {
     pub surrogate: Surrogate,
     /// A one-line description (layers, spellings, orders, sizes).
     pub description: String,
+    /// The spiking layers, in order: what the optimizer should fuse each into.
+    pub layers: Vec<Layer>,
+    /// Time steps.
+    pub steps: usize,
+    /// Whether sequences are batch-major `[B, T, N]` (sinabs) rather than time-major.
+    pub batch_major: bool,
+}
+
+/// One spiking layer of a case, as the generator wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// How it is written.
+    pub style: Style,
+    /// The plain-export spelling, for a [`Style::Primitive`] layer that is not Norse's classic
+    /// chain (`None` there, and for the `snn` ops).
+    pub spelling: Option<Spelling>,
+    /// Whether it is recurrent (a fused cell is then `IAFRecurrent`).
+    pub recurrent: bool,
+    /// Neurons (N, or H).
+    pub neurons: usize,
+    /// The update order it is written in.
+    pub order: Order,
+    /// The family (SPEC §1.1) of the cell it is, with an arithmetic reset's gradient
+    /// `attached` (the optimizer's default).
+    pub family: Family,
+    /// Whether its final potential is a graph output.
+    pub keeps_potential: bool,
+    /// Its threshold(s), one or one per neuron.
+    pub v_th: Vec<f32>,
+}
+
+impl Layer {
+    /// The fused op's name: `IAF` or `IAFRecurrent`.
+    pub fn kind(&self) -> &'static str {
+        if self.recurrent {
+            "IAFRecurrent"
+        } else {
+            "IAF"
+        }
+    }
 }
 
 /// How a layer is spelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Style {
     /// `snn.IAF` / `snn.IAFRecurrent` over the whole sequence.
     Sequence,
     /// A chain of `snn.IAFFeedForwardStep` / `snn.IAFStep`, one per time step.
@@ -47,9 +92,14 @@ enum Signal {
 struct Builder {
     g: Graph,
     rng: Rng,
+    /// The draws of the plain-export spellings and the layout: a stream of their own, so that
+    /// every draw of `rng` (and with it every case from before they existed) stays as it was.
+    spell: Rng,
     next: usize,
     t: usize,
     b: usize,
+    /// The time axis of sequences: 0 (time-major) or 1 (batch-major).
+    axis: usize,
 }
 
 fn f32s(shape: &[usize], data: Vec<f32>) -> Tensor {
@@ -85,9 +135,21 @@ impl Builder {
     }
 
     fn weight(&mut self, prefix: &str, shape: &[usize]) -> ValueId {
+        self.weight_as(prefix, shape, false)
+    }
+
+    /// [`Builder::weight`] of `shape` `[rows, cols]`, stored transposed (`[cols, rows]`) when
+    /// `transposed`: the same draws either way.
+    fn weight_as(&mut self, prefix: &str, shape: &[usize], transposed: bool) -> ValueId {
         let fan_in = shape[shape.len() - 1].max(1) as f32;
         let s = 1.6 / fan_in.sqrt();
         let w = self.random(shape, -0.4 * s, s);
+        let w = match w {
+            Tensor::F32(a) if transposed => {
+                Tensor::F32(a.reversed_axes().as_standard_layout().into_owned())
+            }
+            w => w,
+        };
         self.init(prefix, w)
     }
 
@@ -95,11 +157,12 @@ impl Builder {
         match s {
             Signal::Seq(v) => *v,
             Signal::Steps(vs) => {
+                let axis = self.axis as i64;
                 let us: Vec<ValueId> = vs
                     .iter()
-                    .map(|&v| self.op(Op::Unsqueeze { axes: vec![0] }, &[v], "unsq"))
+                    .map(|&v| self.op(Op::Unsqueeze { axes: vec![axis] }, &[v], "unsq"))
                     .collect();
-                self.op(Op::Concat { axis: 0 }, &us, "concat")
+                self.op(Op::Concat { axis }, &us, "concat")
             }
         }
     }
@@ -109,11 +172,16 @@ impl Builder {
             Signal::Steps(vs) => vs.clone(),
             Signal::Seq(v) => (0..self.t)
                 .map(|t| {
-                    let idx = self.konst(Tensor::I64(ArrayD::from_elem(IxDyn(&[]), t as i64)), "t");
-                    self.op(Op::Gather { axis: 0 }, &[*v, idx], "gather")
+                    let idx = self.index(t);
+                    self.op(Op::Gather { axis: self.axis as i64 }, &[*v, idx], "gather")
                 })
                 .collect(),
         }
+    }
+
+    /// A scalar `i64` index constant.
+    fn index(&mut self, t: usize) -> ValueId {
+        self.konst(Tensor::I64(ArrayD::from_elem(IxDyn(&[]), t as i64)), "t")
     }
 
     fn features(&self, s: &Signal) -> usize {
@@ -250,6 +318,23 @@ impl Builder {
         LayerOut { z: Signal::Seq(outs[0].expect("z")), v_t: outs[1] }
     }
 
+    /// [`Builder::sequence_layer`] in a batch-major case: the sequence op is time-major, so its
+    /// input and spikes are transposed.
+    fn transposed_sequence_layer(
+        &mut self,
+        x: &Signal,
+        n: usize,
+        p: &IafParams,
+        rec: bool,
+    ) -> LayerOut {
+        let s = self.seq_of(x);
+        let tm = self.op(Op::Transpose { perm: vec![1, 0, 2] }, &[s], "tm");
+        let out = self.sequence_layer(&Signal::Seq(tm), n, p, rec);
+        let Signal::Seq(z) = out.z else { unreachable!("a sequence op gives a sequence") };
+        let z = self.op(Op::Transpose { perm: vec![1, 0, 2] }, &[z], "bm");
+        LayerOut { z: Signal::Seq(z), v_t: out.v_t }
+    }
+
     fn step_layer(&mut self, x: &Signal, n: usize, p: &IafParams, rec: bool) -> LayerOut {
         let xs = self.steps_of(x);
         let k = self.features(x);
@@ -289,6 +374,11 @@ impl Builder {
     /// Mul(z, v_reset) → Add`, with the exporter's habits at random: constants shared by value,
     /// the first step's `v_reset + x` folded when v_reset is 0, the last reset pruned when the
     /// final potential is not used, and `Greater(v, v_th)` without the `Sub` now and then.
+    ///
+    /// With a `spelling`, the layer is written in that library spelling instead
+    /// ([`Builder::export_layer`]) from the same draws of the case's stream; `drawn_zero` says
+    /// whether the reset potential drawn for the layer (before the spelling changed it) was 0.
+    #[allow(clippy::too_many_arguments)]
     fn primitive_layer(
         &mut self,
         x: &Signal,
@@ -296,7 +386,21 @@ impl Builder {
         p: &IafParams,
         rec: bool,
         keep_v: bool,
+        spelling: Option<Spelling>,
+        drawn_zero: bool,
     ) -> LayerOut {
+        if let Some(sp) = spelling {
+            let k = self.features(x);
+            // The classic spelling's draws, in its order: constant shapes, `Greater(v, v_th)`,
+            // the folded first step, the weights.
+            let (_scalar, _direct) = (self.rng.chance(0.6), self.rng.chance(0.3));
+            let fold = drawn_zero && self.rng.chance(0.6);
+            let fold = if drawn_zero { fold } else { self.spell.chance(0.6) };
+            let t = matches!(sp.rec, Some((spelling::RecLinear::MatMul, _)));
+            let w = rec
+                .then(|| (self.weight_as("w_in", &[n, k], t), self.weight_as("w_rec", &[n, n], t)));
+            return self.export_layer(x, n, p, keep_v, sp, fold, w);
+        }
         let xs = self.steps_of(x);
         let k = self.features(x);
         let scalar = self.rng.chance(0.6);
@@ -388,44 +492,104 @@ impl Builder {
 
 /// Builds the case of `seed`: 1–3 layers (each a random spelling, order, surrogate, threshold
 /// and reset; feed-forward with a linear layer before it, or recurrent), an optional linear
-/// readout, T in 1–6, batch 1–3, 1–6 features; inputs in [0, 1) or spikes.
+/// readout, T in 1–6, batch 1–3, 1–6 features; inputs in [0, 1) or spikes; time-major, or
+/// (a quarter of the cases) batch-major like sinabs.
+///
+/// Three quarters of the plain-export layers are written in a library spelling
+/// ([`Spelling`]) rather than Norse's classic chain; those choices, and the layout, come from
+/// a second random stream, so every draw of the first (sizes, weights, inputs) is what it was
+/// before they existed.
 pub fn generate(seed: u64) -> Case {
+    build(seed, None)
+}
+
+/// The case of `seed` over `steps` time steps instead of its own T: every other choice and
+/// weight is the same, so the optimizer should make a graph of the same size of both.
+pub fn generate_with_steps(seed: u64, steps: usize) -> Case {
+    build(seed, Some(steps))
+}
+
+/// The stream of the spelling and layout draws of case `seed`.
+fn spelling_rng(seed: u64) -> Rng {
+    Rng::new(seed ^ 0x0005_9e11_1a95_0000)
+}
+
+/// `p` as spelling `sp` writes it: a reset to 0 where the spelling has no other, v_th = 1 where
+/// it folds it, its update order and its family.
+fn adjust(p: &mut IafParams, sp: &Spelling) {
+    if sp.reset.resets_to_zero() {
+        p.v_reset = vec![0.0];
+    }
+    if sp.reset.needs_unit_threshold() {
+        p.v_th = vec![1.0];
+    }
+    p.order = sp.order(p.order);
+    p.family = sp.family(ResetGrad::Attached);
+}
+
+fn build(seed: u64, steps: Option<usize>) -> Case {
     let mut rng = Rng::new(seed);
     let (t, b) = (rng.range(1, 6), rng.range(1, 3));
-    let mut bd = Builder { g: Graph::new(format!("gen{seed}")), rng, next: 0, t, b };
+    let t = steps.unwrap_or(t);
+    let mut spell = spelling_rng(seed);
+    let batch_major = spell.chance(0.25);
+    let axis = usize::from(batch_major);
+    let g = Graph::new(format!("gen{seed}"));
+    let mut bd = Builder { g, rng, spell, next: 0, t, b, axis };
     let surrogate = bd.surrogate();
     let i = bd.rng.range(1, 6);
-    let x = bd.g.add_input("x", TensorType::new(DType::F32, vec![t, b, i])).expect("x");
+    let shape = if batch_major { vec![b, t, i] } else { vec![t, b, i] };
+    let x = bd.g.add_input("x", TensorType::new(DType::F32, shape)).expect("x");
     let mut signal = if bd.rng.chance(0.5) {
         Signal::Seq(x)
     } else {
         Signal::Steps(bd.steps_of(&Signal::Seq(x)))
     };
     let layers = bd.rng.range(1, 3);
-    let mut desc = vec![format!("T={t} B={b} I={i} sg={surrogate}")];
+    let layout = if batch_major { " batch-major" } else { "" };
+    let mut desc = vec![format!("T={t} B={b} I={i} sg={surrogate}{layout}")];
     let mut last_v = None;
+    let mut spec = Vec::new();
     for l in 0..layers {
         // Now and then a layer of a whole 64-neuron block and a ragged one, the widths the
         // event kernels treat apart.
         let n = if bd.rng.chance(0.08) { bd.rng.range(64, 70) } else { bd.rng.range(1, 6) };
         let style = *bd.rng.pick(&[Style::Sequence, Style::Steps, Style::Primitive]);
         let rec = bd.rng.chance(0.35);
-        let p = bd.params(n);
+        let mut p = bd.params(n);
         let keep_v = l == layers - 1 && bd.rng.chance(0.5);
         let input = if rec { signal.clone() } else { bd.linear(&signal, n) };
+        let sp = (style == Style::Primitive && bd.spell.chance(0.75))
+            .then(|| Spelling::draw(&mut bd.spell, rec, !batch_major));
+        let drawn_zero = p.v_reset.iter().all(|&r| r == 0.0);
+        if let Some(sp) = &sp {
+            adjust(&mut p, sp);
+        }
         let out = match style {
+            Style::Sequence if batch_major => bd.transposed_sequence_layer(&input, n, &p, rec),
             Style::Sequence => bd.sequence_layer(&input, n, &p, rec),
             Style::Steps => bd.step_layer(&input, n, &p, rec),
-            Style::Primitive => bd.primitive_layer(&input, n, &p, rec, keep_v),
+            Style::Primitive => bd.primitive_layer(&input, n, &p, rec, keep_v, sp, drawn_zero),
         };
         desc.push(format!(
-            "{style:?}{} N={n} {} th={:?} reset={:?} sg={}",
+            "{style:?}{} N={n} {} th={:?} reset={:?} sg={}{}",
             if rec { "/rec" } else { "" },
             p.order,
             p.v_th,
             p.v_reset,
-            p.surrogate
+            p.surrogate,
+            sp.map(|s| format!(" [{s}]")).unwrap_or_default(),
         ));
+        spec.push(Layer {
+            style,
+            spelling: sp,
+            recurrent: rec,
+            neurons: n,
+            order: p.order,
+            family: p.family,
+            keeps_potential: keep_v,
+            v_th: p.v_th.clone(),
+        });
         if keep_v {
             last_v = out.v_t;
         }
@@ -489,5 +653,8 @@ pub fn generate(seed: u64) -> Case {
         spike_outputs,
         surrogate,
         description: desc.join(" | "),
+        layers: spec,
+        steps: t,
+        batch_major,
     }
 }

@@ -17,8 +17,11 @@ mod gen;
 mod mutate;
 mod rng;
 
-pub use check::{check_case, ill_conditioned, CaseError, Outcome, ILL_CONDITIONED};
-pub use gen::{generate, Case};
+pub use check::{
+    check_case, found_cells, ill_conditioned, CaseError, FoundCell, Outcome, ILL_CONDITIONED,
+};
+pub use gen::spelling::{Assoc, Compare, Read, RecLinear, ResetKind, Spelling, ThShape, Write};
+pub use gen::{generate, generate_with_steps, Case, Layer, Style};
 pub use mutate::mutate;
 pub use rng::Rng;
 pub use snnc_interp::{compare_grad, compare_output};
