@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use snnc_ir::{Graph, Op, Order, Surrogate};
+use snnc_ir::{Family, Graph, Op, Order, Surrogate};
 
 /// One integrate-and-fire cell of a graph: a sequence op and what it runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +30,8 @@ pub struct Cell {
     pub input_op: Option<String>,
     /// Whether the initial potential is given (else v₋₁ = v_reset).
     pub has_v0: bool,
+    /// Threshold, reset, reset gradient and spike count (SPEC §1.1).
+    pub family: Family,
 }
 
 /// The cells of `g`, in node order.
@@ -58,6 +60,7 @@ pub fn cells(g: &Graph) -> Vec<Cell> {
                 v_reset: p.v_reset.clone(),
                 input_op: producers[n.input(0)?.0].map(|i| g.nodes()[i].op.name().to_string()),
                 has_v0: n.input(v0).is_some(),
+                family: p.family,
             })
         })
         .collect()

@@ -113,6 +113,7 @@ fn every_rule_is_named() {
         "reset-where",
         "reset-late",
         "reset-multi",
+        "reset-none",
         "step-ff-itf",
         "step-ff-fti",
         "step-rec-itf",

@@ -99,10 +99,16 @@ fn print_optimizer(o: &Optimized) {
 
 fn cell_line(c: &Cell) -> String {
     format!(
-        "{} '{}': {}, {} neurons, {} steps, batch {}, surrogate {}, input from {}",
+        "{} '{}': {}{}, {} neurons, {} steps, batch {}, surrogate {}, input from {}",
         c.kind,
         c.node,
         c.order,
+        if c.family.is_norse() {
+            String::new()
+        } else {
+            let f = c.family;
+            format!(" ({} {} {} {})", f.threshold, f.reset, f.reset_grad, f.spikes)
+        },
         c.neurons,
         c.steps,
         c.batch,
@@ -124,6 +130,10 @@ fn cell_json(c: &Cell) -> Value {
         "v_reset": c.v_reset,
         "input_op": c.input_op,
         "initial_potential": c.has_v0,
+        "threshold": c.family.threshold.name(),
+        "reset": c.family.reset.name(),
+        "reset_grad": c.family.reset_grad.name(),
+        "spikes": c.family.spikes.name(),
     })
 }
 

@@ -17,6 +17,7 @@ pub fn rules(surrogate: &Surrogate, reset_grad: ResetGrad) -> Vec<Rule> {
     r.extend(reset::masked::rules());
     r.extend(reset::late::rules());
     r.extend(reset::multi::rules(reset_grad));
+    r.extend(reset::none::rules());
     r.extend(step::rules());
     r.extend(time::axis::rules());
     r.extend(time::linear::rules());

@@ -8,6 +8,7 @@ pub mod cell;
 pub mod late;
 pub mod masked;
 pub mod multi;
+pub mod none;
 pub mod subtract;
 pub mod value;
 

@@ -1,0 +1,79 @@
+//! What the optimizer makes of every library-export fixture (models/family), from
+//! `snnc inspect --json`: one fused cell per spiking layer, with the family the library's
+//! cell has (SPEC §1.1), and an optimized graph whose size does not depend on T.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// Fixtures whose optimized graph has more or fewer cells than spiking layers, and why.
+const CELLS: &[(&str, usize, &str)] = &[
+    (
+        "snntorch_leaky_subtract",
+        3,
+        "snnTorch exposes the last layer's potential before its reset: the last layer runs as an \
+         integrate-then-fire cell for the spikes and a fire-then-integrate cell for that \
+         potential",
+    ),
+    ("snntorch_leaky_subtract_t8", 3, "as snntorch_leaky_subtract"),
+    ("snntorch_leaky_subtract_t32", 3, "as snntorch_leaky_subtract"),
+    ("snntorch_leaky_zero", 3, "as snntorch_leaky_subtract"),
+    (
+        "snntorch_rleaky_subtract",
+        0,
+        "RLeaky's recurrent Linear has a bias, and the recurrent cell ops take no bias: that \
+         layer runs unfused, so the second layer's inputs are per-step values, not rows of a \
+         sequence, and its fused steps are not re-rolled either",
+    ),
+];
+
+fn inspect(name: &str) -> Value {
+    let model = family_fixture(name).join("model.onnx");
+    let out = snnc_ok(&["inspect", model.to_str().unwrap(), "--json"]);
+    serde_json::from_str(&out).expect("inspect --json is JSON")
+}
+
+/// The family meta.json records for the library's cell.
+fn expected_family(meta: &Value) -> [String; 3] {
+    let s = |k: &str| meta[k].as_str().unwrap_or_default().to_string();
+    [s("threshold"), s("reset"), s("spikes")]
+}
+
+#[test]
+fn every_spiking_layer_is_one_fused_cell_of_the_library_family() {
+    for name in all_family_fixtures() {
+        let doc = inspect(&name);
+        let meta = meta_at(&family_fixture(&name));
+        let cells = doc["cells"].as_array().unwrap();
+        let want = CELLS.iter().find(|c| c.0 == name).map_or(2, |c| c.1);
+        assert_eq!(cells.len(), want, "{name}: {}", doc["cells"]);
+        assert_eq!(doc["optimizer"]["fell_back"], Value::Null, "{name}");
+        let [threshold, reset, spikes] = expected_family(&meta);
+        for c in cells {
+            assert_eq!(c["threshold"], threshold.as_str(), "{name}: {c}");
+            assert_eq!(c["reset"], reset.as_str(), "{name}: {c}");
+            assert_eq!(c["spikes"], spikes.as_str(), "{name}: {c}");
+        }
+    }
+}
+
+#[test]
+fn optimized_node_count_does_not_depend_on_t() {
+    for base in ["sj_hard_s", "snntorch_leaky_subtract", "sinabs_iaf_multi_subtract"] {
+        let counts: Vec<(String, u64)> = ["_t8", "", "_t32"]
+            .iter()
+            .map(|sfx| {
+                let name = format!("{base}{sfx}");
+                let n = inspect(&name)["optimized"]["nodes"].as_u64().unwrap();
+                (name, n)
+            })
+            .collect();
+        assert!(counts.iter().all(|c| c.1 == counts[0].1), "{counts:?}");
+        let imported: Vec<u64> = ["_t8", "_t32"]
+            .iter()
+            .map(|sfx| inspect(&format!("{base}{sfx}"))["imported"]["nodes"].as_u64().unwrap())
+            .collect();
+        assert!(imported[1] > imported[0], "{base}: the fixtures differ in T: {imported:?}");
+    }
+}
