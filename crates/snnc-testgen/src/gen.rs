@@ -135,15 +135,24 @@ impl Builder {
     }
 
     fn weight(&mut self, prefix: &str, shape: &[usize]) -> ValueId {
-        self.weight_as(prefix, shape, false)
+        self.weight_as(prefix, shape, false, 1.0)
     }
 
-    /// [`Builder::weight`] of `shape` `[rows, cols]`, stored transposed (`[cols, rows]`) when
-    /// `transposed`: the same draws either way.
-    fn weight_as(&mut self, prefix: &str, shape: &[usize], transposed: bool) -> ValueId {
+    /// [`Builder::weight`] of `shape` `[rows, cols]` times `scale`, stored transposed
+    /// (`[cols, rows]`) when `transposed`: the same draws either way.
+    fn weight_as(
+        &mut self,
+        prefix: &str,
+        shape: &[usize],
+        transposed: bool,
+        scale: f32,
+    ) -> ValueId {
         let fan_in = shape[shape.len() - 1].max(1) as f32;
         let s = 1.6 / fan_in.sqrt();
-        let w = self.random(shape, -0.4 * s, s);
+        let w = match self.random(shape, -0.4 * s, s) {
+            Tensor::F32(a) if scale != 1.0 => Tensor::F32(a.mapv(|v| v * scale)),
+            w => w,
+        };
         let w = match w {
             Tensor::F32(a) if transposed => {
                 Tensor::F32(a.reversed_axes().as_standard_layout().into_owned())
@@ -397,8 +406,16 @@ impl Builder {
             let fold = drawn_zero && self.rng.chance(0.6);
             let fold = if drawn_zero { fold } else { self.spell.chance(0.6) };
             let t = matches!(sp.rec, Some((spelling::RecLinear::MatMul, _)));
-            let w = rec
-                .then(|| (self.weight_as("w_in", &[n, k], t), self.weight_as("w_rec", &[n, n], t)));
+            // Spike counts fed back through R grow without bound when R's gain (about
+            // 0.5·√N here) exceeds 1, and then the potentials, a large multiple of v_th
+            // subtracted from a large sum, are ill-conditioned at f32 precision (a one-ulp
+            // nudge of the inputs moved case 112957's by 2.6 %): damp R by 1/√N for them.
+            let damp =
+                if sp.reset == spelling::ResetKind::Multi { 1.0 / (n as f32).sqrt() } else { 1.0 };
+            let w = rec.then(|| {
+                let w = self.weight_as("w_in", &[n, k], t, 1.0);
+                (w, self.weight_as("w_rec", &[n, n], t, damp))
+            });
             return self.export_layer(x, n, p, keep_v, sp, fold, w);
         }
         let xs = self.steps_of(x);

@@ -31,6 +31,11 @@ fn reset_of(l: &Layer) -> Option<ResetKind> {
     l.spelling.map(|s| s.reset)
 }
 
+/// Whether `case` has a layer of 64 or more neurons.
+fn wide(case: &Case) -> bool {
+    case.layers.iter().any(|l| l.neurons >= 64)
+}
+
 /// The index of layer `l` in `case`.
 fn index(case: &Case, l: &Layer) -> usize {
     case.layers.iter().position(|x| std::ptr::eq(x, l)).expect("a layer of the case")
@@ -61,7 +66,7 @@ fn before_unrolled(case: &Case, i: usize) -> bool {
 }
 
 /// How many of [`PENDING`]'s entries are about the layer's own spelling.
-const INTRINSIC: usize = 6;
+const INTRINSIC: usize = 8;
 
 /// The pending spellings, first match wins.
 pub const PENDING: &[Pending] = &[
@@ -84,11 +89,17 @@ pub const PENDING: &[Pending] = &[
               only",
     },
     Pending {
-        name: "reset none",
-        applies: |_, l| primitive(l) && l.family.reset == Reset::None,
+        name: "reset none read by recurrent step ops",
+        applies: |c, l| {
+            let i = index(c, l);
+            primitive(l)
+                && l.family.reset == Reset::None
+                && c.layers.get(i + 1).is_some_and(|n| n.style == Style::Steps && n.recurrent)
+        },
         cells: 0,
         partial: false,
-        why: "no rule fuses snnTorch's reset_mechanism='none' (v = v̂) yet",
+        why: "the none rule fuses a spike that only linear maps and data movement read; the \
+              next layer's snn.IAFStep ops read it as their input, which is neither",
     },
     Pending {
         name: "[1, B, N] steps",
@@ -100,10 +111,12 @@ pub const PENDING: &[Pending] = &[
     },
     Pending {
         name: "recurrent export",
-        applies: |_, l| {
+        applies: |c, l| {
             primitive(l)
                 && l.recurrent
                 && !(l.order == Order::IntegrateThenFire
+                    && c.steps >= 4
+                    && !wide(c)
                     && l.spelling.is_some_and(|s| {
                         matches!(s.rec, Some((RecLinear::Gemm, snnc_testgen::Assoc::StateFirst)))
                             && !matches!(s.reset, ResetKind::Late | ResetKind::Multi)
@@ -113,8 +126,9 @@ pub const PENDING: &[Pending] = &[
         partial: true,
         why: "step-rec-itf/-fti match only (v + Gemm(x, W)) + Gemm(z', R) without biases: \
               not v + (Wx + Rz) (Norse's classic spelling included), not Gemm with bias, not \
-              MatMul, and not snnTorch's late or sinabs' multi-spike reset; fire-then-integrate \
-              re-rolls in some draws only; a feed-forward IAF may cover some of the steps",
+              MatMul, and not snnTorch's late or sinabs' multi-spike reset; fire-then-integrate, \
+              three steps, or a layer of 64 or more neurons in the network re-roll in some \
+              draws only; a feed-forward IAF may cover some of the steps",
     },
     Pending {
         name: "v − z against a per-neuron threshold of ones",
@@ -129,13 +143,16 @@ pub const PENDING: &[Pending] = &[
               is_threshold compares by length with the [N] (or [1, N]) threshold of ones",
     },
     Pending {
-        name: "fed by a layer that does not re-roll",
-        applies: |c, l| l.style != Style::Sequence && after_unrolled(c, index(c, l)),
+        name: "fire-then-integrate export over three steps or beside a wide layer",
+        applies: |c, l| {
+            primitive(l) && l.order == Order::FireThenIntegrate && (c.steps == 3 || wide(c))
+        },
         cells: 0,
         partial: true,
-        why: "iaf-reroll re-rolls steps that read consecutive rows Gather(S, t) of one \
-              sequence; the per-step spikes of an unfused layer are no such sequence (some \
-              steps may still re-roll)",
+        why: "its first step from a constant state stays out of the chain (docs/optimizer.md), \
+              and the extractor weighs the cell from V0 = w + x₀ against the steps by cost: \
+              with two whole steps, or beside a layer of 64 or more neurons, it keeps some \
+              steps unrolled in some draws",
     },
     Pending {
         name: "fed by a fire-then-integrate export",
@@ -153,15 +170,24 @@ pub const PENDING: &[Pending] = &[
               layer re-rolls depends on what the extractor makes of that row",
     },
     Pending {
+        name: "fed by a layer that does not re-roll",
+        applies: |c, l| l.style != Style::Sequence && after_unrolled(c, index(c, l)),
+        cells: 0,
+        partial: true,
+        why: "iaf-reroll re-rolls steps that read consecutive rows Gather(S, t) of one \
+              sequence; the per-step spikes of an unfused layer are no such sequence (some \
+              steps may still re-roll)",
+    },
+    Pending {
         name: "read step by step by a layer that does not re-roll",
         applies: |c, l| {
-            (l.style != Style::Sequence || c.steps == 1) && before_unrolled(c, index(c, l))
+            (l.style != Style::Sequence || c.steps <= 2) && before_unrolled(c, index(c, l))
         },
         cells: 0,
         partial: true,
         why: "where the next layer reads the spikes step by step, the extractor may keep this \
-              layer as steps too (the per-step form is not dearer), and at T = 1 even a \
-              sequence op becomes a step",
+              layer as steps too (the per-step form is not dearer), and at T ≤ 2 even a \
+              sequence op",
     },
     Pending {
         name: "late reset with its potential as an output",
