@@ -192,11 +192,11 @@ pub const PENDING: &[Pending] = &[
     Pending {
         name: "late reset with its potential as an output",
         applies: |_, l| reset_of(l) == Some(ResetKind::Late) && l.keeps_potential,
-        cells: 2,
-        partial: false,
-        why: "the spikes re-roll integrate-then-fire and the exposed pre-reset potential as a \
-              second, fire-then-integrate cell over the same input (as in the \
-              snntorch_leaky_subtract fixtures)",
+        cells: 1,
+        partial: true,
+        why: "the spikes re-roll integrate-then-fire and, in most draws (as in the \
+              snntorch_leaky_subtract fixtures), the exposed pre-reset potential as a second, \
+              fire-then-integrate cell over the same input",
     },
 ];
 
