@@ -220,10 +220,10 @@ pub fn expected_cells(case: &Case) -> Vec<FoundCell> {
 
 /// How the optimizer's cells `found` differ from those `case` should have: `Err` when an
 /// expected cell ([`expected_cells`]) is missing, or a cell is there that no layer explains;
-/// else the number of extra cells, each a second cell of one layer (same width and family,
-/// feed-forward or of the layer's kind): a layer [`PENDING`] says may fuse partially, or a
-/// fused layer computed twice (the spikes by one cell, the potential or another reader's
-/// steps by a second one, in the other update order).
+/// else the number of extra cells, each of the width and family of one layer (feed-forward
+/// or of the layer's kind): cells of a layer [`PENDING`] says may fuse partially, or a second
+/// cell of a fused layer whose final potential is an output (the spikes computed by one cell,
+/// the potential by another in the other update order).
 pub fn cells_match(case: &Case, found: &[FoundCell]) -> Result<usize, String> {
     let mut extra = found.to_vec();
     for want in expected_cells(case) {
@@ -240,7 +240,7 @@ pub fn cells_match(case: &Case, found: &[FoundCell]) -> Result<usize, String> {
     let partial: Vec<&Layer> =
         case.layers.iter().filter(|l| pending(case, l).is_some_and(|p| p.partial)).collect();
     let mut second: Vec<&Layer> =
-        case.layers.iter().filter(|l| pending(case, l).is_none()).collect();
+        case.layers.iter().filter(|l| l.keeps_potential && pending(case, l).is_none()).collect();
     for c in &extra {
         if partial.iter().any(|l| explains(l, c)) {
             continue;
