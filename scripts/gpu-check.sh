@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # For a GPU machine (H100/H200, PyTorch installed, no network): in one call, under 10 minutes,
 #   1. builds snnc with `--features cuda` (release; `wgpu` too when that feature exists),
-#   2. runs `snnc check --engine cuda` on every fixture (and `--engine wgpu` when built), and
-#      on three with real-valued inputs, which take the dense kernels instead of the event ones,
+#   2. runs `snnc check --engine cuda` on every fixture and models/text/where_reset.snn (ONNX
+#      Where, broadcast) (and `--engine wgpu` when built), the shared fixture suite
+#      (tests/fixtures.rs, modules cuda:: and wgpu::) against the libraries' saved outputs and
+#      gradients, and `snnc check` on three fixtures with
+#      real-valued inputs, which take the dense kernels instead of the event ones,
 #   3. times Linear(N, N) + IAF, T = 500, B = 16, N in {512, 4096, 16384}, forward and
 #      forward+backward, snnc-cuda (crates/snnc-cuda/examples/bench_layer.rs) against PyTorch
 #      eager on the same GPU (scripts/bench_torch.py), and prints one table.
@@ -64,12 +67,28 @@ engines=${ENGINES:-$engines}
 check_timeout=${CHECK_TIMEOUT:-120}
 for engine in $engines; do
   echo "== snnc check --engine $engine on every fixture"
-  for m in models/fixtures/*/model.onnx models/family/*/model.onnx; do
+  for m in models/fixtures/*/model.onnx models/family/*/model.onnx models/text/where_reset.snn; do
     if ! timeout "$check_timeout" "$snnc" check "$m" --engine "$engine" 2>&1 | sed 's/^/  /'; then
       echo "  FAILED: $m ($engine)"; status=1
     fi
   done
 done
+
+# The shared fixture suite (tests/fixtures.rs) on the GPU engines: every fixture's outputs and
+# gradients against the library's own, through the engines' common interface.
+if [ -z "${PREBUILT:-}" ]; then
+  filters=""
+  for engine in $engines; do filters="$filters $engine::"; done
+  echo "== cargo test --test fixtures --$filters"
+  # shellcheck disable=SC2086
+  timeout 480 cargo test --release -p snnc-cli --features "$features" --test fixtures -- \
+    $filters > "$out/suite.log" 2>&1
+  suite=$?
+  grep -E "^test |test result|panicked" "$out/suite.log" | sed 's/^/  /'
+  if [ $suite -ne 0 ]; then
+    echo "  FAILED: the fixture suite (exit $suite)"; status=1
+  fi
+fi
 
 # The fixtures' inputs are spikes, so the checks above take the event-driven kernels; these
 # take the dense alternatives (real-valued input to the first Linear: dense GEMM and dW).

@@ -41,6 +41,18 @@ pub enum Engine {
     Cuda,
 }
 
+impl Engine {
+    /// The name `--engine` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Ref => "ref",
+            Engine::Cpu => "cpu",
+            Engine::Wgpu => "wgpu",
+            Engine::Cuda => "cuda",
+        }
+    }
+}
+
 /// What `compile` targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Target {

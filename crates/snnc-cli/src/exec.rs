@@ -1,7 +1,7 @@
-//! One interface over the engines: the reference interpreter on a graph, or the CPU or CUDA
-//! engine on a compiled plan.
+//! One interface over the engines: the reference interpreter on a graph, or a compiled engine
+//! (cpu, wgpu, cuda) on a plan through [`snnc_plan::Engine`].
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use snnc_ir::{ExportGrad, Graph, Tensor, TensorType};
 use snnc_plan::Plan;
 
@@ -18,13 +18,14 @@ pub enum Exec {
         /// Backward of the spikes and resets of plain exports.
         export: ExportGrad,
     },
-    /// The CPU engine on a compiled plan (always from the optimized graph).
-    Cpu(Box<Plan>),
-    /// The wgpu engine on a compiled plan.
-    #[cfg(feature = "wgpu")]
-    Wgpu(Box<Plan>),
-    /// The CUDA engine on a compiled plan.
-    Cuda(Box<Plan>),
+    /// A compiled engine (cpu, wgpu or cuda) on a plan (always from the optimized graph),
+    /// driven through [`snnc_plan::Engine`].
+    Compiled {
+        /// The plan.
+        plan: Box<Plan>,
+        /// Which engine runs it.
+        engine: Engine,
+    },
 }
 
 impl Exec {
@@ -38,18 +39,20 @@ impl Exec {
         export: ExportGrad,
     ) -> Result<Self> {
         let default = if mf.is_plan() { Engine::Cpu } else { Engine::Ref };
-        Ok(match engine.unwrap_or(default) {
+        let engine = engine.unwrap_or(default);
+        match engine {
             Engine::Ref => {
                 let g = mf.load(given)?;
-                Exec::Ref { graph: Box::new(crate::stage::staged(mf, g, stage, export)?), export }
+                let graph = Box::new(crate::stage::staged(mf, g, stage, export)?);
+                return Ok(Exec::Ref { graph, export });
             }
-            Engine::Cpu => Exec::Cpu(Box::new(mf.plan(given, export)?)),
-            Engine::Wgpu => wgpu_exec(mf.plan(given, export)?)?,
+            Engine::Cpu => {}
+            Engine::Wgpu => wgpu_available()?,
             Engine::Cuda => {
                 snnc_cuda::available()?;
-                Exec::Cuda(Box::new(mf.plan(given, export)?))
             }
-        })
+        }
+        Ok(Exec::Compiled { plan: Box::new(mf.plan(given, export)?), engine })
     }
 
     /// The declared inputs, in order.
@@ -58,9 +61,7 @@ impl Exec {
             Exec::Ref { graph: g, .. } => {
                 g.inputs().iter().map(|&i| (g.value(i).name.clone(), g.ty(i).clone())).collect()
             }
-            Exec::Cpu(p) | Exec::Cuda(p) => plan_signature(p),
-            #[cfg(feature = "wgpu")]
-            Exec::Wgpu(p) => plan_signature(p),
+            Exec::Compiled { plan, .. } => plan_signature(plan),
         }
     }
 
@@ -70,13 +71,7 @@ impl Exec {
             Exec::Ref { graph: g, .. } => {
                 g.outputs().iter().map(|&i| (g.value(i).name.clone(), g.ty(i).clone())).collect()
             }
-            Exec::Cpu(p) | Exec::Cuda(p) => p
-                .outputs()
-                .iter()
-                .map(|s| (s.name.clone(), TensorType::new(s.dtype, s.shape.clone())))
-                .collect(),
-            #[cfg(feature = "wgpu")]
-            Exec::Wgpu(p) => p
+            Exec::Compiled { plan, .. } => plan
                 .outputs()
                 .iter()
                 .map(|s| (s.name.clone(), TensorType::new(s.dtype, s.shape.clone())))
@@ -88,13 +83,11 @@ impl Exec {
     pub fn describe(&self) -> String {
         match self {
             Exec::Ref { graph, .. } => format!("{} nodes, engine ref", graph.nodes().len()),
-            Exec::Cpu(_) => "compiled plan, engine cpu".to_string(),
-            #[cfg(feature = "wgpu")]
-            Exec::Wgpu(_) => match snnc_wgpu::Gpu::shared() {
-                Ok(g) => format!("compiled plan, engine wgpu on {}", g.describe()),
-                Err(_) => "compiled plan, engine wgpu".to_string(),
+            Exec::Compiled { engine: Engine::Wgpu, .. } => match wgpu_device() {
+                Some(d) => format!("compiled plan, engine wgpu on {d}"),
+                None => "compiled plan, engine wgpu".to_string(),
             },
-            Exec::Cuda(_) => "compiled plan, engine cuda".to_string(),
+            Exec::Compiled { engine, .. } => format!("compiled plan, engine {}", engine.name()),
         }
     }
 
@@ -102,10 +95,7 @@ impl Exec {
     pub fn run(&self, inputs: &Named) -> Result<Named> {
         Ok(match self {
             Exec::Ref { graph, .. } => snnc_interp::run(graph, inputs)?,
-            Exec::Cpu(p) => snnc_cpu::run(p, inputs)?,
-            #[cfg(feature = "wgpu")]
-            Exec::Wgpu(p) => snnc_wgpu::run(p, inputs).context("wgpu engine")?,
-            Exec::Cuda(p) => snnc_cuda::run(p, inputs)?,
+            Exec::Compiled { plan, engine } => engine_for(*engine, plan)?.run(inputs)?,
         })
     }
 
@@ -125,43 +115,67 @@ impl Exec {
                     })
                     .collect())
             }
-            Exec::Cpu(p) | Exec::Cuda(p) => {
+            Exec::Compiled { plan, engine } => {
                 let w = match wrt {
                     Wrt::All => snnc_plan::Wrt::All,
                     Wrt::Inputs => snnc_plan::Wrt::Inputs,
                     Wrt::Params => snnc_plan::Wrt::Params,
                 };
-                match self {
-                    Exec::Cuda(_) => snnc_cuda::grad(p, inputs, upstream, w).context("cuda engine"),
-                    _ => snnc_cpu::grad(p, inputs, upstream, w).context("cpu engine"),
-                }
-            }
-            #[cfg(feature = "wgpu")]
-            Exec::Wgpu(p) => {
-                let w = match wrt {
-                    Wrt::All => snnc_plan::Wrt::All,
-                    Wrt::Inputs => snnc_plan::Wrt::Inputs,
-                    Wrt::Params => snnc_plan::Wrt::Params,
-                };
-                snnc_wgpu::grad(p, inputs, upstream, w).context("wgpu engine")
+                Ok(engine_for(*engine, plan)?.grad(inputs, upstream, w)?)
             }
         }
     }
 }
 
-/// The wgpu engine on `plan`, after opening the device (so a missing adapter is reported
-/// before any work).
+/// Compiled engine `engine` on `plan`, behind the engines' common interface.
+pub fn engine_for(engine: Engine, plan: &Plan) -> Result<Box<dyn snnc_plan::Engine + '_>> {
+    Ok(match engine {
+        Engine::Cpu => Box::new(snnc_cpu::Engine::new(plan)),
+        Engine::Wgpu => wgpu_engine(plan)?,
+        Engine::Cuda => Box::new(snnc_cuda::Engine::new(plan, snnc_cuda::Options::default())?),
+        Engine::Ref => anyhow::bail!("the reference interpreter runs graphs, not plans"),
+    })
+}
+
+/// The wgpu engine on `plan` (the process's shared device).
 #[cfg(feature = "wgpu")]
-fn wgpu_exec(plan: Plan) -> Result<Exec> {
+fn wgpu_engine(plan: &Plan) -> Result<Box<dyn snnc_plan::Engine + '_>> {
+    use anyhow::Context;
+    Ok(Box::new(snnc_wgpu::Engine::new(plan).context("--engine wgpu")?))
+}
+
+/// Opens the device, so that a missing adapter is reported before any work.
+#[cfg(feature = "wgpu")]
+fn wgpu_available() -> Result<()> {
+    use anyhow::Context;
     snnc_wgpu::Gpu::shared().context("--engine wgpu")?;
-    Ok(Exec::Wgpu(Box::new(plan)))
+    Ok(())
+}
+
+/// The device the wgpu engine runs on.
+#[cfg(feature = "wgpu")]
+fn wgpu_device() -> Option<String> {
+    snnc_wgpu::Gpu::shared().ok().map(|g| g.describe())
+}
+
+#[cfg(not(feature = "wgpu"))]
+const NO_WGPU: &str = "--engine wgpu: this snnc was built without the wgpu engine; rebuild with \
+                       `cargo build -p snnc-cli --features wgpu`";
+
+/// Without the `wgpu` feature there is no wgpu engine.
+#[cfg(not(feature = "wgpu"))]
+fn wgpu_engine(_plan: &Plan) -> Result<Box<dyn snnc_plan::Engine + '_>> {
+    anyhow::bail!(NO_WGPU)
 }
 
 /// Without the `wgpu` feature there is no wgpu engine.
 #[cfg(not(feature = "wgpu"))]
-fn wgpu_exec(_plan: Plan) -> Result<Exec> {
-    anyhow::bail!(
-        "--engine wgpu: this snnc was built without the wgpu engine; rebuild with \
-         `cargo build -p snnc-cli --features wgpu`"
-    )
+fn wgpu_available() -> Result<()> {
+    anyhow::bail!(NO_WGPU)
+}
+
+/// Without the `wgpu` feature there is no device.
+#[cfg(not(feature = "wgpu"))]
+fn wgpu_device() -> Option<String> {
+    None
 }

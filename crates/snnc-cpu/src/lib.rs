@@ -23,6 +23,7 @@ mod api;
 mod engine;
 mod error;
 mod kernels;
+mod plan_engine;
 mod schedule;
 mod store;
 

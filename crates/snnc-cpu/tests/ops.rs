@@ -68,6 +68,33 @@ fn elementwise_ops_with_broadcasting() {
     check_graph(&g, &inputs, "circ:2".parse().unwrap());
 }
 
+/// Where with each input broadcast: a [3,1] condition, a [4] weight and a scalar as branches,
+/// and a bool weight as the condition; each branch's gradient is summed back to its shape.
+#[test]
+fn where_broadcasts_every_input() {
+    let mut g = Graph::new("where");
+    let a = g.add_input("a", f32s(&[2, 3, 4])).unwrap();
+    let b = g.add_input("b", f32s(&[3, 1])).unwrap();
+    let w = init(&mut g, "w", &[4], 14);
+    let zero = scalar(&mut g, "zero", 0.0);
+    let c = node(&mut g, Op::Greater, &[b, zero], "c");
+    let y1 = node(&mut g, Op::Where, &[c, w, a], "y1");
+    let z = node(&mut g, Op::Greater, &[a, zero], "z");
+    let nz = node(&mut g, Op::Not, &[z], "nz");
+    let y2 = node(&mut g, Op::Where, &[nz, b, zero], "y2");
+    let mask = Tensor::Bool(ArrayD::from_shape_vec(IxDyn(&[2, 1, 1]), vec![false, true]).unwrap());
+    let m = g.add_initializer("m", mask).unwrap();
+    let y3 = node(&mut g, Op::Where, &[m, y1, w], "y3");
+    for y in [y1, y2, y3] {
+        g.add_output(y).unwrap();
+    }
+    let inputs = vec![
+        ("a".into(), tensor(&[2, 3, 4], -1.0, 1.0, 15)),
+        ("b".into(), tensor(&[3, 1], -1.0, 1.0, 16)),
+    ];
+    check_graph(&g, &inputs, Surrogate::default());
+}
+
 #[test]
 fn shape_ops() {
     let mut g = Graph::new("shapes");

@@ -148,3 +148,23 @@ fn bias_gradient_is_a_fixed_order_block_reduction() {
     }
     assert!(seen, "{label} has a bias gradient");
 }
+
+/// Every family member renders (both orders, both programs, launches consistent with their
+/// kernels), and each member's own formulas reach the module: the spike test of `ge`, the
+/// truncated quotient of spike counts, the subtracting reset, and the detached reset's zero
+/// partial (`snnc_ir::neuron` printed by `StepText`).
+#[test]
+fn every_family_member_renders_its_own_step() {
+    use snnc_ir::Order;
+    for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
+        let plan = family::family_plan(order);
+        let src = render(&plan).unwrap_or_else(|e| panic!("{}: {e}", order.name()));
+        check_module(order.name(), &src.infer, plan.infer().steps.len());
+        check_module(order.name(), &src.train, plan.train().steps.len());
+        let needles =
+            ["(s >= 0.0f ? 1.0f : 0.0f)", "truncf((u / th))", "(u - (zf * th))", "g * 0.0f"];
+        for needle in needles {
+            assert!(src.train.code.contains(needle), "{}: no '{needle}'", order.name());
+        }
+    }
+}

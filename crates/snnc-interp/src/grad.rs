@@ -7,6 +7,7 @@ use snnc_ir::{DType, ExportGrad, Graph, ResetGrad, Surrogate, Tensor};
 
 use crate::backward::eval::eval;
 use crate::exec::{args, forward, outputs, Store};
+use crate::multi_counts::{multi_counts, threshold};
 use crate::reset_uses::reset_uses;
 use crate::value::to_tensor;
 use crate::InterpError;
@@ -100,10 +101,27 @@ pub fn grad(
         ResetGrad::Attached => HashSet::new(),
         ResetGrad::Detached => reset_uses(g),
     };
+    let counts = multi_counts(g, &store);
     for (index, node) in g.nodes().iter().enumerate().rev() {
         let gouts: Vec<_> =
             node.outputs.iter().map(|o| o.and_then(|id| grads[id.0].take())).collect();
         if gouts.iter().all(Option::is_none) || !node.inputs.iter().flatten().any(|id| need[id.0]) {
+            continue;
+        }
+        if let Some(c) = counts.get(&index) {
+            // A multi-spike count: σ'(v − th) to v, nothing through its comparison or Floor.
+            let (Some(gout), Some(v), Some(th)) =
+                (&gouts[0], store[c.v.0].as_ref(), threshold(c, &store))
+            else {
+                continue;
+            };
+            if need[c.v.0] && gout.shape() == v.shape() {
+                let mut gi = gout.clone();
+                ndarray::Zip::from(&mut gi).and(v).and(&th).for_each(|g, &v, &t| {
+                    *g *= opts.surrogate.derivative(v - t);
+                });
+                accumulate(&mut grads[c.v.0], gi);
+            }
             continue;
         }
         let a = args(g, node, &store)?;

@@ -88,6 +88,13 @@
 //! Gemm and by Unsqueeze/Concat into the output sequence are not. `attached` (the default)
 //! differentiates every use. The `snn` ops and `SpikeReset` carry their own `reset_grad`.
 //!
+//! **Multiple spikes in plain exports.** sinabs' spike count `[v > 0]·trunc(v / th)` is
+//! exported as `Cast(Greater(v, 0))·(Sign(d)·Floor(Abs(d)))` with d = v (th = 1) or v / th.
+//! `Floor` has no gradient, so the ops' own rules would give the count none; SPEC §1.1 gives it
+//! the surrogate's derivative at v − th. The reverse pass recognises that product (either
+//! operand order, a comparison with a constant 0) and differentiates it as one op:
+//! ∂count/∂v = σ'(v − th), and nothing through the comparison or the truncation.
+//!
 //! **The `snn` ops** are differentiated by hand, running the step equations backwards in time
 //! (gradients reach X, V0, Z0, W, R; for the step ops X, Z, V, W, R). The equations below are
 //! those of the op's default attribute `reset_grad = attached`; with `detached` the reset's
@@ -122,6 +129,7 @@ mod grad;
 mod iaf;
 mod margins;
 mod matches;
+mod multi_counts;
 mod near;
 mod reset_uses;
 mod value;

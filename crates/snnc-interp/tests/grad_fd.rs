@@ -129,6 +129,40 @@ fn where_routes_to_both_branches() {
     assert_eq!(vals(get(&gr.grads, "y")), [gw[3], gw[4], gw[5]]);
 }
 
+/// Both branches broadcast (x: [3] and y: [2,1,3] against a [2,2,3] condition): each one's
+/// gradient is the upstream gradient where it was selected, summed back to its own shape.
+#[test]
+fn where_unbroadcasts_both_branches() {
+    let mut g = Graph::new("where");
+    let c = input(&mut g, "c", DType::Bool, &[2, 2, 3]);
+    let x = input(&mut g, "x", DType::F64, &[3]);
+    let y = input(&mut g, "y", DType::F64, &[2, 1, 3]);
+    let w = op(&mut g, Op::Where, &[c, x, y], "w");
+    g.add_output(w).unwrap();
+    let mut rng = Rng::new(33);
+    let cond = [true, false, true, false, false, true, true, true, false, false, true, false];
+    let feed = vec![
+        ("c".to_string(), tbool(&[2, 2, 3], &cond)),
+        ("x".to_string(), rng.tensor(&[3], -1., 1.)),
+        ("y".to_string(), rng.tensor(&[2, 1, 3], -1., 1.)),
+    ];
+    let gouts = random_gouts(&g, &feed, &mut rng);
+    fd_check(&g, &feed, &gouts, &GradOptions::default(), H, TOL);
+    let gr = grad(&g, &feed, &gouts, &GradOptions::default()).unwrap();
+    let gw = vals(get(&gouts, "w"));
+    let (mut gx, mut gy) = (vec![0.0; 3], vec![0.0; 6]);
+    for (i, (&c, &d)) in cond.iter().zip(&gw).enumerate() {
+        if c {
+            gx[i % 3] += d;
+        } else {
+            gy[(i / 6) * 3 + i % 3] += d;
+        }
+    }
+    let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(p, q)| (p - q).abs() < 1e-12);
+    assert!(close(&vals(get(&gr.grads, "x")), &gx), "{:?} vs {gx:?}", get(&gr.grads, "x"));
+    assert!(close(&vals(get(&gr.grads, "y")), &gy), "{:?} vs {gy:?}", get(&gr.grads, "y"));
+}
+
 /// A small network in which values are used more than once, so gradients accumulate.
 #[test]
 fn composite_network_with_shared_values() {

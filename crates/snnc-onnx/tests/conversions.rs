@@ -8,6 +8,7 @@ use std::path::Path;
 use common::*;
 use snnc_ir::{DType, Op, Order};
 use snnc_onnx::{load_onnx, ImportOptions, OnnxError};
+use tract_onnx::pb::tensor_proto::DataType;
 
 fn load(p: &Path) -> Result<snnc_ir::Graph, OnnxError> {
     load_onnx(p, &ImportOptions::default())
@@ -116,4 +117,34 @@ fn constants_casts_gemm_and_graph_outputs_that_are_inputs() {
     assert_eq!(g.ty(g.outputs()[0]), &snnc_ir::TensorType::new(DType::I64, vec![2, 4]));
     let names: Vec<&str> = g.outputs().iter().map(|&o| g.value(o).name.as_str()).collect();
     assert_eq!(names, ["hi", "x", "w"]);
+}
+
+/// `Where(cond, x, y)` imports as Op::Where with numpy broadcasting over all three inputs (a
+/// comparison's bool[2,3], a bool[2,1] graph input, an f32[3] and a scalar branch); a condition
+/// that is not bool is refused, naming the node.
+#[test]
+fn where_imports_with_broadcasting_and_a_bool_condition() {
+    let dir = temp_dir("where");
+    let nodes = vec![
+        node("Greater", "", "gt", &["x", "half"], &["c"]),
+        node("Where", "", "w1", &["c", "r", "zero"], &["y1"]),
+        node("Where", "", "w2", &["m", "y1", "x"], &["y2"]),
+    ];
+    let inputs = vec![f32_input("x", &[2, 3]), value_info("m", DataType::Bool, &[Ok(2), Ok(1)])];
+    let inits = vec![
+        f32_tensor("half", &[], &[0.5]),
+        f32_tensor("zero", &[], &[0.0]),
+        f32_tensor("r", &[3], &[1.0, 2.0, 3.0]),
+    ];
+    let g = graph(nodes, inputs, vec![output("y1"), output("y2")], inits);
+    let g = ok(&write(&dir, &model(g, 18)));
+    assert_eq!(g.op_histogram().get("Where"), Some(&2));
+    assert!(g.nodes().iter().filter(|n| n.name.starts_with('w')).all(|n| n.op == Op::Where));
+    for &o in g.outputs() {
+        assert_eq!(g.ty(o), &snnc_ir::TensorType::new(DType::F32, vec![2, 3]));
+    }
+    let bad = vec![node("Where", "", "not_bool", &["x", "x", "x"], &["y"])];
+    let g = graph(bad, vec![f32_input("x", &[2, 3])], vec![output("y")], vec![]);
+    let e = load(&write(&dir, &model(g, 18))).unwrap_err().to_string();
+    assert!(e.contains("not_bool") && e.contains("bool"), "{e}");
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use egg::Id;
-use snnc_ir::{DType, Graph, Op, TensorType};
+use snnc_ir::{DType, Graph, Op, Tensor, TensorType};
 use snnc_opt::convert::{from_ir::load, to_ir::build};
 use snnc_opt::extract::dag::extract;
 use snnc_opt::{optimize, OptOptions};
@@ -53,4 +53,35 @@ fn twenty_thousand_nodes_convert_and_extract_without_recursion() {
     let l = load(&g).unwrap();
     assert!(l.egraph.number_of_classes() > 20_000);
     let _: Id = l.roots[0];
+}
+
+/// `Where` has no rules of its own: the optimizer carries each one through, broadcasting
+/// included, and the optimized graph computes the same values.
+#[test]
+fn where_is_carried_through_unchanged() {
+    let g = graph(
+        "graph t {
+  input x: f32[2,3]
+  input r: f32[3]
+  weight half: f32[] = 0.5
+  weight zero: f32[] = 0.0
+  weight keep: bool[2,1] = [[true], [false]]
+  c = Greater(x, half)
+  a = Where(c, r, x)
+  n = Not(c)
+  b = Where(n, a, zero)
+  d = Where(keep, b, r)
+  output a, d
+}",
+    );
+    let o = optimize(&g, &OptOptions::default()).unwrap().graph;
+    assert_eq!(o.op_histogram().get("Where"), Some(&3), "{:?}", o.op_histogram());
+    let f = |shape: &[usize], v: &[f32]| Tensor::from_f32_data(DType::F32, shape, v).unwrap();
+    let feed = vec![
+        ("x".to_string(), f(&[2, 3], &[0.1, 0.7, 0.4, 0.9, 0.2, 0.6])),
+        ("r".to_string(), f(&[3], &[-1.0, -2.0, -3.0])),
+    ];
+    let (want, got) = (snnc_interp::run(&g, &feed).unwrap(), snnc_interp::run(&o, &feed).unwrap());
+    assert_eq!(got, want);
+    assert_eq!(want[1].1, f(&[2, 3], &[0.1, 0.0, 0.4, -1.0, -2.0, -3.0]));
 }

@@ -23,6 +23,7 @@ fn operators_print_and_parse_back() {
         Sym::Absent,
         Sym::Proj(2),
         Sym::Add,
+        Sym::Where,
         Sym::Cast(DType::Bool),
         Sym::Gather(-1),
         Sym::Unsqueeze(vec![0, -1]),

@@ -41,6 +41,7 @@ mod access;
 mod assemble;
 mod bind;
 mod codec;
+mod engine;
 mod error;
 mod kernel;
 mod kernel_ew;
@@ -55,6 +56,7 @@ mod wrt;
 pub use access::Access;
 pub use bind::Gradients;
 pub use codec::file::{is_plan_bytes, is_plan_file, FORMAT_VERSION, MAGIC};
+pub use engine::{Engine, EngineError, Named};
 pub use error::PlanError;
 pub use kernel::{
     BiasK, BufId, Kernel, LinearK, MmEntry, MmK, Opnd, SpikeDwK, SpikeSrc, SumRowsK, WRef,

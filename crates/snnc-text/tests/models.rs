@@ -89,6 +89,25 @@ fn steps_is_the_exported_primitive_pattern() {
 }
 
 #[test]
+fn where_reset_selects_with_broadcasting_conditions() {
+    let g = load("where_reset.snn");
+    assert_eq!(
+        out_types(&g),
+        ["spikes:f32[3,2,3]", "v2:f32[2,3]", "xs:f32[3,2,4]", "hold:f32[2,3]", "mix:f32[2,3]"]
+    );
+    assert_eq!(g.op_histogram().get("Where"), Some(&6));
+    let conds: Vec<String> = g
+        .nodes()
+        .iter()
+        .filter(|n| n.op.name() == "Where")
+        .map(|n| g.ty(n.input(0).unwrap()).to_string())
+        .collect();
+    let (step, plain) = ("bool[2,3]", ["bool[3,2,4]", "bool[3]", "bool[2,1]"]);
+    assert_eq!(conds[..3], [step; 3]);
+    assert_eq!(conds[3..], plain);
+}
+
+#[test]
 fn the_example_in_the_docs_parses() {
     let doc = std::fs::read_to_string(models_dir().join("../../docs/text-ir.md")).unwrap();
     let start = doc.find("```\n# ff2.snn").unwrap() + 4;

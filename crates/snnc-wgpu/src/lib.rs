@@ -29,6 +29,7 @@ mod device;
 mod engine;
 mod error;
 mod layout;
+mod plan_engine;
 mod wgsl;
 
 pub use api::{grad, run};

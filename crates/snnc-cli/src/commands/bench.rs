@@ -92,7 +92,9 @@ pub fn bench(a: BenchArgs) -> Result<()> {
                 EngineReport::Ran(bench_ref(&work, r, ref_prepare_ms)?)
             }
             (BenchEngine::Cpu, None) => {
-                let Some(Exec::Cpu(plan)) = &cpu else { unreachable!("cpu was prepared") };
+                let Some(Exec::Compiled { plan, .. }) = &cpu else {
+                    unreachable!("cpu was prepared")
+                };
                 EngineReport::Ran(bench_cpu(&work, plan, threads, cpu_prepare_ms)?)
             }
             (BenchEngine::Tract, None) => {

@@ -2,7 +2,7 @@
 //! the whole time loop in registers, spikes bit-packed with a warp ballot), its reverse-time
 //! kernel, `SpikeReset`, and packing spikes to bits.
 
-use snnc_ir::{IafParams, Order};
+use snnc_ir::{Dialect, Family, IafParams, Order, Spikes, StepText};
 use snnc_plan::{IafBackK, IafK, PackK, ResetK};
 
 use super::prelude::{surrogate_f32, ERR_NOT_BINARY};
@@ -34,36 +34,43 @@ fn params(out: &mut Out<'_>, p: &IafParams) -> (String, String) {
     (th, r)
 }
 
-/// One forward step as CUDA C: from `v` and the current `xv`, sets `u` (pre-reset), `zf`
-/// (0/1) and the new `v`, with the CPU kernel's roundings.
-pub(crate) fn step_code(order: Order, indent: &str) -> String {
-    match order {
-        Order::FireThenIntegrate => format!(
-            "{indent}const float u = v;\n\
-             {indent}const float zf = (u - th > 0.0f) ? 1.0f : 0.0f;\n\
-             {indent}v = ((1.0f - zf) * u + zf * r) + xv;\n"
-        ),
-        Order::IntegrateThenFire => format!(
-            "{indent}const float u = v + xv;\n\
-             {indent}const float zf = (u - th > 0.0f) ? 1.0f : 0.0f;\n\
-             {indent}v = (1.0f - zf) * u + zf * r;\n"
-        ),
-    }
+/// One forward step of family member `f` as CUDA C: from `v` and the current `xv`, sets `u`
+/// (pre-reset), `s` (`u − th`), `zf` (the spike(s)) and the new `v`, with the CPU kernel's
+/// roundings (the formulas are [`snnc_ir::neuron`]'s, printed by [`StepText`]).
+pub(crate) fn step_code(order: Order, f: Family, indent: &str) -> String {
+    let t = StepText::new(Dialect::CudaF32, f, "zf");
+    let (u, v) = match order {
+        Order::FireThenIntegrate => ("v".to_string(), format!("{} + xv", t.reset)),
+        Order::IntegrateThenFire => ("v + xv".to_string(), t.reset),
+    };
+    format!(
+        "{indent}const float u = {u};\n\
+         {indent}const float s = u - th;\n\
+         {indent}const float zf = {spike};\n\
+         {indent}v = {v};\n",
+        spike = t.spike,
+    )
 }
 
-/// One reverse step as CUDA C: from `u` (pre-reset), `gzv` and `g` (∂L/∂v_t), sets `gi` (the
-/// input current's gradient) and `back` (∂L/∂v_{t−1}).
-pub(crate) fn back_code(order: Order, sg: &str, indent: &str) -> String {
+/// One reverse step of family member `f` as CUDA C: from `u` (pre-reset), `gzv` and `g`
+/// (∂L/∂v_t), sets `gi` (the input current's gradient) and `back` (∂L/∂v_{t−1}): the spike(s)
+/// are recomputed from `u`, and `back = g·∂reset/∂u + (gzv + g·∂reset/∂z)·σ'(s)`, in the CPU
+/// kernel's order.
+pub(crate) fn back_code(order: Order, f: Family, sg: &str, indent: &str) -> String {
+    let t = StepText::new(Dialect::CudaF32, f, "zf");
     let gi = match order {
         Order::FireThenIntegrate => "g",
         Order::IntegrateThenFire => "back",
     };
     format!(
         "{indent}const float s = u - th;\n\
-         {indent}const float keep = (s > 0.0f) ? 0.0f : 1.0f;\n\
-         {indent}const float gzz = gzv + g * (r - u);\n\
-         {indent}const float back = g * keep + gzz * {sg}(s);\n\
-         {indent}const float gi = {gi};\n"
+         {indent}const float zf = {spike};\n\
+         {indent}const float gzz = gzv + g * {dz};\n\
+         {indent}const float back = g * {du} + gzz * {sg}(s);\n\
+         {indent}const float gi = {gi};\n",
+        spike = t.spike,
+        dz = t.dz,
+        du = t.du,
     )
 }
 
@@ -72,6 +79,11 @@ pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError>
     let grid = seq_grid(out.step, "iaf", k.b, k.n)?;
     if k.n == 0 || k.b == 0 {
         return Ok(Vec::new());
+    }
+    if k.z_bits.is_some() && k.params.family.spikes == Spikes::Multi {
+        // Spike counts are not bits; the lowering never asks for them.
+        let msg = "spikes = multi emits spike counts, which cannot be bit-packed (invalid plan)";
+        return Err(err(out.step, "iaf", msg.to_string()));
     }
     let (th, r) = params(out, &k.params);
     let mut kb = Kb::new(out.step, "iaf");
@@ -88,7 +100,7 @@ pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError>
         kb.bits_write("z_bits", b);
     }
     let (t, bn, n, w) = (k.t, k.b, k.n, words(k.n));
-    let v_init = if k.v0.is_some() { "v0[s]" } else { "r" };
+    let v_init = if k.v0.is_some() { "v0[st]" } else { "r" };
     let mut body = String::new();
     if k.z.is_some() {
         body.push_str("            z[off] = zf;\n");
@@ -104,7 +116,7 @@ pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError>
     } else {
         String::new()
     };
-    let last = if k.v_last.is_some() { "    if (live) v_last[s] = v;\n" } else { "" };
+    let last = if k.v_last.is_some() { "    if (live) v_last[st] = v;\n" } else { "" };
     // The loads of the next PIPE steps are issued before the current PIPE steps are computed:
     // with one thread per neuron there are too few warps to hide memory latency otherwise.
     let code = format!(
@@ -112,7 +124,8 @@ pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError>
          \x20   const i64 n = (i64)blockIdx.x * {SEQ_BLOCK} + threadIdx.x;\n\
          \x20   const i64 b = blockIdx.y;\n\
          \x20   const bool live = n < {n}LL;\n\
-         \x20   const i64 s = b * {n}LL + n;\n\
+         \x20   // The state index (`s` is the surrogate's argument in the step).\n\
+         \x20   const i64 st = b * {n}LL + n;\n\
          \x20   const float th = live ? {th} : 0.0f;\n\
          \x20   const float r = live ? {r} : 0.0f;\n\
          \x20   float v = live ? {v_init} : 0.0f;\n\
@@ -141,7 +154,7 @@ pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError>
          \x20   }}\n\
          {last}}}",
         sig = kb.signature(SEQ_BLOCK),
-        step = step_code(k.params.order, "        "),
+        step = step_code(k.params.order, k.params.family, "        "),
     );
     out.push(&code);
     Ok(vec![kb.launch(grid, [SEQ_BLOCK, 1, 1], 0)])
@@ -174,8 +187,8 @@ pub(crate) fn iaf_back(out: &mut Out<'_>, k: &IafBackK) -> Result<Vec<Launch>, C
         kb.write("gv0", b);
     }
     let (t, bn, n) = (k.t, k.b, k.n);
-    let gv_init = if k.gv_last.is_some() { "gv_last[s]" } else { "0.0f" };
-    let last = if k.gv0.is_some() { "    gv0[s] = gv;\n" } else { "" };
+    let gv_init = if k.gv_last.is_some() { "gv_last[st]" } else { "0.0f" };
+    let last = if k.gv0.is_some() { "    gv0[st] = gv;\n" } else { "" };
     let gz_at = |t: &str| {
         if k.gz.is_some() {
             format!("gz[({t} * {bn}LL + b) * {n}LL + n]")
@@ -189,7 +202,8 @@ pub(crate) fn iaf_back(out: &mut Out<'_>, k: &IafBackK) -> Result<Vec<Launch>, C
          \x20   const i64 n = (i64)blockIdx.x * {SEQ_BLOCK} + threadIdx.x;\n\
          \x20   const i64 b = blockIdx.y;\n\
          \x20   if (n >= {n}LL) return;\n\
-         \x20   const i64 s = b * {n}LL + n;\n\
+         \x20   // The state index (`s` is the surrogate's argument in the step).\n\
+         \x20   const i64 st = b * {n}LL + n;\n\
          \x20   const float th = {th};\n\
          \x20   const float r = {r};\n\
          \x20   float gv = {gv_init};\n\
@@ -226,13 +240,14 @@ pub(crate) fn iaf_back(out: &mut Out<'_>, k: &IafBackK) -> Result<Vec<Launch>, C
          \x20   }}\n\
          {last}}}",
         sig = kb.signature(SEQ_BLOCK),
-        back = back_code(k.params.order, &sg, "        "),
+        back = back_code(k.params.order, k.params.family, &sg, "        "),
     );
     out.push(&code);
     Ok(vec![kb.launch(grid, [SEQ_BLOCK, 1, 1], 0)])
 }
 
-/// [`ResetK`]: `z = Θ(v̂ − th)`, `v = (1 − z)·v̂ + z·r` with the reference's `v̂ + 0`.
+/// [`ResetK`]: the spike(s) and reset of the kernel's family member at `u = v̂ + 0` (the
+/// reference's).
 pub(crate) fn reset(out: &mut Out<'_>, k: &ResetK) -> Result<Vec<Launch>, CudaError> {
     let total = k.rows * k.n;
     if total == 0 || (k.z.is_none() && k.v_out.is_none()) {
@@ -242,6 +257,7 @@ pub(crate) fn reset(out: &mut Out<'_>, k: &ResetK) -> Result<Vec<Launch>, CudaEr
     let (t2, r) = param_table(out, "reset", &k.v_reset, "j");
     out.code.push_str(&t1);
     out.code.push_str(&t2);
+    let t = StepText::new(Dialect::CudaF32, k.family, "zf");
     let mut kb = Kb::new(out.step, "spike_reset");
     kb.read("v", k.v);
     let mut stores = String::new();
@@ -251,7 +267,7 @@ pub(crate) fn reset(out: &mut Out<'_>, k: &ResetK) -> Result<Vec<Launch>, CudaEr
     }
     if let Some(b) = k.v_out {
         kb.write("v_out", b);
-        stores.push_str("        v_out[i] = (1.0f - zf) * u + zf * r;\n");
+        stores.push_str(&format!("        v_out[i] = {};\n", t.reset));
     }
     let code = format!(
         "{sig} {{\n\
@@ -260,12 +276,14 @@ pub(crate) fn reset(out: &mut Out<'_>, k: &ResetK) -> Result<Vec<Launch>, CudaEr
          \x20       const float th = {th};\n\
          \x20       const float r = {r};\n\
          \x20       const float u = 0.0f + v[i];\n\
-         \x20       const float zf = (u - th > 0.0f) ? 1.0f : 0.0f;\n\
+         \x20       const float s = u - th;\n\
+         \x20       const float zf = {spike};\n\
          {stores}\
          \x20   }}\n\
          }}",
         sig = kb.signature(BLOCK),
         n = k.n,
+        spike = t.spike,
     );
     out.push(&code);
     Ok(vec![kb.launch(grid1(total), [BLOCK, 1, 1], 0)])

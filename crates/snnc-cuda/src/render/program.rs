@@ -23,14 +23,6 @@ pub fn render_program(plan: &Plan, prog: &Program, name: &str) -> Result<Program
         prog.bufs.get(b.0 as usize).is_some_and(|x| matches!(x.loc, BufLoc::Input(_)))
     };
     for (i, step) in prog.steps.iter().enumerate() {
-        // Members of the family other than Norse's are refused (their CUDA is not written
-        // yet), never run as Norse's.
-        if let Some(f) = step.kernel.family().filter(|f| !f.is_norse()) {
-            let node = plan.nodes().get(step.node as usize).map_or("?", |n| n.0.as_str());
-            let msg =
-                format!("node '{node}': the CUDA engine does not implement {} yet", f.describe());
-            return Err(CudaError::Render { step: i, kernel: step.kernel.name(), msg });
-        }
         let mut out = Out { code: &mut code, step: i };
         let (launches, dense) = render_step(&mut out, &step.kernel, is_input)?;
         steps.push(StepCode { step: i, launches, dense });

@@ -4,6 +4,7 @@
 //! and the recurrent current of neuron h is the sum of `R[h, j]` over the spiking `j`, in
 //! increasing `j` like the CPU kernel.
 
+use snnc_ir::Spikes;
 use snnc_plan::{RecBackK, RecK};
 
 use super::gemm::{gemm, Entry, Gemm};
@@ -32,6 +33,12 @@ fn shape(step: usize, kernel: &'static str, b: usize, h: usize) -> Result<(u32, 
 /// [`RecK`]: `cur = x·Wᵀ` (one product over all `T·B` rows), then the time loop.
 pub(crate) fn recurrent(out: &mut Out<'_>, k: &RecK) -> Result<Vec<Launch>, CudaError> {
     let (threads, per) = shape(out.step, "iaf-recurrent", k.b, k.h)?;
+    if k.params.family.spikes == Spikes::Multi {
+        // The previous step's spikes travel as bits, which spike counts are not; the
+        // lowering refuses these layers.
+        let msg = "spikes = multi in a recurrent layer (invalid plan)".to_string();
+        return Err(err(out.step, "iaf-recurrent", msg));
+    }
     let cur = Gemm {
         m: k.t * k.b,
         n: k.h,
@@ -162,7 +169,7 @@ pub(crate) fn recurrent(out: &mut Out<'_>, k: &RecK) -> Result<Vec<Launch>, Cuda
          \x20   }}\n\
          }}",
         sig = kb.signature(threads),
-        step = step_code(k.params.order, "                ").replace("zf", "zf_"),
+        step = step_code(k.params.order, k.params.family, "                ").replace("zf", "zf_"),
     );
     out.push(&code);
     launches.push(kb.launch([k.b as u32, 1, 1], [threads, 1, 1], (2 * w * 4) as u32));
@@ -257,7 +264,7 @@ pub(crate) fn recurrent_back(out: &mut Out<'_>, k: &RecBackK) -> Result<Vec<Laun
              \x20   }}\n\
              }}",
             sig = kb.signature(threads),
-            back = back_code(k.params.order, &sg, "                "),
+            back = back_code(k.params.order, k.params.family, &sg, "                "),
         );
         out.push(&code);
         launches.push(kb.launch([k.b as u32, 1, 1], [threads, 1, 1], 0));

@@ -10,6 +10,7 @@ mod cache;
 #[cfg(feature = "cuda")]
 mod engine;
 mod options;
+mod plan_engine;
 #[cfg(not(feature = "cuda"))]
 mod stub;
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod family;
+
 use std::path::{Path, PathBuf};
 
 use snnc_ir::Graph;

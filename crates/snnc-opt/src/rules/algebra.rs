@@ -16,7 +16,7 @@ use snnc_ir::Tensor;
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
 use crate::lang::SnnNode;
-use crate::rules::support::{constant, custom, nodes, union, Rule};
+use crate::rules::support::{constant, custom, mark_value_used, nodes, union, Rule};
 use crate::sym::Sym;
 
 fn v(s: &str) -> Var {
@@ -50,16 +50,6 @@ fn all_are(cs: &'static [&'static str], x: f64) -> impl Fn(&mut EGraph, Id, &Sub
         }
         hit
     }
-}
-
-/// Records the initializers of class `c` as value-used ([`crate::analysis::Leaves`]).
-fn mark_value_used(eg: &mut EGraph, c: Id) {
-    let inits: Vec<u32> = eg[c]
-        .nodes
-        .iter()
-        .filter_map(|n| if let Sym::Init(i) = n.sym { Some(i) } else { None })
-        .collect();
-    eg.analysis.leaves.value_used.extend(inits);
 }
 
 /// The matched term has exactly the type of `?x`.

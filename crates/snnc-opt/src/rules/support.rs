@@ -197,3 +197,15 @@ pub fn proj(eg: &mut EGraph, i: u32, t: Id) -> Id {
 pub fn proj_sources(eg: &EGraph, c: Id, i: u32) -> Vec<Id> {
     nodes(eg, c, |s| *s == Sym::Proj(i)).map(|n| eg.find(n.args[0])).collect()
 }
+
+/// Records the initializers of class `c` as value-used ([`crate::analysis::Leaves`]): a rule
+/// absorbed their value (into an attribute, or by an identity), so the optimized graph holds
+/// them as constants, with no gradient entry of a parameter that only some uses still read.
+pub fn mark_value_used(eg: &mut EGraph, c: Id) {
+    let inits: Vec<u32> = eg[c]
+        .nodes
+        .iter()
+        .filter_map(|n| if let Sym::Init(i) = n.sym { Some(i) } else { None })
+        .collect();
+    eg.analysis.leaves.value_used.extend(inits);
+}

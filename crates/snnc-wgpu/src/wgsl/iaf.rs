@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use snnc_ir::{IafParams, Order};
+use snnc_ir::{Dialect, Family, IafParams, Order, Spikes, StepText};
 use snnc_plan::{IafBackK, IafK, PackK, ResetK};
 
 use crate::layout::Layout;
@@ -32,17 +32,16 @@ pub fn params_fns(p: &IafParams, n: usize) -> Result<String, String> {
     Ok(s)
 }
 
-/// One step of the membrane, as WGSL statements on `v` (potential), `x` (current), `th`,
-/// `r`: defines `u` (pre-reset potential) and `z` (spike).
-pub fn update(order: Order) -> &'static str {
-    match order {
-        Order::FireThenIntegrate => {
-            "let u = v; let z = select(0.0, 1.0, u - th > 0.0); v = ((1.0 - z) * u + z * r) + x;"
-        }
-        Order::IntegrateThenFire => {
-            "let u = v + x; let z = select(0.0, 1.0, u - th > 0.0); v = (1.0 - z) * u + z * r;"
-        }
-    }
+/// One step of the membrane of family member `f`, as WGSL statements on `v` (potential), `x`
+/// (current), `th`, `r`: defines `u` (pre-reset potential), `s` (`u − th`) and `z` (the
+/// spike(s)). The formulas are [`snnc_ir::neuron`]'s, printed by [`StepText`].
+pub fn update(order: Order, f: Family) -> String {
+    let t = StepText::new(Dialect::Wgsl, f, "z");
+    let (u, v) = match order {
+        Order::FireThenIntegrate => ("v".to_string(), format!("{} + x", t.reset)),
+        Order::IntegrateThenFire => ("v + x".to_string(), t.reset),
+    };
+    format!("let u = {u}; let s = u - th; let z = {}; v = {v};", t.spike)
 }
 
 /// The feed-forward IAF sequence.
@@ -68,6 +67,12 @@ pub fn iaf(step: usize, l: &Layout, k: &IafK) -> Result<Vec<Launch>, String> {
     }
     let mut clear = None;
     if let Some(b) = k.z_bits {
+        if k.params.family.spikes == Spikes::Multi {
+            // Spike counts are not bits; the lowering never asks for them.
+            return Err("spikes = multi emits spike counts, which cannot be bit-packed \
+                        (invalid plan)"
+                .into());
+        }
         let (bo, wpr) = bits_at(l, b)?;
         let range = l.bits_range(b)?;
         if range.1 < k.t * k.b * wpr || wpr * 32 < k.n {
@@ -101,19 +106,21 @@ pub fn iaf(step: usize, l: &Layout, k: &IafK) -> Result<Vec<Launch>, String> {
         t = u(k.t)?,
         state = u(state)?,
         x = off(l, k.x)?,
-        upd = update(k.params.order),
+        upd = update(k.params.order, k.params.family),
     );
     let mut launch = per_elem(step, state, &h, &body)?;
     launch.clear_bits = clear;
     Ok(vec![launch])
 }
 
-/// `SpikeReset`: `u = v̂ + 0`, `z = Θ(u − th)`, `v = (1 − z)·u + z·r`.
+/// `SpikeReset`: the spike(s) and reset of the kernel's family member at `u = v̂ + 0` (the
+/// reference's).
 pub fn reset(step: usize, l: &Layout, k: &ResetK) -> Result<Vec<Launch>, String> {
     let len = k.rows * k.n;
     need(l, k.v, len, "v")?;
     let p = IafParams { v_th: k.v_th.clone(), v_reset: k.v_reset.clone(), ..Default::default() };
     let h = params_fns(&p, k.n)?;
+    let t = StepText::new(Dialect::Wgsl, k.family, "z");
     let mut w = String::new();
     if let Some(b) = k.z {
         need(l, b, len, "z")?;
@@ -121,15 +128,16 @@ pub fn reset(step: usize, l: &Layout, k: &ResetK) -> Result<Vec<Launch>, String>
     }
     if let Some(b) = k.v_out {
         need(l, b, len, "v")?;
-        let _ = writeln!(w, "  m[{} + i] = (1.0 - z) * u + z * r;", off(l, b)?);
+        let _ = writeln!(w, "  m[{} + i] = {};", off(l, b)?, t.reset);
     }
     let body = format!(
         "  let j = i % {n}; let th = th_at(j); let r = rs_at(j);
   let u = 0.0 + m[{v} + i];
-  let z = select(0.0, 1.0, u - th > 0.0);
+  let s = u - th; let z = {spike};
 {w}",
         n = u(k.n.max(1))?,
-        v = off(l, k.v)?
+        v = off(l, k.v)?,
+        spike = t.spike,
     );
     Ok(vec![per_elem(step, len, &h, &body)?])
 }
@@ -160,19 +168,23 @@ pub fn pack(step: usize, l: &Layout, k: &PackK) -> Result<Vec<Launch>, String> {
     Ok(vec![per_elem(step, k.rows * wpr, "", &body)?])
 }
 
-/// One reverse step as WGSL statements: from `u` (pre-reset potential), `gz` and `gv`
-/// (∂L/∂v_t), sets `gi` (gradient of the step's current) and replaces `gv` by ∂L/∂v_{t−1}.
-pub fn back_step(order: Order) -> &'static str {
-    match order {
-        Order::FireThenIntegrate => {
-            "let s = u - th; let keep = select(1.0, 0.0, s > 0.0); let g = gv;
-    let gzz = gz + g * (r - u); let back = g * keep + gzz * sg(s); let gi = g; gv = back;"
-        }
-        Order::IntegrateThenFire => {
-            "let s = u - th; let keep = select(1.0, 0.0, s > 0.0); let g = gv;
-    let gzz = gz + g * (r - u); let back = g * keep + gzz * sg(s); let gi = back; gv = back;"
-        }
-    }
+/// One reverse step of family member `f` as WGSL statements: from `u` (pre-reset
+/// potential), `gz` and `gv` (∂L/∂v_t), sets `gi` (gradient of the step's current) and
+/// replaces `gv` by ∂L/∂v_{t−1}: the spike(s) are recomputed from `u`, and
+/// `back = g·∂reset/∂u + (gz + g·∂reset/∂z)·σ'(s)`, in the CPU kernel's order.
+pub fn back_step(order: Order, f: Family) -> String {
+    let t = StepText::new(Dialect::Wgsl, f, "z");
+    let gi = match order {
+        Order::FireThenIntegrate => "g",
+        Order::IntegrateThenFire => "back",
+    };
+    format!(
+        "let s = u - th; let z = {spike}; let g = gv;
+    let gzz = gz + g * {dz}; let back = g * {du} + gzz * sg(s); let gi = {gi}; gv = back;",
+        spike = t.spike,
+        dz = t.dz,
+        du = t.du,
+    )
 }
 
 /// Reverse time of a feed-forward layer, one thread per neuron and batch row.
@@ -219,7 +231,7 @@ pub fn iaf_back(step: usize, l: &Layout, k: &IafBackK) -> Result<Vec<Launch>, St
         state = u(state)?,
         vp = off(l, k.v_pre)?,
         gx = off(l, k.gx)?,
-        step = back_step(k.params.order),
+        step = back_step(k.params.order, k.params.family),
     );
     Ok(vec![per_elem(step, state, &h, &body)?])
 }

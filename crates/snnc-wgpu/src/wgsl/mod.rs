@@ -57,12 +57,8 @@ pub(crate) fn numel(dims: &[usize]) -> Result<usize, String> {
 
 /// The dispatches of step `step` (its index in the program, which kernels report when they
 /// fail) running `k` over the memory map `l`, in order.
-/// Integrate-and-fire kernels of family members other than Norse's are refused (their WGSL
-/// is not written yet), never run as Norse's.
+/// Integrate-and-fire kernels compute their plan's family member (SPEC §1.1).
 pub fn render(step: usize, l: &Layout, k: &Kernel) -> Result<Vec<Launch>, String> {
-    if let Some(f) = k.family().filter(|f| !f.is_norse()) {
-        return Err(format!("the wgpu engine does not implement {} yet", f.describe()));
-    }
     match k {
         Kernel::Mm(k) => linear::mm(step, l, k),
         Kernel::Bias(k) => linear::bias(step, l, k),

@@ -6,6 +6,7 @@
 
 use std::fmt::Write;
 
+use snnc_ir::Spikes;
 use snnc_plan::{RecBackK, RecK};
 
 use crate::layout::{words_for, Layout};
@@ -18,6 +19,11 @@ const SYNC: &str = "  storageBarrier(); workgroupBarrier();\n";
 /// The forward layer: the input GEMM, then the time loop.
 pub fn recurrent(step: usize, l: &Layout, k: &RecK) -> Result<Vec<Launch>, String> {
     let (seq, state, hh) = (k.t * k.b * k.h, k.b * k.h, k.h);
+    if k.params.family.spikes == Spikes::Multi {
+        // The previous step's spikes travel as bits, which spike counts are not; the
+        // lowering refuses these layers.
+        return Err("spikes = multi in a recurrent layer (invalid plan)".into());
+    }
     need(l, k.x, k.t * k.b * k.i, "x")?;
     need(l, k.w, k.h * k.i, "w")?;
     need(l, k.r, k.h * k.h, "r")?;
@@ -132,7 +138,7 @@ pub fn recurrent(step: usize, l: &Layout, k: &RecK) -> Result<Vec<Launch>, Strin
         t = u(k.t)?,
         b = u(k.b)?,
         cur = off(l, k.cur)?,
-        upd = update(k.params.order),
+        upd = update(k.params.order, k.params.family),
     );
     let mut lp = per_group(step, k.b, &h, &body)?;
     lp.clear_bits = clear;
@@ -205,7 +211,7 @@ pub fn recurrent_back(step: usize, l: &Layout, k: &RecBackK) -> Result<Vec<Launc
         t = u(k.t)?,
         b = u(k.b)?,
         vp = off(l, k.v_pre)?,
-        step = back_step(k.params.order),
+        step = back_step(k.params.order, k.params.family),
     );
     let mut launches = vec![per_group(step, k.b, &h, &body)?];
     if let Some(gr) = k.gr {

@@ -6,7 +6,9 @@ use snnc_ir::{Family, Reset, ResetGrad, Spikes, Threshold};
 
 use crate::analysis::EGraph;
 use crate::lang::SnnNode;
-use crate::rules::support::{add_checked, args_of, constant, nodes, proj, same, ty, union};
+use crate::rules::support::{
+    add_checked, args_of, constant, mark_value_used, nodes, proj, same, ty, union,
+};
 use crate::sym::{Bits, Neuron, Sg, Sym};
 
 /// The per-neuron values of a constant that broadcasts over the neurons of a potential of `n`
@@ -110,8 +112,9 @@ pub fn neuron(
 }
 
 /// Adds the fused op for `v` and unions its outputs with the reset potential `root` and the
-/// spike `z`, when all three have the potential's type.
-pub fn fuse(eg: &mut EGraph, root: Id, v: Id, z: Id, p: Neuron) -> Vec<Id> {
+/// spike `z`, when all three have the potential's type. `absorbed` are the constant classes
+/// whose values became the op's attributes (threshold, reset potential).
+pub fn fuse(eg: &mut EGraph, root: Id, v: Id, z: Id, p: Neuron, absorbed: &[Id]) -> Vec<Id> {
     let same_type = ty(eg, root).is_some() && ty(eg, root) == ty(eg, v) && ty(eg, z) == ty(eg, v);
     if !same_type {
         return Vec::new();
@@ -119,6 +122,9 @@ pub fn fuse(eg: &mut EGraph, root: Id, v: Id, z: Id, p: Neuron) -> Vec<Id> {
     let Some(t) = add_checked(eg, SnnNode::new(Sym::SpikeReset(p), vec![v])) else {
         return Vec::new();
     };
+    for &c in absorbed {
+        mark_value_used(eg, c);
+    }
     let (pz, pv) = (proj(eg, 0, t), proj(eg, 1, t));
     [union(eg, root, pv), union(eg, z, pz)].into_iter().flatten().collect()
 }

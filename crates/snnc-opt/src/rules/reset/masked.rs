@@ -98,7 +98,7 @@ fn apply(eg: &mut EGraph, root: Id, v: Id, z: Id, vr: Option<Id>) -> Vec<Id> {
     for fire in spikes_of(eg, z, v) {
         let p = neuron(eg, v, fire, Reset::Value, vr, ResetGrad::Detached, Spikes::Single);
         if let Some(p) = p {
-            changed.extend(fuse(eg, root, v, z, p));
+            changed.extend(fuse(eg, root, v, z, p, &[fire.th, vr.unwrap_or(fire.th)]));
         }
     }
     changed

@@ -112,7 +112,7 @@ fn multi(rg: ResetGrad) -> Rule {
                 };
                 let fire = Fire { sg, threshold: Threshold::Ge, th };
                 if let Some(p) = neuron(eg, v, fire, Reset::Subtract, None, rg, Spikes::Multi) {
-                    changed.extend(fuse(eg, root, v, z, p));
+                    changed.extend(fuse(eg, root, v, z, p, &[th]));
                 }
             }
             changed

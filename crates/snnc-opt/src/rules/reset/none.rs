@@ -10,7 +10,7 @@
 //! step and time rules.
 
 use egg::Id;
-use snnc_ir::{Reset, ResetGrad, Spikes, Surrogate, Threshold};
+use snnc_ir::{DType, Reset, ResetGrad, Spikes, Surrogate, Threshold};
 
 use crate::analysis::EGraph;
 use crate::rules::reset::cell::{fuse, neuron, spikes_of};
@@ -35,7 +35,7 @@ fn unreset(eg: &EGraph, z: Id) -> bool {
                 | Sym::Reshape(_)
                 | Sym::Transpose(_)
                 | Sym::Identity
-                | Sym::Cast(_)
+                | Sym::Cast(DType::F32 | DType::F64)
         )
     })
 }
@@ -65,7 +65,7 @@ fn none() -> Rule {
             // No reset, so nothing to differentiate through: the gradient choice is moot.
             let p = neuron(eg, v, fire, Reset::None, None, ResetGrad::Attached, Spikes::Single);
             if let Some(p) = p {
-                changed.extend(fuse(eg, v, v, z, p));
+                changed.extend(fuse(eg, v, v, z, p, &[fire.th]));
             }
         }
         changed

@@ -67,7 +67,7 @@ fn subtract(rg: ResetGrad) -> Rule {
                     continue;
                 }
                 if let Some(p) = neuron(eg, v, fire, Reset::Subtract, None, rg, Spikes::Single) {
-                    changed.extend(fuse(eg, root, v, z, p));
+                    changed.extend(fuse(eg, root, v, z, p, &[fire.th, k.unwrap_or(fire.th)]));
                 }
             }
             changed

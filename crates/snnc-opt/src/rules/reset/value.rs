@@ -103,7 +103,7 @@ fn apply(eg: &mut EGraph, root: Id, v: Id, z: Id, vr: Option<Id>, rg: ResetGrad)
     let mut changed = Vec::new();
     for fire in spikes_of(eg, z, v) {
         if let Some(p) = neuron(eg, v, fire, Reset::Value, vr, rg, Spikes::Single) {
-            changed.extend(fuse(eg, root, v, z, p));
+            changed.extend(fuse(eg, root, v, z, p, &[fire.th, vr.unwrap_or(fire.th)]));
         }
     }
     changed
