@@ -15,13 +15,18 @@ fn mask(shape: &[usize], set: &[bool]) -> ArrayD<bool> {
 /// z = Θ(x − 2) spelled `Cast(Greater(Sub(x, th), 0))`, y = z·W with W = [[1, 0], [0, 0],
 /// [0, 1]], and zᵀ.
 fn plain_layer() -> Graph {
+    plain_layer_with(Op::Greater)
+}
+
+/// [`plain_layer`] with comparison `cmp` (`Greater` or `GreaterOrEqual`).
+fn plain_layer_with(cmp: Op) -> Graph {
     let mut g = Graph::new("plain");
     let x = input(&mut g, "x", DType::F32, &[2, 3]);
     let th = constant(&mut g, t32(&[], &[2.0]), "th");
     let zero = constant(&mut g, t32(&[], &[0.0]), "zero");
     let w = constant(&mut g, t32(&[3, 2], &[1.0, 0.0, 0.0, 0.0, 0.0, 1.0]), "w");
     let s = op(&mut g, Op::Sub, &[x, th], "s");
-    let gt = op(&mut g, Op::Greater, &[s, zero], "gt");
+    let gt = op(&mut g, cmp, &[s, zero], "gt");
     let z = op(&mut g, Op::Cast { to: DType::F32 }, &[gt], "z");
     let y = op(&mut g, Op::MatMul, &[z, w], "y");
     let zt = op(&mut g, Op::Transpose { perm: vec![1, 0] }, &[z], "zt");
@@ -45,6 +50,40 @@ fn a_comparison_excuses_its_undecided_elements_and_what_they_reach() {
     let x = t32(&[2, 3], &[2.00003, 0.5, 3.0, 1.0, 2.1, 2.5]);
     let e = excused(&plain_layer(), &[("x".into(), x)]).unwrap();
     assert!(e.none() && e.mask("z").is_none() && e.mask("y").is_none(), "{e:?}");
+}
+
+/// SpikingJelly's and sinabs' `≥` is a spike decision like `>`: the same elements are excused.
+#[test]
+fn a_greater_or_equal_comparison_excuses_like_greater() {
+    let x = t32(&[2, 3], &[2.000015, 0.5, 3.0, 1.0, 2.0, 2.5]);
+    let e = excused(&plain_layer_with(Op::GreaterOrEqual), &[("x".into(), x)]).unwrap();
+    assert_eq!(e.decisions, 2);
+    assert_eq!(e.mask("z"), Some(&mask(&[2, 3], &[true, false, false, false, true, false])));
+}
+
+/// A `Slice` moves a mask like its data (SpikingJelly reads step t as `Slice(S, [t, t+1])`):
+/// the undecided spike of row 1 reaches row 1's slice only, and the slice of row 0 is decided.
+#[test]
+fn a_slice_moves_the_mask_of_its_rows() {
+    let mut g = plain_layer();
+    let z = g.find("z").unwrap();
+    let slice = |t: i64| {
+        Op::Slice(snnc_ir::SliceSpec {
+            starts: vec![t],
+            ends: vec![t + 1],
+            axes: vec![0],
+            steps: vec![],
+        })
+    };
+    for (t, name) in [(0, "row0"), (1, "row1")] {
+        let r = op(&mut g, slice(t), &[z], name);
+        g.add_output(r).unwrap();
+    }
+    let x = t32(&[2, 3], &[1.0, 0.5, 3.0, 1.0, 2.0, 2.5]);
+    let e = excused(&g, &[("x".into(), x)]).unwrap();
+    assert_eq!(e.decisions, 1);
+    assert_eq!(e.mask("row0"), None);
+    assert_eq!(e.mask("row1"), Some(&mask(&[1, 3], &[false, true, false])));
 }
 
 fn iaf(order: Order) -> IafParams {

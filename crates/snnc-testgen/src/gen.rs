@@ -1,11 +1,18 @@
 //! The random network generator.
 
+mod export;
+mod layers;
+pub mod spelling;
+
 use ndarray::{ArrayD, IxDyn};
 use snnc_ir::{
-    DType, Family, Graph, IafParams, Method, Op, Order, Surrogate, Tensor, TensorType, ValueId,
+    DType, Family, Graph, IafParams, Method, Op, Order, ResetGrad, Surrogate, Tensor, TensorType,
+    ValueId,
 };
 
 use crate::Rng;
+use layers::LayerOut;
+use spelling::Spelling;
 
 /// One generated test case: a graph with inputs and upstream gradients for every float output.
 #[derive(Debug, Clone)]
@@ -24,11 +31,51 @@ pub struct Case {
     pub surrogate: Surrogate,
     /// A one-line description (layers, spellings, orders, sizes).
     pub description: String,
+    /// The spiking layers, in order: what the optimizer should fuse each into.
+    pub layers: Vec<Layer>,
+    /// Time steps.
+    pub steps: usize,
+    /// Whether sequences are batch-major `[B, T, N]` (sinabs) rather than time-major.
+    pub batch_major: bool,
+}
+
+/// One spiking layer of a case, as the generator wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// How it is written.
+    pub style: Style,
+    /// The plain-export spelling, for a [`Style::Primitive`] layer that is not Norse's classic
+    /// chain (`None` there, and for the `snn` ops).
+    pub spelling: Option<Spelling>,
+    /// Whether it is recurrent (a fused cell is then `IAFRecurrent`).
+    pub recurrent: bool,
+    /// Neurons (N, or H).
+    pub neurons: usize,
+    /// The update order it is written in.
+    pub order: Order,
+    /// The family (SPEC §1.1) of the cell it is, with an arithmetic reset's gradient
+    /// `attached` (the optimizer's default).
+    pub family: Family,
+    /// Whether its final potential is a graph output.
+    pub keeps_potential: bool,
+    /// Its threshold(s), one or one per neuron.
+    pub v_th: Vec<f32>,
+}
+
+impl Layer {
+    /// The fused op's name: `IAF` or `IAFRecurrent`.
+    pub fn kind(&self) -> &'static str {
+        if self.recurrent {
+            "IAFRecurrent"
+        } else {
+            "IAF"
+        }
+    }
 }
 
 /// How a layer is spelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Style {
     /// `snn.IAF` / `snn.IAFRecurrent` over the whole sequence.
     Sequence,
     /// A chain of `snn.IAFFeedForwardStep` / `snn.IAFStep`, one per time step.
@@ -47,9 +94,14 @@ enum Signal {
 struct Builder {
     g: Graph,
     rng: Rng,
+    /// The draws of the plain-export spellings and the layout: a stream of their own, so that
+    /// every draw of `rng` (and with it every case from before they existed) stays as it was.
+    spell: Rng,
     next: usize,
     t: usize,
     b: usize,
+    /// The time axis of sequences: 0 (time-major) or 1 (batch-major).
+    axis: usize,
 }
 
 fn f32s(shape: &[usize], data: Vec<f32>) -> Tensor {
@@ -85,9 +137,30 @@ impl Builder {
     }
 
     fn weight(&mut self, prefix: &str, shape: &[usize]) -> ValueId {
+        self.weight_as(prefix, shape, false, 1.0)
+    }
+
+    /// [`Builder::weight`] of `shape` `[rows, cols]` times `scale`, stored transposed
+    /// (`[cols, rows]`) when `transposed`: the same draws either way.
+    fn weight_as(
+        &mut self,
+        prefix: &str,
+        shape: &[usize],
+        transposed: bool,
+        scale: f32,
+    ) -> ValueId {
         let fan_in = shape[shape.len() - 1].max(1) as f32;
         let s = 1.6 / fan_in.sqrt();
-        let w = self.random(shape, -0.4 * s, s);
+        let w = match self.random(shape, -0.4 * s, s) {
+            Tensor::F32(a) if scale != 1.0 => Tensor::F32(a.mapv(|v| v * scale)),
+            w => w,
+        };
+        let w = match w {
+            Tensor::F32(a) if transposed => {
+                Tensor::F32(a.reversed_axes().as_standard_layout().into_owned())
+            }
+            w => w,
+        };
         self.init(prefix, w)
     }
 
@@ -95,11 +168,12 @@ impl Builder {
         match s {
             Signal::Seq(v) => *v,
             Signal::Steps(vs) => {
+                let axis = self.axis as i64;
                 let us: Vec<ValueId> = vs
                     .iter()
-                    .map(|&v| self.op(Op::Unsqueeze { axes: vec![0] }, &[v], "unsq"))
+                    .map(|&v| self.op(Op::Unsqueeze { axes: vec![axis] }, &[v], "unsq"))
                     .collect();
-                self.op(Op::Concat { axis: 0 }, &us, "concat")
+                self.op(Op::Concat { axis }, &us, "concat")
             }
         }
     }
@@ -109,11 +183,16 @@ impl Builder {
             Signal::Steps(vs) => vs.clone(),
             Signal::Seq(v) => (0..self.t)
                 .map(|t| {
-                    let idx = self.konst(Tensor::I64(ArrayD::from_elem(IxDyn(&[]), t as i64)), "t");
-                    self.op(Op::Gather { axis: 0 }, &[*v, idx], "gather")
+                    let idx = self.index(t);
+                    self.op(Op::Gather { axis: self.axis as i64 }, &[*v, idx], "gather")
                 })
                 .collect(),
         }
+    }
+
+    /// A scalar `i64` index constant.
+    fn index(&mut self, t: usize) -> ValueId {
+        self.konst(Tensor::I64(ArrayD::from_elem(IxDyn(&[]), t as i64)), "t")
     }
 
     fn features(&self, s: &Signal) -> usize {
@@ -207,225 +286,106 @@ impl Builder {
     }
 }
 
-/// What one layer leaves: its spikes and, where the spelling has it, its final potential.
-struct LayerOut {
-    z: Signal,
-    v_t: Option<ValueId>,
-}
-
-impl Builder {
-    fn sequence_layer(&mut self, x: &Signal, n: usize, p: &IafParams, rec: bool) -> LayerOut {
-        let xs = self.seq_of(x);
-        let k = self.features(x);
-        let name = self.fresh("iaf");
-        let v0 = if self.rng.chance(0.3) {
-            let vname = self.fresh("v0");
-            Some(
-                self.g.add_input(&vname, TensorType::new(DType::F32, vec![self.b, n])).expect("v0"),
-            )
-        } else {
-            None
-        };
-        let outs = if rec {
-            let w = self.weight("w_in", &[n, k]);
-            let r = self.weight("w_rec", &[n, n]);
-            let ins = vec![Some(xs), Some(w), Some(r), v0];
-            let vt = format!("{name}_vt");
-            let names = [Some(name.as_str()), Some(vt.as_str())];
-            self.g.add_node(&name, Op::IafRecurrent(p.clone()), ins, &names)
-        } else {
-            let vt = format!("{name}_vt");
-            let mut ins = vec![Some(xs)];
-            if v0.is_some() {
-                ins.push(v0);
-            }
-            self.g.add_node(
-                &name,
-                Op::Iaf(p.clone()),
-                ins,
-                &[Some(name.as_str()), Some(vt.as_str())],
-            )
-        };
-        let outs = outs.unwrap_or_else(|e| panic!("generator built an invalid layer: {e}"));
-        LayerOut { z: Signal::Seq(outs[0].expect("z")), v_t: outs[1] }
-    }
-
-    fn step_layer(&mut self, x: &Signal, n: usize, p: &IafParams, rec: bool) -> LayerOut {
-        let xs = self.steps_of(x);
-        let k = self.features(x);
-        let mut v = self.initial_v(p, n);
-        let (w, r) = if rec {
-            (Some(self.weight("w_in", &[n, k])), Some(self.weight("w_rec", &[n, n])))
-        } else {
-            (None, None)
-        };
-        let mut z = if rec {
-            Some(self.konst(f32s(&[self.b, n], vec![0.0; self.b * n]), "z0"))
-        } else {
-            None
-        };
-        let mut zs = Vec::new();
-        for xt in xs {
-            let name = self.fresh("step");
-            let (zn, vn) = (format!("{name}_z"), format!("{name}_v"));
-            let (op, ins) = if rec {
-                (Op::IafStep(p.clone()), vec![Some(xt), z, Some(v), w, r])
-            } else {
-                (Op::IafFeedForwardStep(p.clone()), vec![Some(xt), Some(v)])
-            };
-            let outs = self
-                .g
-                .add_node(&name, op, ins, &[Some(zn.as_str()), Some(vn.as_str())])
-                .unwrap_or_else(|e| panic!("generator built an invalid step: {e}"));
-            let zt = outs[0].expect("z");
-            zs.push(zt);
-            z = Some(zt);
-            v = outs[1].expect("v");
-        }
-        LayerOut { z: Signal::Steps(zs), v_t: Some(v) }
-    }
-
-    /// The plain-export spelling: per step `Sub(v, v_th) → Greater(0) → Cast → Sub(1, z) → Mul →
-    /// Mul(z, v_reset) → Add`, with the exporter's habits at random: constants shared by value,
-    /// the first step's `v_reset + x` folded when v_reset is 0, the last reset pruned when the
-    /// final potential is not used, and `Greater(v, v_th)` without the `Sub` now and then.
-    fn primitive_layer(
-        &mut self,
-        x: &Signal,
-        n: usize,
-        p: &IafParams,
-        rec: bool,
-        keep_v: bool,
-    ) -> LayerOut {
-        let xs = self.steps_of(x);
-        let k = self.features(x);
-        let scalar = self.rng.chance(0.6);
-        let one = self.konst(f32s(&[], vec![1.0]), "one");
-        let zero = self.konst(f32s(&[], vec![0.0]), "zero");
-        let th = if scalar && p.v_th == [1.0] {
-            one
-        } else {
-            let t = Self::per_neuron(&p.v_th, n, scalar);
-            self.konst(t, "v_th")
-        };
-        let resets_to_zero = p.v_reset.iter().all(|&r| r == 0.0);
-        let r = if resets_to_zero {
-            None
-        } else {
-            let t = Self::per_neuron(&p.v_reset, n, scalar);
-            Some(self.konst(t, "v_reset"))
-        };
-        let direct_compare = self.rng.chance(0.3);
-        let fold_first = resets_to_zero && self.rng.chance(0.6);
-        let (w, wr) = if rec {
-            (Some(self.weight("w_in", &[n, k])), Some(self.weight("w_rec", &[n, n])))
-        } else {
-            (None, None)
-        };
-        let gemm = Op::Gemm { alpha: 1.0, beta: 1.0, trans_a: false, trans_b: true };
-        let mut v: Option<ValueId> = None;
-        let mut z_prev: Option<ValueId> = None;
-        let mut zs = Vec::new();
-        let last = xs.len() - 1;
-        for (t, &xt) in xs.iter().enumerate() {
-            let cur = match (w, wr, z_prev) {
-                (Some(w), Some(wr), Some(zp)) => {
-                    let a = self.op(gemm.clone(), &[xt, w], "wx");
-                    let b = self.op(gemm.clone(), &[zp, wr], "rz");
-                    self.op(Op::Add, &[a, b], "cur")
-                }
-                (Some(w), _, None) => self.op(gemm.clone(), &[xt, w], "wx"),
-                _ => xt,
-            };
-            let v_prev = match v {
-                Some(v) => Some(v),
-                None if fold_first && p.order == Order::IntegrateThenFire => None,
-                None => Some(self.initial_v(p, n)),
-            };
-            let fire = |bd: &mut Builder, u: ValueId, reset: bool| -> (ValueId, Option<ValueId>) {
-                let c = if direct_compare {
-                    bd.op(Op::Greater, &[u, th], "gt")
-                } else {
-                    let s = bd.op(Op::Sub, &[u, th], "s");
-                    bd.op(Op::Greater, &[s, zero], "gt")
-                };
-                let z = bd.op(Op::Cast { to: DType::F32 }, &[c], "z");
-                if !reset {
-                    return (z, None);
-                }
-                let omz = bd.op(Op::Sub, &[one, z], "omz");
-                let keep = bd.op(Op::Mul, &[omz, u], "keep");
-                let vh = match r {
-                    Some(r) => {
-                        let rs = bd.op(Op::Mul, &[z, r], "rs");
-                        bd.op(Op::Add, &[keep, rs], "vhat")
-                    }
-                    None => keep,
-                };
-                (z, Some(vh))
-            };
-            let (z, v_new) = match p.order {
-                Order::IntegrateThenFire => {
-                    let vi = match v_prev {
-                        Some(vp) => self.op(Op::Add, &[vp, cur], "vi"),
-                        None => cur,
-                    };
-                    fire(self, vi, t < last || keep_v)
-                }
-                Order::FireThenIntegrate => {
-                    let vp = v_prev.expect("fire-then-integrate starts from a state");
-                    let (z, vh) = fire(self, vp, t < last || keep_v);
-                    (z, vh.map(|vh| self.op(Op::Add, &[vh, cur], "v")))
-                }
-            };
-            zs.push(z);
-            z_prev = Some(z);
-            v = v_new;
-        }
-        LayerOut { z: Signal::Steps(zs), v_t: v }
-    }
-}
-
 /// Builds the case of `seed`: 1–3 layers (each a random spelling, order, surrogate, threshold
 /// and reset; feed-forward with a linear layer before it, or recurrent), an optional linear
-/// readout, T in 1–6, batch 1–3, 1–6 features; inputs in [0, 1) or spikes.
+/// readout, T in 1–6, batch 1–3, 1–6 features; inputs in [0, 1) or spikes; time-major, or
+/// (a quarter of the cases) batch-major like sinabs.
+///
+/// Three quarters of the plain-export layers are written in a library spelling
+/// ([`Spelling`]) rather than Norse's classic chain; those choices, and the layout, come from
+/// a second random stream, so every draw of the first (sizes, weights, inputs) is what it was
+/// before they existed.
 pub fn generate(seed: u64) -> Case {
+    build(seed, None)
+}
+
+/// The case of `seed` over `steps` time steps instead of its own T: every other choice and
+/// weight is the same, so the optimizer should make a graph of the same size of both.
+pub fn generate_with_steps(seed: u64, steps: usize) -> Case {
+    build(seed, Some(steps))
+}
+
+/// The stream of the spelling and layout draws of case `seed`.
+fn spelling_rng(seed: u64) -> Rng {
+    Rng::new(seed ^ 0x0005_9e11_1a95_0000)
+}
+
+/// `p` as spelling `sp` writes it: a reset to 0 where the spelling has no other, v_th = 1 where
+/// it folds it, its update order and its family.
+fn adjust(p: &mut IafParams, sp: &Spelling) {
+    if sp.reset.resets_to_zero() {
+        p.v_reset = vec![0.0];
+    }
+    if sp.reset.needs_unit_threshold() {
+        p.v_th = vec![1.0];
+    }
+    p.order = sp.order(p.order);
+    p.family = sp.family(ResetGrad::Attached);
+}
+
+fn build(seed: u64, steps: Option<usize>) -> Case {
     let mut rng = Rng::new(seed);
     let (t, b) = (rng.range(1, 6), rng.range(1, 3));
-    let mut bd = Builder { g: Graph::new(format!("gen{seed}")), rng, next: 0, t, b };
+    let t = steps.unwrap_or(t);
+    let mut spell = spelling_rng(seed);
+    let batch_major = spell.chance(0.25);
+    let axis = usize::from(batch_major);
+    let g = Graph::new(format!("gen{seed}"));
+    let mut bd = Builder { g, rng, spell, next: 0, t, b, axis };
     let surrogate = bd.surrogate();
     let i = bd.rng.range(1, 6);
-    let x = bd.g.add_input("x", TensorType::new(DType::F32, vec![t, b, i])).expect("x");
+    let shape = if batch_major { vec![b, t, i] } else { vec![t, b, i] };
+    let x = bd.g.add_input("x", TensorType::new(DType::F32, shape)).expect("x");
     let mut signal = if bd.rng.chance(0.5) {
         Signal::Seq(x)
     } else {
         Signal::Steps(bd.steps_of(&Signal::Seq(x)))
     };
     let layers = bd.rng.range(1, 3);
-    let mut desc = vec![format!("T={t} B={b} I={i} sg={surrogate}")];
+    let layout = if batch_major { " batch-major" } else { "" };
+    let mut desc = vec![format!("T={t} B={b} I={i} sg={surrogate}{layout}")];
     let mut last_v = None;
+    let mut spec = Vec::new();
     for l in 0..layers {
         // Now and then a layer of a whole 64-neuron block and a ragged one, the widths the
         // event kernels treat apart.
         let n = if bd.rng.chance(0.08) { bd.rng.range(64, 70) } else { bd.rng.range(1, 6) };
         let style = *bd.rng.pick(&[Style::Sequence, Style::Steps, Style::Primitive]);
         let rec = bd.rng.chance(0.35);
-        let p = bd.params(n);
+        let mut p = bd.params(n);
         let keep_v = l == layers - 1 && bd.rng.chance(0.5);
         let input = if rec { signal.clone() } else { bd.linear(&signal, n) };
+        let sp = (style == Style::Primitive && bd.spell.chance(0.75))
+            .then(|| Spelling::draw(&mut bd.spell, rec, !batch_major));
+        let drawn_zero = p.v_reset.iter().all(|&r| r == 0.0);
+        if let Some(sp) = &sp {
+            adjust(&mut p, sp);
+        }
         let out = match style {
+            Style::Sequence if batch_major => bd.transposed_sequence_layer(&input, n, &p, rec),
             Style::Sequence => bd.sequence_layer(&input, n, &p, rec),
             Style::Steps => bd.step_layer(&input, n, &p, rec),
-            Style::Primitive => bd.primitive_layer(&input, n, &p, rec, keep_v),
+            Style::Primitive => bd.primitive_layer(&input, n, &p, rec, keep_v, sp, drawn_zero),
         };
         desc.push(format!(
-            "{style:?}{} N={n} {} th={:?} reset={:?} sg={}",
+            "{style:?}{} N={n} {} th={:?} reset={:?} sg={}{}",
             if rec { "/rec" } else { "" },
             p.order,
             p.v_th,
             p.v_reset,
-            p.surrogate
+            p.surrogate,
+            sp.map(|s| format!(" [{s}]")).unwrap_or_default(),
         ));
+        spec.push(Layer {
+            style,
+            spelling: sp,
+            recurrent: rec,
+            neurons: n,
+            order: p.order,
+            family: p.family,
+            keeps_potential: keep_v,
+            v_th: p.v_th.clone(),
+        });
         if keep_v {
             last_v = out.v_t;
         }
@@ -489,5 +449,8 @@ pub fn generate(seed: u64) -> Case {
         spike_outputs,
         surrogate,
         description: desc.join(" | "),
+        layers: spec,
+        steps: t,
+        batch_major,
     }
 }

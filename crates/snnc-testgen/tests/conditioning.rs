@@ -39,15 +39,17 @@ fn typical_cases_are_well_conditioned() {
 /// Case 717938: the reference's gradient of a recurrent weight is exactly 0, the CPU plan's is
 /// 2.4e-45 (two of f32's smallest subnormals, a different rounding of terms far below f32's
 /// normal range). Both stand for zero at f32 precision: the check leaves the tensor out and
-/// counts it, and still compares every other tensor.
+/// counts it, and still compares every other tensor. (Since the generator draws library
+/// spellings and layouts, the case is batch-major: the transposes around its sequence layer
+/// renumbered that weight from `w_rec_91` to `w_rec_77`; every weight value is as it was.)
 #[test]
 fn a_gradient_below_f32s_normal_range_on_both_sides_is_left_out() {
     let case = generate(717938);
     let (_, grads) = reference(&case);
-    let w = grads.iter().find(|(n, _)| n == "w_rec_91").map(|(_, t)| t.to_f64()).unwrap();
+    let w = grads.iter().find(|(n, _)| n == "w_rec_77").map(|(_, t)| t.to_f64()).unwrap();
     assert!(w.iter().all(|&v| v == 0.0), "the reference gradient is exactly zero");
     let ill = ill_conditioned(&case, &reference(&case).0, &grads).unwrap();
-    assert!(!ill.contains("w_rec_91"), "{ill:?}");
+    assert!(!ill.contains("w_rec_77"), "{ill:?}");
     match check_case(&case) {
         Ok(Outcome::Checked { ill_conditioned, .. }) => assert_eq!(ill_conditioned, 1),
         other => panic!("{other:?}"),

@@ -90,12 +90,13 @@ impl Walk {
                 vec![contraction(&node.op, args, &ins, &shape)?]
             }
             Op::Gather { .. }
+            | Op::Slice(_)
             | Op::Unsqueeze { .. }
             | Op::Squeeze { .. }
             | Op::Reshape { .. }
             | Op::Concat { .. }
             | Op::Transpose { .. } => vec![moved(&node.op, args, &ins, &outs)?],
-            Op::Greater | Op::Less if float(0) => {
+            Op::Greater | Op::Less | Op::GreaterOrEqual | Op::LessOrEqual if float(0) => {
                 let (a, b) = (data(0)?, data(1)?);
                 let (a, b) = (view_as(a, &shape)?, view_as(b, &shape)?);
                 let scale = |i: usize| self.threshold(node, i).map(|t| view_as(t, &shape));
