@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use snnc_ir::{Order, Reset, Spikes};
-use snnc_testgen::{Case, FoundCell, Layer, Read, RecLinear, ResetKind, Style, ThShape};
+use snnc_testgen::{Case, FoundCell, Layer, Read, RecLinear, ResetKind, Style};
 
 /// A spelling the optimizer does not fuse into one cell (yet): layers it `applies` to are
 /// expected to give `cells` fused cells of their own (0: none), and are still checked to run
@@ -66,7 +66,7 @@ fn before_unrolled(case: &Case, i: usize) -> bool {
 }
 
 /// How many of [`PENDING`]'s entries are about the layer's own spelling.
-const INTRINSIC: usize = 8;
+const INTRINSIC: usize = 7;
 
 /// The pending spellings, first match wins.
 pub const PENDING: &[Pending] = &[
@@ -129,18 +129,6 @@ pub const PENDING: &[Pending] = &[
               MatMul, and not snnTorch's late or sinabs' multi-spike reset; fire-then-integrate, \
               three steps, or a layer of 64 or more neurons in the network re-roll in some \
               draws only; a feed-forward IAF may cover some of the steps",
-    },
-    Pending {
-        name: "v − z against a per-neuron threshold of ones",
-        applies: |_, l| {
-            l.spelling.is_some_and(|s| s.th != ThShape::Scalar)
-                && reset_of(l) == Some(ResetKind::SubtractOne)
-                && l.neurons > 1
-        },
-        cells: 0,
-        partial: false,
-        why: "reset-subtract reads v − z as v − z·1 with a one-value threshold, which \
-              is_threshold compares by length with the [N] (or [1, N]) threshold of ones",
     },
     Pending {
         name: "fire-then-integrate export over three steps or beside a wide layer",

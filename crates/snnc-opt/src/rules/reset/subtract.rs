@@ -22,7 +22,15 @@ fn is_threshold(eg: &EGraph, v: Id, fire: &Fire, k: Option<Id>) -> bool {
         Some(k) => per_neuron(eg, k, n),
         None => Some(vec![Bits::of(1.0)]),
     };
-    k.is_some_and(|k| k.len() == th.len() && k.iter().zip(&th).all(|(a, b)| a.get() == b.get()))
+    k.is_some_and(|k| same_per_neuron(&k, &th))
+}
+
+/// Whether two per-neuron value lists ([`per_neuron`]: one value, or one per neuron) are the
+/// same numbers neuron by neuron, a single value standing for every neuron.
+pub fn same_per_neuron(a: &[Bits], b: &[Bits]) -> bool {
+    let at = |v: &[Bits], i: usize| v[if v.len() == 1 { 0 } else { i }].get();
+    let n = a.len().max(b.len());
+    (a.len() == b.len() || a.len() == 1 || b.len() == 1) && (0..n).all(|i| at(a, i) == at(b, i))
 }
 
 /// The (z, k) that `p` is: `z·k`, `k·z`, or `z` itself (k = `None`, a threshold of 1).

@@ -21,6 +21,7 @@ use crate::consts::all_equal;
 use crate::lang::Kind;
 use crate::rules::reset::multi::counts;
 use crate::rules::reset::per_neuron;
+use crate::rules::reset::subtract::same_per_neuron;
 use crate::rules::step::linears;
 use crate::rules::support::{args_of, nodes, proj_sources, ty, value};
 use crate::rules::time::chain::{output, positions, Step};
@@ -222,7 +223,7 @@ pub fn tail(
         let fits = b.sg == p.sg
             && b.threshold == p.family.threshold
             && b.multi == (p.family.spikes == Spikes::Multi)
-            && th.is_some_and(|v| same_values(&v, &p.v_th));
+            && th.is_some_and(|v| same_per_neuron(&v, &p.v_th));
         let input_fits = match (last.order, b.input) {
             (Order::FireThenIntegrate, None) => true,
             (Order::IntegrateThenFire, Some(q)) => positions(eg, q).contains(&(seq, t + 1)),
@@ -230,10 +231,4 @@ pub fn tail(
         };
         (fits && input_fits).then_some(eg.find(b.z))
     })
-}
-
-/// Whether two per-neuron value lists are the same numbers (one value or one per neuron,
-/// compared by value so that 1.0 from a folded constant equals a stored 1.0).
-fn same_values(a: &[Bits], b: &[Bits]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.get() == y.get())
 }
