@@ -38,6 +38,9 @@ print(":".join(d for d in dirs if os.path.isdir(d)))
 PY
 )
 export LD_LIBRARY_PATH="${libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# Builds the tests that need a GPU (the fixture suite's cuda module); set for every build
+# here, so that the binaries and the tests share one compilation.
+export RUSTFLAGS="--cfg snnc_gpu"
 echo "== LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 
