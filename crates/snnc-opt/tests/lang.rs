@@ -124,6 +124,7 @@ fn every_rule_is_named() {
         "transpose-linear",
         "gemm-to-linear",
         "matmul-to-linear",
+        "linear-transposed",
         "linear-bias",
         "linear-hoist-gather",
         "concat-unstack",

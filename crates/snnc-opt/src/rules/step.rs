@@ -7,8 +7,9 @@
 //!   v' is the sum.
 //!
 //! Feed-forward: I = x. Recurrent: I = x·Wᵀ + z_prev·Rᵀ, spelled `(v + lin(x, W)) + lin(z, R)`
-//! by the exporter (lin is Gemm(transB=1) without bias, or Linear); R must be square and z_prev
-//! binary neuron state.
+//! or `v + (lin(x, W) + lin(z, R))` by the exporter (lin is Gemm(transB=1) without bias, or
+//! Linear, which MatMul becomes); R must be square and z_prev binary neuron state. The two
+//! associations round differently; the step ops integrate `v + (x·Wᵀ + z·Rᵀ)`.
 
 use egg::Id;
 use snnc_ir::Order;
@@ -43,6 +44,12 @@ pub fn linears(eg: &EGraph, c: Id) -> Vec<(Id, Id)> {
         args_of(eg, c, &gemm, 2).into_iter().map(|d| (d[0], d[1])).collect();
     out.extend(args_of(eg, c, &Sym::Linear { trans_b: true }, 2).into_iter().map(|d| (d[0], d[1])));
     out
+}
+
+/// Whether a recurrent step of this neuron can run: the recurrent kernels hand spikes from one
+/// step to the next as bits, so spike counts (`spikes = multi`) stay unfused there.
+fn single(p: &Neuron) -> bool {
+    p.family.spikes == snnc_ir::Spikes::Single
 }
 
 /// A recurrent term `lin(z, R)` whose input is binary neuron state and whose weight is square.
@@ -131,7 +138,8 @@ fn ff_fti() -> Rule {
     )
 }
 
-/// `(v + lin(x, W)) + lin(z, R)` in class `c`: [x, z, v, W, R].
+/// `(v + lin(x, W)) + lin(z, R)` and `v + (lin(x, W) + lin(z, R))` (any operand order) in
+/// class `c`: [x, z, v, W, R].
 fn recurrent_sums(eg: &EGraph, c: Id) -> Vec<Vec<Id>> {
     let mut out = Vec::new();
     for (p, q) in sums(eg, c) {
@@ -139,6 +147,14 @@ fn recurrent_sums(eg: &EGraph, c: Id) -> Vec<Vec<Id>> {
             for (v, g) in sums(eg, p) {
                 for (x, w) in linears(eg, g) {
                     out.push(vec![x, z, v, w, r]);
+                }
+            }
+        }
+        // v + (Wx + Rz): p is v, q the sum of both currents.
+        for (g, h) in sums(eg, q) {
+            for (z, r) in recurrent(eg, h) {
+                for (x, w) in linears(eg, g) {
+                    out.push(vec![x, z, p, w, r]);
                 }
             }
         }
@@ -162,7 +178,7 @@ fn rec_itf() -> Rule {
         |eg, t, m| {
             let mut changed = Vec::new();
             for (p, vh) in resets(eg, t) {
-                if same(eg, vh, m[0]) {
+                if same(eg, vh, m[0]) && single(&p) {
                     let sym = Sym::RecStep(p, Order::IntegrateThenFire);
                     changed.extend(add_step(eg, sym, m[1..6].to_vec(), Some(t), t, t));
                 }
@@ -178,16 +194,11 @@ fn rec_fti() -> Rule {
         Some(Sym::Add),
         |eg, root| {
             let mut out = Vec::new();
-            for (p, q) in sums(eg, root) {
-                for (z, r) in recurrent(eg, q) {
-                    for (vh, g) in sums(eg, p) {
-                        for (x, w) in linears(eg, g) {
-                            for c in proj_sources(eg, vh, 1) {
-                                for (_, v) in resets(eg, c) {
-                                    out.push(vec![c, x, z, v, w, r]);
-                                }
-                            }
-                        }
+            for m in recurrent_sums(eg, root) {
+                let (x, z, vh, w, r) = (m[0], m[1], m[2], m[3], m[4]);
+                for c in proj_sources(eg, vh, 1) {
+                    for (_, v) in resets(eg, c) {
+                        out.push(vec![c, x, z, v, w, r]);
                     }
                 }
             }
@@ -196,7 +207,7 @@ fn rec_fti() -> Rule {
         |eg, root, m| {
             let mut changed = Vec::new();
             for (p, input) in resets(eg, m[0]) {
-                if same(eg, input, m[3]) {
+                if same(eg, input, m[3]) && single(&p) {
                     let z = proj(eg, 0, m[0]);
                     let sym = Sym::RecStep(p, Order::FireThenIntegrate);
                     changed.extend(add_step(eg, sym, m[1..6].to_vec(), None, z, root));

@@ -59,6 +59,29 @@ fn matmul_to_linear() -> Rule {
     )
 }
 
+/// `Linear(x, M)` with M stored [K, N] (a MatMul) on a per-step x [B, K] is
+/// `Linear(x, Transpose(M))` with the weight stored [N, K], the form of the recurrent step
+/// ops' W and R (a MatMul-spelled recurrent layer). Only data moves.
+fn linear_transposed() -> Rule {
+    custom(
+        "linear-transposed",
+        Some(Sym::Linear { trans_b: false }),
+        |eg, c| {
+            nodes(eg, c, |s| *s == Sym::Linear { trans_b: false })
+                .filter(|n| n.args.len() == 2)
+                .filter(|n| ty(eg, n.args[0]).is_some_and(|t| t.rank() == 2))
+                .filter(|n| ty(eg, n.args[1]).is_some_and(|t| t.rank() == 2))
+                .map(|n| n.args.clone())
+                .collect()
+        },
+        |eg, c, m| {
+            let t = SnnNode::new(Sym::Transpose(vec![1, 0]), vec![m[1]]);
+            let Some(wt) = add_checked(eg, t) else { return Vec::new() };
+            replace(eg, c, SnnNode::new(Sym::Linear { trans_b: true }, vec![m[0], wt]))
+        },
+    )
+}
+
 /// Adds `node` (if well typed) and unions it with `c` when the types agree.
 fn replace(eg: &mut EGraph, c: Id, node: SnnNode) -> Vec<Id> {
     let Some(n) = add_checked(eg, node) else { return Vec::new() };
@@ -132,5 +155,5 @@ fn hoist() -> Rule {
 
 /// The linear-layer rules of the time family.
 pub fn rules() -> Vec<Rule> {
-    vec![gemm_to_linear(), matmul_to_linear(), linear_bias(), hoist()]
+    vec![gemm_to_linear(), matmul_to_linear(), linear_transposed(), linear_bias(), hoist()]
 }
