@@ -79,9 +79,13 @@ fn iaf_kernel_is_one_thread_per_neuron_with_the_time_loop_inside() {
     let src = render(plan).unwrap();
     let mut seen = false;
     for (i, step) in plan.train().steps.iter().enumerate() {
-        let Kernel::Iaf(k) = &step.kernel else { continue };
+        // A fused linear + IAF step launches its linear part, then its IAF part.
+        let (k, l) = match &step.kernel {
+            Kernel::Iaf(k) => (k, &src.train.steps[i].launches[0]),
+            Kernel::LinearIaf(f) => (&f.iaf, &src.train.steps[i].launches[1]),
+            _ => continue,
+        };
         seen = true;
-        let l = &src.train.steps[i].launches[0];
         assert_eq!(l.block, [128, 1, 1], "{label}");
         assert_eq!(l.grid, [k.n.div_ceil(128) as u32, k.b as u32, 1], "{label}");
         let body = kernel_body(&src.train.code, &l.kernel);

@@ -45,6 +45,7 @@ mod engine;
 mod error;
 mod kernel;
 mod kernel_ew;
+mod kernel_fused;
 mod kernel_iaf;
 mod lower;
 mod plan;
@@ -65,6 +66,7 @@ pub use kernel_ew::{
     AddIntoK, BinOp, ConcatK, EwGradK, EwInput, EwK, GatherK, GradRule, Instr, Reg, SliceK,
     TransposeK, UnOp,
 };
+pub use kernel_fused::LinearIafK;
 pub use kernel_iaf::{IafBackK, IafK, PackK, RecBackK, RecK, ResetK};
 pub use lower::{compile, CompileOptions, PASSES};
 pub use plan::{Buf, BufLoc, ConstData, PackSpec, Plan, Program, Sig, Stats, Step, Target};
