@@ -28,7 +28,8 @@ pub struct Engine<'p> {
 }
 
 impl<'p> Engine<'p> {
-    /// An engine for `plan` using rayon's global pool, fusing steps where it can.
+    /// An engine for `plan` using rayon's global pool, running the plan's fused linear + IAF
+    /// steps as one pass each (and handing spikes between them as bits where it can).
     pub fn new(plan: &'p Plan) -> Self {
         let mut e = Engine {
             plan,
@@ -44,8 +45,9 @@ impl<'p> Engine<'p> {
         e
     }
 
-    /// The same engine with step fusion on (the default) or off. Off, every plan step runs
-    /// as its own kernel; results are bitwise the same either way (tested).
+    /// The same engine with step fusion on (the default) or off. Off, each fused linear + IAF
+    /// step of the plan runs as its two parts, writing the currents, and spikes always go
+    /// through the arena as f32; results are bitwise the same either way (tested).
     pub fn with_fusion(mut self, fuse: bool) -> Self {
         self.set_fusion(fuse);
         self

@@ -10,14 +10,17 @@
 //! or loaded. A plan is written to and read from a versioned, checksummed file
 //! ([`Plan::save`], [`Plan::load`]).
 //!
-//! The plan only maps each IR op to its kernel; choosing ops (fusion, spike-linear layers,
-//! re-rolled time) is the optimizer's work. The mapping:
+//! The plan maps each IR op to its kernel, and fuses adjacent kernels only where no other step
+//! can tell (elementwise chains; an event-driven linear layer with the IAF layer that alone
+//! reads it); choosing ops (cell fusion, spike-linear layers, re-rolled time) is the
+//! optimizer's work. The mapping:
 //!
 //! | IR op | kernel |
 //! |---|---|
 //! | `Gemm`, `MatMul` | [`MmK`] (strided GEMM, one entry per batch matrix) + [`BiasK`] for Gemm's C |
 //! | `Linear`, `SpikeLinear` | [`LinearK`]; event-driven first for `SpikeLinear` and for `Linear` on a graph input |
 //! | `IAF`, `IAFFeedForwardStep` | [`IafK`] (T = 1 for the step) |
+//! | event-driven `Linear`/`SpikeLinear` + the `IAF` that alone reads it | [`LinearIafK`], one step (pass `fuse-linear-iaf`) |
 //! | `IAFRecurrent`, `IAFStep` | [`RecK`] (T = 1 for the step) |
 //! | `SpikeReset` | [`ResetK`] |
 //! | arithmetic, comparisons, `Where`, activations, `Spike`, value-changing `Cast` | [`EwK`], fused along chains |
