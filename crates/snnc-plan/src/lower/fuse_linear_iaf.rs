@@ -88,3 +88,7 @@ fn fusable(
     let apart = iaf.iter().flatten().all(|&b| !linear.contains(&Some(root(b))));
     shapes && feeds && only_pair && apart
 }
+
+#[cfg(test)]
+#[path = "fuse_linear_iaf_tests.rs"]
+mod tests;
