@@ -55,10 +55,13 @@ fn currents_anything_else_reads_are_not_fused() {
     assert_eq!(fused(&compile(&g, &Default::default()).unwrap()), [0, 0], "another op");
 }
 
+/// A change that makes a fused step invalid.
+type Break = fn(&mut crate::LinearIafK);
+
 #[test]
 fn validation_refuses_fused_steps_whose_parts_do_not_fit() {
     let p = compile(&graph().0, &Default::default()).unwrap();
-    let breaks: [(&str, fn(&mut crate::LinearIafK)); 4] = [
+    let breaks: [(&str, Break); 4] = [
         ("parts do not fit", |k| k.iaf.x = k.linear.x),
         ("not event-driven", |k| k.linear.event = None),
         ("share a buffer", |k| k.iaf.v0 = Some(k.linear.w)),
