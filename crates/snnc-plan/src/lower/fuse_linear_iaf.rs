@@ -20,33 +20,33 @@ pub(crate) fn run(l: &mut Lower) {
     let root = |b: BufId| root_of(&bufs, b);
     let mentions = mentions(l, &root);
     let steps = std::mem::take(&mut l.steps);
-    let (mut out, mut forward_len) = (Vec::with_capacity(steps.len()), l.forward_len);
+    let (fwd, mut out) = (l.forward_len, Vec::with_capacity(steps.len()));
+    let mut forward_len = fwd;
     let mut it = steps.into_iter().enumerate().peekable();
     while let Some((i, s)) = it.next() {
-        let next = it.peek().map(|(_, n)| n);
-        let fits = next.filter(|n| {
-            let same_side = (i < l.forward_len) == (i + 1 < l.forward_len);
-            same_side && n.need == s.need
+        let pair = it.next_if(|(j, n)| {
+            let same_side = (i < fwd) == (*j < fwd);
+            let kernels = match (&s.kernel, &n.kernel) {
+                (Kernel::Linear(lk), Kernel::Iaf(f)) => fusable(lk, f, i, &mentions, &root),
+                _ => false,
+            };
+            same_side && n.need == s.need && kernels
         });
-        let pair = match (&s.kernel, fits.map(|n| &n.kernel)) {
-            (Kernel::Linear(lk), Some(Kernel::Iaf(f))) => fusable(lk, f, i, &mentions, &root),
-            _ => false,
-        };
-        if !pair {
-            out.push(s);
-            continue;
-        }
-        let Some((_, n)) = it.next() else { unreachable!("peeked") };
-        let (Kernel::Linear(linear), Kernel::Iaf(mut iaf)) = (s.kernel, n.kernel) else {
-            unreachable!("matched above")
-        };
-        // The IAF part may read the currents through an alias (a reshape); they are the same
-        // storage and size, so it reads the linear part's output itself.
-        iaf.x = linear.y;
-        let kernel = Kernel::LinearIaf(LinearIafK { linear, iaf, iaf_node: n.node });
-        out.push(Step { node: s.node, need: s.need, kernel });
-        if i + 1 < l.forward_len {
-            forward_len -= 1;
+        match (s, pair) {
+            (
+                Step { node, need, kernel: Kernel::Linear(linear) },
+                Some((j, Step { node: iaf_node, kernel: Kernel::Iaf(mut iaf), .. })),
+            ) => {
+                // The IAF part may read the currents through an alias (a reshape); they are
+                // the same storage and size, so it reads the linear part's output itself.
+                iaf.x = linear.y;
+                let kernel = Kernel::LinearIaf(LinearIafK { linear, iaf, iaf_node });
+                out.push(Step { node, need, kernel });
+                if j < fwd {
+                    forward_len -= 1;
+                }
+            }
+            (s, pair) => out.extend(std::iter::once(s).chain(pair.map(|p| p.1))),
         }
     }
     l.steps = out;
