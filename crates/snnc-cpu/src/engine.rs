@@ -28,7 +28,8 @@ pub struct Engine<'p> {
 }
 
 impl<'p> Engine<'p> {
-    /// An engine for `plan` using rayon's global pool, fusing steps where it can.
+    /// An engine for `plan` using rayon's global pool, running the plan's fused linear + IAF
+    /// steps as one pass each (and handing spikes between them as bits where it can).
     pub fn new(plan: &'p Plan) -> Self {
         let mut e = Engine {
             plan,
@@ -44,8 +45,9 @@ impl<'p> Engine<'p> {
         e
     }
 
-    /// The same engine with step fusion on (the default) or off. Off, every plan step runs
-    /// as its own kernel; results are bitwise the same either way (tested).
+    /// The same engine with step fusion on (the default) or off. Off, each fused linear + IAF
+    /// step of the plan runs as its two parts, writing the currents, and spikes always go
+    /// through the arena as f32; results are bitwise the same either way (tested).
     pub fn with_fusion(mut self, fuse: bool) -> Self {
         self.set_fusion(fuse);
         self
@@ -160,7 +162,7 @@ impl<'p> Engine<'p> {
         });
         let result = threads.install(|| -> Result<(), CpuError> {
             for &task in tasks {
-                let first = *task.steps().start();
+                let first = task.step();
                 if first >= prog.forward_len && outputs.is_none() {
                     outputs = Some(read_outputs(&store)?);
                 }
@@ -185,26 +187,16 @@ impl<'p> Engine<'p> {
     }
 }
 
-/// The buffers of steps `steps` together, less those written by one and read by the next
-/// (they stay in the arena: a fused task that falls back to running its steps apart uses
-/// them).
-fn task_io<'s>(
+/// The buffers of step `i`, less `skip` (an input the task reads from the scratch bits).
+fn step_io<'s>(
     store: &'s mut Store,
     prog: &Program,
-    steps: &[usize],
+    i: usize,
     skip: Option<BufId>,
 ) -> Result<Io<'s>, String> {
-    let (mut reads, mut writes) = (Vec::new(), Vec::new());
-    for &i in steps {
-        let a = prog.steps[i].kernel.access();
-        for b in a.reads {
-            if !writes.contains(&b) && !reads.contains(&b) && Some(b) != skip {
-                reads.push(b);
-            }
-        }
-        writes.extend(a.writes);
-    }
-    store.io(&reads, &writes)
+    let a = prog.steps[i].kernel.access();
+    let reads: Vec<BufId> = a.reads.into_iter().filter(|&b| Some(b) != skip).collect();
+    store.io(&reads, &a.writes)
 }
 
 /// Runs one task; an error names the step it comes from.
@@ -215,56 +207,62 @@ fn run_task(
     scratch: &mut [SpikeBits],
     cx: Ctx,
 ) -> Result<(), (usize, String)> {
-    let kernel = |i: usize| &prog.steps[i].kernel;
+    let i = task.step();
+    let kernel = &prog.steps[i].kernel;
+    let e = |m: String| (i, m);
+    let misfit = || (i, "the engine scheduled a step as a kernel it is not".to_string());
     match task {
-        Task::Step(i) => {
-            let a = kernel(i).access();
-            let mut io = store.io(&a.reads, &a.writes).map_err(|m| (i, m))?;
-            kernels::run(kernel(i), &mut io, cx).map_err(|m| (i, m))
+        Task::Step(_) => {
+            let mut io = step_io(store, prog, i, None).map_err(e)?;
+            kernels::run(kernel, &mut io, cx).map_err(e)
         }
-        Task::LinearIaf { linear: i, bits, from } => {
-            let (Kernel::Linear(l), Kernel::Iaf(f)) = (kernel(i), kernel(i + 1)) else {
-                return Err((i, "the engine fused steps that do not fit together".into()));
-            };
-            let skip = from.map(|_| l.x);
-            let mut io = task_io(store, prog, &[i, i + 1], skip).map_err(|m| (i, m))?;
+        Task::Apart(_) => {
+            let Kernel::LinearIaf(k) = kernel else { return Err(misfit()) };
+            let mut io = step_io(store, prog, i, None).map_err(e)?;
+            fused::linear_iaf_apart(&k.linear, &k.iaf, &mut io, cx).map_err(e)
+        }
+        Task::LinearIaf { bits, from, .. } => {
+            let Kernel::LinearIaf(k) = kernel else { return Err(misfit()) };
+            let skip = from.map(|_| k.linear.x);
+            let mut io = step_io(store, prog, i, skip).map_err(e)?;
             // The sink is taken out of the scratch while the source is borrowed from it.
             let mut sink = bits.and_then(|k| scratch.get_mut(k)).map(std::mem::take);
             let source = match from {
                 Some(k) => Some(scratch.get(k).ok_or((i, "missing scratch bits".to_string()))?),
                 None => None,
             };
-            let r = fused::linear_iaf(l, f, &mut io, cx, source, sink.as_mut());
+            let r = fused::linear_iaf(&k.linear, &k.iaf, &mut io, cx, source, sink.as_mut());
             if let (Some(k), Some(s)) = (bits, sink) {
                 scratch[k] = s;
             }
-            r.map_err(|m| (i, m))
+            r.map_err(e)
         }
-        Task::LinearBits { step: i, from } => {
-            let Kernel::Linear(l) = kernel(i) else {
-                return Err((i, "the engine fused steps that do not fit together".into()));
-            };
-            let a = kernel(i).access();
-            let reads: Vec<BufId> = a.reads.into_iter().filter(|&b| b != l.x).collect();
-            let mut io = store.io(&reads, &a.writes).map_err(|m| (i, m))?;
+        Task::LinearBits { from, .. } => {
+            let Kernel::Linear(l) = kernel else { return Err(misfit()) };
+            let mut io = step_io(store, prog, i, Some(l.x)).map_err(e)?;
             let x = scratch.get(from).ok_or((i, "missing scratch bits".into()))?;
-            fused::linear_bits(l, &mut io, x, cx).map_err(|m| (i, m))
+            fused::linear_bits(l, &mut io, x, cx).map_err(e)
         }
     }
 }
 
 /// The profile entry of a task that took `time`.
 fn step_time(plan: &Plan, prog: &Program, task: Task, time: Duration) -> StepTime {
-    let steps: Vec<usize> = task.steps().collect();
-    let node = |i: usize| plan.nodes().get(prog.steps[i].node as usize).map(|n| n.0.clone());
-    let nodes: Vec<String> = steps.iter().filter_map(|&i| node(i)).collect();
+    let i = task.step();
+    let step = &prog.steps[i];
+    let name = |n: u32| plan.nodes().get(n as usize).map_or("", |n| n.0.as_str());
+    let node = match &step.kernel {
+        Kernel::LinearIaf(k) => format!("{}+{}", name(step.node), name(k.iaf_node)),
+        _ => name(step.node).to_string(),
+    };
     let kernel = match task {
-        Task::Step(i) => prog.steps[i].kernel.name(),
+        Task::Step(_) => step.kernel.name(),
+        Task::Apart(_) => "linear-event,iaf",
         Task::LinearIaf { from: None, .. } => "linear-event+iaf",
         Task::LinearIaf { from: Some(_), .. } => "linear-event(bits)+iaf",
         Task::LinearBits { .. } => "linear-event(bits)",
     };
-    StepTime { step: steps[0], steps: steps.len(), kernel, node: nodes.join("+"), time }
+    StepTime { step: i, steps: 1, kernel, node, time }
 }
 
 fn invalid(m: String) -> CpuError {

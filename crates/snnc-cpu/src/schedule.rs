@@ -1,32 +1,37 @@
-//! The order in which the engine runs a program's steps, with adjacent steps fused where no
-//! other step can see the difference: an event-driven linear step whose output only the next
-//! IAF step reads runs with it as one pass ([`snnc_kernels::spike_linear_iaf`]), and IAF
-//! spikes that only the next event-driven linear step reads are handed over as bits, also to a
-//! next fused pass, so that a stack of layers runs as a chain of fused passes.
+//! The order in which the engine runs a program's steps, and how it hands spikes between
+//! them. The plan already fuses an event-driven linear step with the IAF step that alone reads
+//! its output ([`snnc_plan::LinearIafK`], pass `fuse-linear-iaf`); the engine runs such a step
+//! as one pass ([`snnc_kernels::spike_linear_iaf`]). What stays a run-time decision is where
+//! the fused step's spikes go: when only the next event-driven linear step (fused or not)
+//! reads them, they are handed over as bits in the engine's scratch instead of f32 in the
+//! arena, so that a stack of layers runs as a chain of fused passes.
 
-use snnc_plan::{BufId, BufLoc, IafK, Kernel, LinearK, Program};
+use snnc_plan::{BufId, Kernel, LinearIafK, LinearK, Program};
 
-/// One unit of work of the engine.
+/// One unit of work of the engine: one plan step, and where its spikes come from or go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Task {
     /// Step `i` as the plan gives it.
     Step(usize),
-    /// The event-driven linear step `linear` and the IAF step `linear + 1`, fused; with
-    /// `bits`, the IAF's f32 spikes are not written and go to the engine's scratch bits
-    /// number `bits` instead; with `from`, the linear step reads its input spikes from the
-    /// scratch bits number `from` (left there by the task before) instead of its f32 input.
-    LinearIaf { linear: usize, bits: Option<usize>, from: Option<usize> },
+    /// The fused linear + IAF step `i` run as its two parts one after the other (fusion off;
+    /// bitwise the same as the fused pass).
+    Apart(usize),
+    /// The fused linear + IAF step `step` as one pass; with `bits`, the IAF's f32 spikes are
+    /// not written and go to the engine's scratch bits number `bits` instead; with `from`, the
+    /// linear part reads its input spikes from the scratch bits number `from` (left there by
+    /// the task before) instead of its f32 input.
+    LinearIaf { step: usize, bits: Option<usize>, from: Option<usize> },
     /// The event-driven linear step `step`, whose spikes a [`Task::LinearIaf`] left in the
     /// scratch bits number `from`.
     LinearBits { step: usize, from: usize },
 }
 
 impl Task {
-    /// The plan steps this task covers.
-    pub(crate) fn steps(self) -> std::ops::RangeInclusive<usize> {
+    /// The plan step this task runs.
+    pub(crate) fn step(self) -> usize {
         match self {
-            Task::Step(i) | Task::LinearBits { step: i, .. } => i..=i,
-            Task::LinearIaf { linear, .. } => linear..=linear + 1,
+            Task::Step(i) | Task::Apart(i) => i,
+            Task::LinearIaf { step, .. } | Task::LinearBits { step, .. } => step,
         }
     }
 }
@@ -68,96 +73,55 @@ fn straddles(prog: &Program, a: usize, b: usize) -> bool {
     (a < prog.forward_len) != (b < prog.forward_len)
 }
 
-fn event_linear(prog: &Program, i: usize) -> Option<&LinearK> {
+/// The event-driven linear layer step `i` runs, alone or as the first part of a fused step
+/// (with the fused step's IAF part).
+fn event_linear(prog: &Program, i: usize) -> Option<(&LinearK, Option<&LinearIafK>)> {
     match prog.steps.get(i).map(|s| &s.kernel) {
-        Some(Kernel::Linear(l)) if l.event.is_some() => Some(l),
+        Some(Kernel::Linear(l)) if l.event.is_some() => Some((l, None)),
+        Some(Kernel::LinearIaf(k)) => Some((&k.linear, Some(k))),
         _ => None,
     }
 }
 
-/// The IAF step `i + 1` when it can be fused with the event-driven linear step `i`.
-fn fusable<'p>(prog: &'p Program, uses: &Uses, i: usize) -> Option<&'p IafK> {
-    let l = event_linear(prog, i)?;
-    let Some(Kernel::Iaf(f)) = prog.steps.get(i + 1).map(|s| &s.kernel) else { return None };
-    let same_need = prog.steps[i].need == prog.steps[i + 1].need && !straddles(prog, i, i + 1);
-    let shapes = f.t.checked_mul(f.b) == Some(l.rows) && f.n == l.n;
-    let own = f.x == l.y && f.v0 != Some(l.y) && l.x != l.y;
-    let ok = same_need && shapes && own && uses.dead_after(l.y, i + 1) && apart(prog, i, i + 1);
-    ok.then_some(f)
-}
-
-/// Where a writable buffer lives: an arena range, or a bits slot.
-#[derive(Clone, Copy)]
-enum Place {
-    Arena(usize, usize),
-    Bits(u32),
-}
-
-/// Where buffer `b` lives (`None` for inputs, constants and seeds, which are never written).
-fn place(prog: &Program, b: BufId) -> Option<Place> {
-    let buf = prog.bufs.get(b.0 as usize)?;
-    match buf.loc {
-        BufLoc::Arena { off } => Some(Place::Arena(off, off + buf.len)),
-        BufLoc::Bits { slot, .. } => Some(Place::Bits(slot)),
-        _ => None,
-    }
-}
-
-fn collide(p: Place, q: Place) -> bool {
-    match (p, q) {
-        (Place::Arena(s, e), Place::Arena(s2, e2)) => s < e && s2 < e2 && s < e2 && s2 < e,
-        (Place::Bits(a), Place::Bits(b)) => a == b,
-        _ => false,
-    }
-}
-
-/// Whether nothing that step `a` reads or writes shares memory with what step `b` writes.
-/// The arena reuses a value's memory once it is dead, so step `b` may write where step `a`
-/// read; run as one task, the two would then overlap.
-fn apart(prog: &Program, a: usize, b: usize) -> bool {
-    let (aa, ab) = (prog.steps[a].kernel.access(), prog.steps[b].kernel.access());
-    let mine: Vec<Place> =
-        aa.reads.iter().chain(&aa.writes).filter_map(|&x| place(prog, x)).collect();
-    ab.writes.iter().filter_map(|&w| place(prog, w)).all(|w| mine.iter().all(|&m| !collide(w, m)))
-}
-
-/// Whether the f32 spikes `z` of the IAF step `iaf` are read only as the input of the
+/// Whether the f32 spikes `z` of the fused step `i` are read only as the input of the
 /// event-driven linear step right after it.
-fn bits_suffice(prog: &Program, uses: &Uses, iaf: usize, z: BufId) -> bool {
-    let Some(next) = event_linear(prog, iaf + 1) else { return false };
+fn bits_suffice(prog: &Program, uses: &Uses, i: usize, z: BufId) -> bool {
+    let Some((next, fused)) = event_linear(prog, i + 1) else { return false };
     let only_x = next.x == z && next.w != z && next.bias != Some(z) && next.y != z;
-    let same_need =
-        prog.steps[iaf].need == prog.steps[iaf + 1].need && !straddles(prog, iaf, iaf + 1);
-    only_x && same_need && uses.dead_after(z, iaf + 1)
+    let not_iaf = fused.is_none_or(|k| k.iaf.v0 != Some(z));
+    let same_need = prog.steps[i].need == prog.steps[i + 1].need && !straddles(prog, i, i + 1);
+    only_x && not_iaf && same_need && uses.dead_after(z, i + 1)
 }
 
 /// The tasks of `prog`, in order, and the number of scratch bit buffers they use. With
-/// `fuse` false every step is its own task.
+/// `fuse` false every fused plan step runs as its two parts and no spikes go through bits.
 pub(crate) fn schedule(prog: &Program, fuse: bool) -> (Vec<Task>, usize) {
-    let (mut tasks, mut scratch) = (Vec::new(), 0);
+    let (mut tasks, mut scratch) = (Vec::with_capacity(prog.steps.len()), 0);
     let uses = Uses::of(prog);
-    let mut i = 0;
     // The scratch bits the previous task left for step `i`'s input.
     let mut from = None;
-    while i < prog.steps.len() {
-        let Some(f) = fuse.then(|| fusable(prog, &uses, i)).flatten() else {
-            tasks.push(match from.take() {
+    for (i, s) in prog.steps.iter().enumerate() {
+        let task = match &s.kernel {
+            Kernel::LinearIaf(_) if !fuse => Task::Apart(i),
+            Kernel::LinearIaf(k) => {
+                // A step that saves its spikes as bits for backward keeps its f32 spikes too.
+                let f = &k.iaf;
+                let redirect =
+                    f.z_bits.is_none() && f.z.is_some_and(|z| bits_suffice(prog, &uses, i, z));
+                let bits = redirect.then(|| {
+                    scratch += 1;
+                    scratch - 1
+                });
+                let task = Task::LinearIaf { step: i, bits, from: from.take() };
+                from = bits;
+                task
+            }
+            _ => match from.take() {
                 Some(from) => Task::LinearBits { step: i, from },
                 None => Task::Step(i),
-            });
-            i += 1;
-            continue;
+            },
         };
-        // An IAF step that saves its spikes as bits for backward keeps its f32 spikes too.
-        let redirect =
-            f.z_bits.is_none() && f.z.is_some_and(|z| bits_suffice(prog, &uses, i + 1, z));
-        let bits = redirect.then(|| {
-            scratch += 1;
-            scratch - 1
-        });
-        tasks.push(Task::LinearIaf { linear: i, bits, from: from.take() });
-        i += 2;
-        from = bits;
+        tasks.push(task);
     }
     (tasks, scratch)
 }

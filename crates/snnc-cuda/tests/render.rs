@@ -79,9 +79,13 @@ fn iaf_kernel_is_one_thread_per_neuron_with_the_time_loop_inside() {
     let src = render(plan).unwrap();
     let mut seen = false;
     for (i, step) in plan.train().steps.iter().enumerate() {
-        let Kernel::Iaf(k) = &step.kernel else { continue };
+        // A fused linear + IAF step launches its linear part, then its IAF part.
+        let (k, l) = match &step.kernel {
+            Kernel::Iaf(k) => (k, &src.train.steps[i].launches[0]),
+            Kernel::LinearIaf(f) => (&f.iaf, &src.train.steps[i].launches[1]),
+            _ => continue,
+        };
         seen = true;
-        let l = &src.train.steps[i].launches[0];
         assert_eq!(l.block, [128, 1, 1], "{label}");
         assert_eq!(l.grid, [k.n.div_ceil(128) as u32, k.b as u32, 1], "{label}");
         let body = kernel_body(&src.train.code, &l.kernel);
@@ -96,6 +100,35 @@ fn iaf_kernel_is_one_thread_per_neuron_with_the_time_loop_inside() {
         assert!(body.contains("v_pre[off] = u;"), "{body}");
     }
     assert!(seen, "{label} has a fused IAF layer");
+}
+
+/// A fused linear + IAF step of the plan launches the event-driven linear kernel, then the IAF
+/// kernel on its currents; on a graph input, the dense alternative is the dense linear part
+/// then the same IAF launch.
+#[test]
+fn a_fused_linear_iaf_step_launches_its_two_parts_in_order() {
+    let plans = fixture_plans("ff_t8");
+    let (label, plan) = &plans[1];
+    let src = render(plan).unwrap();
+    let mut seen = 0;
+    for (i, step) in plan.infer().steps.iter().enumerate() {
+        let Kernel::LinearIaf(k) = &step.kernel else { continue };
+        seen += 1;
+        let code = &src.infer.steps[i];
+        let names: Vec<&str> = code.launches.iter().map(|l| l.kernel.as_str()).collect();
+        let want = [format!("snnc_s{i:04}_spike_linear"), format!("snnc_s{i:04}_iaf")];
+        assert_eq!(names, want, "{label}");
+        let iaf = kernel_body(&src.infer.code, &want[1]);
+        assert!(iaf.contains(&format!("for (i64 t0 = 0; t0 < {}LL; t0 += 8)", k.iaf.t)), "{iaf}");
+        match &code.dense {
+            Some((x, dense)) => {
+                assert_eq!(*x, k.linear.x, "{label}");
+                assert_eq!(dense.last(), code.launches.last(), "{label}");
+            }
+            None => assert!(i > 0, "{label}: the first layer reads the graph input"),
+        }
+    }
+    assert_eq!(seen, 2, "{label}: both layers are fused");
 }
 
 #[test]
@@ -122,7 +155,8 @@ fn fixtures_cover_every_forward_kernel_family() {
     for (_, plan) in all_plans() {
         all.extend(kinds(&plan));
     }
-    for k in ["iaf", "iaf-back", "iaf-recurrent", "iaf-recurrent-back", "elementwise", "mm"] {
+    let kinds = ["iaf", "linear-event+iaf", "iaf-back", "iaf-recurrent", "iaf-recurrent-back"];
+    for k in kinds.into_iter().chain(["elementwise", "mm"]) {
         assert!(all.contains(k), "no plan uses {k}: {all:?}");
     }
 }
@@ -158,6 +192,8 @@ fn every_family_member_renders_its_own_step() {
     use snnc_ir::Order;
     for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
         let plan = family::family_plan(order);
+        let fused = plan.infer().steps.iter().any(|s| matches!(s.kernel, Kernel::LinearIaf(_)));
+        assert!(fused, "{}: every member's Linear + IAF is one fused step", order.name());
         let src = render(&plan).unwrap_or_else(|e| panic!("{}: {e}", order.name()));
         check_module(order.name(), &src.infer, plan.infer().steps.len());
         check_module(order.name(), &src.train, plan.train().steps.len());

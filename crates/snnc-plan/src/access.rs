@@ -58,6 +58,19 @@ impl Kernel {
                     a.wo(o);
                 }
             }
+            Kernel::LinearIaf(k) => {
+                // The currents are the linear part's output and the IAF part's input: a
+                // write of the step, never a read, since no step before it provides them.
+                let (l, f) = (&k.linear, &k.iaf);
+                a.r(l.x);
+                a.r(l.w);
+                a.ro(l.bias);
+                a.ro(f.v0);
+                a.w(l.y);
+                for o in [f.z, f.v_last, f.v_pre, f.z_bits] {
+                    a.wo(o);
+                }
+            }
             Kernel::Recurrent(k) => {
                 for i in [Some(k.x), Some(k.w), Some(k.r), k.v0, k.z0] {
                     a.ro(i);

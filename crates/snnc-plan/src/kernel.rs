@@ -1,8 +1,9 @@
 //! The kernels a [`Step`](crate::Step) runs: dense and event-driven linear algebra, and the
 //! enum of every kernel. Integrate-and-fire kernels are in `kernel_iaf.rs`, elementwise and
-//! data-movement kernels in `kernel_ew.rs`.
+//! data-movement kernels in `kernel_ew.rs`, fused pairs in `kernel_fused.rs`.
 
 use crate::kernel_ew::{AddIntoK, ConcatK, EwGradK, EwK, GatherK, SliceK, TransposeK};
+use crate::kernel_fused::LinearIafK;
 use crate::kernel_iaf::{IafBackK, IafK, PackK, RecBackK, RecK, ResetK};
 
 /// A buffer of a [`Program`](crate::Program), by index into its buffer table.
@@ -204,6 +205,9 @@ pub enum Kernel {
     AddInto(AddIntoK),
     /// A slice written back into its source's extent (Slice's gradient).
     Unslice(SliceK),
+    /// An event-driven linear layer fused with the IAF layer that alone reads its output
+    /// (forward).
+    LinearIaf(LinearIafK),
 }
 
 impl Kernel {
@@ -213,6 +217,7 @@ impl Kernel {
     pub fn family(&self) -> Option<snnc_ir::Family> {
         match self {
             Kernel::Iaf(k) => Some(k.params.family),
+            Kernel::LinearIaf(k) => Some(k.iaf.params.family),
             Kernel::Recurrent(k) => Some(k.params.family),
             Kernel::Reset(k) => Some(k.family),
             Kernel::IafBack(k) => Some(k.params.family),
@@ -245,6 +250,7 @@ impl Kernel {
             Kernel::Slice(_) => "slice",
             Kernel::AddInto(_) => "add-into",
             Kernel::Unslice(_) => "unslice",
+            Kernel::LinearIaf(_) => "linear-event+iaf",
         }
     }
 }

@@ -10,14 +10,17 @@
 //! or loaded. A plan is written to and read from a versioned, checksummed file
 //! ([`Plan::save`], [`Plan::load`]).
 //!
-//! The plan only maps each IR op to its kernel; choosing ops (fusion, spike-linear layers,
-//! re-rolled time) is the optimizer's work. The mapping:
+//! The plan maps each IR op to its kernel, and fuses adjacent kernels only where no other step
+//! can tell (elementwise chains; an event-driven linear layer with the IAF layer that alone
+//! reads it); choosing ops (cell fusion, spike-linear layers, re-rolled time) is the
+//! optimizer's work. The mapping:
 //!
 //! | IR op | kernel |
 //! |---|---|
 //! | `Gemm`, `MatMul` | [`MmK`] (strided GEMM, one entry per batch matrix) + [`BiasK`] for Gemm's C |
 //! | `Linear`, `SpikeLinear` | [`LinearK`]; event-driven first for `SpikeLinear` and for `Linear` on a graph input |
 //! | `IAF`, `IAFFeedForwardStep` | [`IafK`] (T = 1 for the step) |
+//! | event-driven `Linear`/`SpikeLinear` + the `IAF` that alone reads it | [`LinearIafK`], one step (pass `fuse-linear-iaf`) |
 //! | `IAFRecurrent`, `IAFStep` | [`RecK`] (T = 1 for the step) |
 //! | `SpikeReset` | [`ResetK`] |
 //! | arithmetic, comparisons, `Where`, activations, `Spike`, value-changing `Cast` | [`EwK`], fused along chains |
@@ -45,6 +48,7 @@ mod engine;
 mod error;
 mod kernel;
 mod kernel_ew;
+mod kernel_fused;
 mod kernel_iaf;
 mod lower;
 mod plan;
@@ -65,6 +69,7 @@ pub use kernel_ew::{
     AddIntoK, BinOp, ConcatK, EwGradK, EwInput, EwK, GatherK, GradRule, Instr, Reg, SliceK,
     TransposeK, UnOp,
 };
+pub use kernel_fused::LinearIafK;
 pub use kernel_iaf::{IafBackK, IafK, PackK, RecBackK, RecK, ResetK};
 pub use lower::{compile, CompileOptions, PASSES};
 pub use plan::{Buf, BufLoc, ConstData, PackSpec, Plan, Program, Sig, Stats, Step, Target};

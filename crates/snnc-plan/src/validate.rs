@@ -4,7 +4,7 @@
 use snnc_ir::MAX_ELEMENTS;
 
 use crate::plan::{BufLoc, Program};
-use crate::{Kernel, Plan, PlanError, WRef};
+use crate::{Kernel, LinearIafK, Plan, PlanError, WRef};
 
 /// The largest arena a plan may declare, in f32 elements (64 GiB).
 pub const MAX_ARENA: usize = 1 << 34;
@@ -108,11 +108,16 @@ impl Plan {
             if !a.reads.iter().chain(&a.writes).all(|&b| in_range(b)) {
                 return Err(err(format!("step {i} refers to a missing buffer")));
             }
+            if let Kernel::LinearIaf(k) = &s.kernel {
+                check_linear_iaf(k, self.nodes.len()).map_err(|m| err(format!("step {i}: {m}")))?;
+            }
             let pack = match &s.kernel {
-                Kernel::Linear(k) => match k.event {
-                    Some(WRef::Packed(q)) => Some(q),
-                    _ => None,
-                },
+                Kernel::Linear(k) | Kernel::LinearIaf(LinearIafK { linear: k, .. }) => {
+                    match k.event {
+                        Some(WRef::Packed(q)) => Some(q),
+                        _ => None,
+                    }
+                }
                 Kernel::Recurrent(k) => k.r_pack,
                 _ => None,
             };
@@ -137,4 +142,26 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+/// A fused linear + IAF step must be what `fuse-linear-iaf` makes: an event-driven linear part
+/// whose output is exactly the IAF part's input, of the same size, and no buffer of the IAF
+/// part that is also one of the linear part's (engines rely on that to run it as one pass).
+fn check_linear_iaf(k: &LinearIafK, nodes: usize) -> Result<(), String> {
+    let (l, f) = (&k.linear, &k.iaf);
+    if k.iaf_node as usize >= nodes {
+        return Err("a fused linear + IAF refers to a missing node".into());
+    }
+    if l.event.is_none() {
+        return Err("a fused linear + IAF whose linear part is not event-driven".into());
+    }
+    if f.x != l.y || f.t.checked_mul(f.b) != Some(l.rows) || f.n != l.n {
+        return Err("a fused linear + IAF whose parts do not fit together".into());
+    }
+    let linear = [Some(l.x), Some(l.w), l.bias, Some(l.y)];
+    let iaf = [f.v0, f.z, f.v_last, f.v_pre, f.z_bits];
+    if iaf.iter().flatten().any(|b| linear.contains(&Some(*b))) {
+        return Err("a fused linear + IAF whose parts share a buffer".into());
+    }
+    Ok(())
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use snnc_ir::{DType, Graph, IafParams, Op, Tensor, TensorType};
-use snnc_plan::{compile, Plan, PlanError, FORMAT_VERSION};
+use snnc_plan::{compile, Kernel, Plan, PlanError, FORMAT_VERSION};
 
 /// A small graph using linear, IAF and elementwise kernels.
 fn graph() -> Graph {
@@ -49,6 +49,11 @@ fn refused(bytes: &[u8], what: &str) -> String {
 #[test]
 fn round_trip_is_byte_identical() {
     let p = plan();
+    // The linear layer on the graph input and its IAF layer are one fused step, so the round
+    // trip covers the fused kernel's encoding.
+    for prog in [p.infer(), p.train()] {
+        assert!(prog.steps.iter().any(|s| matches!(s.kernel, Kernel::LinearIaf(_))));
+    }
     let bytes = p.to_bytes();
     let q = load(&bytes).unwrap();
     assert_eq!(q.to_bytes(), bytes);

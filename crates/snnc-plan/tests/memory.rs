@@ -48,10 +48,15 @@ fn optimized_training_saves_only_potentials_and_bits() {
         .iter()
         .filter_map(|s| match &s.kernel {
             Kernel::Iaf(k) => Some(k),
+            Kernel::LinearIaf(k) => Some(&k.iaf),
             _ => None,
         })
         .collect();
     assert_eq!(iaf.len(), 2);
+    // Layer 1 (on the graph input) is fused with its IAF; layer 2 packs its input spikes to
+    // bits between its linear step and its IAF step, so they stay apart.
+    let fused = fwd.iter().filter(|s| matches!(s.kernel, Kernel::LinearIaf(_))).count();
+    assert_eq!(fused, 1);
     assert!(iaf.iter().all(|k| k.v_pre.is_some() && k.z_bits.is_none()));
     assert!(fwd.iter().any(|s| matches!(s.kernel, Kernel::PackBits(_))));
     assert!(prog.steps.iter().any(|s| matches!(s.kernel, Kernel::SpikeDw(_))));

@@ -3,7 +3,7 @@
 use snnc_kernels::Threads;
 use snnc_plan::{Kernel, Plan};
 
-use crate::kernels::{ew, ew_grad, iaf, linear, shape};
+use crate::kernels::{ew, ew_grad, fused, iaf, linear, shape};
 use crate::store::Io;
 
 /// What every kernel may need besides its buffers.
@@ -43,6 +43,7 @@ pub(crate) fn run(k: &Kernel, io: &mut Io, cx: Ctx) -> Result<(), String> {
         Kernel::SpikeDw(k) => linear::spike_dw(k, io, cx),
         Kernel::SumRows(k) => linear::sum_rows(k, io),
         Kernel::Iaf(k) => iaf::iaf(k, io, cx),
+        Kernel::LinearIaf(k) => fused::linear_iaf(&k.linear, &k.iaf, io, cx, None, None),
         Kernel::Recurrent(k) => iaf::recurrent(k, io, cx),
         Kernel::Reset(k) => iaf::reset(k, io),
         Kernel::PackBits(k) => iaf::pack(k, io),

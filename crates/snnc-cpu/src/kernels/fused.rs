@@ -1,5 +1,5 @@
-//! The engine's fused tasks ([`crate::schedule::Task`]): an event-driven linear step with
-//! the IAF step that alone reads its output, and a linear step reading spikes as bits.
+//! The plan's fused linear + IAF steps ([`snnc_plan::LinearIafK`]), run as one pass or as
+//! their two parts, and a linear step reading spikes as bits ([`crate::schedule::Task`]).
 
 use snnc_kernels::{spike_linear_iaf, IafOutputs, KernelError, SeqDims, SpikeBits, SpikeInput};
 use snnc_plan::{IafK, LinearK};
@@ -13,7 +13,7 @@ fn ke(e: KernelError) -> String {
     e.to_string()
 }
 
-/// Runs the linear step `l` and the IAF step `f` (which reads `l`'s output) as one pass when
+/// Runs the linear part `l` and the IAF part `f` (which reads `l`'s output) as one pass when
 /// the input spikes are binary and sparse enough for the event path; otherwise (found out
 /// during that pass) as the two steps, one after the other. `io` holds both steps' buffers
 /// (but not `l`'s input when `source` is given). With `source`, `l` reads its input spikes
@@ -72,6 +72,25 @@ pub(crate) fn linear_iaf(
     linear_on(l, x, w, b, y, cx)?;
     let out = IafOutputs { z, z_bits, v_pre, v_last, z_last: None };
     neurons.forward(dims, y, v0, out, cx.threads).map_err(ke)
+}
+
+/// Runs the linear part `l`, writing the currents, then the IAF part `f` on them: what the
+/// two steps did before the plan fused them (`Engine::with_fusion(false)`), kept to check the
+/// fused pass against.
+pub(crate) fn linear_iaf_apart(l: &LinearK, f: &IafK, io: &mut Io, cx: Ctx) -> Result<(), String> {
+    let (x, w, b, v0) = (io.r(l.x)?, io.r(l.w)?, io.ro(l.bias)?, io.ro(f.v0)?);
+    let y = io.w(l.y)?;
+    linear_on(l, SpikeInput::F32(x), w, b, y, cx)?;
+    need_dims("currents", y.len(), &[f.t, f.b, f.n])?;
+    let out = IafOutputs {
+        z: io.wo(f.z)?,
+        z_bits: bits(io, f.z_bits, f.t * f.b, f.n)?,
+        v_pre: io.wo(f.v_pre)?,
+        v_last: io.wo(f.v_last)?,
+        z_last: None,
+    };
+    let dims = SeqDims { t: f.t, b: f.b, n: f.n };
+    cell(&f.params, f.n)?.forward(dims, y, v0, out, cx.threads).map_err(ke)
 }
 
 /// The event-driven linear step `l` on spikes given as bits instead of its f32 input.

@@ -2,6 +2,7 @@
 
 mod ew;
 mod ew_grad;
+mod fused;
 mod gemm;
 mod iaf;
 mod linear;

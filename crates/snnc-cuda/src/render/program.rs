@@ -4,7 +4,7 @@ use snnc_plan::{BufLoc, Kernel, Plan, Program, SpikeSrc};
 
 use super::prelude::prelude;
 use super::source::{Launch, Out, ProgramSource, Source, StepCode};
-use super::{ew, ew_grad, iaf, linear, recurrent, shape};
+use super::{ew, ew_grad, fused, iaf, linear, recurrent, shape};
 use crate::CudaError;
 
 /// Renders both programs of `plan` (`infer.cu` and `train.cu`).
@@ -30,7 +30,8 @@ pub fn render_program(plan: &Plan, prog: &Program, name: &str) -> Result<Program
     Ok(ProgramSource { name: name.to_string(), code, steps })
 }
 
-type Rendered = (Vec<Launch>, Option<(snnc_plan::BufId, Vec<Launch>)>);
+/// A step's launches, and the dense alternative of a spike-linear step on a graph input.
+pub(super) type Rendered = (Vec<Launch>, Option<(snnc_plan::BufId, Vec<Launch>)>);
 
 fn render_step(
     out: &mut Out<'_>,
@@ -51,6 +52,7 @@ fn render_step(
             }
         }
         Kernel::Linear(k) => only(linear::linear_dense(out, k)?),
+        Kernel::LinearIaf(k) => fused::linear_iaf(out, k, is_input),
         Kernel::SpikeDw(k) => {
             let event = linear::spike_dw_event(out, k)?;
             match k.x {

@@ -12,7 +12,9 @@ use cudarc::driver::{
 };
 use cudarc::nvrtc::Ptx;
 use snnc_ir::Tensor;
-use snnc_plan::{BufLoc, Plan, Program, StepTime, Wrt, NEED_ALWAYS, NEED_INPUTS, NEED_PARAMS};
+use snnc_plan::{
+    BufLoc, Kernel, Plan, Program, StepTime, Wrt, NEED_ALWAYS, NEED_INPUTS, NEED_PARAMS,
+};
 
 use super::bind::{event_suits, inputs, seeds, to_tensor};
 use super::blas;
@@ -218,12 +220,17 @@ impl<'p> Engine<'p> {
             let start = Instant::now();
             self.launch_range(training, i..i + 1, mask)?;
             self.stream.synchronize().map_err(drv("cuStreamSynchronize"))?;
-            let node = self.plan.nodes().get(step.node as usize).map(|n| n.0.clone());
+            let name = |n: u32| self.plan.nodes().get(n as usize).map_or("", |n| n.0.as_str());
+            // A fused linear + IAF step names both of its nodes, as the cpu engine's profile.
+            let node = match &step.kernel {
+                Kernel::LinearIaf(k) => format!("{}+{}", name(step.node), name(k.iaf_node)),
+                _ => name(step.node).to_string(),
+            };
             times.push(StepTime {
                 step: i,
                 steps: 1,
                 kernel: step.kernel.name(),
-                node: node.unwrap_or_default(),
+                node,
                 time: start.elapsed(),
             });
         }

@@ -9,6 +9,7 @@ use crate::kernel_ew::{
     AddIntoK, BinOp, ConcatK, EwGradK, EwInput, EwK, GatherK, GradRule, Instr, SliceK, TransposeK,
     UnOp,
 };
+use crate::kernel_fused::LinearIafK;
 use crate::kernel_iaf::{IafBackK, IafK, PackK, RecBackK, RecK, ResetK};
 use crate::plan::{Buf, BufLoc, ConstData, PackSpec, Program, Sig, Stats, Target};
 use crate::{
@@ -81,6 +82,7 @@ record!(LinearK { rows, k, n, trans_b, x, w, bias, y, event });
 record!(SpikeDwK { rows, k, n, g, x, dw, trans_b, acc });
 record!(SumRowsK { g, rows, cols, dst, acc });
 record!(IafK { t, b, n, params, x, v0, z, v_last, v_pre, z_bits });
+record!(LinearIafK { linear, iaf, iaf_node });
 record!(RecK {
     t,
     b,
@@ -149,6 +151,7 @@ wrap_enum!(Kernel {
     Slice = 17,
     AddInto = 18,
     Unslice = 19,
+    LinearIaf = 20,
 });
 record!(Step { node, need, kernel });
 record!(Sig { name, dtype, shape });

@@ -1,4 +1,4 @@
-//! Pass 6, `assign-buffers`: offsets in one f32 arena, aligned to 64 bytes, such that buffers
+//! Pass 7, `assign-buffers`: offsets in one f32 arena, aligned to 64 bytes, such that buffers
 //! alive at the same time never overlap and memory of dead buffers is reused. Up to
 //! [`GREEDY_LIMIT`] buffers are placed largest first, each at the lowest offset that overlaps
 //! no placed buffer alive at the same time (tight, but quadratic); larger programs (unrolled

@@ -1,4 +1,4 @@
-//! Pass 5, `liveness`: for every buffer with its own storage, the first and the last step that
+//! Pass 6, `liveness`: for every buffer with its own storage, the first and the last step that
 //! touches it (aliases count for the buffer they alias). Graph outputs live to the end of the
 //! forward pass, where they are read; gradients of the targets to the end of the program.
 

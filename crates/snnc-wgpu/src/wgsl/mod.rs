@@ -4,6 +4,7 @@
 
 pub mod common;
 mod ew;
+mod fused;
 mod iaf;
 mod linear;
 mod recurrent;
@@ -66,6 +67,7 @@ pub fn render(step: usize, l: &Layout, k: &Kernel) -> Result<Vec<Launch>, String
         Kernel::SpikeDw(k) => linear::spike_dw(step, l, k),
         Kernel::SumRows(k) => linear::sum_rows(step, l, k),
         Kernel::Iaf(k) => iaf::iaf(step, l, k),
+        Kernel::LinearIaf(k) => fused::linear_iaf(step, l, k),
         Kernel::Reset(k) => iaf::reset(step, l, k),
         Kernel::PackBits(k) => iaf::pack(step, l, k),
         Kernel::IafBack(k) => iaf::iaf_back(step, l, k),
