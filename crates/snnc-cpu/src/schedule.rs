@@ -31,16 +31,18 @@ impl Task {
     }
 }
 
-/// The last step that mentions each buffer (reads or writes it), and the buffers the program
-/// returns (outputs and gradients).
+/// The last step that mentions each buffer (reads or writes it), the first step that writes
+/// it, and the buffers the program returns (outputs and gradients).
 struct Uses {
     last: Vec<usize>,
+    first_write: Vec<usize>,
     results: Vec<BufId>,
 }
 
 impl Uses {
     fn of(prog: &Program) -> Self {
         let mut last = vec![0; prog.bufs.len()];
+        let mut first_write = vec![usize::MAX; prog.bufs.len()];
         for (i, s) in prog.steps.iter().enumerate() {
             let a = s.kernel.access();
             for b in a.reads.iter().chain(&a.writes) {
@@ -48,17 +50,35 @@ impl Uses {
                     *l = i;
                 }
             }
+            for b in &a.writes {
+                if let Some(f) = first_write.get_mut(b.0 as usize) {
+                    *f = (*f).min(i);
+                }
+            }
         }
         let results = prog.outputs.iter().copied().chain(prog.grads.iter().flatten().copied());
-        Uses { last, results: results.collect() }
+        Uses { last, first_write, results: results.collect() }
     }
 
     /// Whether no step after `after` touches `b` and it is no result of the program, so its
     /// contents may be left unwritten. In-place updates are writes that also read, so any
-    /// later mention counts.
-    fn dead_after(&self, b: BufId, after: usize) -> bool {
+    /// later mention counts. So does a later read, or a result, of another buffer on the same
+    /// memory that no step after `after` writes: an alias of `b` (`Unsqueeze`, `Reshape`, …
+    /// are buffers of their own over their input's memory), not a later value reusing it.
+    fn dead_after(&self, prog: &Program, b: BufId, after: usize) -> bool {
         let last = self.last.get(b.0 as usize).copied().unwrap_or(usize::MAX);
-        last <= after && !self.results.contains(&b)
+        if last > after || self.results.contains(&b) {
+            return false;
+        }
+        let Some(p) = place(prog, b) else { return true };
+        let alias = |r: BufId| {
+            r != b
+                && place(prog, r).is_some_and(|q| collide(p, q))
+                && self.first_write.get(r.0 as usize).is_none_or(|&f| f == usize::MAX || f <= after)
+        };
+        let later = prog.steps.iter().skip(after + 1);
+        !later.flat_map(|s| s.kernel.access().reads).any(alias)
+            && !self.results.iter().any(|&r| alias(r))
     }
 }
 
@@ -82,7 +102,8 @@ fn fusable<'p>(prog: &'p Program, uses: &Uses, i: usize) -> Option<&'p IafK> {
     let same_need = prog.steps[i].need == prog.steps[i + 1].need && !straddles(prog, i, i + 1);
     let shapes = f.t.checked_mul(f.b) == Some(l.rows) && f.n == l.n;
     let own = f.x == l.y && f.v0 != Some(l.y) && l.x != l.y;
-    let ok = same_need && shapes && own && uses.dead_after(l.y, i + 1) && apart(prog, i, i + 1);
+    let ok =
+        same_need && shapes && own && uses.dead_after(prog, l.y, i + 1) && apart(prog, i, i + 1);
     ok.then_some(f)
 }
 
@@ -128,7 +149,7 @@ fn bits_suffice(prog: &Program, uses: &Uses, iaf: usize, z: BufId) -> bool {
     let only_x = next.x == z && next.w != z && next.bias != Some(z) && next.y != z;
     let same_need =
         prog.steps[iaf].need == prog.steps[iaf + 1].need && !straddles(prog, iaf, iaf + 1);
-    only_x && same_need && uses.dead_after(z, iaf + 1)
+    only_x && same_need && uses.dead_after(prog, z, iaf + 1)
 }
 
 /// The tasks of `prog`, in order, and the number of scratch bit buffers they use. With
