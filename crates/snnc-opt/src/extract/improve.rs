@@ -151,7 +151,7 @@ fn settle(
                 if !budget.spend(reach.len()) {
                     return None;
                 }
-                let old = std::mem::replace(&mut choice[d], Some(m));
+                let old = choice[d].replace(m);
                 match p.total(choice) {
                     Some((t, _)) if cheaper(t, cost) => {
                         cost = t;
