@@ -12,6 +12,7 @@
 //! summed). Those are the long chains the rewrites replace; the final choice is re-priced exactly
 //! on the emitted graph.
 
+use std::cell::RefCell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
 use std::rc::Rc;
@@ -184,9 +185,7 @@ pub fn extract(egraph: &EGraph, roots: &[Id]) -> Result<HashMap<Id, SnnNode>, Id
     }
     let mut choice: Vec<Option<usize>> =
         settled.iter().map(|s| s.as_ref().map(|s| s.node)).collect();
-    if std::env::var("SNNC_NO_IMPROVE").is_err() {
-        improve_choice(&table, &root_classes, &mut choice);
-    }
+    improve_choice(&table, &root_classes, &mut choice);
     Ok(choice
         .into_iter()
         .enumerate()
@@ -211,8 +210,13 @@ fn improve_choice(table: &Table, roots: &[usize], choice: &mut [Option<usize>]) 
             todo.extend(table.kids[c][n].iter().copied());
         }
     }
-    let own: Vec<Vec<Option<f64>>> = (0..table.ids.len())
-        .map(|c| table.nodes[c].iter().map(|n| own_cost(table.egraph, table.ids[c], n)).collect())
-        .collect();
+    // Own costs are computed on demand: the e-graph may be far larger than what is chosen.
+    let cache: RefCell<HashMap<(usize, usize), Option<f64>>> = RefCell::default();
+    let own = |c: usize, n: usize| {
+        *cache
+            .borrow_mut()
+            .entry((c, n))
+            .or_insert_with(|| own_cost(table.egraph, table.ids[c], &table.nodes[c][n]))
+    };
     improve(&Problem { own: &own, kids: &table.kids, roots }, choice);
 }

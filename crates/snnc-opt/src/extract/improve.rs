@@ -25,10 +25,10 @@ pub const MAX_CLASSES: usize = 4096;
 pub const MAX_WORK: usize = 20_000_000;
 
 /// The problem, by dense class index: each class's nodes' own costs (`None`: ill-typed) and
-/// distinct children.
+/// distinct children (one list per node).
 pub struct Problem<'a> {
-    /// `own[c][n]`: the own cost of node `n` of class `c`.
-    pub own: &'a [Vec<Option<f64>>],
+    /// `own(c, n)`: the own cost of node `n` of class `c`.
+    pub own: &'a dyn Fn(usize, usize) -> Option<f64>,
     /// `kids[c][n]`: the distinct child classes of node `n` of class `c`.
     pub kids: &'a [Vec<Vec<usize>>],
     /// The root classes.
@@ -69,7 +69,7 @@ impl Problem<'_> {
                         _ => {}
                     }
                 } else {
-                    sum += self.own[c][n]?;
+                    sum += (self.own)(c, n)?;
                     seen += 1;
                     mark[c] = 2;
                     stack.pop();
@@ -122,9 +122,9 @@ fn alternatives<'a>(
     c: usize,
     within: Option<&'a [bool]>,
 ) -> impl Iterator<Item = usize> + 'a {
-    (0..p.own[c].len()).filter(move |&n| {
+    (0..p.kids[c].len()).filter(move |&n| {
         Some(n) != choice[c]
-            && p.own[c][n].is_some()
+            && (p.own)(c, n).is_some()
             && p.kids[c][n].iter().all(|&k| choice[k].is_some() && within.is_none_or(|w| w[k]))
     })
 }
@@ -223,9 +223,9 @@ mod tests {
     /// Class 1 can read either cell: alone B is cheaper, but A is paid for class 0 anyway.
     #[test]
     fn a_value_already_paid_for_is_reused() {
-        let own =
-            vec![vec![Some(1.0)], vec![Some(1.0), Some(1.0)], vec![Some(10.0)], vec![Some(9.0)]];
+        let own = [vec![Some(1.0)], vec![Some(1.0), Some(1.0)], vec![Some(10.0)], vec![Some(9.0)]];
         let kids = vec![vec![vec![2]], vec![vec![3], vec![2]], vec![vec![]], vec![vec![]]];
+        let own = |c: usize, n: usize| own[c][n];
         let p = Problem { own: &own, kids: &kids, roots: &[0, 1] };
         let mut choice = vec![Some(0), Some(0), Some(0), Some(0)];
         assert_eq!(p.total(&choice).map(|t| t.0), Some(21.0));
@@ -237,8 +237,9 @@ mod tests {
     /// A switch that would make a class depend on itself is never taken, however cheap.
     #[test]
     fn a_cyclic_switch_is_refused() {
-        let own = vec![vec![Some(1.0)], vec![Some(50.0), Some(0.0)]];
+        let own = [vec![Some(1.0)], vec![Some(50.0), Some(0.0)]];
         let kids = vec![vec![vec![1]], vec![vec![], vec![0]]];
+        let own = |c: usize, n: usize| own[c][n];
         let p = Problem { own: &own, kids: &kids, roots: &[0] };
         let mut choice = vec![Some(0), Some(0)];
         improve(&p, &mut choice);
