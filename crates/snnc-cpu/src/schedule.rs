@@ -6,7 +6,7 @@
 //! reads them, they are handed over as bits in the engine's scratch instead of f32 in the
 //! arena, so that a stack of layers runs as a chain of fused passes.
 
-use snnc_plan::{BufId, Kernel, LinearIafK, LinearK, Program};
+use snnc_plan::{BufId, BufLoc, Kernel, LinearIafK, LinearK, Program};
 
 /// One unit of work of the engine: one plan step, and where its spikes come from or go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,16 +36,18 @@ impl Task {
     }
 }
 
-/// The last step that mentions each buffer (reads or writes it), and the buffers the program
-/// returns (outputs and gradients).
+/// The last step that mentions each buffer (reads or writes it), the first step that writes
+/// it, and the buffers the program returns (outputs and gradients).
 struct Uses {
     last: Vec<usize>,
+    first_write: Vec<usize>,
     results: Vec<BufId>,
 }
 
 impl Uses {
     fn of(prog: &Program) -> Self {
         let mut last = vec![0; prog.bufs.len()];
+        let mut first_write = vec![usize::MAX; prog.bufs.len()];
         for (i, s) in prog.steps.iter().enumerate() {
             let a = s.kernel.access();
             for b in a.reads.iter().chain(&a.writes) {
@@ -53,17 +55,35 @@ impl Uses {
                     *l = i;
                 }
             }
+            for b in &a.writes {
+                if let Some(f) = first_write.get_mut(b.0 as usize) {
+                    *f = (*f).min(i);
+                }
+            }
         }
         let results = prog.outputs.iter().copied().chain(prog.grads.iter().flatten().copied());
-        Uses { last, results: results.collect() }
+        Uses { last, first_write, results: results.collect() }
     }
 
     /// Whether no step after `after` touches `b` and it is no result of the program, so its
     /// contents may be left unwritten. In-place updates are writes that also read, so any
-    /// later mention counts.
-    fn dead_after(&self, b: BufId, after: usize) -> bool {
+    /// later mention counts. So does a later read, or a result, of another buffer on the same
+    /// memory that no step after `after` writes: an alias of `b` (`Unsqueeze`, `Reshape`, …
+    /// are buffers of their own over their input's memory), not a later value reusing it.
+    fn dead_after(&self, prog: &Program, b: BufId, after: usize) -> bool {
         let last = self.last.get(b.0 as usize).copied().unwrap_or(usize::MAX);
-        last <= after && !self.results.contains(&b)
+        if last > after || self.results.contains(&b) {
+            return false;
+        }
+        let Some(p) = place(prog, b) else { return true };
+        let alias = |r: BufId| {
+            r != b
+                && place(prog, r).is_some_and(|q| collide(p, q))
+                && self.first_write.get(r.0 as usize).is_none_or(|&f| f == usize::MAX || f <= after)
+        };
+        let later = prog.steps.iter().skip(after + 1);
+        !later.flat_map(|s| s.kernel.access().reads).any(alias)
+            && !self.results.iter().any(|&r| alias(r))
     }
 }
 
@@ -83,6 +103,31 @@ fn event_linear(prog: &Program, i: usize) -> Option<(&LinearK, Option<&LinearIaf
     }
 }
 
+/// Where a writable buffer lives: an arena range, or a bits slot.
+#[derive(Clone, Copy)]
+enum Place {
+    Arena(usize, usize),
+    Bits(u32),
+}
+
+/// Where buffer `b` lives (`None` for inputs, constants and seeds, which are never written).
+fn place(prog: &Program, b: BufId) -> Option<Place> {
+    let buf = prog.bufs.get(b.0 as usize)?;
+    match buf.loc {
+        BufLoc::Arena { off } => Some(Place::Arena(off, off + buf.len)),
+        BufLoc::Bits { slot, .. } => Some(Place::Bits(slot)),
+        _ => None,
+    }
+}
+
+fn collide(p: Place, q: Place) -> bool {
+    match (p, q) {
+        (Place::Arena(s, e), Place::Arena(s2, e2)) => s < e && s2 < e2 && s < e2 && s2 < e,
+        (Place::Bits(a), Place::Bits(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Whether the f32 spikes `z` of the fused step `i` are read only as the input of the
 /// event-driven linear step right after it.
 fn bits_suffice(prog: &Program, uses: &Uses, i: usize, z: BufId) -> bool {
@@ -90,7 +135,7 @@ fn bits_suffice(prog: &Program, uses: &Uses, i: usize, z: BufId) -> bool {
     let only_x = next.x == z && next.w != z && next.bias != Some(z) && next.y != z;
     let not_iaf = fused.is_none_or(|k| k.iaf.v0 != Some(z));
     let same_need = prog.steps[i].need == prog.steps[i + 1].need && !straddles(prog, i, i + 1);
-    only_x && not_iaf && same_need && uses.dead_after(z, i + 1)
+    only_x && not_iaf && same_need && uses.dead_after(prog, z, i + 1)
 }
 
 /// The tasks of `prog`, in order, and the number of scratch bit buffers they use. With

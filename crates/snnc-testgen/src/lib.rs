@@ -20,7 +20,8 @@ mod mutate;
 mod rng;
 
 pub use check::{
-    check_case, found_cells, ill_conditioned, CaseError, FoundCell, Outcome, ILL_CONDITIONED,
+    check_case, found_cells, ill_conditioned, ill_conditioned_outputs, CaseError, FoundCell,
+    Outcome, ILL_CONDITIONED, ILL_CONDITIONED_OUTPUT,
 };
 pub use gen::spelling::{Assoc, Compare, Read, RecLinear, ResetKind, Spelling, ThShape, Write};
 pub use gen::{generate, generate_with_steps, Case, Layer, Style};

@@ -93,7 +93,7 @@ fn generated_networks_agree_across_stages_and_engines() {
         "generated networks: {cases} cases from seed {first} in {:.1} s on {threads} threads: \
          {checked} checked, {near} of them with a spike decision within SPEC §5's tolerance \
          (outputs depending on it and gradients not compared), {} failed; \
-         {} gradient tensors of {ill_cases} checked cases left out as ill-conditioned at f32 \
+         {} tensors of {ill_cases} checked cases left out as ill-conditioned at f32 \
          precision; optimizer: {} cells found ({} beyond one per layer: partial fusions, or a final \
          potential's second cell), {} fell back; layers by fusion: {:?}",
         start.elapsed().as_secs_f64(),

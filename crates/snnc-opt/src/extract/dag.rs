@@ -12,6 +12,7 @@
 //! summed). Those are the long chains the rewrites replace; the final choice is re-priced exactly
 //! on the emitted graph.
 
+use std::cell::RefCell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
 use std::rc::Rc;
@@ -21,6 +22,7 @@ use snnc_ir::{infer_types, TensorType};
 
 use crate::analysis::EGraph;
 use crate::extract::cost::node_cost;
+use crate::extract::improve::{improve, Problem, MAX_CLASSES};
 use crate::lang::SnnNode;
 use crate::sym::Sym;
 
@@ -173,15 +175,48 @@ pub fn extract(egraph: &EGraph, roots: &[Id]) -> Result<HashMap<Id, SnnNode>, Id
             }
         }
     }
+    let mut root_classes = Vec::with_capacity(roots.len());
     for &r in roots {
         let r = egraph.find(r);
         if settled[index[&r]].is_none() {
             return Err(r);
         }
+        root_classes.push(index[&r]);
     }
-    Ok(settled
+    let mut choice: Vec<Option<usize>> =
+        settled.iter().map(|s| s.as_ref().map(|s| s.node)).collect();
+    improve_choice(&table, &root_classes, &mut choice);
+    Ok(choice
         .into_iter()
         .enumerate()
-        .filter_map(|(c, s)| s.map(|s| (table.ids[c], table.nodes[c][s.node].clone())))
+        .filter_map(|(c, n)| n.map(|n| (table.ids[c], table.nodes[c][n].clone())))
         .collect())
+}
+
+/// Runs [`improve`] on the greedy `choice` when the chosen graph is small enough for it.
+fn improve_choice(table: &Table, roots: &[usize], choice: &mut [Option<usize>]) {
+    let mut seen = vec![false; choice.len()];
+    let mut todo = roots.to_vec();
+    let mut size = 0;
+    while let Some(c) = todo.pop() {
+        if std::mem::replace(&mut seen[c], true) {
+            continue;
+        }
+        size += 1;
+        if size > MAX_CLASSES {
+            return;
+        }
+        if let Some(n) = choice[c] {
+            todo.extend(table.kids[c][n].iter().copied());
+        }
+    }
+    // Own costs are computed on demand: the e-graph may be far larger than what is chosen.
+    let cache: RefCell<HashMap<(usize, usize), Option<f64>>> = RefCell::default();
+    let own = |c: usize, n: usize| {
+        *cache
+            .borrow_mut()
+            .entry((c, n))
+            .or_insert_with(|| own_cost(table.egraph, table.ids[c], &table.nodes[c][n]))
+    };
+    improve(&Problem { own: &own, kids: &table.kids, roots }, choice);
 }

@@ -36,10 +36,30 @@ fn steps(eg: &EGraph, c: Id) -> Vec<(Id, i64)> {
     out
 }
 
-/// Splits the inputs of a concatenation into maximal runs of consecutive steps of one sequence
-/// (longest first at each position). `None` when no run has two or more steps.
-fn plan(eg: &EGraph, args: &[Id]) -> Option<Vec<Part>> {
+/// The ways to split the inputs of a concatenation into runs of consecutive steps of one
+/// sequence: maximal runs of any sequence (longest first at each position), and, for each
+/// sequence with a run of two or more steps, maximal runs of that sequence only (the rest
+/// kept). The second kind matters where two sequences (the two update orders' cells of one
+/// layer) overlap: the first run of one would otherwise hide a longer, later run of the other.
+fn plans(eg: &EGraph, args: &[Id]) -> Vec<Vec<Part>> {
     let cands: Vec<Vec<(Id, i64)>> = args.iter().map(|&a| steps(eg, a)).collect();
+    let mut seqs: Vec<Id> = cands.iter().flatten().map(|c| c.0).collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    let mut out: Vec<Vec<Part>> = plan(args, &cands, None).into_iter().collect();
+    for s in seqs {
+        out.extend(plan(args, &cands, Some(s)));
+    }
+    out
+}
+
+/// [`plans`] with the sequences `only` allows (all when `None`): `None` when no run has two or
+/// more steps.
+fn plan(args: &[Id], cands: &[Vec<(Id, i64)>], only: Option<Id>) -> Option<Vec<Part>> {
+    let cands: Vec<Vec<(Id, i64)>> = cands
+        .iter()
+        .map(|cs| cs.iter().copied().filter(|c| only.is_none_or(|s| c.0 == s)).collect())
+        .collect();
     let mut parts = Vec::new();
     let mut j = 0;
     let mut joined = false;
@@ -87,7 +107,7 @@ pub fn rules() -> Vec<crate::rules::support::Rule> {
         "concat-unstack",
         Some(Sym::Concat(0)),
         |eg, c| {
-            let any = concat_args(eg, c).iter().any(|a| plan(eg, a).is_some());
+            let any = concat_args(eg, c).iter().any(|a| !plans(eg, a).is_empty());
             if any {
                 vec![vec![]]
             } else {
@@ -96,8 +116,9 @@ pub fn rules() -> Vec<crate::rules::support::Rule> {
         },
         |eg, c, _| {
             let mut changed = Vec::new();
-            for args in concat_args(eg, c) {
-                let Some(parts) = plan(eg, &args) else { continue };
+            let all: Vec<Vec<Part>> =
+                concat_args(eg, c).iter().flat_map(|a| plans(eg, a)).collect();
+            for parts in all {
                 let ids: Option<Vec<Id>> = parts
                     .into_iter()
                     .map(|p| match p {
