@@ -61,6 +61,15 @@ pub fn spikes_of(eg: &EGraph, z: Id, v: Id) -> Vec<Fire> {
     out
 }
 
+/// The (v, p) of every `v − p` in class `root`; none when the class has a known value (a reset
+/// potential never has, and a constant's class can hold thousands of nodes).
+pub fn differences(eg: &EGraph, root: Id) -> Vec<(Id, Id)> {
+    if crate::rules::support::value(eg, root).is_some() {
+        return Vec::new();
+    }
+    args_of(eg, root, &Sym::Sub, 2).into_iter().map(|d| (d[0], d[1])).collect()
+}
+
 /// Both operand orders of every node `sym(a, b)` in class `c`.
 pub fn pairs(eg: &EGraph, c: Id, sym: &Sym) -> Vec<(Id, Id)> {
     args_of(eg, c, sym, 2).into_iter().flat_map(|d| [(d[0], d[1]), (d[1], d[0])]).collect()

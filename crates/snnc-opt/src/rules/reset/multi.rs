@@ -13,8 +13,8 @@ use snnc_ir::{Reset, ResetGrad, Spikes, Threshold};
 
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
-use crate::rules::reset::cell::{fuse, neuron, pairs, Fire};
-use crate::rules::support::{args_of, constant, custom, nodes, same, value, Rule};
+use crate::rules::reset::cell::{differences, fuse, neuron, pairs, Fire};
+use crate::rules::support::{args_of, constant, custom, nodes, same, Rule};
 use crate::sym::{Sg, Sym};
 
 /// The surrogates of the `[v > 0]` factors in class `c`: Θ(v) (Θ(v − 0) after the algebra
@@ -82,11 +82,7 @@ fn multi(rg: ResetGrad) -> Rule {
         Some(Sym::Sub),
         |eg, root| {
             let mut out = Vec::new();
-            if value(eg, root).is_some() {
-                return out;
-            }
-            for d in args_of(eg, root, &Sym::Sub, 2) {
-                let (v, p) = (d[0], d[1]);
+            for (v, p) in differences(eg, root) {
                 let mut scaled = vec![(p, None)];
                 scaled.extend(pairs(eg, p, &Sym::Mul).into_iter().map(|(z, k)| (z, Some(k))));
                 for (z, k) in scaled {

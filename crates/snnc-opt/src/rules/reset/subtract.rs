@@ -10,8 +10,8 @@ use egg::Id;
 use snnc_ir::{Reset, ResetGrad, Spikes};
 
 use crate::analysis::EGraph;
-use crate::rules::reset::cell::{fuse, neuron, pairs, per_neuron, spikes_of, Fire};
-use crate::rules::support::{args_of, custom, same, ty, value, Rule};
+use crate::rules::reset::cell::{differences, fuse, neuron, pairs, per_neuron, spikes_of, Fire};
+use crate::rules::support::{custom, same, ty, Rule};
 use crate::sym::{Bits, Sym};
 
 /// Whether `k` (or 1 when `None`) is the threshold of `fire`, neuron by neuron, for `v`.
@@ -53,11 +53,7 @@ fn subtract(rg: ResetGrad) -> Rule {
         Some(Sym::Sub),
         |eg, root| {
             let mut out = Vec::new();
-            if value(eg, root).is_some() {
-                return out;
-            }
-            for d in args_of(eg, root, &Sym::Sub, 2) {
-                let (v, p) = (d[0], d[1]);
+            for (v, p) in differences(eg, root) {
                 for (z, k) in scaled_spikes(eg, p, v) {
                     let fits = spikes_of(eg, z, v).iter().any(|f| is_threshold(eg, v, f, k));
                     if fits {

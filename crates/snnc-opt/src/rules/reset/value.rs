@@ -10,7 +10,7 @@ use snnc_ir::{Reset, ResetGrad, Spikes};
 
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
-use crate::rules::reset::cell::{factors_in, fuse, neuron, pairs, spikes_of};
+use crate::rules::reset::cell::{differences, factors_in, fuse, neuron, pairs, spikes_of};
 use crate::rules::support::{args_of, constant, custom, same, value, Rule};
 use crate::sym::Sym;
 
@@ -81,11 +81,7 @@ fn minus(rg: ResetGrad) -> Rule {
         Some(Sym::Sub),
         |eg, root| {
             let mut out = Vec::new();
-            if value(eg, root).is_some() {
-                return out;
-            }
-            for d in args_of(eg, root, &Sym::Sub, 2) {
-                let (v, p) = (d[0], d[1]);
+            for (v, p) in differences(eg, root) {
                 for (z, k) in pairs(eg, p, &Sym::Mul) {
                     if same(eg, k, v) && !spikes_of(eg, z, v).is_empty() {
                         out.push(vec![v, z]);
