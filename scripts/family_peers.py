@@ -18,28 +18,18 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 import onnxruntime as ort
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peers import median_ms  # noqa: E402
 MODELS = {
     "norse": os.path.join(ROOT, "models/bench/nmnist"),
     "spikingjelly": os.path.join(ROOT, "models/bench/family/spikingjelly"),
     "snntorch": os.path.join(ROOT, "models/bench/family/snntorch"),
 }
-
-
-def median_ms(fn, runs, warmup=3):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 def snnc(a, d):

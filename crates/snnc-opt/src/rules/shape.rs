@@ -7,7 +7,7 @@ use egg::Id;
 
 use crate::analysis::EGraph;
 use ndarray::{ArrayD, IxDyn};
-use snnc_ir::Tensor;
+use snnc_ir::{normalize_axis, Tensor};
 
 use crate::lang::SnnNode;
 use crate::rules::support::{add_checked, custom, index_of, nodes, ty, union, Rule};
@@ -75,9 +75,10 @@ fn gather_unsqueeze() -> Rule {
                 }
                 for u in nodes(eg, n.args[0], |s| matches!(s, Sym::Unsqueeze(_))) {
                     let Sym::Unsqueeze(ua) = &u.sym else { continue };
-                    let rank = ty(eg, u.args[0]).map_or(0, |t| t.rank()) as i64 + 1;
-                    let normal = |a: i64| if a < 0 { a + rank } else { a };
-                    if ua.len() == 1 && normal(ua[0]) == normal(axis) {
+                    let rank = ty(eg, u.args[0]).map_or(0, |t| t.rank()) + 1;
+                    let new_axis = normalize_axis(ua[0], rank);
+                    if ua.len() == 1 && new_axis.is_some() && new_axis == normalize_axis(axis, rank)
+                    {
                         out.push(vec![eg.find(u.args[0])]);
                     }
                 }
@@ -104,11 +105,11 @@ fn squeeze_slice_row() -> Rule {
                     let s = eg.find(sl.args[0]);
                     let Some(shape) = ty(eg, s).map(|t| t.shape.clone()) else { continue };
                     let Ok(resolved) = spec.resolve(&shape) else { continue };
-                    let rank = shape.len() as i64;
                     let moved: Vec<_> =
                         resolved.iter().filter(|a| a.len != shape[a.axis] || a.step != 1).collect();
                     let [row] = moved.as_slice() else { continue };
-                    let squeezed = axes.len() == 1 && (axes[0] + rank) % rank == row.axis as i64;
+                    let squeezed =
+                        axes.len() == 1 && normalize_axis(axes[0], shape.len()) == Some(row.axis);
                     if squeezed && row.len == 1 {
                         out.push(vec![s, Id::from(row.axis), Id::from(row.start)]);
                     }

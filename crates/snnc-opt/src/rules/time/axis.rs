@@ -12,6 +12,7 @@
 //! Only data moves, so values and gradients are kept exactly.
 
 use egg::Id;
+use snnc_ir::normalize_axis;
 
 use crate::analysis::EGraph;
 use crate::lang::SnnNode;
@@ -30,12 +31,6 @@ fn inverse(p: &[usize]) -> Vec<usize> {
         q[x] = i;
     }
     q
-}
-
-/// `axis` of a rank-`rank` tensor, counted from the front.
-fn normal(axis: i64, rank: usize) -> Option<usize> {
-    let a = if axis < 0 { axis + rank as i64 } else { axis };
-    (0..rank as i64).contains(&a).then_some(a as usize)
 }
 
 /// Adds `Transpose(x, p)` (nothing when p is the identity).
@@ -64,7 +59,7 @@ fn gather_axis() -> Rule {
             for n in nodes(eg, c, |s| matches!(s, Sym::Gather(a) if *a != 0)) {
                 let Sym::Gather(axis) = n.sym else { continue };
                 let rank = ty(eg, n.args[0]).map_or(0, |t| t.rank());
-                if let Some(a) = normal(axis, rank).filter(|&a| a > 0) {
+                if let Some(a) = normalize_axis(axis, rank).filter(|&a| a > 0) {
                     out.push(vec![eg.find(n.args[0]), eg.find(n.args[1]), Id::from(a)]);
                 }
             }
@@ -87,13 +82,13 @@ fn stacked(eg: &EGraph, c: Id) -> Vec<(Vec<Id>, usize)> {
     for n in nodes(eg, c, |s| matches!(s, Sym::Concat(a) if *a != 0)) {
         let Sym::Concat(axis) = n.sym else { continue };
         let Some(rank) = ty(eg, c).map(|t| t.rank()) else { continue };
-        let Some(a) = normal(axis, rank).filter(|&a| a > 0) else { continue };
+        let Some(a) = normalize_axis(axis, rank).filter(|&a| a > 0) else { continue };
         let xs: Option<Vec<Id>> = n
             .args
             .iter()
             .map(|&arg| {
                 nodes(eg, arg, |s| {
-                    matches!(s, Sym::Unsqueeze(u) if u.len() == 1 && normal(u[0], rank) == Some(a))
+                    matches!(s, Sym::Unsqueeze(u) if u.len() == 1 && normalize_axis(u[0], rank) == Some(a))
                 })
                 .map(|u| eg.find(u.args[0]))
                 .next()
