@@ -137,3 +137,24 @@ pub fn fuse(eg: &mut EGraph, root: Id, v: Id, z: Id, p: Neuron, absorbed: &[Id])
     let (pz, pv) = (proj(eg, 0, t), proj(eg, 1, t));
     [union(eg, root, pv), union(eg, z, pz)].into_iter().flatten().collect()
 }
+
+/// Fuses a single-spike cell of potential `v` for each spike of `v` in class `z`, with `reset`
+/// to `vr` (0 when `None`) and `reset_grad`: its outputs are unioned with `root` and `z`, and
+/// the threshold and reset constants are absorbed ([`fuse`]).
+pub fn fuse_fired(
+    eg: &mut EGraph,
+    root: Id,
+    v: Id,
+    z: Id,
+    reset: Reset,
+    vr: Option<Id>,
+    reset_grad: ResetGrad,
+) -> Vec<Id> {
+    let mut changed = Vec::new();
+    for fire in spikes_of(eg, z, v) {
+        if let Some(p) = neuron(eg, v, fire, reset, vr, reset_grad, Spikes::Single) {
+            changed.extend(fuse(eg, root, v, z, p, &[fire.th, vr.unwrap_or(fire.th)]));
+        }
+    }
+    changed
+}

@@ -5,11 +5,11 @@
 //! reset is `detached` whatever `--reset-grad` says: that is the graph's own gradient.
 
 use egg::Id;
-use snnc_ir::{DType, Reset, ResetGrad, Spikes};
+use snnc_ir::{DType, Reset, ResetGrad};
 
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
-use crate::rules::reset::cell::{fuse, neuron, pairs, spikes_of};
+use crate::rules::reset::cell::{fuse_fired, pairs, spikes_of};
 use crate::rules::support::{args_of, constant, custom, nodes, ty, value, Rule};
 use crate::sym::Sym;
 
@@ -94,14 +94,7 @@ fn apply(eg: &mut EGraph, root: Id, v: Id, z: Id, vr: Option<Id>) -> Vec<Id> {
     if ty(eg, z).map(|t| t.dtype) != ty(eg, v).map(|t| t.dtype) {
         return Vec::new();
     }
-    let mut changed = Vec::new();
-    for fire in spikes_of(eg, z, v) {
-        let p = neuron(eg, v, fire, Reset::Value, vr, ResetGrad::Detached, Spikes::Single);
-        if let Some(p) = p {
-            changed.extend(fuse(eg, root, v, z, p, &[fire.th, vr.unwrap_or(fire.th)]));
-        }
-    }
-    changed
+    fuse_fired(eg, root, v, z, Reset::Value, vr, ResetGrad::Detached)
 }
 
 /// The mask and select rules.

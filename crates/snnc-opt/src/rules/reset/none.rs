@@ -10,10 +10,10 @@
 //! step and time rules.
 
 use egg::Id;
-use snnc_ir::{DType, Reset, ResetGrad, Spikes, Surrogate, Threshold};
+use snnc_ir::{DType, Reset, ResetGrad, Surrogate, Threshold};
 
 use crate::analysis::EGraph;
-use crate::rules::reset::cell::{fuse, neuron, spikes_of};
+use crate::rules::reset::cell::fuse_fired;
 use crate::rules::support::{args_of, custom, nodes, Rule};
 use crate::sym::{Sg, Sym};
 
@@ -59,16 +59,8 @@ fn fired(eg: &EGraph, z: Id) -> Vec<Vec<Id>> {
 fn none() -> Rule {
     let probe = Sym::Spike(Sg::of(&Surrogate::default()), Threshold::Gt);
     custom("reset-none", Some(probe), fired, |eg, z, m| {
-        let v = m[0];
-        let mut changed = Vec::new();
-        for fire in spikes_of(eg, z, v) {
-            // No reset, so nothing to differentiate through: the gradient choice is moot.
-            let p = neuron(eg, v, fire, Reset::None, None, ResetGrad::Attached, Spikes::Single);
-            if let Some(p) = p {
-                changed.extend(fuse(eg, v, v, z, p, &[fire.th]));
-            }
-        }
-        changed
+        // No reset, so nothing to differentiate through: the gradient choice is moot.
+        fuse_fired(eg, m[0], m[0], z, Reset::None, None, ResetGrad::Attached)
     })
 }
 

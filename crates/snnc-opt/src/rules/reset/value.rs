@@ -6,11 +6,11 @@
 //! `reset_grad` (attached unless the user says the library detached it, SPEC §1.1).
 
 use egg::Id;
-use snnc_ir::{Reset, ResetGrad, Spikes};
+use snnc_ir::{Reset, ResetGrad};
 
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
-use crate::rules::reset::cell::{differences, factors_in, fuse, neuron, pairs, spikes_of};
+use crate::rules::reset::cell::{differences, factors_in, fuse_fired, pairs, spikes_of};
 use crate::rules::support::{args_of, constant, custom, same, value, Rule};
 use crate::sym::Sym;
 
@@ -96,13 +96,7 @@ fn minus(rg: ResetGrad) -> Rule {
 
 /// Fuses the value reset of potential `v` by its spikes `z` to `vr` (0 when `None`).
 fn apply(eg: &mut EGraph, root: Id, v: Id, z: Id, vr: Option<Id>, rg: ResetGrad) -> Vec<Id> {
-    let mut changed = Vec::new();
-    for fire in spikes_of(eg, z, v) {
-        if let Some(p) = neuron(eg, v, fire, Reset::Value, vr, rg, Spikes::Single) {
-            changed.extend(fuse(eg, root, v, z, p, &[fire.th, vr.unwrap_or(fire.th)]));
-        }
-    }
-    changed
+    fuse_fired(eg, root, v, z, Reset::Value, vr, rg)
 }
 
 /// The value-reset rules.
