@@ -155,6 +155,7 @@ fn params(v_th: Vec<f32>, order: Order, surrogate: &str) -> IafParams {
         surrogate: surrogate.parse().unwrap(),
         order,
         family: Default::default(),
+        ..Default::default()
     }
 }
 

@@ -45,6 +45,11 @@ fn node_margin(op: &Op, args: &[Option<Arg>]) -> Result<f64, String> {
             let th = |k: usize| p.v_th[if p.v_th.len() == 1 { 0 } else { k % n }] as f64;
             Ok(v.iter().enumerate().fold(f64::INFINITY, |m, (k, &x)| m.min(margin(x - th(k)))))
         }
+        Op::Iaf(p) | Op::IafRecurrent(p) | Op::IafFeedForwardStep(p) | Op::IafStep(p)
+            if p.family.is_integrator() =>
+        {
+            Ok(f64::INFINITY)
+        }
         Op::Iaf(p) | Op::IafRecurrent(p) | Op::IafFeedForwardStep(p) | Op::IafStep(p) => {
             let tr = trajectory(op, p, args)?;
             Ok(tr

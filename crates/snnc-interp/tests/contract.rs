@@ -93,6 +93,7 @@ fn iaf(order: Order) -> IafParams {
         surrogate: Default::default(),
         order,
         family: Default::default(),
+        ..Default::default()
     }
 }
 

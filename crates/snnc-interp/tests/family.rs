@@ -34,6 +34,7 @@ fn spec_step(f: Family, order: Order, n: usize, v: f64, x: f64) -> (f64, f64, f6
                 Threshold::Gt => (s > 0.0) as u8 as f64,
                 Threshold::Ge => (s >= 0.0) as u8 as f64,
             },
+            Spikes::None => 0.0,
         };
         (s, z)
     };
@@ -125,6 +126,7 @@ fn params(f: Family, order: Order, sg: Surrogate) -> IafParams {
         surrogate: sg,
         order,
         family: f,
+        ..Default::default()
     }
 }
 

@@ -35,6 +35,7 @@ fn custom_iaf_itf_perneuron_matches_the_reference() {
         surrogate: Surrogate::new(Method::Triangle, 0.75).unwrap(),
         order: Order::IntegrateThenFire,
         family: Default::default(),
+        ..Default::default()
     };
     let x = get(&inputs, "X");
     let mut g = Graph::new("custom_iaf_itf_perneuron");

@@ -15,6 +15,7 @@ fn params(order: Order, v_th: &[f32], v_reset: &[f32], sg: Surrogate) -> IafPara
         surrogate: sg,
         order,
         family: Default::default(),
+        ..Default::default()
     }
 }
 

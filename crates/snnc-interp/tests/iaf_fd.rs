@@ -26,7 +26,14 @@ fn params(order: Order, per_neuron: bool) -> IafParams {
     } else {
         (vec![1.0], vec![0.0])
     };
-    IafParams { v_th, v_reset, surrogate: heaviside(), order, family: Default::default() }
+    IafParams {
+        v_th,
+        v_reset,
+        surrogate: heaviside(),
+        order,
+        family: Default::default(),
+        ..Default::default()
+    }
 }
 
 /// Random f64 inputs for `g` (uniform in the range `range(name)` gives), drawn with the first

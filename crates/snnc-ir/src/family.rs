@@ -5,57 +5,7 @@
 //! an attribute of every IAF op; the defaults are Norse's, so `Family::default()` is the cell of
 //! SPEC §1's table.
 
-use std::fmt;
-use std::str::FromStr;
-
-/// Declares a closed set of attribute values with their spellings: `name`, `Display`,
-/// `FromStr` (unknown spellings are an error naming the expected ones) and `ALL`.
-macro_rules! choice {
-    ($(#[$m:meta])* $ty:ident, $attr:literal, default $def:ident,
-     $($(#[$vm:meta])* $v:ident => $s:literal),+ $(,)?) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $ty {
-            $($(#[$vm])* $v),+
-        }
-
-        impl $ty {
-            /// Every value, in SPEC order.
-            pub const ALL: &'static [$ty] = &[$($ty::$v),+];
-
-            /// The attribute spelling.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $($ty::$v => $s),+
-                }
-            }
-        }
-
-        impl Default for $ty {
-            fn default() -> Self {
-                $ty::$def
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.name())
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = String;
-
-            /// Parses the attribute spelling; anything else is an error.
-            fn from_str(s: &str) -> Result<Self, String> {
-                $ty::ALL.iter().copied().find(|c| c.name() == s).ok_or_else(|| {
-                    let names: Vec<_> = $ty::ALL.iter().map(|c| c.name()).collect();
-                    format!("unknown {} '{s}' (expected {})", $attr, names.join(" or "))
-                })
-            }
-        }
-    };
-}
+use crate::choice::choice;
 
 choice! {
     /// When a neuron fires: `z = [v̂ − v_th > 0]` or `z = [v̂ − v_th ≥ 0]`.
@@ -93,6 +43,9 @@ choice! {
     Single => "single",
     /// z = [v̂ > 0]·trunc(v̂ / v_th), with the `subtract` reset (sinabs `MultiSpike`).
     Multi => "multi",
+    /// No threshold: a leaky integrator (LI, SPEC §1.2), whose per-step output is the
+    /// potential v̂ itself and which never resets.
+    None => "none",
 }
 
 /// One member of the integrate-and-fire family: the four choices of SPEC §1.1.
@@ -117,10 +70,43 @@ impl Family {
         spikes: Spikes::Single,
     };
 
+    /// The leaky integrator: no spikes, no reset.
+    pub const LI: Family = Family {
+        threshold: Threshold::Gt,
+        reset: Reset::None,
+        reset_grad: ResetGrad::Attached,
+        spikes: Spikes::None,
+    };
+
+    /// True for a leaky integrator (no threshold; the per-step output is the potential).
+    pub fn is_integrator(&self) -> bool {
+        self.spikes == Spikes::None
+    }
+
     /// Checks that the choices go together: multiple spikes need the `subtract` reset (a
     /// neuron that emitted k spikes gives back k thresholds) and the `ge` comparison
     /// (trunc(v̂ / v_th) is 1 at v̂ = v_th).
+    ///
+    /// A leaky integrator (`spikes = none`) has no threshold and no reset: it needs
+    /// `reset = none`, and its threshold and reset gradient keep their defaults, so that one
+    /// member stands for it.
     pub fn check(&self) -> Result<(), String> {
+        if self.spikes == Spikes::None {
+            let li = Family::LI;
+            if self.reset != li.reset {
+                return Err(format!(
+                    "spikes = none (a leaky integrator) needs reset = none (got reset = {})",
+                    self.reset
+                ));
+            }
+            if self.threshold != li.threshold || self.reset_grad != li.reset_grad {
+                return Err(
+                    "spikes = none (a leaky integrator) has no threshold: leave threshold and \
+                     reset_grad at their defaults"
+                        .into(),
+                );
+            }
+        }
         if self.spikes == Spikes::Multi {
             if self.reset != Reset::Subtract {
                 return Err(format!(
@@ -138,7 +124,8 @@ impl Family {
         Ok(())
     }
 
-    /// Every member whose choices go together ([`Family::check`]), in declaration order.
+    /// Every spiking member whose choices go together ([`Family::check`]), in declaration
+    /// order; the leaky integrator ([`Family::LI`]) is the one member left out.
     pub fn members() -> Vec<Family> {
         let mut out = Vec::new();
         for &threshold in Threshold::ALL {
@@ -146,7 +133,7 @@ impl Family {
                 for &reset_grad in ResetGrad::ALL {
                     for &spikes in Spikes::ALL {
                         let f = Family { threshold, reset, reset_grad, spikes };
-                        if f.check().is_ok() {
+                        if !f.is_integrator() && f.check().is_ok() {
                             out.push(f);
                         }
                     }

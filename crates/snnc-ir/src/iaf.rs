@@ -1,7 +1,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::{Family, Surrogate};
+use crate::{Family, Leak, Surrogate, VOut};
 
 /// Update order of an integrate-and-fire step (SPEC §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -43,9 +43,12 @@ impl FromStr for Order {
     }
 }
 
-/// Parameters shared by the four integrate-and-fire ops.
+/// Parameters shared by the four integrate-and-fire ops, which are the leaky cell of SPEC §1.2
+/// (the IF cell when `leak` is [`Leak::default`]).
 ///
 /// `v_th` and `v_reset` hold one value (a scalar, broadcast over neurons) or one per neuron.
+/// With a synaptic current ([`Leak::has_current`]) each op takes the current's state as one
+/// more optional input (after the others) and reports it as one more output (last).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IafParams {
     /// Threshold(s), length 1 or N.
@@ -58,6 +61,10 @@ pub struct IafParams {
     pub order: Order,
     /// Threshold, reset, reset gradient and spike count (SPEC §1.1).
     pub family: Family,
+    /// α, β, γ and v_leak (SPEC §1.2).
+    pub leak: Leak,
+    /// Which potential the sequence ops' V_T reports.
+    pub v_out: VOut,
 }
 
 impl Default for IafParams {
@@ -70,6 +77,8 @@ impl Default for IafParams {
             surrogate: Surrogate::default(),
             order: Order::FireThenIntegrate,
             family: Family::default(),
+            leak: Leak::default(),
+            v_out: VOut::AfterReset,
         }
     }
 }
@@ -93,10 +102,15 @@ impl IafParams {
         }
     }
 
-    /// Checks that both parameter vectors have length 1 or `neurons` and are finite, and that
-    /// the family's choices go together ([`Family::check`]).
+    /// Checks that every parameter vector has length 1 or `neurons` and is finite, that the
+    /// family's choices go together ([`Family::check`]), and that `v_out = before_reset` comes
+    /// with the integrate-then-fire order (the other order's V_T is already before its reset).
     pub fn check(&self, neurons: usize) -> Result<(), String> {
         self.family.check()?;
+        self.leak.check(neurons)?;
+        if self.v_out == VOut::BeforeReset && self.order != Order::IntegrateThenFire {
+            return Err("v_out = before_reset needs order = integrate_then_fire".into());
+        }
         for (name, v) in [("v_th", &self.v_th), ("v_reset", &self.v_reset)] {
             if v.len() != 1 && v.len() != neurons {
                 return Err(format!(
@@ -136,6 +150,8 @@ impl ResetParams {
             surrogate: self.surrogate,
             order,
             family: self.family,
+            leak: Leak::default(),
+            v_out: VOut::AfterReset,
         }
     }
 

@@ -88,16 +88,30 @@ pub fn infer_types(op: &Op, inputs: &Inputs) -> Result<Vec<TensorType>, String> 
         Op::Reshape { shape } => vec![TensorType::new(ty(0).dtype, reshape(&ty(0).shape, shape)?)],
         Op::Transpose { perm } => vec![transpose(ty(0), perm)?],
         Op::Constant { value } => vec![value.tensor_type()],
-        Op::Iaf(p) => iaf_seq(p, ty(0), inputs.get(1).copied().flatten())?,
-        Op::IafRecurrent(p) => iaf_recurrent(p, inputs)?,
+        Op::Iaf(p) => {
+            let mut out = iaf_seq(p, ty(0), inputs.get(1).copied().flatten())?;
+            current(p, inputs, 2, &mut out)?;
+            out
+        }
+        Op::IafRecurrent(p) => {
+            let mut out = iaf_recurrent(p, inputs)?;
+            current(p, inputs, 5, &mut out)?;
+            out
+        }
         Op::IafFeedForwardStep(p) => {
             let (x, v) = (float(ty(0))?, ty(1));
             rank(x, 2, "X")?;
             expect(v, x, "V")?;
             check_params(p, x.shape[1])?;
-            vec![x.clone(), x.clone()]
+            let mut out = vec![x.clone(), x.clone()];
+            current(p, inputs, 2, &mut out)?;
+            out
         }
-        Op::IafStep(p) => iaf_step(p, inputs)?,
+        Op::IafStep(p) => {
+            let mut out = iaf_step(p, inputs)?;
+            current(p, inputs, 5, &mut out)?;
+            out
+        }
         Op::Linear { trans_b } | Op::SpikeLinear { trans_b } => {
             vec![linear(ty(0), ty(1), inputs.get(2).copied().flatten(), *trans_b)?]
         }
@@ -172,6 +186,32 @@ fn clip(inputs: &Inputs) -> Result<TensorType, String> {
 
 fn check_params(p: &IafParams, neurons: usize) -> Result<(), String> {
     p.check(neurons)
+}
+
+/// The synaptic current's state of a leaky cell: the optional input at `slot` (U0, or U of a
+/// step op) has the state's type, the type of the potential output (`out[1]`), and the op gives
+/// U_T as one more output. A cell without a current (α = 0) takes no such input.
+fn current(
+    p: &IafParams,
+    inputs: &Inputs,
+    slot: usize,
+    out: &mut Vec<TensorType>,
+) -> Result<(), String> {
+    let u = inputs.get(slot).copied().flatten();
+    let state = out[1].clone();
+    if !p.leak.has_current() {
+        return match u {
+            Some(_) => Err(format!(
+                "input {slot} (the synaptic current U) needs alpha_syn ≠ 0; this cell has no current"
+            )),
+            None => Ok(()),
+        };
+    }
+    if let Some(u) = u {
+        expect(u, &state, "U")?;
+    }
+    out.push(state);
+    Ok(())
 }
 
 fn gemm(

@@ -7,6 +7,7 @@
 //! optimizer introduces (`Linear`, `SpikeLinear`, `SpikeReset`).
 
 mod bind;
+mod choice;
 mod code;
 mod dtype;
 mod error;
@@ -15,6 +16,7 @@ mod family;
 mod graph;
 mod iaf;
 mod infer;
+mod leak;
 pub mod neuron;
 mod neuron_text;
 mod num;
@@ -34,6 +36,7 @@ pub use family::{Family, Reset, ResetGrad, Spikes, Threshold};
 pub use graph::{Graph, Node, Value, ValueId};
 pub use iaf::{IafParams, Order, ResetParams};
 pub use infer::infer_types;
+pub use leak::{Leak, VOut};
 pub use neuron_text::StepText;
 pub use num::Num;
 pub use op::Op;

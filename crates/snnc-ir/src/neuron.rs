@@ -53,7 +53,8 @@ pub fn surrogate_in_f32(m: Method) -> bool {
 
 /// The spike(s) of a neuron of family `f` at potential `u`, with threshold `th` and
 /// `s = u − th` (computed by the caller, as it is also the surrogate's argument):
-/// `single` is `[s > 0]` (`gt`) or `[s ≥ 0]` (`ge`); `multi` is `[u > 0]·trunc(u / th)`.
+/// `single` is `[s > 0]` (`gt`) or `[s ≥ 0]` (`ge`); `multi` is `[u > 0]·trunc(u / th)`; a
+/// leaky integrator (`none`) never fires.
 #[inline(always)]
 pub fn spike<N: Num>(f: Family, s: N, u: N, th: N) -> N {
     let (one, zero) = (s.lit(1.0), s.lit(0.0));
@@ -61,6 +62,7 @@ pub fn spike<N: Num>(f: Family, s: N, u: N, th: N) -> N {
         (Spikes::Single, Threshold::Gt) => s.if_pos(one, zero),
         (Spikes::Single, Threshold::Ge) => s.if_nonneg(one, zero),
         (Spikes::Multi, _) => u.clone().if_pos((u / th).trunc(), zero),
+        (Spikes::None, _) => zero,
     }
 }
 

@@ -215,20 +215,24 @@ impl Op {
             Op::Where => (3, 3),
             Op::Concat { .. } => (1, usize::MAX),
             Op::Constant { .. } => (0, 0),
-            Op::Iaf(_) => (1, 2),
-            Op::IafRecurrent(_) => (3, 5),
-            Op::IafFeedForwardStep(_) => (2, 2),
-            Op::IafStep(_) => (5, 5),
+            // A cell with a synaptic current takes its state U as one more (optional) input.
+            Op::Iaf(p) => (1, 2 + usize::from(p.leak.has_current())),
+            Op::IafRecurrent(p) => (3, 5 + usize::from(p.leak.has_current())),
+            Op::IafFeedForwardStep(p) => (2, 2 + usize::from(p.leak.has_current())),
+            Op::IafStep(p) => (5, 5 + usize::from(p.leak.has_current())),
             Op::Linear { .. } | Op::SpikeLinear { .. } => (2, 3),
             _ => (1, 1),
         }
     }
 
     /// The number of outputs the op can produce (optional ones may be left unbound).
+    /// A cell with a synaptic current reports its state U last.
     pub fn output_count(&self) -> usize {
+        let current = |p: &IafParams| usize::from(p.leak.has_current());
         match self {
-            Op::Iaf(_) | Op::IafFeedForwardStep(_) | Op::IafStep(_) | Op::SpikeReset(_) => 2,
-            Op::IafRecurrent(_) => 3,
+            Op::Iaf(p) | Op::IafFeedForwardStep(p) | Op::IafStep(p) => 2 + current(p),
+            Op::SpikeReset(_) => 2,
+            Op::IafRecurrent(p) => 3 + current(p),
             _ => 1,
         }
     }

@@ -51,6 +51,45 @@ fn snn_defaults_and_given_attributes() {
 }
 
 #[test]
+fn leaky_attributes_and_names() {
+    let attrs = vec![
+        attr_fs("alpha_syn", &[0.5, 0.25, 0.0]),
+        attr_f("beta", 0.9),
+        attr_f("gamma", 0.1),
+        attr_f("v_leak", -0.5),
+        attr_s("order", "integrate_then_fire"),
+        attr_s("v_out", "before_reset"),
+    ];
+    let g = ok(&iaf_model("snn-leaky", attrs));
+    let p = g.nodes()[0].op.iaf_params().expect("IAF").clone();
+    assert_eq!(p.leak.alpha, vec![0.5, 0.25, 0.0]);
+    assert_eq!((p.leak.beta[0], p.leak.gamma[0], p.leak.v_leak[0]), (0.9, 0.1, -0.5));
+    assert_eq!(p.v_out, snnc_ir::VOut::BeforeReset);
+    assert!(p.leak.has_current());
+    for (op, attrs, want_li) in
+        [("LIF", vec![attr_f("beta", 0.5)], false), ("LI", vec![attr_f("beta", 0.5)], true)]
+    {
+        let dir = temp_dir(&format!("snn-{op}"));
+        let n = with_attrs(node(op, "snn", "cell", &["x"], &["z"]), attrs);
+        let gr = graph(vec![n], vec![f32_input("x", &[2, 1, 3])], vec![output("z")], vec![]);
+        let g = ok(&write(&dir, &model(gr, 18)));
+        let p = g.nodes()[0].op.iaf_params().expect(op).clone();
+        assert_eq!(p.leak.beta, vec![0.5]);
+        assert_eq!(p.family.is_integrator(), want_li, "{op}");
+    }
+    // LI has no threshold; v_out = before_reset needs integrate_then_fire.
+    let dir = temp_dir("snn-li-th");
+    let n = with_attrs(node("LI", "snn", "li", &["x"], &["z"]), vec![attr_f("v_th", 0.5)]);
+    let gr = graph(vec![n], vec![f32_input("x", &[2, 1, 3])], vec![output("z")], vec![]);
+    let e = load(&write(&dir, &model(gr, 18))).unwrap_err().to_string();
+    assert!(e.contains("'v_th' does not apply") && e.contains("li"), "{e}");
+    let e = load(&iaf_model("snn-vout", vec![attr_s("v_out", "before_reset")]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("before_reset needs order"), "{e}");
+}
+
+#[test]
 fn omitted_optional_inputs_and_outputs_are_none() {
     let dir = temp_dir("optional");
     let n = node("IAFRecurrent", "snn", "rec", &["x", "w", "r", "", "z0"], &["z", "", "zt"]);

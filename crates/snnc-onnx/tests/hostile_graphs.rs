@@ -67,7 +67,8 @@ fn unknown_snn_attribute_values_and_names_are_errors() {
     let cases = [
         ("method-foo", attr_s("method", "foo"), "'foo'"),
         ("order-bar", attr_s("order", "bar"), "'bar'"),
-        ("name-beta", attr_f("beta", 0.5), "unknown attribute 'beta'"),
+        ("name-tau", attr_f("tau_mem", 0.5), "unknown attribute 'tau_mem'"),
+        ("vout-baz", attr_s("v_out", "baz"), "'baz'"),
         ("alpha-neg", attr_f("alpha", -1.0), "alpha"),
         ("vth-string", attr_s("v_th", "1"), "'v_th' must be a float or a list of floats"),
     ];

@@ -4,7 +4,8 @@
 //! bit-identical (floats compare by bits, which makes `Sym` hashable and totally ordered).
 
 use snnc_ir::{
-    DType, Family, IafParams, Method, Op, Order, ResetParams, SliceSpec, Surrogate, Threshold,
+    DType, Family, IafParams, Leak, Method, Op, Order, ResetParams, SliceSpec, Surrogate,
+    Threshold, VOut,
 };
 
 /// An f32 attribute, compared and hashed by its bits.
@@ -55,9 +56,28 @@ pub struct Neuron {
     pub sg: Sg,
     /// Threshold, reset, reset gradient and spike count (SPEC §1.1).
     pub family: Family,
+    /// α, β, γ and v_leak (SPEC §1.2), in that order, and which potential V_T reports; the
+    /// integrate-and-fire cell's ([`Neuron::IF_LEAK`]) for a fused reset.
+    pub leak: ([Vec<Bits>; 4], VOut),
 }
 
 impl Neuron {
+    /// The integrate-and-fire cell's leak: α = 0, β = γ = 1, v_leak = 0, V_T after the reset.
+    pub fn if_leak() -> ([Vec<Bits>; 4], VOut) {
+        Self::leak_of(&Leak::default(), VOut::AfterReset)
+    }
+
+    fn leak_of(l: &Leak, v_out: VOut) -> ([Vec<Bits>; 4], VOut) {
+        let b = |v: &[f32]| v.iter().map(|&x| Bits::of(x)).collect();
+        ([b(&l.alpha), b(&l.beta), b(&l.gamma), b(&l.v_leak)], v_out)
+    }
+
+    /// True when the neuron is the integrate-and-fire cell (no current, no leak, V_T after
+    /// the reset): the cell every rule that spells out a step assumes.
+    pub fn is_if(&self) -> bool {
+        self.leak == Self::if_leak()
+    }
+
     /// A neuron with no parameters: rules that scan by operator kind use it, since the kind
     /// ignores attributes.
     pub fn probe() -> Self {
@@ -66,6 +86,7 @@ impl Neuron {
             v_reset: Vec::new(),
             sg: Sg::of(&Surrogate::default()),
             family: Family::NORSE,
+            leak: Self::if_leak(),
         }
     }
 
@@ -76,6 +97,7 @@ impl Neuron {
             v_reset: p.v_reset.iter().map(|&x| Bits::of(x)).collect(),
             sg: Sg::of(&p.surrogate),
             family: p.family,
+            leak: Self::if_leak(),
         }
     }
 
@@ -86,6 +108,7 @@ impl Neuron {
             v_reset: p.v_reset.iter().map(|&x| Bits::of(x)).collect(),
             sg: Sg::of(&p.surrogate),
             family: p.family,
+            leak: Self::leak_of(&p.leak, p.v_out),
         }
     }
 
@@ -101,7 +124,13 @@ impl Neuron {
 
     /// Integrate-and-fire parameters with update order `order`.
     pub fn iaf(&self, order: Order) -> IafParams {
-        self.reset().to_iaf(order)
+        let f = |v: &[Bits]| v.iter().map(|b| b.get()).collect();
+        let ([a, b, g, vl], v_out) = &self.leak;
+        IafParams {
+            leak: Leak { alpha: f(a), beta: f(b), gamma: f(g), v_leak: f(vl) },
+            v_out: *v_out,
+            ..self.reset().to_iaf(order)
+        }
     }
 
     /// True when every reset potential is +0 or −0.

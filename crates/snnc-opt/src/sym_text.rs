@@ -184,7 +184,7 @@ impl<'a> Fields<'a> {
                 spikes: self.next()?.parse()?,
             },
         };
-        Ok(Neuron { v_th, v_reset, sg, family })
+        Ok(Neuron { v_th, v_reset, sg, family, leak: Neuron::if_leak() })
     }
 }
 

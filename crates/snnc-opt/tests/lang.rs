@@ -15,6 +15,7 @@ fn operators_print_and_parse_back() {
         v_reset: vec![Bits::of(-0.25)],
         sg: Sg::of(&"triangle:0.75".parse::<Surrogate>().unwrap()),
         family: Default::default(),
+        leak: Neuron::if_leak(),
     };
     let syms = [
         Sym::Input(3),

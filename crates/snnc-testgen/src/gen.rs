@@ -267,7 +267,14 @@ impl Builder {
             _ => (0..n).map(|_| self.rng.f32_in(-0.5, 0.2)).collect(),
         };
         let order = *self.rng.pick(&[Order::FireThenIntegrate, Order::IntegrateThenFire]);
-        IafParams { v_th, v_reset, surrogate: self.surrogate(), order, family: Family::NORSE }
+        IafParams {
+            v_th,
+            v_reset,
+            surrogate: self.surrogate(),
+            order,
+            family: Family::NORSE,
+            ..Default::default()
+        }
     }
 
     /// `p`'s per-neuron vector `v` as a `[N]` tensor, or a scalar when it has one value.

@@ -16,6 +16,8 @@ fn params(a: &IafParams, b: &IafParams) -> bool {
         && surrogates(&a.surrogate, &b.surrogate)
         && a.order == b.order
         && a.family == b.family
+        && a.leak.named().iter().zip(b.leak.named()).all(|((_, x), (_, y))| bits(x, y))
+        && a.v_out == b.v_out
 }
 
 /// True when both ops are the same variant with bit-identical attributes.

@@ -2,7 +2,9 @@
 
 use std::str::FromStr;
 
-use snnc_ir::{DType, Family, IafParams, Method, Op, Order, ResetParams, SliceSpec, Surrogate};
+use snnc_ir::{
+    DType, Family, IafParams, Leak, Method, Op, Order, ResetParams, SliceSpec, Surrogate, VOut,
+};
 
 use crate::attrs::{Attr, Val};
 use crate::error::{PResult, Pos};
@@ -64,6 +66,11 @@ const IAF_ATTRS: &[&str] = &[
     "reset",
     "reset_grad",
     "spikes",
+    "alpha_syn",
+    "beta",
+    "gamma",
+    "v_leak",
+    "v_out",
 ];
 const RESET_ATTRS: &[&str] = &[
     "v_th",
@@ -209,7 +216,14 @@ impl<'a> Attrs<'a> {
         let surrogate = self.surrogate()?;
         let order = self.choice("order", Order::FireThenIntegrate)?;
         let family = self.family()?;
-        Ok(IafParams { v_th, v_reset, surrogate, order, family })
+        let leak = Leak {
+            alpha: self.floats("alpha_syn", 0.0)?,
+            beta: self.floats("beta", 1.0)?,
+            gamma: self.floats("gamma", 1.0)?,
+            v_leak: self.floats("v_leak", 0.0)?,
+        };
+        let v_out = self.choice("v_out", VOut::AfterReset)?;
+        Ok(IafParams { v_th, v_reset, surrogate, order, family, leak, v_out })
     }
 
     fn reset(&mut self) -> PResult<ResetParams> {

@@ -3,7 +3,9 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use snnc_ir::{Family, Graph, IafParams, Op, ResetParams, Surrogate, Tensor, TensorType};
+use snnc_ir::{
+    Family, Graph, IafParams, Leak, Op, ResetParams, Surrogate, Tensor, TensorType, VOut,
+};
 
 use crate::literal::literal;
 use crate::numbers::fmt_f32;
@@ -139,14 +141,31 @@ fn family_attrs(f: &Family) -> String {
     out
 }
 
+/// The leak parameters and `v_out` that differ from the IF cell's, each as `, name = value`
+/// (SPEC §1.2).
+fn leak_attrs(p: &IafParams) -> String {
+    let d = Leak::default();
+    let mut out = String::new();
+    for ((name, v), (_, dv)) in p.leak.named().into_iter().zip(d.named()) {
+        if v != dv {
+            out.push_str(&format!(", {name} = {}", floats(v)));
+        }
+    }
+    if p.v_out != VOut::AfterReset {
+        out.push_str(&format!(", v_out = {}", quote(p.v_out.name())));
+    }
+    out
+}
+
 fn iaf_attrs(p: &IafParams) -> String {
     format!(
-        "v_th = {}, v_reset = {}, {}, order = {}{}",
+        "v_th = {}, v_reset = {}, {}, order = {}{}{}",
         floats(&p.v_th),
         floats(&p.v_reset),
         surrogate_attrs(&p.surrogate),
         quote(p.order.name()),
-        family_attrs(&p.family)
+        family_attrs(&p.family),
+        leak_attrs(p)
     )
 }
 

@@ -1,10 +1,13 @@
-//! One integrate-and-fire neuron update and its reverse, element by element.
+//! One neuron update of the leaky cell (SPEC §1.2; integrate-and-fire is its special case) and
+//! its reverse, element by element.
 //!
-//! With `th` the neuron's threshold, `r` its reset potential, `v` the potential before the step
-//! and `i` the input current of the step:
+//! With `th` the neuron's threshold, `r` its reset potential, `v` the potential and `u` the
+//! synaptic current before the step, and `x` the input current of the step, the current is
+//! `u' = α·u + x` (just `x` without a synapse) and integrating a potential `w` gives
+//! `L(w) = v_leak + β·(w − v_leak) + γ·u'` (just `w + u'` without a leak). Then:
 //!
-//! * **fire then integrate**: `s = v − th`, `z = spike(v)`, `v̂ = reset(z, v)`, `v' = v̂ + i`;
-//! * **integrate then fire**: `v̂ = v + i`, `s = v̂ − th`, `z = spike(v̂)`, `v' = reset(z, v̂)`.
+//! * **fire then integrate**: `s = v − th`, `z = spike(v)`, `v̂ = reset(z, v)`, `v' = L(v̂)`;
+//! * **integrate then fire**: `v̂ = L(v)`, `s = v̂ − th`, `z = spike(v̂)`, `v' = reset(z, v̂)`.
 //!
 //! The family's choices (SPEC §1.1) define `spike` and `reset` of a potential `u`:
 //!
@@ -14,7 +17,7 @@
 //! Each arithmetic result is rounded to the value dtype, exactly as the primitive-op spelling of
 //! the step (`Sub`, `Greater`, `Cast`, `Sub`, `Mul`, `Mul`, `Add`, `Add`) would round it.
 
-use snnc_ir::{neuron, DType, Family, Order, Spikes, Surrogate};
+use snnc_ir::{neuron, DType, Family, Leak, Order, Spikes, Surrogate, VOut};
 
 use crate::iaf::rounded::Rounded;
 use crate::near::{within, NEAR};
@@ -34,6 +37,10 @@ pub(crate) struct Cell {
     pub family: Family,
     /// Storage type of potentials and spikes.
     pub dtype: DType,
+    /// α, β, γ and v_leak of every neuron.
+    pub leak: Leak,
+    /// Which potential V_T reports.
+    pub v_out: VOut,
 }
 
 /// What one step computes for one neuron (all rounded to the dtype).
@@ -48,6 +55,8 @@ pub(crate) struct StepValues {
     pub v_hat: f64,
     /// The potential after the step.
     pub v: f64,
+    /// The synaptic current of the step, `α·u_{t−1} + x_t` (`x_t` without a synapse).
+    pub u: f64,
 }
 
 impl Cell {
@@ -64,10 +73,35 @@ impl Cell {
         (s.v, neuron::spike(self.family, s, u, th).v)
     }
 
+    /// The current of neuron `n` from the previous current `u` and the step's input `x`.
+    fn current(&self, n: usize, u: f64, x: f64) -> f64 {
+        let a = self.leak.alpha_at(n);
+        if a == 0.0 {
+            return x;
+        }
+        let rnd = |y: f64| round_elem(self.dtype, y);
+        rnd(rnd(a as f64 * u) + x)
+    }
+
+    /// Integrates potential `w` of neuron `n` with current `u`: `w + u` for the IF cell,
+    /// `v_leak + β·(w − v_leak) + γ·u` otherwise, each operation rounded to the dtype.
+    fn integrate(&self, n: usize, w: f64, u: f64) -> f64 {
+        let rnd = |y: f64| round_elem(self.dtype, y);
+        let l = &self.leak;
+        let (b, g, vl) = (l.beta_at(n) as f64, l.gamma_at(n) as f64, l.v_leak_at(n) as f64);
+        if b == 1.0 && g == 1.0 {
+            return rnd(w + u);
+        }
+        rnd(rnd(vl + rnd(b * rnd(w - vl))) + rnd(g * u))
+    }
+
     /// Whether the decision of neuron `n` at potential `u`, with Θ argument `s`, is one SPEC §5
     /// lets an engine take the other way: `s` within 1e-5·max(1, |th|) of zero (or NaN), or,
     /// for multiple spikes, `u` that close to a multiple k·th (k ≥ 1) where the count changes.
     pub(crate) fn undecided(&self, n: usize, u: f64, s: f64) -> bool {
+        if self.family.is_integrator() {
+            return false;
+        }
         let th = self.th[n];
         let tol = NEAR * th.abs().max(1.0);
         if within(s, tol) {
@@ -89,32 +123,33 @@ impl Cell {
         neuron::reset_partials(self.family, z, u, self.th[n], self.reset[n])
     }
 
-    /// One forward step of neuron `n` from potential `v` with input current `i`.
-    pub(crate) fn step(&self, n: usize, v: f64, i: f64) -> StepValues {
-        let rnd = |x: f64| round_elem(self.dtype, x);
+    /// One forward step of neuron `n` from potential `v` and current `u` with input `x`.
+    pub(crate) fn step(&self, n: usize, v: f64, u: f64, x: f64) -> StepValues {
+        let u = self.current(n, u, x);
         match self.order {
             Order::FireThenIntegrate => {
                 let (s, z) = self.fire(n, v);
                 let v_hat = self.reset_of(n, z, v);
-                StepValues { s, z, v_hat, v: rnd(v_hat + i) }
+                StepValues { s, z, v_hat, v: self.integrate(n, v_hat, u), u }
             }
             Order::IntegrateThenFire => {
-                let v_hat = rnd(v + i);
+                let v_hat = self.integrate(n, v, u);
                 let (s, z) = self.fire(n, v_hat);
-                StepValues { s, z, v_hat, v: self.reset_of(n, z, v_hat) }
+                StepValues { s, z, v_hat, v: self.reset_of(n, z, v_hat), u }
             }
         }
     }
 
     /// The reverse of [`Cell::step`] for neuron `n`: given the forward values `f`, the potential
-    /// `v` before the step, and the gradients `gz` of the spike and `gv` of the new potential,
-    /// returns the gradients of (the old potential, the input current).
+    /// `v` before the step, and the gradients `gz` of the spike, `gv` of the new potential and
+    /// `gvh` of v̂ itself (a V_T reported before the reset), returns the gradients of (the old
+    /// potential, the step's current u).
     ///
-    /// With `u` the potential that fires (v, or v̂ for integrate then fire) and the reset's
-    /// partials `ru = ∂reset/∂u`, `rz = ∂reset/∂z` (0 when detached):
-    /// `gz' = gz + gv·rz` and `g_u = gv·ru + gz'·σ'(s)`, where σ' is the surrogate
-    /// derivative. Fire then integrate: `gi = gv`, `g_v = g_u`; integrate then fire:
-    /// `g_v = gi = g_u`.
+    /// With `w` the potential that fires (v, or v̂ for integrate then fire) and the reset's
+    /// partials `ru = ∂reset/∂w`, `rz = ∂reset/∂z` (0 when detached), the reset passes back
+    /// `g_w = g·ru + (gz + g·rz)·σ'(s)` from the gradient `g` of its result, where σ' is the
+    /// surrogate derivative (0 for a leaky integrator, which has no spike). Integration
+    /// `L(w) = v_leak + β·(w − v_leak) + γ·u` passes `β·g` to w and `γ·g` to u.
     pub(crate) fn step_back(
         &self,
         n: usize,
@@ -122,17 +157,21 @@ impl Cell {
         v: f64,
         gz: f64,
         gv: f64,
+        gvh: f64,
     ) -> (f64, f64) {
-        let sg = self.surrogate.derivative(f.s);
-        let u = match self.order {
-            Order::FireThenIntegrate => v,
-            Order::IntegrateThenFire => f.v_hat,
-        };
-        let (ru, rz) = self.reset_partials(n, f.z, u);
-        let g_u = gv * ru + (gz + gv * rz) * sg;
+        let sg = if self.family.is_integrator() { 0.0 } else { self.surrogate.derivative(f.s) };
+        let (b, g) = (self.leak.beta_at(n) as f64, self.leak.gamma_at(n) as f64);
         match self.order {
-            Order::FireThenIntegrate => (g_u, gv),
-            Order::IntegrateThenFire => (g_u, g_u),
+            Order::FireThenIntegrate => {
+                let g_hat = b * gv + gvh;
+                let (ru, rz) = self.reset_partials(n, f.z, v);
+                (g_hat * ru + (gz + g_hat * rz) * sg, g * gv)
+            }
+            Order::IntegrateThenFire => {
+                let (ru, rz) = self.reset_partials(n, f.z, f.v_hat);
+                let g_hat = gv * ru + (gz + gv * rz) * sg + gvh;
+                (b * g_hat, g * g_hat)
+            }
         }
     }
 }

@@ -1,9 +1,11 @@
 //! The four `snn` ops in terms of one layer run: `IAF` and `IAFRecurrent` are runs over T steps;
 //! `IAFFeedForwardStep` and `IAFStep` are runs of one step whose initial state is the op's state
-//! input (V, and Z for `IAFStep`).
+//! input (V, and Z for `IAFStep`). A cell with a synaptic current takes its state U as the
+//! last input slot and reports it as the last output; a leaky integrator's per-step output
+//! (slot 0) is its potential.
 
 use ndarray::{ArrayD, ArrayView2, ArrayView3, Axis, Ix2, Ix3};
-use snnc_ir::{IafParams, Op};
+use snnc_ir::{IafParams, Op, VOut};
 
 use crate::iaf::cell::Cell;
 use crate::iaf::reverse::{reverse, Upstream};
@@ -46,23 +48,33 @@ pub(crate) fn layer<'a>(
         Ok(Some((mat(req(args, w)?)?, mat(req(args, r)?)?)))
     };
     let src = match op {
-        Op::Iaf(_) => {
-            Source { x: seq(req(args, 0)?)?, weights: None, v0: opt_mat(args, 1)?, z0: None }
-        }
+        Op::Iaf(_) => Source {
+            x: seq(req(args, 0)?)?,
+            weights: None,
+            v0: opt_mat(args, 1)?,
+            z0: None,
+            u0: opt_mat(args, 2)?,
+        },
         Op::IafRecurrent(_) => Source {
             x: seq(req(args, 0)?)?,
             weights: weights(1, 2)?,
             v0: opt_mat(args, 3)?,
             z0: opt_mat(args, 4)?,
+            u0: opt_mat(args, 5)?,
         },
-        Op::IafFeedForwardStep(_) => {
-            Source { x: one_step(req(args, 0)?)?, weights: None, v0: opt_mat(args, 1)?, z0: None }
-        }
+        Op::IafFeedForwardStep(_) => Source {
+            x: one_step(req(args, 0)?)?,
+            weights: None,
+            v0: opt_mat(args, 1)?,
+            z0: None,
+            u0: opt_mat(args, 2)?,
+        },
         Op::IafStep(_) => Source {
             x: one_step(req(args, 0)?)?,
             weights: weights(3, 4)?,
             v0: opt_mat(args, 2)?,
             z0: opt_mat(args, 1)?,
+            u0: opt_mat(args, 5)?,
         },
         other => return Err(format!("{} is not an integrate-and-fire op", other.name())),
     };
@@ -80,7 +92,7 @@ pub(crate) fn layer<'a>(
     } else if i != h {
         return Err("feed-forward layer with mismatched sizes".into());
     }
-    for s in [src.v0, src.z0].into_iter().flatten() {
+    for s in [src.v0, src.z0, src.u0].into_iter().flatten() {
         if s.dim() != (b, h) {
             return Err(format!("state {:?} does not fit [{b},{h}]", s.shape()));
         }
@@ -92,6 +104,8 @@ pub(crate) fn layer<'a>(
         order: p.order,
         surrogate: p.surrogate,
         family: p.family,
+        leak: p.leak.clone(),
+        v_out: p.v_out,
         dtype: args.first().copied().flatten().map(|a| a.ty.dtype).ok_or("input 0 is missing")?,
     };
     Ok((cell, src))
@@ -108,54 +122,80 @@ pub(crate) fn trajectory(
 }
 
 /// Every output slot of an `snn` op.
-pub(crate) fn forward(
-    op: &Op,
-    p: &IafParams,
-    args: &[Option<Arg>],
-) -> Result<Vec<ArrayD<f64>>, String> {
+pub(crate) fn forward(op: &Op, p: &IafParams, args: &[Option<Arg>]) -> Result<Vec<Ar>, String> {
     let tr = trajectory(op, p, args)?;
-    let (v_last, z_last) = match (tr.v.last(), tr.z.last()) {
-        (Some(v), Some(z)) => (v.clone().into_dyn(), z.clone().into_dyn()),
-        _ => return Err("empty trajectory (internal error)".into()),
+    let (v_last, z_last, u_last, last) =
+        match (tr.v.last(), tr.z.last(), tr.u.last(), tr.steps.last()) {
+            (Some(v), Some(z), Some(u), Some(last)) => (v, z, u, last),
+            _ => return Err("empty trajectory (internal error)".into()),
+        };
+    let v_out = match p.v_out {
+        VOut::AfterReset => v_last.clone(),
+        VOut::BeforeReset => last.mapv(|f| f.v_hat),
+    }
+    .into_dyn();
+    let li = p.family.is_integrator();
+    let per_step = if li { tr.potentials() } else { tr.spikes() }.into_dyn();
+    let step_out = if li { v_last } else { z_last }.clone().into_dyn();
+    let mut out = match op {
+        Op::Iaf(_) => vec![per_step, v_out],
+        Op::IafRecurrent(_) => vec![per_step, v_out, z_last.clone().into_dyn()],
+        _ => vec![step_out, v_out],
     };
-    Ok(match op {
-        Op::Iaf(_) => vec![tr.spikes().into_dyn(), v_last],
-        Op::IafRecurrent(_) => vec![tr.spikes().into_dyn(), v_last, z_last],
-        _ => vec![z_last, v_last],
-    })
+    if p.leak.has_current() {
+        out.push(u_last.clone().into_dyn());
+    }
+    Ok(out)
 }
+
+type Ar = ArrayD<f64>;
 
 /// Gradients of an `snn` op's input slots from its outputs' upstream gradients (`None` = zero).
 pub(crate) fn backward(
     op: &Op,
     p: &IafParams,
     args: &[Option<Arg>],
-    gouts: &[Option<ArrayD<f64>>],
-) -> Result<Vec<Option<ArrayD<f64>>>, String> {
+    gouts: &[Option<Ar>],
+) -> Result<Vec<Option<Ar>>, String> {
     let (cell, src) = layer(op, p, args)?;
     let tr = simulate(&cell, &src);
     let g = |i: usize| gouts.get(i).and_then(|g| g.as_ref());
     let m = |i: usize| g(i).map(mat).transpose();
+    let u_slot = match op {
+        Op::IafRecurrent(_) => 3,
+        _ => 2,
+    };
+    let u_last = if p.leak.has_current() { m(u_slot)? } else { None };
     let up = match op {
-        Op::Iaf(_) => Upstream { z: g(0).map(seq).transpose()?, v_last: m(1)?, z_last: None },
+        Op::Iaf(_) => {
+            Upstream { z: g(0).map(seq).transpose()?, v_last: m(1)?, z_last: None, u_last }
+        }
         Op::IafRecurrent(_) => {
-            Upstream { z: g(0).map(seq).transpose()?, v_last: m(1)?, z_last: m(2)? }
+            Upstream { z: g(0).map(seq).transpose()?, v_last: m(1)?, z_last: m(2)?, u_last }
         }
         Op::IafFeedForwardStep(_) => {
-            Upstream { z: g(0).map(one_step).transpose()?, v_last: m(1)?, z_last: None }
+            Upstream { z: g(0).map(one_step).transpose()?, v_last: m(1)?, z_last: None, u_last }
         }
-        _ => Upstream { z: None, v_last: m(1)?, z_last: m(0)? },
+        _ if p.family.is_integrator() => {
+            Upstream { z: g(0).map(one_step).transpose()?, v_last: m(1)?, z_last: None, u_last }
+        }
+        _ => Upstream { z: None, v_last: m(1)?, z_last: m(0)?, u_last },
     };
     let gr = reverse(&cell, &src, &tr, &up);
     let (x, v0, z0) = (gr.x.into_dyn(), Some(gr.v0.into_dyn()), Some(gr.z0.into_dyn()));
+    let u0 = p.leak.has_current().then(|| gr.u0.into_dyn());
     let (w, r) = match gr.weights {
         Some((w, r)) => (Some(w.into_dyn()), Some(r.into_dyn())),
         None => (None, None),
     };
-    Ok(match op {
+    let mut out = match op {
         Op::Iaf(_) => vec![Some(x), v0],
         Op::IafRecurrent(_) => vec![Some(x), w, r, v0, z0],
         Op::IafFeedForwardStep(_) => vec![Some(x.index_axis_move(Axis(0), 0)), v0],
         _ => vec![Some(x.index_axis_move(Axis(0), 0)), z0, v0, w, r],
-    })
+    };
+    if u0.is_some() {
+        out.push(u0);
+    }
+    Ok(out)
 }

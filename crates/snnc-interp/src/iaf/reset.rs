@@ -21,6 +21,8 @@ pub(crate) fn cell(p: &ResetParams, dtype: DType, neurons: usize) -> Result<Cell
         surrogate: p.surrogate,
         family: p.family,
         dtype,
+        leak: iaf.leak,
+        v_out: iaf.v_out,
     })
 }
 
@@ -42,7 +44,7 @@ pub(crate) fn forward(
     let n = neurons(v)?;
     let c = cell(p, dtype, n)?;
     // `iter` visits elements in logical row-major order, so the neuron is the index mod N.
-    let steps: Vec<_> = v.iter().enumerate().map(|(k, &x)| c.step(k % n, x, 0.0)).collect();
+    let steps: Vec<_> = v.iter().enumerate().map(|(k, &x)| c.step(k % n, x, 0.0, 0.0)).collect();
     let shape = v.raw_dim();
     let z = ArrayD::from_shape_vec(shape.clone(), steps.iter().map(|f| f.z).collect());
     let out = ArrayD::from_shape_vec(shape, steps.iter().map(|f| f.v).collect());
@@ -69,8 +71,8 @@ pub(crate) fn backward(
         .iter()
         .enumerate()
         .map(|(k, &x)| {
-            let f = c.step(k % n, x, 0.0);
-            c.step_back(k % n, &f, x, gz[k], gv[k]).0
+            let f = c.step(k % n, x, 0.0, 0.0);
+            c.step_back(k % n, &f, x, gz[k], gv[k], 0.0).0
         })
         .collect();
     ArrayD::from_shape_vec(v.raw_dim(), d).map_err(|e| e.to_string())

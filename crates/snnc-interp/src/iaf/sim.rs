@@ -18,6 +18,8 @@ pub(crate) struct Source<'a> {
     pub v0: Option<ArrayView2<'a, f64>>,
     /// Initial spikes [B, H]; default 0.
     pub z0: Option<ArrayView2<'a, f64>>,
+    /// Initial synaptic current [B, H]; default 0.
+    pub u0: Option<ArrayView2<'a, f64>>,
 }
 
 impl Source<'_> {
@@ -35,6 +37,8 @@ pub(crate) struct Trajectory {
     pub v: Vec<Array2<f64>>,
     /// Spikes z₋₁ … z_{T−1}, each [B, H].
     pub z: Vec<Array2<f64>>,
+    /// Synaptic currents u₋₁ … u_{T−1}, each [B, H].
+    pub u: Vec<Array2<f64>>,
     /// Per step, per neuron: Θ's argument, the spike, v̂ and the new potential.
     pub steps: Vec<Array2<StepValues>>,
 }
@@ -42,13 +46,22 @@ pub(crate) struct Trajectory {
 impl Trajectory {
     /// The spikes of every step as [T, B, H].
     pub(crate) fn spikes(&self) -> Array3<f64> {
-        let (b, h) = self.v[0].dim();
-        let mut out = Array3::zeros((self.steps.len(), b, h));
-        for (t, z) in self.z[1..].iter().enumerate() {
-            out.slice_mut(s![t, .., ..]).assign(z);
-        }
-        out
+        stack(&self.z[1..])
     }
+
+    /// The potential after every step as [T, B, H] (a leaky integrator's output).
+    pub(crate) fn potentials(&self) -> Array3<f64> {
+        stack(&self.v[1..])
+    }
+}
+
+fn stack(steps: &[Array2<f64>]) -> Array3<f64> {
+    let (b, h) = steps.first().map_or((0, 0), |a| a.dim());
+    let mut out = Array3::zeros((steps.len(), b, h));
+    for (t, a) in steps.iter().enumerate() {
+        out.slice_mut(s![t, .., ..]).assign(a);
+    }
+    out
 }
 
 /// The current of step `t` given the previous spikes `z`.
@@ -70,13 +83,18 @@ pub(crate) fn simulate(cell: &Cell, src: &Source) -> Trajectory {
         .v0
         .map_or_else(|| Array2::from_shape_fn((b, h), |(_, n)| cell.reset[n]), |v| v.to_owned());
     let z0 = src.z0.map_or_else(|| Array2::zeros((b, h)), |z| z.to_owned());
-    let mut tr = Trajectory { v: vec![v0], z: vec![z0], steps: Vec::with_capacity(t_len) };
+    let u0 = src.u0.map_or_else(|| Array2::zeros((b, h)), |u| u.to_owned());
+    let mut tr =
+        Trajectory { v: vec![v0], z: vec![z0], u: vec![u0], steps: Vec::with_capacity(t_len) };
     for t in 0..t_len {
-        let (v, z) = (&tr.v[t], &tr.z[t]);
+        let (v, z, u) = (&tr.v[t], &tr.z[t], &tr.u[t]);
         let i = current(cell, src, t, z);
-        let step = Array2::from_shape_fn((b, h), |(bi, n)| cell.step(n, v[(bi, n)], i[(bi, n)]));
+        let step = Array2::from_shape_fn((b, h), |(bi, n)| {
+            cell.step(n, v[(bi, n)], u[(bi, n)], i[(bi, n)])
+        });
         tr.v.push(step.mapv(|f| f.v));
         tr.z.push(step.mapv(|f| f.z));
+        tr.u.push(step.mapv(|f| f.u));
         tr.steps.push(step);
     }
     tr

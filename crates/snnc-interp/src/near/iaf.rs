@@ -79,10 +79,18 @@ pub(crate) fn masks(
     let (t_len, b, h) = src.dims();
     let mut mv = ms.v0.map_or_else(|| Array2::zeros((b, h)), |m| m.to_owned());
     let mut mz = ms.z0.map_or_else(|| Array2::zeros((b, h)), |m| m.to_owned());
+    let mut mu = ms.u0.map_or_else(|| Array2::zeros((b, h)), |m| m.to_owned());
+    let current_state = p.leak.has_current();
+    let li = p.family.is_integrator();
     let mut zs = Array3::zeros((t_len, b, h));
     let mut count = 0;
     for t in 0..t_len {
-        let cur = current(&src, &ms, t, &tr.z[t], &mz);
+        let mut cur = current(&src, &ms, t, &tr.z[t], &mz);
+        if current_state {
+            // u_t = α·u_{t−1} + I_t: an undecided current stays in u.
+            cur = or(&cur, &mu);
+            mu = cur.clone();
+        }
         let own = own(&cell, &tr.v[t], &tr.steps[t]);
         count += own.iter().filter(|&&x| x != 0.0).count();
         let (z, v) = match cell.order {
@@ -96,19 +104,21 @@ pub(crate) fn masks(
                 (z.clone(), z)
             }
         };
-        zs.index_axis_mut(Axis(0), t).assign(&z);
+        zs.index_axis_mut(Axis(0), t).assign(if li { &v } else { &z });
         (mv, mz) = (v, z);
     }
     let m = |a: ArrayD<f64>| a.iter().any(|&x| x != 0.0).then_some(a);
-    let (zs, mv, mz) = (m(zs.into_dyn()), m(mv.into_dyn()), m(mz.into_dyn()));
-    Ok((
-        match op {
-            Op::Iaf(_) => vec![zs, mv],
-            Op::IafRecurrent(_) => vec![zs, mv, mz],
-            _ => vec![mz, mv],
-        },
-        count,
-    ))
+    let step_out = if li { mv.clone() } else { mz.clone() };
+    let (zs, mv, mz, mu) = (m(zs.into_dyn()), m(mv.into_dyn()), m(mz.into_dyn()), m(mu.into_dyn()));
+    let mut out = match op {
+        Op::Iaf(_) => vec![zs, mv],
+        Op::IafRecurrent(_) => vec![zs, mv, mz],
+        _ => vec![m(step_out.into_dyn()), mv],
+    };
+    if current_state {
+        out.push(mu);
+    }
+    Ok((out, count))
 }
 
 /// 1.0 for each neuron of one step whose decision is within the tolerance; `v` is the

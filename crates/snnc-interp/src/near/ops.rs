@@ -131,7 +131,7 @@ impl Walk {
                 let c = reset::cell(p, dtype, n)?;
                 // `iter` visits elements in logical row-major order: the neuron is the index mod N.
                 let flags = v.iter().enumerate().map(|(k, &u)| {
-                    let f = c.step(k % n, u, 0.0);
+                    let f = c.step(k % n, u, 0.0, 0.0);
                     flag(c.undecided(k % n, u, f.s))
                 });
                 let own = ArrayD::from_shape_vec(v.raw_dim(), flags.collect())

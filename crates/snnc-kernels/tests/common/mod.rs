@@ -70,6 +70,7 @@ pub fn params(
         surrogate: Surrogate { method, alpha },
         order,
         family: Default::default(),
+        ..Default::default()
     }
 }
 

@@ -1,8 +1,11 @@
-//! The `snn` domain (version 1, SPEC §2): IAF, IAFRecurrent, IAFFeedForwardStep, IAFStep.
+//! The `snn` domain (version 1, SPEC §2): IAF, IAFRecurrent, IAFFeedForwardStep, IAFStep, and
+//! the leaky cell's names for the same ops (docs/snn-domain.md): `LIF`, `LIFRecurrent`,
+//! `LIFFeedForwardStep`, `LIFStep` take the same attributes, and `LI` is `IAF` with no
+//! threshold (`spikes = none`, `reset = none`).
 
 use std::str::FromStr;
 
-use snnc_ir::{Family, IafParams, Method, Op, Order, Surrogate};
+use snnc_ir::{Family, IafParams, Leak, Method, Op, Order, Surrogate, VOut};
 
 use super::{Entry, Lowered, NodeCtx};
 use crate::attrs;
@@ -19,16 +22,47 @@ macro_rules! snn {
     };
 }
 
+/// `LI`: a leaky integrator, `IAF` with `spikes = none` and `reset = none`.
+fn lower_li(ctx: &NodeCtx) -> Result<Lowered, String> {
+    for name in ["threshold", "reset", "reset_grad", "spikes", "v_th", "v_reset", "v_out"] {
+        if ctx.node.attribute.iter().any(|a| a.name == name) {
+            return Err(format!("LI has no threshold: attribute '{name}' does not apply"));
+        }
+    }
+    let mut p = params(ctx)?;
+    p.family = Family::LI;
+    Ok(ctx.all(Op::Iaf(p)))
+}
+
 /// The four integrate-and-fire ops.
 pub(crate) const OPS: &[Entry] = &[
     snn!("IAF", Op::Iaf),
     snn!("IAFRecurrent", Op::IafRecurrent),
     snn!("IAFFeedForwardStep", Op::IafFeedForwardStep),
     snn!("IAFStep", Op::IafStep),
+    snn!("LIF", Op::Iaf),
+    snn!("LIFRecurrent", Op::IafRecurrent),
+    snn!("LIFFeedForwardStep", Op::IafFeedForwardStep),
+    snn!("LIFStep", Op::IafStep),
+    Entry { domain: SNN_DOMAIN, op_type: "LI", convert: lower_li, static_inputs: &[] },
 ];
 
-const ATTRS: [&str; 9] =
-    ["v_th", "v_reset", "method", "alpha", "order", "threshold", "reset", "reset_grad", "spikes"];
+const ATTRS: [&str; 14] = [
+    "v_th",
+    "v_reset",
+    "method",
+    "alpha",
+    "order",
+    "threshold",
+    "reset",
+    "reset_grad",
+    "spikes",
+    "alpha_syn",
+    "beta",
+    "gamma",
+    "v_leak",
+    "v_out",
+];
 
 /// The string attribute `name` parsed as `T`, or `default` when absent.
 fn choice<T: FromStr<Err = String>>(ctx: &NodeCtx, name: &str, default: T) -> Result<T, String> {
@@ -61,12 +95,24 @@ fn params(ctx: &NodeCtx) -> Result<IafParams, String> {
         spikes: choice(ctx, "spikes", d.spikes)?,
     };
     family.check()?;
+    let dl = Leak::default();
+    let floats = |name: &str, d: Vec<f32>| -> Result<Vec<f32>, String> {
+        Ok(attrs::float_or_floats(node, name)?.unwrap_or(d))
+    };
+    let leak = Leak {
+        alpha: floats("alpha_syn", dl.alpha)?,
+        beta: floats("beta", dl.beta)?,
+        gamma: floats("gamma", dl.gamma)?,
+        v_leak: floats("v_leak", dl.v_leak)?,
+    };
     Ok(IafParams {
-        v_th: attrs::float_or_floats(node, "v_th")?.unwrap_or(defaults.v_th),
-        v_reset: attrs::float_or_floats(node, "v_reset")?.unwrap_or(defaults.v_reset),
+        v_th: floats("v_th", defaults.v_th)?,
+        v_reset: floats("v_reset", defaults.v_reset)?,
         surrogate,
         order,
         family,
+        leak,
+        v_out: choice(ctx, "v_out", VOut::AfterReset)?,
     })
 }
 

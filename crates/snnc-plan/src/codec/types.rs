@@ -1,7 +1,8 @@
 //! The binary form of every plan type.
 
 use snnc_ir::{
-    DType, Family, IafParams, Method, Order, Reset, ResetGrad, Spikes, Surrogate, Threshold,
+    DType, Family, IafParams, Leak, Method, Order, Reset, ResetGrad, Spikes, Surrogate, Threshold,
+    VOut,
 };
 
 use crate::codec::prim::{record, unit_enum, wrap_enum, Codec, Reader};
@@ -60,9 +61,11 @@ record!(Surrogate { method, alpha });
 unit_enum!(Threshold { Gt = 0, Ge = 1 });
 unit_enum!(Reset { Value = 0, Subtract = 1, None = 2 });
 unit_enum!(ResetGrad { Attached = 0, Detached = 1 });
-unit_enum!(Spikes { Single = 0, Multi = 1 });
+unit_enum!(Spikes { Single = 0, Multi = 1, None = 2 });
 record!(Family { threshold, reset, reset_grad, spikes });
-record!(IafParams { v_th, v_reset, surrogate, order, family });
+record!(Leak { alpha, beta, gamma, v_leak });
+unit_enum!(VOut { AfterReset = 0, BeforeReset = 1 });
+record!(IafParams { v_th, v_reset, surrogate, order, family, leak, v_out });
 
 impl Codec for BufId {
     fn put(&self, w: &mut Vec<u8>) {

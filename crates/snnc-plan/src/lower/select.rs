@@ -99,6 +99,13 @@ fn supported<'a>(
     p: &'a snnc_ir::IafParams,
 ) -> Result<&'a snnc_ir::IafParams, PlanError> {
     p.family.check().map_err(|m| PlanError::node(node, m))?;
+    if !p.leak.is_if() || p.family.is_integrator() || p.v_out != snnc_ir::VOut::AfterReset {
+        return Err(PlanError::node(
+            node,
+            "the compiled engines do not implement the leaky cell (alpha_syn, beta, gamma, \
+             v_leak, spikes = none, v_out = before_reset) yet; run it with --engine ref",
+        ));
+    }
     Ok(p)
 }
 

@@ -113,6 +113,7 @@ fn iaf(v_th: Vec<f32>, v_reset: Vec<f32>, m: Method, alpha: f32, order: Order) -
         surrogate: Surrogate::new(m, alpha).expect("alpha"),
         order,
         family: Default::default(),
+        ..Default::default()
     }
 }
 
@@ -250,7 +251,38 @@ pub fn all_ops_graph() -> Graph {
         1.25,
         Order::FireThenIntegrate,
     );
-    node(&mut g, "", Op::IafFeedForwardStep(p3), &[Some(a), Some(a)], &[Some("fz"), Some("fv")]);
+    node(
+        &mut g,
+        "",
+        Op::IafFeedForwardStep(p3.clone()),
+        &[Some(a), Some(a)],
+        &[Some("fz"), Some("fv")],
+    );
+    // The leaky cell: a current (U in and out), per-neuron leak, V_T before the reset, and a
+    // leaky integrator.
+    let leak = snnc_ir::Leak {
+        alpha: vec![0.5, 0.25, 0.125],
+        beta: vec![0.9],
+        gamma: vec![0.1, 0.2, 0.3],
+        v_leak: vec![-0.5],
+    };
+    let p5 = IafParams { leak: leak.clone(), ..p3.clone() };
+    node(
+        &mut g,
+        "lif_step",
+        Op::IafFeedForwardStep(p5),
+        &[Some(a), Some(a), Some(a)],
+        &[Some("lz"), Some("lv"), Some("lu")],
+    );
+    let p6 = IafParams {
+        leak: snnc_ir::Leak { alpha: vec![0.0], ..leak },
+        order: Order::IntegrateThenFire,
+        v_out: snnc_ir::VOut::BeforeReset,
+        ..p3.clone()
+    };
+    node(&mut g, "lif_seq", Op::Iaf(p6), &[Some(x)], &[Some("lsz"), Some("lsv")]);
+    let p7 = IafParams { family: snnc_ir::Family::LI, ..p3 };
+    node(&mut g, "li", Op::Iaf(p7), &[Some(x)], &[Some("liv"), None]);
     let zs = g.add_input("zs", f(&[2, 4])).unwrap();
     let vs = g.add_input("vs", f(&[2, 4])).unwrap();
     let p4 = iaf(vec![0.8], vec![-0.1], Method::Super, 100.0, Order::IntegrateThenFire);

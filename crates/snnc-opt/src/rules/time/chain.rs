@@ -70,6 +70,11 @@ pub fn all_steps(eg: &EGraph) -> Vec<Step> {
                     Sym::RecStep(p, o) => (p.clone(), *o, a[0], a[2], Some((a[1], a[3], a[4]))),
                     _ => continue,
                 };
+                // A leaky step also carries its current from step to step; the chain rules
+                // thread only V (and Z), so they re-roll the IF cell alone.
+                if !neuron.is_if() {
+                    continue;
+                }
                 let at = positions(eg, x);
                 if !at.is_empty() {
                     out.push(Step { tuple: eg.find(c), neuron, order, x, v, rec, at });
