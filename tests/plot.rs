@@ -14,7 +14,12 @@ use snnc_ir::Tensor;
 fn expect_error(args: &[&str], needles: &[&str]) -> String {
     let out = snnc(args);
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "snnc {}: expected exit 1, stderr: {err}", args.join(" "));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "snnc {}: expected exit 1, stderr: {err}",
+        args.join(" ")
+    );
     assert!(!err.contains("panicked"), "snnc panicked: {err}");
     for n in needles {
         assert!(err.contains(n), "stderr lacks '{n}': {err}");
@@ -149,12 +154,19 @@ fn record_style_keys_are_classified_and_sorted() {
     ];
     snnc_arrays::write_npz(&npz, &arrays).unwrap();
     let svg = tmp.join("record.svg");
-    let out = snnc_ok(&["plot", npz.to_str().unwrap(), "-o", svg.to_str().unwrap(), "--batch", "2"]);
-    assert!(out.contains("5 panels: cell/lif1/v, cell/lif1/z, cell/sinabs/z, clock, mask"), "{out}");
+    let out =
+        snnc_ok(&["plot", npz.to_str().unwrap(), "-o", svg.to_str().unwrap(), "--batch", "2"]);
+    assert!(
+        out.contains("5 panels: cell/lif1/v, cell/lif1/z, cell/sinabs/z, clock, mask"),
+        "{out}"
+    );
     let texts = svg_texts(&std::fs::read_to_string(&svg).unwrap());
     let titles: Vec<&str> =
         texts.iter().filter(|t| t.contains("   [")).map(|t| t.as_str()).collect();
-    let z_count = (0..12).flat_map(|t| (0..5).map(move |n| (t, n))).filter(|&(t, n)| (t * 7 + n * 3 + 2) % 4 == 0).count();
+    let z_count = (0..12)
+        .flat_map(|t| (0..5).map(move |n| (t, n)))
+        .filter(|&(t, n)| (t * 7 + n * 3 + 2) % 4 == 0)
+        .count();
     let sinabs: usize = (0..12).flat_map(|t| (0..5).map(move |n| (t + n) % 4)).sum();
     let mask = (0..12).flat_map(|t| (0..5).map(move |n| (t + n) % 3 == 0)).filter(|&b| b).count();
     assert_eq!(
@@ -184,7 +196,10 @@ fn user_errors_exit_1_and_name_the_file_and_key() {
         &["plot", f, "-o", &out("a.png"), "--keys", "spikes,cell/lif1/v"],
         &["run.npz", "'cell/lif1/v'", "readout, spikes, v_final"],
     );
-    expect_error(&["plot", f, "-o", &out("a.png"), "--keys", ","], &["run.npz", "selects no array"]);
+    expect_error(
+        &["plot", f, "-o", &out("a.png"), "--keys", ","],
+        &["run.npz", "selects no array"],
+    );
     expect_error(
         &["plot", f, "-o", &out("a.png"), "--keys", "spikes", "--batch", "2"],
         &["run.npz", "'spikes'", "--batch 2"],
@@ -193,10 +208,7 @@ fn user_errors_exit_1_and_name_the_file_and_key() {
         &["plot", f, "-o", &out("a.png"), "--keys", "readout", "--neurons", "0"],
         &["run.npz", "'readout'", "--neurons 0"],
     );
-    expect_error(
-        &["plot", f, "-o", &out("a.png"), "--width", "50"],
-        &["a.png", "too small"],
-    );
+    expect_error(&["plot", f, "-o", &out("a.png"), "--width", "50"], &["a.png", "too small"]);
     expect_error(&["plot", f, "-o", &out("a.png"), "--height", "100000"], &["a.png", "too large"]);
     assert!(!tmp.join("a.png").exists(), "no image is written on an error");
 
@@ -210,15 +222,26 @@ fn user_errors_exit_1_and_name_the_file_and_key() {
     let rank4 = Tensor::F32(ArrayD::zeros(IxDyn(&[2, 2, 2, 2])));
     let scalar = Tensor::scalar_f32(1.0);
     let empty = Tensor::F32(ArrayD::zeros(IxDyn(&[0, 3])));
-    snnc_arrays::write_npz(&odd, &[("deep", &rank4), ("one", &scalar), ("none", &empty)])
-        .unwrap();
+    snnc_arrays::write_npz(&odd, &[("deep", &rank4), ("one", &scalar), ("none", &empty)]).unwrap();
     let o = odd.to_str().unwrap();
-    expect_error(&["plot", o, "-o", &out("a.svg"), "--keys", "deep"], &["odd.npz", "'deep'", "rank-4"]);
-    expect_error(&["plot", o, "-o", &out("a.svg"), "--keys", "one"], &["odd.npz", "'one'", "rank-0"]);
-    expect_error(&["plot", o, "-o", &out("a.svg"), "--keys", "none"], &["odd.npz", "'none'", "empty"]);
+    expect_error(
+        &["plot", o, "-o", &out("a.svg"), "--keys", "deep"],
+        &["odd.npz", "'deep'", "rank-4"],
+    );
+    expect_error(
+        &["plot", o, "-o", &out("a.svg"), "--keys", "one"],
+        &["odd.npz", "'one'", "rank-0"],
+    );
+    expect_error(
+        &["plot", o, "-o", &out("a.svg"), "--keys", "none"],
+        &["odd.npz", "'none'", "empty"],
+    );
     let nothing = tmp.join("nothing.npz");
     snnc_arrays::write_npz(&nothing, &[]).unwrap();
-    expect_error(&["plot", nothing.to_str().unwrap(), "-o", &out("a.svg")], &["nothing.npz", "no arrays"]);
+    expect_error(
+        &["plot", nothing.to_str().unwrap(), "-o", &out("a.svg")],
+        &["nothing.npz", "no arrays"],
+    );
     // An output folder that does not exist.
     let nowhere = tmp.join("no/such/dir/a.png");
     expect_error(&["plot", f, "-o", nowhere.to_str().unwrap()], &["no/such/dir/a.png"]);

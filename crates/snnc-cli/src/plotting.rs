@@ -5,11 +5,13 @@
 //! (assets/DejaVuSans-Latin1.ttf: DejaVu Sans cut to Latin-1, see assets/LICENSE-DejaVu.txt),
 //! so drawing needs neither fontconfig nor any font installed on the machine.
 
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Once;
 
 use anyhow::{anyhow, bail, Context, Result};
 use ndarray::Array2;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -182,6 +184,13 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, panels: &[Panel]) -
 /// Most labels on an axis.
 const MAX_TICKS: usize = 11;
 
+/// How many labels fit on the x and y axes of `area` (about 70 px apart across, 20 px up).
+fn ticks<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> (usize, usize) {
+    let (w, h) = area.dim_in_pixel();
+    let fit = |px: u32, gap: u32| ((px / gap) as usize).clamp(2, MAX_TICKS);
+    (fit(w, 70), fit(h, 20))
+}
+
 /// Axis labels for whole-number axes (time steps, neuron indices): blank between integers.
 fn whole(x: &f64) -> String {
     if x.fract() == 0.0 {
@@ -214,16 +223,16 @@ fn number(v: f64, decimals: usize) -> String {
     }
 }
 
+/// A chart with f64 time and value axes.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 /// A chart in `area` with the panel's caption and room for the axis labels.
 fn chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     p: &Panel,
-    x: std::ops::Range<f64>,
-    y: std::ops::Range<f64>,
-) -> Result<
-    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
-    DrawingAreaErrorKind<DB::ErrorType>,
-> {
+    x: Range<f64>,
+    y: Range<f64>,
+) -> Result<Chart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     ChartBuilder::on(area)
         .caption(p.caption(), ("sans-serif", 17))
         .margin(8)
@@ -237,12 +246,13 @@ fn chart<'a, DB: DrawingBackend>(
 /// above one (multi-spike layers) are drawn darker.
 fn raster<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> DrawResult<DB> {
     let (t, n) = p.data.dim();
+    let (x_ticks, y_ticks) = ticks(area);
     let mut c = chart(area, p, -0.5..t as f64 - 0.5, -0.5..n as f64 - 0.5)?;
     c.configure_mesh()
         .x_desc("time step")
         .y_desc("neuron")
-        .x_labels(t.min(MAX_TICKS))
-        .y_labels(n.min(MAX_TICKS))
+        .x_labels(t.min(x_ticks))
+        .y_labels(n.min(y_ticks))
         .x_label_formatter(&whole)
         .y_label_formatter(&whole)
         .max_light_lines(0)
@@ -261,7 +271,7 @@ fn raster<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> DrawR
 }
 
 /// The y range of the finite values, padded; a flat or empty selection gets a unit range.
-fn value_range(data: &Array2<f64>) -> std::ops::Range<f64> {
+fn value_range(data: &Array2<f64>) -> Range<f64> {
     let (lo, hi) = data
         .iter()
         .filter(|x| x.is_finite())
@@ -273,13 +283,16 @@ fn value_range(data: &Array2<f64>) -> std::ops::Range<f64> {
     lo - pad..hi + pad
 }
 
-/// Most legend entries shown; with more traces the colours go unlabelled.
+/// Most legend entries shown; with more traces (or too little room) the colours go unlabelled.
 const MAX_LEGEND: usize = 10;
 
 /// Potential traces: one line per neuron over time (gaps where a value is not finite).
 fn traces<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> DrawResult<DB> {
     let (t, n) = p.data.dim();
     let x_hi = if t > 1 { t as f64 - 1.0 } else { 1.0 };
+    let (x_ticks, y_ticks) = ticks(area);
+    // The legend, when it fits: a line of about 15 px per trace beside the data.
+    let legend = n > 1 && n <= MAX_LEGEND && area.dim_in_pixel().1 as usize >= 90 + 15 * n;
     let y = value_range(&p.data);
     let decimals = decimals(y.end - y.start);
     let value = move |v: &f64| number(*v, decimals);
@@ -287,7 +300,8 @@ fn traces<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> DrawR
     c.configure_mesh()
         .x_desc("time step")
         .y_desc("value")
-        .x_labels(t.min(MAX_TICKS))
+        .x_labels(t.min(x_ticks))
+        .y_labels(y_ticks)
         .x_label_formatter(&whole)
         .y_label_formatter(&value)
         .max_light_lines(0)
@@ -314,14 +328,14 @@ fn traces<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> DrawR
             } else {
                 c.draw_series(LineSeries::new(run, color.stroke_width(2)))?
             };
-            if r == 0 && n > 1 && n <= MAX_LEGEND {
+            if r == 0 && legend {
                 anno.label(format!("n{j}")).legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
                 });
             }
         }
     }
-    if n > 1 && n <= MAX_LEGEND {
+    if legend {
         c.configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
             .label_font(("sans-serif", 11))

@@ -54,12 +54,11 @@ pub fn plot(a: PlotArgs) -> Result<()> {
     Ok(())
 }
 
-/// The array's names, for messages.
+/// The arrays' keys in order, for messages.
 fn names(arrays: &[(String, Tensor)]) -> String {
-    if arrays.is_empty() {
-        return "(none)".into();
-    }
-    arrays.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
+    let mut keys: Vec<&str> = arrays.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort();
+    keys.join(", ")
 }
 
 /// One panel: the chosen batch element of `t` as [T, N], classified as spikes or traces.
@@ -72,7 +71,10 @@ fn panel(a: &PlotArgs, key: &str, t: &Tensor) -> Result<Panel> {
         3 => {
             let b = shape[1];
             if a.batch >= b {
-                bail!("--batch {} is out of range: the array is {shape:?} with {b} batch elements", a.batch);
+                bail!(
+                    "--batch {} is out of range: the array is {shape:?} with {b} batch elements",
+                    a.batch
+                );
             }
             (all.index_axis_move(Axis(1), a.batch), Some((a.batch, b)))
         }
