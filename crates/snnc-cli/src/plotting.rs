@@ -7,9 +7,9 @@
 
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Once;
+use std::sync::OnceLock;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 use ndarray::Array2;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -119,21 +119,20 @@ pub fn check_size(width: u32, height: u32, panels: usize) -> Result<()> {
 }
 
 /// Registers the embedded font under the families `plotters` asks for (once per process).
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        for family in ["sans-serif", "serif", "monospace"] {
-            // The bytes are a TrueType font checked in with the source: parsing cannot fail.
-            if plotters::style::register_font(family, FontStyle::Normal, FONT).is_err() {
-                panic!("the embedded font does not parse");
-            }
-        }
+fn register_font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        ["sans-serif", "serif", "monospace"]
+            .iter()
+            .all(|family| plotters::style::register_font(family, FontStyle::Normal, FONT).is_ok())
     });
+    ensure!(ok, "the font embedded in snnc does not parse");
+    Ok(())
 }
 
 /// Draws `panels` stacked top to bottom into a `size` image at `out`.
 pub fn draw(out: &Path, format: Format, size: (u32, u32), panels: &[Panel]) -> Result<()> {
-    register_font();
+    register_font()?;
     let what = || format!("cannot write {}", out.display());
     let fail = |e: String| anyhow!("{}: drawing failed: {e}", out.display());
     match format {
@@ -344,4 +343,40 @@ fn traces<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> DrawR
             .draw()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_labels_have_enough_decimals_and_no_negative_zero() {
+        assert_eq!(decimals(1.3), 1);
+        assert_eq!(decimals(21.0), 0);
+        assert_eq!(decimals(0.004), 4);
+        assert_eq!(decimals(0.0), 1);
+        assert_eq!(number(-1e-17, 1), "0.0");
+        assert_eq!(number(-0.25, 2), "-0.25");
+        assert_eq!(number(-5.0, 0), "-5");
+        assert_eq!(number(2.5e7, 0), "2.50e7");
+        assert_eq!(whole(&3.0), "3");
+        assert_eq!(whole(&2.5), "");
+    }
+
+    #[test]
+    fn the_embedded_font_registers_and_formats_come_from_the_extension() {
+        register_font().unwrap();
+        assert_eq!(Format::of(Path::new("a/b.PNG")).unwrap(), Format::Png);
+        assert_eq!(Format::of(Path::new("b.svg")).unwrap(), Format::Svg);
+        let e = Format::of(Path::new("dir/b.gif")).unwrap_err().to_string();
+        assert!(e.contains("dir/b.gif") && e.contains("'.gif'"), "{e}");
+    }
+
+    #[test]
+    fn sizes_are_bounded() {
+        assert!(check_size(900, 260, 1).is_ok());
+        assert!(check_size(900, 239, 2).is_err());
+        assert!(check_size(239, 260, 1).is_err());
+        assert!(check_size(9000, 260, 1).is_err());
+    }
 }

@@ -16,12 +16,12 @@ pub fn plot(a: PlotArgs) -> Result<()> {
     let format = Format::of(&a.output)?;
     let arrays = snnc_arrays::read_npz(&a.traces)?;
     let file = a.traces.display();
-    let keys: Vec<String> = if a.keys.is_empty() {
+    // Panels come in key order, whatever the order of the archive or of --keys.
+    let mut keys: Vec<String> = if a.keys.is_empty() {
         arrays.iter().map(|(k, _)| k.clone()).collect()
     } else {
         a.keys.iter().map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect()
     };
-    let mut keys = keys;
     keys.sort();
     keys.dedup();
     if keys.is_empty() {
