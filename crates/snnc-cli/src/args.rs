@@ -111,6 +111,12 @@ pub struct RunArgs {
     /// Graph the reference engine interprets.
     #[arg(long, value_enum, default_value = "imported")]
     pub stage: Stage,
+    /// Also write every neuron cell's traces to the `--output` file, keyed
+    /// `cell/<cell>/v` (potential after each step), `cell/<cell>/v_hat` (before the reset),
+    /// `cell/<cell>/z` (spikes) and `cell/<cell>/u` (synaptic current), each [T,B,N]. The
+    /// cells are those of the optimized graph; the reference interpreter records them.
+    #[arg(long, requires = "output")]
+    pub record: bool,
 }
 
 #[derive(Debug, Args)]
