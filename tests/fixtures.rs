@@ -29,12 +29,6 @@ struct Pending {
     why: &'static str,
 }
 
-/// Why snnTorch's recurrent layer is not detached on the compiled engines.
-const UNFUSED: &str = "--reset-grad detached reaches the compiled engines only through the \
-                       cells the optimizer fuses, and it does not fuse RLeaky's recurrent \
-                       Gemm with bias yet: the plan differentiates the reset as ordinary \
-                       (attached) arithmetic";
-
 /// Why Norse's recurrent LIF network's gradients are not compared.
 const MIXED_RESET: &str = "Norse's LIFRecurrentCell detaches its reset and its LICell/LIFCell \
                            readout does not; one --reset-grad flag covers every layer of a \
@@ -42,14 +36,8 @@ const MIXED_RESET: &str = "Norse's LIFRecurrentCell detaches its reset and its L
 
 const ALL_MODES: &[&str] = &["imported", "optimized", "cpu", "plan", "wgpu", "cuda"];
 
-const PENDING: &[Pending] = &[
-    Pending {
-        fixture: "snntorch_rleaky_subtract",
-        modes: &["cpu", "plan", "wgpu", "cuda"],
-        why: UNFUSED,
-    },
-    Pending { fixture: "norse_lif_recurrent", modes: ALL_MODES, why: MIXED_RESET },
-];
+const PENDING: &[Pending] =
+    &[Pending { fixture: "norse_lif_recurrent", modes: ALL_MODES, why: MIXED_RESET }];
 
 /// The largest |a − b| / max(|b|, 1) over the elements (outputs), for the report.
 fn max_err(got: &Tensor, want: &Tensor) -> f64 {

@@ -145,3 +145,4 @@ pub use matches::{
 };
 pub use near::{excused, Excused};
 pub use record::record_cells;
+pub use reset_uses::{reset_uses, Use};
