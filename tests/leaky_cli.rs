@@ -24,10 +24,7 @@ fn model(name: &str) -> std::path::PathBuf {
 fn inspect_shows_the_leak() {
     let m = model("leaky-inspect");
     let text = snnc_ok(&["inspect", m.to_str().unwrap()]);
-    assert!(
-        text.contains("LIF '"),
-        "a leaky cell is listed as LIF: {text}"
-    );
+    assert!(text.contains("LIF '"), "a leaky cell is listed as LIF: {text}");
     assert!(text.contains("α = 0.5, β = [0.9, 0.8, 0.7], γ = 0.25, v_leak = -0.125"), "{text}");
     assert!(text.contains("LI '"), "the integrator is listed as LI: {text}");
     let json: serde_json::Value =
