@@ -115,6 +115,7 @@ fn every_rule_is_named() {
         "reset-where",
         "reset-late",
         "reset-multi",
+        "reset-multi-count",
         "reset-none",
         "step-ff-itf",
         "step-ff-fti",
