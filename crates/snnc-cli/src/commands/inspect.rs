@@ -21,6 +21,7 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
             &mf,
             &g,
             crate::args::export_grad(a.surrogate, a.reset_grad),
+            true,
         )?),
     };
     let shown = opt.as_ref().map_or(&g, |o| &o.graph);
@@ -98,8 +99,9 @@ fn print_optimizer(o: &Optimized) {
 }
 
 fn cell_line(c: &Cell) -> String {
+    let list = |v: &[f32]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
     format!(
-        "{} '{}': {}{}, {} neurons, {} steps, batch {}, surrogate {}, input from {}",
+        "{} '{}': {}{}{}, {} neurons, {} steps, batch {}, surrogate {}, input from {}",
         c.kind,
         c.node,
         c.order,
@@ -108,6 +110,19 @@ fn cell_line(c: &Cell) -> String {
         } else {
             let f = c.family;
             format!(" ({} {} {} {})", f.threshold, f.reset, f.reset_grad, f.spikes)
+        },
+        if c.leak.is_if() {
+            String::new()
+        } else {
+            let l = &c.leak;
+            format!(
+                ", alpha_syn {} beta {} gamma {} v_leak {}{}",
+                list(&l.alpha),
+                list(&l.beta),
+                list(&l.gamma),
+                list(&l.v_leak),
+                if c.v_out == snnc_ir::VOut::BeforeReset { ", V_T before reset" } else { "" }
+            )
         },
         c.neurons,
         c.steps,
@@ -134,6 +149,11 @@ fn cell_json(c: &Cell) -> Value {
         "reset": c.family.reset.name(),
         "reset_grad": c.family.reset_grad.name(),
         "spikes": c.family.spikes.name(),
+        "alpha_syn": c.leak.alpha,
+        "beta": c.leak.beta,
+        "gamma": c.leak.gamma,
+        "v_leak": c.leak.v_leak,
+        "v_out": c.v_out.name(),
     })
 }
 
