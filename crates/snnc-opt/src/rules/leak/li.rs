@@ -1,10 +1,12 @@
 //! `leak-li`: a leaky integrator's step (SPEC §1.2's LI: no threshold, no reset). A sum that
 //! reads `β·v + γ·u + δ` with a decay (β ≠ 1 for every neuron) is a step of the `LI` cell from v with
 //! current u (or `α·u_prev + x`): its outputs 0 and 1 are both the sum, the new potential
-//! (Norse's `LICell`, sinabs' `ExpLeak`). Nothing marks a sum as a potential, so every such
-//! sum gets the step as an alternative; only those that chain over the rows of a sequence
-//! re-roll (`iaf-reroll`), and a lone step costs more than the sum, so the others are never
-//! extracted.
+//! (Norse's `LICell`, sinabs' `ExpLeak`). A sum that a spike decision reads (through a few
+//! elementwise ops) is a spiking cell's potential, and no integrator's. Nothing else marks a
+//! sum as a potential, so every other such sum gets the step as an alternative; only those
+//! that chain over the rows of a sequence re-roll (`iaf-reroll`).
+
+use std::collections::HashSet;
 
 use egg::Id;
 use snnc_ir::Order;
@@ -16,9 +18,58 @@ use crate::rules::leak::step::{add_step, ff_steps, NewStep};
 use crate::rules::support::{custom, Rule};
 use crate::sym::{Neuron, Sym};
 
+/// How far up a potential is followed to a spike decision ([`fires_on`]): Norse's current
+/// reaches its spike through five elementwise ops (`Add`, `Mul`, `Add`, `Sub`, then Θ).
+const FIRE_DEPTH: usize = 6;
+
+/// Whether a spike decision (Θ, a comparison, a fused reset or step) reads class `c` through
+/// at most [`FIRE_DEPTH`] elementwise ops: then c is (part of) the potential of a spiking
+/// cell, not of an integrator. That cell may be unfused (snnTorch's subtract reset with β ≠ 1),
+/// and an `LI` op in its arithmetic would hide the reset from the interpreter's reading of the
+/// plain graph (`--reset-grad detached` finds a reset as elementwise arithmetic between a spike
+/// and its potential).
+fn fires_on(eg: &EGraph, c: Id) -> bool {
+    let mut seen = HashSet::new();
+    let mut frontier = vec![eg.find(c)];
+    for _ in 0..FIRE_DEPTH {
+        let mut next = Vec::new();
+        for c in frontier {
+            for p in eg[c].parents() {
+                let sym = &eg.id_to_node(p).sym;
+                let up = eg.find(p);
+                match sym {
+                    Sym::Spike(..)
+                    | Sym::Greater
+                    | Sym::GreaterOrEqual
+                    | Sym::Less
+                    | Sym::LessOrEqual
+                    | Sym::SpikeReset(_) => return true,
+                    Sym::Add
+                    | Sym::Sub
+                    | Sym::Mul
+                    | Sym::Div
+                    | Sym::Neg
+                    | Sym::Identity
+                    | Sym::Cast(_) => {
+                        if seen.insert(up) {
+                            next.push(up);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        frontier = next;
+    }
+    false
+}
+
 /// The candidate integrator steps whose new potential is class `root`.
 fn li_steps(eg: &EGraph, root: Id) -> Vec<NewStep> {
     let mut out = Vec::new();
+    if fires_on(eg, root) {
+        return out;
+    }
     let Some(mut forms) = Forms::new(eg, root) else { return out };
     for i in integrations(&mut forms, eg, root) {
         // A sum without decay (β = 1) is a running sum or an IF cell's input: no integrator.

@@ -12,7 +12,7 @@ pub mod step;
 
 use crate::rules::support::Rule;
 
-/// The leaky rules: `leak-step-itf`, `leak-step-fti`, `leak-li`.
+/// The leaky rules: `leak-step-itf`, `leak-li`.
 pub fn rules() -> Vec<Rule> {
     let mut r = step::rules();
     r.extend(li::rules());

@@ -1,13 +1,16 @@
 //! One whole leaky step (SPEC §1.2) is an `IAFFeedForwardStep` or `IAFStep` node with the
-//! cell's α, β, γ, v_leak, found from the affine form of its integration:
+//! cell's α, β, γ, v_leak, found from the affine form of its integration (`leak-step-itf`): a
+//! fused reset `SpikeReset(v̂)` whose input reads `v̂ = β·v + γ·u + δ` is the integrate-then-fire
+//! step from v with current u. Norse's `v + dt·τ_m·((v_leak − v) + i)`, SpikingJelly's
+//! `v + (x − (v − v_reset))/τ`, sinabs' `e^{−1/τ}·v + (1 − e^{−1/τ})·x` and snnTorch's
+//! `β·((1 − z)·mem) + x` all read so.
 //!
-//! * **integrate then fire** (`leak-step-itf`): a fused reset `SpikeReset(v̂)` whose input reads
-//!   `v̂ = β·v + γ·u + δ` is the step from v with current u. Norse's `v + dt·τ_m·((v_leak − v) +
-//!   i)`, SpikingJelly's `v + (x − (v − v_reset))/τ`, sinabs' `e^{−1/τ}·v + (1 − e^{−1/τ})·x`
-//!   and snnTorch's `β·reset(v) + x` (seen from the post-reset potential) all read so.
-//! * **fire then integrate** (`leak-step-fti`): `β·v̂ + γ·u + δ` with v̂ the reset potential
-//!   (output 1) of `SpikeReset(v)` is the step from v: its spike is the reset's, its potential
-//!   the sum (snnTorch's `β·(1 − z)·mem + x`, seen from `mem`).
+//! A fire-then-integrate export is read the same way: its chain is an integrate-then-fire chain
+//! over the post-reset potentials, shifted by one step (snnTorch's `mem` is v̂, reported as
+//! `v_out = before_reset`). The IF rules keep both views; a leaky fire-then-integrate view would
+//! only add an equal-cost alternative whose last spike lies past the sequence (computed apart,
+//! from V_T), and the extractor, which improves its greedy choice one class at a time, can
+//! settle on a mix of the two.
 //!
 //! The current u is the step's input x (α = 0), or `α·u_prev + x` with the previous current
 //! `u_prev` (a synapse: the step takes u_prev as its U input and u is its U output), or for
@@ -26,7 +29,7 @@ use crate::rules::leak::affine::{Coef, Forms};
 use crate::rules::leak::cell::{
     absorb, currents, integrations, leak, rec_currents, with_leak, Current, Integration,
 };
-use crate::rules::support::{add_checked, custom, nodes, proj, proj_sources, union, Rule};
+use crate::rules::support::{add_checked, custom, nodes, proj, union, Rule};
 use crate::sym::{Neuron, Sym};
 
 /// The fused resets in class `t`: (parameters, input).
@@ -158,38 +161,7 @@ fn itf() -> Rule {
     )
 }
 
-/// The candidate fire-then-integrate steps whose new potential is class `root`.
-fn fti_steps(eg: &EGraph, root: Id) -> Vec<NewStep> {
-    let mut out = Vec::new();
-    let Some(mut forms) = Forms::new(eg, root) else { return out };
-    for i in integrations(&mut forms, eg, root) {
-        for s in proj_sources(eg, i.v, 1) {
-            let Some(z) = eg.lookup(SnnNode::proj(0, s)) else { continue };
-            for (p, v) in resets(eg, s) {
-                let order = Order::FireThenIntegrate;
-                out.extend(ff_steps(eg, &mut forms, &p, order, &i, v, z, root));
-            }
-        }
-    }
-    out
-}
-
-fn fti() -> Rule {
-    custom(
-        "leak-step-fti",
-        Some(Sym::Add),
-        |eg, c| if fti_steps(eg, c).is_empty() { Vec::new() } else { vec![vec![c]] },
-        |eg, c, _| {
-            let mut changed = Vec::new();
-            for s in fti_steps(eg, c) {
-                changed.extend(add_step(eg, &s));
-            }
-            changed
-        },
-    )
-}
-
 /// The leaky step rules.
 pub fn rules() -> Vec<Rule> {
-    vec![itf(), fti()]
+    vec![itf()]
 }
