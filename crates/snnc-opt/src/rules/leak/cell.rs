@@ -7,8 +7,8 @@ use snnc_ir::{Family, Surrogate, VOut};
 use crate::analysis::EGraph;
 use crate::rules::leak::affine::{all, Coef, Forms};
 use crate::rules::step::linears;
-use crate::rules::support::{mark_value_used, ty};
-use crate::sym::{Bits, Neuron, Sg};
+use crate::rules::support::{mark_value_used, proj_sources, ty};
+use crate::sym::{Bits, Neuron, Sg, Sym};
 
 /// How deep a potential's form is searched: Norse's `v + γ·((v_leak − v) + u)` is four nodes
 /// deep (`Add`, `Mul`, `Add`, `Sub`).
@@ -35,17 +35,32 @@ pub struct Integration {
     pub consts: Vec<Id>,
 }
 
-/// Every reading of class `vh` as `β·v + γ·u + δ` (two leaves, in both roles), with v no
-/// binary value (a potential is never a spike).
+/// Whether class `c` is a neuron's potential: the potential output of a fused reset or step.
+fn potential(eg: &EGraph, c: Id) -> bool {
+    proj_sources(eg, c, 1).into_iter().any(|t| {
+        eg[t].nodes.iter().any(|n| matches!(n.sym, Sym::SpikeReset(_) | Sym::FfStep(..) | Sym::RecStep(..)))
+    })
+}
+
+/// Every reading of class `vh` as `β·v + γ·u + δ` (two leaves), with v no binary value (a
+/// potential is never a spike) and u not computed from v (within two nodes). Both leaves are tried as v, unless just one of them is a
+/// neuron's potential ([`potential`]): the other reading (`(1 − γ)·u + γ·v` read with the
+/// roles swapped) is equal in value but reads the layer's current as its state.
 pub fn integrations(forms: &mut Forms, eg: &EGraph, vh: Id) -> Vec<Integration> {
     let mut out = Vec::new();
     for f in forms.of(vh, V_DEPTH) {
         if f.terms.len() != 2 {
             continue;
         }
+        let pot = [potential(eg, f.terms[0].0), potential(eg, f.terms[1].0)];
         for (i, j) in [(0, 1), (1, 0)] {
             let ((v, beta), (u, gamma)) = (&f.terms[i], &f.terms[j]);
-            if eg[*v].data.is_binary() {
+            if eg[*v].data.is_binary() || (pot[j] && !pot[i]) {
+                continue;
+            }
+            // The current is not computed from the potential: `v + γ·((0 − v) + u)` is also
+            // `v + γ·w` with w = (0 − v) + u, which reads no cell's current.
+            if forms.of(*u, 2).iter().any(|g| g.coef(*v).is_some()) {
                 continue;
             }
             out.push(Integration {

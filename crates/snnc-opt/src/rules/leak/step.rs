@@ -123,11 +123,18 @@ fn itf_steps(eg: &EGraph, t: Id) -> Vec<NewStep> {
             _ => continue,
         };
         for i in integrations(&mut forms, eg, vh) {
-            out.extend(ff_steps(eg, &mut forms, &p, Order::IntegrateThenFire, &i, i.v, z, v));
-            if p.family.spikes != Spikes::Single {
-                continue;
+            // A recurrent current is read as one (below): a feed-forward step over it, with
+            // the recurrent product computed apart, would be a second, unrolled reading of
+            // the layer that only competes with the sequence op.
+            let rcs = if p.family.spikes == Spikes::Single {
+                rec_currents(&mut forms, eg, i.u)
+            } else {
+                Vec::new()
+            };
+            if rcs.is_empty() {
+                out.extend(ff_steps(eg, &mut forms, &p, Order::IntegrateThenFire, &i, i.v, z, v));
             }
-            for rc in rec_currents(&mut forms, eg, i.u) {
+            for rc in rcs {
                 let alpha = rc.synapse.as_ref().map(|s| &s.1);
                 let Some(l) = leak(&i, alpha) else { continue };
                 let mut args = vec![rc.x, rc.z, i.v, rc.w, rc.r];
