@@ -120,6 +120,8 @@ fn every_rule_is_named() {
         "step-ff-fti",
         "step-rec-itf",
         "step-rec-fti",
+        "leak-step-itf",
+        "leak-li",
         "gather-axis",
         "concat-axis",
         "transpose-linear",
