@@ -91,8 +91,10 @@ fn optimized_node_count_does_not_depend_on_t() {
                 (n, d)
             })
             .collect();
-        let counts: Vec<(&str, u64)> =
-            docs.iter().map(|(n, d)| (n.as_str(), d["optimized"]["nodes"].as_u64().unwrap())).collect();
+        let counts: Vec<(&str, u64)> = docs
+            .iter()
+            .map(|(n, d)| (n.as_str(), d["optimized"]["nodes"].as_u64().unwrap()))
+            .collect();
         assert!(counts.iter().all(|c| c.1 == counts[0].1), "{counts:?}");
         let imported: Vec<u64> =
             docs.iter().map(|(_, d)| d["imported"]["nodes"].as_u64().unwrap()).collect();

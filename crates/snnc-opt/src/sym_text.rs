@@ -56,13 +56,7 @@ fn neuron(n: &Neuron) -> String {
     if !n.is_if() {
         let ([a, b, g, vl], v_out) = &n.leak;
         let vo = if *v_out == VOut::BeforeReset { "before" } else { "after" };
-        s.push_str(&format!(
-            ":leak:{}:{}:{}:{}:{vo}",
-            floats(a),
-            floats(b),
-            floats(g),
-            floats(vl)
-        ));
+        s.push_str(&format!(":leak:{}:{}:{}:{}:{vo}", floats(a), floats(b), floats(g), floats(vl)));
     }
     s
 }

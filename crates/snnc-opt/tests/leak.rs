@@ -15,47 +15,69 @@ fn leaky(a: &str, b: &str, g: &str, vl: &str) -> String {
     format!("1:0:super:100:gt:value:attached:single:leak:{a}:{b}:{g}:{vl}:after")
 }
 
-/// A feed-forward step over inputs v, x (and u for a synapse) [2, 3] whose body computes `vh`,
-/// reset as Norse does; outputs: the new potential, the spike, and `cur` when the body has it.
+/// Two feed-forward steps over inputs x then x2 [2, 3], from v (and the current u for a
+/// synapse): `body` computes `vh{s}` from `{v}`, `{x}`, `{u}` (step 1: v, x, u, s = ""; step 2:
+/// vn, x2, cur, s = "2"), reset as Norse does. A leaky step fuses only where it chains.
 fn ff(consts: &str, body: &str, outputs: &str) -> String {
+    let step = |v: &str, x: &str, u: &str, sfx: &str| {
+        body.replace("{v}", v).replace("{x}", x).replace("{u}", u).replace("{s}", sfx)
+    };
     format!(
         "graph t {{
   input v: f32[2,3]
   input x: f32[2,3]
   input u: f32[2,3]
+  input x2: f32[2,3]
   {consts}
-  {body}
+  {}
   z, vn = SpikeReset(vh) {RESET}
+  {}
+  z2, vn2 = SpikeReset(vh2) {RESET}
   output {outputs}
-}}"
+}}",
+        step("v", "x", "u", ""),
+        step("vn", "x2", "cur", "2")
     )
 }
 
 const HALVES: &str = "weight b: f32[] = 0.5\n  weight g: f32[] = 0.5";
+const SCALED: &str = "bv{s} = Mul(b, {v})\n  gx{s} = Mul(g, {x})\n  vh{s} = Add(bv{s}, gx{s})";
 
 #[test]
 fn a_leaky_integration_before_a_reset_is_a_leaky_step() {
-    let body = "bv = Mul(b, v)\n  gx = Mul(g, x)\n  vh = Add(bv, gx)";
-    let pos = ff(HALVES, body, "vn, z");
+    let pos = ff(HALVES, SCALED, "vn2, z2");
     // β = 0.5 from a trainable per-neuron parameter: its gradient would be lost in an attribute.
     let trained = "weight b: f32[3] = [0.5, 0.5, 0.5]\n  weight g: f32[] = 0.5";
-    let neg = ff(trained, body, "vn, z");
-    let goal = format!("(proj:1 (ffstep:itf:{} input:1 input:0))", leaky("0", "0.5", "0.5", "0"));
-    check(&["leak-step-itf"], &goal, &pos, &neg);
-    let spikes = format!("(proj:0 (ffstep:itf:{} input:1 input:0))", leaky("0", "0.5", "0.5", "0"));
-    assert!(reaches(&pos, &["leak-step-itf"], 1, &spikes));
+    let neg = ff(trained, SCALED, "vn2, z2");
+    let step = format!("(ffstep:itf:{} input:3 ?v)", leaky("0", "0.5", "0.5", "0"));
+    check(&["leak-step-itf"], &format!("(proj:1 {step})"), &pos, &neg);
+    assert!(reaches(&pos, &["leak-step-itf"], 1, &format!("(proj:0 {step})")));
+    // The first step chains with the second: it fuses too.
+    let first = format!("(proj:1 (ffstep:itf:{} input:1 input:0))", leaky("0", "0.5", "0.5", "0"));
+    assert!(reaches(&ff(HALVES, SCALED, "vn, z"), &["leak-step-itf"], 0, &first));
+}
+
+#[test]
+fn a_lone_leaky_sum_stays_arithmetic() {
+    // The second step decays by another β: no two steps chain, so neither is a leaky cell.
+    let body = SCALED.replace("Mul(b, {v})", "Mul(b{s}, {v})");
+    let consts = "weight b: f32[] = 0.5\n  weight b2: f32[] = 0.25\n  weight g: f32[] = 0.5";
+    let chained = ff(&consts.replace("0.25", "0.5"), &body, "vn, z");
+    let lone = ff(consts, &body, "vn, z");
+    let first = format!("(proj:1 (ffstep:itf:{} input:1 input:0))", leaky("0", "0.5", "0.5", "0"));
+    check(&["leak-step-itf"], &first, &chained, &lone);
 }
 
 #[test]
 fn norse_spelling_reads_as_beta_gamma_and_v_leak() {
     // Norse: v + γ·((v_leak − v) + x) with γ = 0.5, v_leak = 0.25: β = 0.5, δ = 0.125.
     let consts = "weight g: f32[] = 0.5\n  weight vl: f32[] = 0.25";
-    let body = "d = Sub(vl, v)\n  s = Add(d, x)\n  gs = Mul(g, s)\n  vh = Add(v, gs)";
-    let pos = ff(consts, body, "vn, z");
+    let body = "d{s} = Sub(vl, {v})\n  s{s} = Add(d{s}, {x})\n  gs{s} = Mul(g, s{s})\n  vh{s} = Add({v}, gs{s})";
+    let pos = ff(consts, body, "vn2, z2");
     // An IF step with a constant drift: v + x + 0.25 is no leaky cell (β = 1, δ ≠ 0).
-    let drift = "s = Add(v, x)\n  vh = Add(s, vl)";
-    let neg = ff(consts, drift, "vn, z");
-    let goal = format!("(proj:1 (ffstep:itf:{} input:1 input:0))", leaky("0", "0.5", "0.5", "0.25"));
+    let drift = "s{s} = Add({v}, {x})\n  vh{s} = Add(s{s}, vl)";
+    let neg = ff(consts, drift, "vn2, z2");
+    let goal = format!("(proj:1 (ffstep:itf:{} input:3 ?v))", leaky("0", "0.5", "0.5", "0.25"));
     check(&["leak-step-itf"], &goal, &pos, &neg);
 }
 
@@ -63,63 +85,80 @@ fn norse_spelling_reads_as_beta_gamma_and_v_leak() {
 fn a_decaying_current_is_a_synapse() {
     // u_t = 0.5·u + x, v̂ = 0.5·v + 0.25·u_t.
     let consts = "weight a: f32[] = 0.5\n  weight b: f32[] = 0.5\n  weight g: f32[] = 0.25";
-    let body = |x: &str| {
-        format!("au = Mul(a, u)\n  cur = Add(au, {x})\n  bv = Mul(b, v)\n  gc = Mul(g, cur)\n  vh = Add(bv, gc)")
-    };
-    let pos = ff(consts, &body("x"), "vn, z, cur");
+    let body = "au{s} = Mul(a, {u})\n  cur{s} = Add(au{s}, {x})\n  bv{s} = Mul(b, {v})\n  \
+                gc{s} = Mul(g, cur{s})\n  vh{s} = Add(bv{s}, gc{s})";
+    let pos = ff(consts, body, "vn2, z2, cur2");
     // The input enters the current scaled by 2: u_t = 0.5·u + 2·x is no synapse of x.
-    let neg = ff(&format!("{consts}\n  weight two: f32[] = 2.0"), &format!("x2 = Mul(two, x)\n  {}", body("x2")), "vn, z, cur");
-    let step = format!("(ffstep:itf:{} input:1 input:0 input:2)", leaky("0.5", "0.5", "0.25", "0"));
+    let scaled = body.replace("Add(au{s}, {x})", "Add(au{s}, tx{s})");
+    let scaled = format!("tx{{s}} = Mul(two, {{x}})\n  {scaled}");
+    let neg = ff(&format!("{consts}\n  weight two: f32[] = 2.0"), &scaled, "vn2, z2, cur2");
+    let step = format!("(ffstep:itf:{} input:3 ?v ?u)", leaky("0.5", "0.5", "0.25", "0"));
     check(&["leak-step-itf"], &format!("(proj:1 {step})"), &pos, &neg);
     // The step's third output is the new current.
     assert!(reaches(&pos, &["leak-step-itf"], 2, &format!("(proj:2 {step})")));
 }
 
-fn rec(state: &str) -> String {
+/// Two recurrent steps: step 1 from v with the recurrent input `zp` (made by `state` from
+/// zin), step 2 from its reset potential with `zq` (made by `next` from its spikes z).
+fn rec(state: &str, next: &str) -> String {
+    let step = |v: &str, x: &str, z: &str, s: &str| {
+        format!(
+            "wx{s} = Gemm({x}, w) {{trans_b = true}}\n  rz{s} = Gemm({z}, r) {{trans_b = true}}\n  \
+             cur{s} = Add(wx{s}, rz{s})\n  bv{s} = Mul(b, {v})\n  bc{s} = Mul(b, cur{s})\n  \
+             vh{s} = Add(bv{s}, bc{s})"
+        )
+    };
     format!(
         "graph t {{
   input v: f32[2,4]
   input x: f32[2,3]
   input zin: f32[2,4]
+  input x2: f32[2,3]
   weight w: f32[4,3] = [1,2,3,4,5,6,7,8,9,10,11,12]
   weight r: f32[4,4] = [1,0,0,0,0,1,0,0,0,0,1,0,0,0,0,1]
   weight b: f32[] = 0.5
   {state}
-  wx = Gemm(x, w) {{trans_b = true}}
-  rz = Gemm(zp, r) {{trans_b = true}}
-  cur = Add(wx, rz)
-  bv = Mul(b, v)
-  bc = Mul(b, cur)
-  vh = Add(bv, bc)
+  {}
   z, vn = SpikeReset(vh) {RESET}
-  output vn, z
-}}"
+  {next}
+  {}
+  z2, vn2 = SpikeReset(vh2) {RESET}
+  output vn2, z2
+}}",
+        step("v", "x", "zp", ""),
+        step("vn", "x2", "zq", "2")
     )
 }
 
 #[test]
 fn a_recurrent_current_is_a_recurrent_leaky_step() {
-    let spikes = "zp = Spike(zin) {surrogate = \"super:100\"}";
+    let spikes = rec("zp = Spike(zin) {surrogate = \"super:100\"}", "zq = Identity(z)");
     // The recurrent term must read the previous step's spikes: a plain input is not.
-    let goal = format!("(proj:1 (recstep:itf:{} input:1 ?z input:0 ?w ?r))", leaky("0", "0.5", "0.5", "0"));
-    check(&["leak-step-itf"], &goal, &rec(spikes), &rec("zp = Identity(zin)"));
+    let plain = rec("zp = Identity(zin)", "zq = Identity(zin)");
+    let goal =
+        format!("(proj:1 (recstep:itf:{} input:3 ?z ?v ?w ?r))", leaky("0", "0.5", "0.5", "0"));
+    check(&["leak-step-itf"], &goal, &spikes, &plain);
 }
 
 fn integrator(fired: bool) -> String {
     let fire = if fired {
-        "weight one: f32[] = 1.0\n  s = Sub(vn, one)\n  z = Spike(s) {surrogate = \"super:100\"}\n  output vn, z"
+        "weight one: f32[] = 1.0\n  s = Sub(vn2, one)\n  z = Spike(s) {surrogate = \"super:100\"}\n  output vn2, z"
     } else {
-        "output vn"
+        "output vn2"
     };
     format!(
         "graph t {{
   input v: f32[2,3]
   input x: f32[2,3]
+  input x2: f32[2,3]
   weight b: f32[] = 0.5
   weight g: f32[] = 0.25
   bv = Mul(b, v)
   gx = Mul(g, x)
   vn = Add(bv, gx)
+  bv2 = Mul(b, vn)
+  gx2 = Mul(g, x2)
+  vn2 = Add(bv2, gx2)
   {fire}
 }}"
     )
@@ -128,8 +167,8 @@ fn integrator(fired: bool) -> String {
 #[test]
 fn a_leaky_sum_nothing_fires_on_is_an_integrator_step() {
     let li = "1:0:super:100:gt:none:attached:none:leak:0:0.5:0.25:0:after";
-    let goal = format!("(proj:0 (ffstep:fti:{li} input:1 input:0))");
-    // The same sum with a spike of it is a spiking cell's potential (left to the reset rules).
+    let goal = format!("(proj:0 (ffstep:fti:{li} input:2 ?v))");
+    // The same sums with a spike of the last are a spiking cell's potentials.
     check(&["leak-li"], &goal, &integrator(false), &integrator(true));
 }
 
@@ -231,7 +270,8 @@ fn leaky_fusion_is_an_option() {
     let on = optimize(&g, &OptOptions::default()).expect("optimizes");
     let kinds: Vec<&str> = on.cells.iter().map(|c| c.kind).collect();
     assert_eq!(kinds, ["LIF", "LIF"], "{:?}", on.cells);
-    let off = optimize(&g, &OptOptions { leaky: false, ..OptOptions::default() }).expect("optimizes");
+    let off =
+        optimize(&g, &OptOptions { leaky: false, ..OptOptions::default() }).expect("optimizes");
     assert!(off.cells.is_empty(), "{:?}", off.cells);
     assert!(off.graph.nodes().iter().all(|n| n.op.iaf_params().is_none_or(|p| p.leak.is_if())));
     assert!(!off.rewrites.keys().any(|r| r.starts_with("leak-")), "{:?}", off.rewrites);

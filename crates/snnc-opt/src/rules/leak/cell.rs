@@ -35,10 +35,16 @@ pub struct Integration {
     pub consts: Vec<Id>,
 }
 
-/// Whether class `c` is a neuron's potential: the potential output of a fused reset or step.
+/// Whether class `c` is a spiking neuron's potential: the potential output of a fused reset
+/// or of a spiking step. (An integrator's is not: any decaying sum reads as one, a synaptic
+/// current too.)
 fn potential(eg: &EGraph, c: Id) -> bool {
     proj_sources(eg, c, 1).into_iter().any(|t| {
-        eg[t].nodes.iter().any(|n| matches!(n.sym, Sym::SpikeReset(_) | Sym::FfStep(..) | Sym::RecStep(..)))
+        eg[t].nodes.iter().any(|n| match &n.sym {
+            Sym::SpikeReset(_) => true,
+            Sym::FfStep(p, _) | Sym::RecStep(p, _) => !p.family.is_integrator(),
+            _ => false,
+        })
     })
 }
 
@@ -173,14 +179,7 @@ pub fn rec_currents(forms: &mut Forms, eg: &EGraph, u: Id) -> Vec<RecCurrent> {
                             _ => continue,
                         };
                         if ones {
-                            out.push(RecCurrent {
-                                x,
-                                z,
-                                w,
-                                r,
-                                synapse,
-                                consts: f.consts.clone(),
-                            });
+                            out.push(RecCurrent { x, z, w, r, synapse, consts: f.consts.clone() });
                         }
                     }
                 }
@@ -265,4 +264,56 @@ pub fn absorb(eg: &mut EGraph, consts: &[Id]) {
     for &c in consts {
         mark_value_used(eg, c);
     }
+}
+
+/// Whether two integrations have the same β, γ and δ (to a relative 1e-9: both are computed
+/// from the same constants, possibly along different nodes).
+pub fn same_leak(a: &Integration, b: &Integration) -> bool {
+    let eq = |x: &Coef, y: &Coef| {
+        let n = x.len().max(y.len());
+        let at = |c: &Coef, k: usize| if c.len() == 1 { c[0] } else { c[k] };
+        (x.len() == y.len() || x.len() == 1 || y.len() == 1)
+            && (0..n).all(|k| (at(x, k) - at(y, k)).abs() <= 1e-9 * at(x, k).abs().max(1.0))
+    };
+    eq(&a.beta, &b.beta) && eq(&a.gamma, &b.gamma) && eq(&a.offset, &b.offset)
+}
+
+/// The classes that compute from class `c` through at most `depth` elementwise ops (`Add`,
+/// `Sub`, `Mul`, `Div`, `Neg`), `c` excluded.
+pub fn sums_over(eg: &EGraph, c: Id, depth: usize) -> Vec<Id> {
+    let mut seen = vec![eg.find(c)];
+    let mut frontier = vec![eg.find(c)];
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for c in frontier {
+            for p in eg[c].parents() {
+                if matches!(
+                    eg.id_to_node(p).sym,
+                    Sym::Add | Sym::Sub | Sym::Mul | Sym::Div | Sym::Neg
+                ) {
+                    let up = eg.find(p);
+                    if !seen.contains(&up) {
+                        seen.push(up);
+                        next.push(up);
+                    }
+                }
+            }
+        }
+        frontier = next;
+    }
+    seen.remove(0);
+    seen
+}
+
+/// Whether class `a` integrates potential `v` the way `i` does.
+pub fn integrates(eg: &EGraph, a: Id, v: Id, i: &Integration) -> bool {
+    let Some(mut forms) = Forms::new(eg, a) else { return false };
+    let v = eg.find(v);
+    integrations(&mut forms, eg, a).iter().any(|j| eg.find(j.v) == v && same_leak(i, j))
+}
+
+/// Whether class `a` integrates some potential the way `i` does.
+pub fn integrated(eg: &EGraph, a: Id, i: &Integration) -> bool {
+    let Some(mut forms) = Forms::new(eg, a) else { return false };
+    integrations(&mut forms, eg, a).iter().any(|j| same_leak(i, j))
 }

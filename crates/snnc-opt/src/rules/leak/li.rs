@@ -13,7 +13,9 @@ use snnc_ir::Order;
 
 use crate::analysis::EGraph;
 use crate::rules::leak::affine::Forms;
-use crate::rules::leak::cell::{integrator, integrations};
+use crate::rules::leak::cell::{
+    integrated, integrates, integrations, integrator, sums_over, V_DEPTH,
+};
 use crate::rules::leak::step::{add_step, ff_steps, NewStep};
 use crate::rules::support::{custom, Rule};
 use crate::sym::{Neuron, Sym};
@@ -74,6 +76,13 @@ fn li_steps(eg: &EGraph, root: Id) -> Vec<NewStep> {
     for i in integrations(&mut forms, eg, root) {
         // A sum without decay (β = 1) is a running sum or an IF cell's input: no integrator.
         if i.beta.iter().any(|&b| b == 1.0) {
+            continue;
+        }
+        // An integrator is a layer over time: the potential it starts from is integrated the
+        // same way, or the one it gives is. A lone `β·v + γ·x` stays arithmetic.
+        let chained = integrated(eg, i.v, &i)
+            || sums_over(eg, root, V_DEPTH).into_iter().any(|a| integrates(eg, a, root, &i));
+        if !chained {
             continue;
         }
         // `ff_steps` gives the integrator each reading's leak.

@@ -27,9 +27,10 @@ use crate::analysis::EGraph;
 use crate::lang::SnnNode;
 use crate::rules::leak::affine::{Coef, Forms};
 use crate::rules::leak::cell::{
-    absorb, currents, integrations, leak, rec_currents, with_leak, Current, Integration,
+    absorb, currents, integrated, integrates, integrations, leak, rec_currents, sums_over,
+    with_leak, Current, Integration, V_DEPTH,
 };
-use crate::rules::support::{add_checked, custom, nodes, proj, union, Rule};
+use crate::rules::support::{add_checked, custom, nodes, proj, proj_sources, union, Rule};
 use crate::sym::{Neuron, Sym};
 
 /// The fused resets in class `t`: (parameters, input).
@@ -113,6 +114,22 @@ pub fn ff_steps(
     out
 }
 
+/// Whether the step integrating as `i` and resetting to class `after` is one of a chain: the
+/// potential it starts from is the reset of a potential integrated the same way, or the one it
+/// resets to is integrated the same way before a reset. A leaky cell is a layer over time; a
+/// lone sum that reads as one step (`v + 0.5·x` before an IF reset) is left to the IF rules,
+/// so no leaky op appears where no leaky layer is.
+fn chains(eg: &EGraph, i: &Integration, after: Id) -> bool {
+    let before = proj_sources(eg, i.v, 1)
+        .into_iter()
+        .any(|t| resets(eg, t).into_iter().any(|(_, vh)| integrated(eg, vh, i)));
+    before
+        || sums_over(eg, after, V_DEPTH).into_iter().any(|a| {
+            eg[a].parents().any(|p| matches!(eg.id_to_node(p).sym, Sym::SpikeReset(_)))
+                && integrates(eg, a, after, i)
+        })
+}
+
 /// The candidate steps of an integrate-then-fire reset class `t`.
 fn itf_steps(eg: &EGraph, t: Id) -> Vec<NewStep> {
     let mut out = Vec::new();
@@ -123,6 +140,9 @@ fn itf_steps(eg: &EGraph, t: Id) -> Vec<NewStep> {
             _ => continue,
         };
         for i in integrations(&mut forms, eg, vh) {
+            if !chains(eg, &i, v) {
+                continue;
+            }
             // A recurrent current is read as one (below): a feed-forward step over it, with
             // the recurrent product computed apart, would be a second, unrolled reading of
             // the layer that only competes with the sequence op.

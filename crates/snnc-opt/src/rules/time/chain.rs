@@ -70,9 +70,7 @@ pub fn all_steps(eg: &EGraph) -> Vec<Step> {
                 let a: Vec<Id> = n.args.iter().map(|&a| eg.find(a)).collect();
                 let (neuron, order, x, v, rec, u_slot) = match &n.sym {
                     Sym::FfStep(p, o) => (p.clone(), *o, a[0], a[1], None, 2),
-                    Sym::RecStep(p, o) => {
-                        (p.clone(), *o, a[0], a[2], Some((a[1], a[3], a[4])), 5)
-                    }
+                    Sym::RecStep(p, o) => (p.clone(), *o, a[0], a[2], Some((a[1], a[3], a[4])), 5),
                     _ => continue,
                 };
                 // A leaky cell with a synapse carries its current from step to step too.
@@ -165,7 +163,8 @@ pub fn chains(eg: &EGraph, steps: &[Step]) -> Vec<(Id, i64, Vec<usize>)> {
                 has_prev.insert(n);
             }
         }
-        let mut starts: Vec<usize> = next.keys().copied().filter(|m| !has_prev.contains(m)).collect();
+        let mut starts: Vec<usize> =
+            next.keys().copied().filter(|m| !has_prev.contains(m)).collect();
         starts.sort_unstable();
         for start in starts {
             let t0 = next[&start].1 - 1;

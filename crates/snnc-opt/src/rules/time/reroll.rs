@@ -14,10 +14,10 @@ use snnc_ir::{Order, Tensor, VOut};
 
 use crate::analysis::{EGraph, SnnAnalysis};
 use crate::lang::SnnNode;
-use crate::rules::support::{add_checked, proj, ty, union, Rule};
-use crate::rules::time::chain::{all_steps, chains, output};
 use crate::rules::leak::ends::{fired as leak_fired, tail as leak_tail};
+use crate::rules::support::{add_checked, proj, ty, union, Rule};
 use crate::rules::time::chain::has_current;
+use crate::rules::time::chain::{all_steps, chains, output};
 use crate::rules::time::ends::{bare_spikes, head, tail, Init};
 use crate::rules::time::unstack::rows;
 use crate::sym::{Neuron, Sym};
