@@ -52,10 +52,10 @@ fn fires_on(eg: &EGraph, c: Id) -> bool {
                     | Sym::Div
                     | Sym::Neg
                     | Sym::Identity
-                    | Sym::Cast(_) => {
-                        if seen.insert(up) {
-                            next.push(up);
-                        }
+                    | Sym::Cast(_)
+                        if seen.insert(up) =>
+                    {
+                        next.push(up)
                     }
                     _ => {}
                 }
@@ -75,7 +75,7 @@ fn li_steps(eg: &EGraph, root: Id) -> Vec<NewStep> {
     let Some(mut forms) = Forms::new(eg, root) else { return out };
     for i in integrations(&mut forms, eg, root) {
         // A sum without decay (β = 1) is a running sum or an IF cell's input: no integrator.
-        if i.beta.iter().any(|&b| b == 1.0) {
+        if i.beta.contains(&1.0) {
             continue;
         }
         // An integrator is a layer over time: the potential it starts from is integrated the
