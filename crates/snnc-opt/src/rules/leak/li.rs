@@ -1,10 +1,11 @@
 //! `leak-li`: a leaky integrator's step (SPEC §1.2's LI: no threshold, no reset). A sum that
-//! reads `β·v + γ·u + δ` with a decay (β ≠ 1 for every neuron) is a step of the `LI` cell from v with
-//! current u (or `α·u_prev + x`): its outputs 0 and 1 are both the sum, the new potential
+//! reads `β·v + γ·u + δ` with a decay (β ≠ 1 for every neuron) is a step of the `LI` cell from v
+//! with current u (or `α·u_prev + x`): its outputs 0 and 1 are both the sum, the new potential
 //! (Norse's `LICell`, sinabs' `ExpLeak`). A sum that a spike decision reads (through a few
-//! elementwise ops) is a spiking cell's potential, and no integrator's. Nothing else marks a
-//! sum as a potential, so every other such sum gets the step as an alternative; only those
-//! that chain over the rows of a sequence re-roll (`iaf-reroll`).
+//! elementwise ops) is a spiking cell's potential, and no integrator's; a sum whose reading
+//! does not chain (neither the potential it starts from nor the one it gives is integrated the
+//! same way) is lone arithmetic. The chains over the rows of a sequence re-roll
+//! (`iaf-reroll`).
 
 use std::collections::HashSet;
 
