@@ -79,16 +79,18 @@ fn li_steps(eg: &EGraph, root: Id) -> Vec<NewStep> {
         if i.beta.contains(&1.0) {
             continue;
         }
-        // An integrator is a layer over time: the potential it starts from is integrated the
-        // same way, or the one it gives is. A lone `β·v + γ·x` stays arithmetic.
-        let chained = integrated(eg, i.v, &i)
-            || sums_over(eg, root, V_DEPTH).into_iter().any(|a| integrates(eg, a, root, &i));
-        if !chained {
-            continue;
-        }
         // `ff_steps` gives the integrator each reading's leak.
         let base = integrator(Neuron::if_leak().0);
-        out.extend(ff_steps(eg, &mut forms, &base, Order::FireThenIntegrate, &i, i.v, root, root));
+        let steps = ff_steps(eg, &mut forms, &base, Order::FireThenIntegrate, &i, i.v, root, root);
+        // An integrator is a layer over time: the potential it starts from is integrated the
+        // same way, or the one it gives is. A lone `β·v + γ·x` stays arithmetic.
+        let chained = || {
+            integrated(eg, i.v, &i)
+                || sums_over(eg, root, V_DEPTH).into_iter().any(|a| integrates(eg, a, root, &i))
+        };
+        if !steps.is_empty() && chained() {
+            out.extend(steps);
+        }
     }
     out
 }

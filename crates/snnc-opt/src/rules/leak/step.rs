@@ -140,9 +140,7 @@ fn itf_steps(eg: &EGraph, t: Id) -> Vec<NewStep> {
             _ => continue,
         };
         for i in integrations(&mut forms, eg, vh) {
-            if !chains(eg, &i, v) {
-                continue;
-            }
+            let found = out.len();
             // A recurrent current is read as one (below): a feed-forward step over it, with
             // the recurrent product computed apart, would be a second, unrolled reading of
             // the layer that only competes with the sequence op.
@@ -167,6 +165,10 @@ fn itf_steps(eg: &EGraph, t: Id) -> Vec<NewStep> {
                     u: rc.synapse.as_ref().map(|_| i.u),
                     consts: [i.consts.clone(), rc.consts.clone()].concat(),
                 });
+            }
+            // Checked last: the IF cell's `v + x` reads as no leaky step at all.
+            if out.len() > found && !chains(eg, &i, v) {
+                out.truncate(found);
             }
         }
     }
