@@ -121,6 +121,8 @@ fn every_rule_is_named() {
         "step-ff-fti",
         "step-rec-itf",
         "step-rec-fti",
+        "leak-step-itf",
+        "leak-li",
         "gather-axis",
         "concat-axis",
         "transpose-linear",

@@ -21,6 +21,7 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
             &mf,
             &g,
             crate::args::export_grad(a.surrogate, a.reset_grad),
+            true,
         )?),
     };
     let shown = opt.as_ref().map_or(&g, |o| &o.graph);

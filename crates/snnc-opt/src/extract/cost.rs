@@ -43,13 +43,15 @@ pub fn node_cost(sym: &Sym, ins: &[Option<&TensorType>], outs: &[TensorType]) ->
         Sym::MatMul | Sym::Linear { .. } => OVERHEAD + out * last(input(0)),
         Sym::SpikeLinear { .. } => OVERHEAD + EVENT_SHARE * out * last(input(0)),
         Sym::SpikeReset(_) | Sym::FfStep(..) | Sym::Iaf(..) => OVERHEAD + 2.0 * out,
+        // The recurrent product z·Rᵀ reads spikes: priced like `SpikeLinear`, so a fused layer
+        // never costs more than its steps with the product apart.
         Sym::RecStep(..) => {
             let h = last(outs.first());
-            OVERHEAD + 2.0 * out + out * (last(input(0)) + h)
+            OVERHEAD + 2.0 * out + out * (last(input(0)) + EVENT_SHARE * h)
         }
         Sym::IafRecurrent(..) => {
             let h = last(outs.first());
-            OVERHEAD + 2.0 * out + out * (last(input(0)) + h)
+            OVERHEAD + 2.0 * out + out * (last(input(0)) + EVENT_SHARE * h)
         }
         _ => OVERHEAD + out,
     }

@@ -2,6 +2,7 @@
 
 pub mod algebra;
 pub mod event;
+pub mod leak;
 pub mod reset;
 pub mod shape;
 pub mod spike;
@@ -11,4 +12,4 @@ mod table;
 pub mod time;
 
 pub use support::Rule;
-pub use table::rules;
+pub use table::{rules, rules_with};

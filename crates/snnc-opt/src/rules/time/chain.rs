@@ -4,7 +4,7 @@
 //! The walk links each step to its predecessor through the state (its V is output 1 of the
 //! previous step's tuple class), so it costs one pass over the step nodes, whatever T is.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use egg::Id;
 use snnc_ir::Order;
@@ -29,6 +29,9 @@ pub struct Step {
     pub v: Id,
     /// Recurrent steps: (spikes before the step, W, R).
     pub rec: Option<(Id, Id, Id)>,
+    /// A cell with a synaptic current: its current before the step (U; an `absent` class when
+    /// the step starts from zero current).
+    pub u: Option<Id>,
     /// Every (sequence, t) with X = Gather(sequence, t).
     pub at: Vec<(Id, i64)>,
 }
@@ -65,24 +68,33 @@ pub fn all_steps(eg: &EGraph) -> Vec<Step> {
         for c in classes {
             for n in &eg[c].nodes {
                 let a: Vec<Id> = n.args.iter().map(|&a| eg.find(a)).collect();
-                let (neuron, order, x, v, rec) = match &n.sym {
-                    Sym::FfStep(p, o) => (p.clone(), *o, a[0], a[1], None),
-                    Sym::RecStep(p, o) => (p.clone(), *o, a[0], a[2], Some((a[1], a[3], a[4]))),
+                let (neuron, order, x, v, rec, u_slot) = match &n.sym {
+                    Sym::FfStep(p, o) => (p.clone(), *o, a[0], a[1], None, 2),
+                    Sym::RecStep(p, o) => (p.clone(), *o, a[0], a[2], Some((a[1], a[3], a[4])), 5),
                     _ => continue,
                 };
-                // A leaky step also carries its current from step to step; the chain rules
-                // thread only V (and Z), so they re-roll the IF cell alone.
-                if !neuron.is_if() {
-                    continue;
-                }
+                // A leaky cell with a synapse carries its current from step to step too.
+                let u = if has_current(&neuron) {
+                    match a.get(u_slot) {
+                        Some(&u) => Some(u),
+                        None => continue,
+                    }
+                } else {
+                    None
+                };
                 let at = positions(eg, x);
                 if !at.is_empty() {
-                    out.push(Step { tuple: eg.find(c), neuron, order, x, v, rec, at });
+                    out.push(Step { tuple: eg.find(c), neuron, order, x, v, rec, u, at });
                 }
             }
         }
     }
     out
+}
+
+/// Whether the neuron has a synaptic current (some α ≠ 0): its ops take and give U.
+pub fn has_current(n: &Neuron) -> bool {
+    n.leak.0[0].iter().any(|a| a.get() != 0.0)
 }
 
 /// Output `i` of tuple class `t`, if the e-graph has that projection.
@@ -95,6 +107,12 @@ fn follows(eg: &EGraph, m: &Step, n: &Step) -> bool {
     if m.neuron != n.neuron || m.order != n.order {
         return false;
     }
+    // The current n starts from is the one m gave.
+    if let Some(u) = n.u {
+        if output(eg, 2, m.tuple).is_none_or(|p| eg.find(p) != u) {
+            return false;
+        }
+    }
     match (m.rec, n.rec) {
         (None, None) => true,
         (Some((_, w1, r1)), Some((z, w2, r2))) => {
@@ -105,52 +123,66 @@ fn follows(eg: &EGraph, m: &Step, n: &Step) -> bool {
 }
 
 /// Maximal chains of steps over consecutive rows of one sequence: (sequence, first t, steps).
+///
+/// A step's input can be a row of several sequences (the spikes of one layer are rows of each
+/// of the sequence ops that re-rolled it, and the next layer's hoisted GEMM over each is a
+/// sequence of its own), so the links are grouped by sequence and each sequence's chains are
+/// walked on their own: a chain never switches sequence halfway, and one sequence's links do
+/// not hide another's. A step with no link at all is a chain of one (for the ends).
 pub fn chains(eg: &EGraph, steps: &[Step]) -> Vec<(Id, i64, Vec<usize>)> {
     let mut by_tuple: HashMap<Id, Vec<usize>> = HashMap::new();
     for (i, s) in steps.iter().enumerate() {
         by_tuple.entry(s.tuple).or_default().push(i);
     }
-    // prev[n] = (m, sequence, t of n)
-    let mut prev: Vec<Option<(usize, Id, i64)>> = vec![None; steps.len()];
-    let mut next: Vec<Option<usize>> = vec![None; steps.len()];
+    // Per sequence, the links (m, n, t of n): step m at t − 1 is the step before n at t.
+    let mut links: BTreeMap<Id, Vec<(usize, usize, i64)>> = BTreeMap::new();
+    let mut linked = vec![false; steps.len()];
     for (n, s) in steps.iter().enumerate() {
-        'found: for c in proj_sources(eg, s.v, 1) {
+        for c in proj_sources(eg, s.v, 1) {
             for &m in by_tuple.get(&c).into_iter().flatten() {
                 if m == n || !follows(eg, &steps[m], s) {
                     continue;
                 }
                 for &(seq, t) in &s.at {
-                    if steps[m].at.contains(&(seq, t - 1)) && next[m].is_none() {
-                        prev[n] = Some((m, seq, t));
-                        next[m] = Some(n);
-                        break 'found;
+                    if steps[m].at.contains(&(seq, t - 1)) {
+                        links.entry(seq).or_default().push((m, n, t));
+                        linked[m] = true;
+                        linked[n] = true;
                     }
                 }
             }
         }
     }
     let mut out = Vec::new();
-    for start in 0..steps.len() {
-        if prev[start].is_some() {
-            continue;
-        }
-        let first = match next[start] {
-            Some(n) => prev[n].map(|(_, seq, t)| (seq, t - 1)),
-            None => steps[start].at.first().copied(),
-        };
-        let Some((seq, t0)) = first else { continue };
-        let mut chain = vec![start];
-        let mut cur = start;
-        while let Some(n) = next[cur] {
-            match prev[n] {
-                Some((_, s, _)) if s == seq => {
-                    chain.push(n);
-                    cur = n;
-                }
-                _ => break,
+    for (seq, ls) in links {
+        let mut next: HashMap<usize, (usize, i64)> = HashMap::new();
+        let mut has_prev: HashSet<usize> = HashSet::new();
+        for (m, n, t) in ls {
+            if !next.contains_key(&m) && !has_prev.contains(&n) {
+                next.insert(m, (n, t));
+                has_prev.insert(n);
             }
         }
-        out.push((seq, t0, chain));
+        let mut starts: Vec<usize> =
+            next.keys().copied().filter(|m| !has_prev.contains(m)).collect();
+        starts.sort_unstable();
+        for start in starts {
+            let t0 = next[&start].1 - 1;
+            let mut chain = vec![start];
+            let mut cur = start;
+            while let Some(&(n, _)) = next.get(&cur) {
+                chain.push(n);
+                cur = n;
+            }
+            out.push((seq, t0, chain));
+        }
+    }
+    for (i, s) in steps.iter().enumerate() {
+        if !linked[i] {
+            if let Some(&(seq, t)) = s.at.first() {
+                out.push((seq, t, vec![i]));
+            }
+        }
     }
     out
 }

@@ -10,11 +10,13 @@ use std::sync::{Arc, Mutex};
 
 use egg::{Applier, Id, PatternAst, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
 use ndarray::{ArrayD, IxDyn};
-use snnc_ir::{Order, Tensor};
+use snnc_ir::{Order, Tensor, VOut};
 
 use crate::analysis::{EGraph, SnnAnalysis};
 use crate::lang::SnnNode;
+use crate::rules::leak::ends::{fired as leak_fired, tail as leak_tail};
 use crate::rules::support::{add_checked, proj, ty, union, Rule};
+use crate::rules::time::chain::has_current;
 use crate::rules::time::chain::{all_steps, chains, output};
 use crate::rules::time::ends::{bare_spikes, head, tail, Init};
 use crate::rules::time::unstack::rows;
@@ -37,20 +39,39 @@ struct Plan {
     spikes: Vec<(Id, i64)>,
     /// The tuple class of the last step, when it is a whole step (its state is the op's).
     end: Option<Id>,
+    /// A cell with a synaptic current: its current before the first step (`None`: zero).
+    u0: Option<Id>,
+    /// A leaky chain's pruned last step: its potential before the reset (the op's V_T, which
+    /// then reports v̂) and its current (U_T).
+    leaky_end: Option<(Id, Option<Id>)>,
 }
 
 fn plans(eg: &EGraph) -> Vec<Plan> {
     let steps = all_steps(eg);
     let mut bare = None;
+    let mut fired = None;
     let mut out = Vec::new();
     for (seq, t0, chain) in chains(eg, &steps) {
         let (first, last) = (&steps[chain[0]], &steps[*chain.last().expect("non-empty")]);
         let t_end = t0 + chain.len() as i64 - 1;
-        let head = head(eg, first, seq, t0);
-        let tail = if first.rec.is_none() {
-            tail(eg, bare.get_or_insert_with(|| bare_spikes(eg)), last, seq, t_end)
-        } else {
+        // The ends of a leaky chain: no folded first step (the chain starts from the state
+        // the export computed), and a pruned last step read through its integration.
+        let if_cell = first.neuron.is_if();
+        let head = if if_cell { head(eg, first, seq, t0) } else { None };
+        let mut leaky_end = None;
+        let tail = if first.rec.is_some() || first.neuron.family.is_integrator() {
+            // A leaky integrator's output 0 is its potential: no spike ends its chain.
             None
+        } else if if_cell || first.order == Order::FireThenIntegrate {
+            // Fire then integrate, the pruned step is a spike of the last state alone.
+            let bare = bare.get_or_insert_with(|| bare_spikes(eg));
+            tail(eg, bare, last, seq, t_end)
+        } else {
+            let fired = fired.get_or_insert_with(|| leak_fired(eg));
+            leak_tail(eg, fired, last, seq, t_end).map(|t| {
+                leaky_end = Some((t.vh, t.u));
+                t.z
+            })
         };
         if chain.len() + usize::from(head.is_some()) + usize::from(tail.is_some()) < 2 {
             continue;
@@ -78,6 +99,8 @@ fn plans(eg: &EGraph) -> Vec<Plan> {
             z0: if head.is_some() { None } else { first.rec.map(|(z, _, _)| z) },
             spikes,
             end: tail.is_none().then_some(last.tuple),
+            u0: if head.is_some() { None } else { first.u },
+            leaky_end,
         });
     }
     out
@@ -109,20 +132,29 @@ fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
             Some(eg.add(SnnNode::leaf(Sym::Const(k))))
         }
     };
-    let node = match p.weights {
-        None => SnnNode::new(
-            Sym::Iaf(p.neuron.clone(), p.order),
-            [vec![x], v0.into_iter().collect()].concat(),
-        ),
+    let mut neuron = p.neuron.clone();
+    if p.leaky_end.is_some() {
+        neuron.leak.1 = VOut::BeforeReset;
+    }
+    let absent = eg.add(SnnNode::leaf(Sym::Absent));
+    let u0 = if has_current(&neuron) { Some(p.u0.unwrap_or(absent)) } else { None };
+    let (sym, mut args) = match p.weights {
+        None => {
+            let mut args = vec![x, v0.unwrap_or(absent)];
+            args.extend(u0);
+            (Sym::Iaf(neuron, p.order), args)
+        }
         Some((w, r)) => {
-            let absent = eg.add(SnnNode::leaf(Sym::Absent));
             let mut args = vec![x, w, r, v0.unwrap_or(absent), p.z0.unwrap_or(absent)];
-            while args.len() > 3 && args.last() == Some(&absent) {
-                args.pop();
-            }
-            SnnNode::new(Sym::IafRecurrent(p.neuron.clone(), p.order), args)
+            args.extend(u0);
+            (Sym::IafRecurrent(neuron, p.order), args)
         }
     };
+    while args.len() > 1 && args.last() == Some(&absent) {
+        args.pop();
+    }
+    let u_index = if p.weights.is_some() { 3 } else { 2 };
+    let node = SnnNode::new(sym, args);
     let Some(s) = add_checked(eg, node) else { return Vec::new() };
     let z = proj(eg, 0, s);
     let mut changed = Vec::new();
@@ -132,12 +164,25 @@ fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
             changed.extend(union(eg, spike, g));
         }
     }
+    let current = has_current(&p.neuron);
     if let Some(end) = p.end {
         let (v_end, v_t) = (proj(eg, 1, end), proj(eg, 1, s));
         changed.extend(union(eg, v_end, v_t));
         if p.weights.is_some() {
             let (z_end, z_t) = (proj(eg, 0, end), proj(eg, 2, s));
             changed.extend(union(eg, z_end, z_t));
+        }
+        if current {
+            let (u_end, u_t) = (proj(eg, 2, end), proj(eg, u_index, s));
+            changed.extend(union(eg, u_end, u_t));
+        }
+    }
+    if let Some((vh, u)) = p.leaky_end {
+        let v_t = proj(eg, 1, s);
+        changed.extend(union(eg, vh, v_t));
+        if let (Some(u), true) = (u, current) {
+            let u_t = proj(eg, u_index, s);
+            changed.extend(union(eg, u, u_t));
         }
     }
     changed
