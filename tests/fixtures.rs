@@ -29,17 +29,8 @@ struct Pending {
     why: &'static str,
 }
 
-/// Why snnTorch's recurrent layer is not detached on the compiled engines.
-const UNFUSED: &str = "--reset-grad detached reaches the compiled engines only through the \
-                       cells the optimizer fuses, and it does not fuse RLeaky's recurrent \
-                       Gemm with bias yet: the plan differentiates the reset as ordinary \
-                       (attached) arithmetic";
-
-const PENDING: &[Pending] = &[Pending {
-    fixture: "snntorch_rleaky_subtract",
-    modes: &["cpu", "plan", "wgpu", "cuda"],
-    why: UNFUSED,
-}];
+/// None at present: every fixture's gradients are compared on every engine.
+const PENDING: &[Pending] = &[];
 
 /// The largest |a − b| / max(|b|, 1) over the elements (outputs), for the report.
 fn max_err(got: &Tensor, want: &Tensor) -> f64 {

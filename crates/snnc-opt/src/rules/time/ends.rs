@@ -19,11 +19,12 @@ use snnc_ir::{Order, Spikes, Threshold};
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
 use crate::lang::Kind;
+use crate::rules::bias::biased_linears;
 use crate::rules::reset::multi::counts;
 use crate::rules::reset::per_neuron;
 use crate::rules::reset::subtract::same_per_neuron;
 use crate::rules::step::linears;
-use crate::rules::support::{args_of, nodes, proj_sources, ty, value};
+use crate::rules::support::{add_parents, args_of, nodes, proj_sources, ty, value};
 use crate::rules::time::chain::{output, positions, Step};
 use crate::sym::{Bits, Sg, Sym};
 
@@ -38,6 +39,9 @@ pub enum Init {
     Class(Id),
     /// The sum of these two classes (a new `Add`).
     Sum(Id, Id),
+    /// The first class (zeros when `None`) less the second (a new `Sub`): the first step of a
+    /// layer whose cell adds a recurrent bias the exported first step lacks.
+    Less(Option<Id>, Id),
 }
 
 /// A step in front of a chain, at `t`.
@@ -63,12 +67,15 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
                     let v0 = match rec {
                         None => at(a).then_some(from_zero),
                         Some((z, w, _)) if output(eg, 0, c).is_some_and(|p| eg.find(p) == z) => {
-                            zero_terms(eg, a).into_iter().find_map(|(l, zs)| {
-                                let lin = linears(eg, l);
-                                lin.iter()
-                                    .any(|&(x, w2)| eg.find(w2) == w && at(x))
-                                    .then(|| zero_state(&zs, from_zero))
-                            })
+                            zero_terms(eg, a)
+                                .into_iter()
+                                .find_map(|(l, zs)| {
+                                    let lin = linears(eg, l);
+                                    lin.iter()
+                                        .any(|&(x, w2)| eg.find(w2) == w && at(x))
+                                        .then(|| zero_state(&zs, from_zero))
+                                })
+                                .or_else(|| biased_head(eg, a, w, seq, t))
                         }
                         Some(_) => None,
                     };
@@ -89,6 +96,72 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
         }
         _ => None,
     }
+}
+
+/// The weight columns of a widened weight W' = `Concat(W, Unsqueeze(s, [1]), axis 1)`
+/// (`linear-bias-column`): (W, s).
+fn weight_columns(eg: &EGraph, w: Id) -> Vec<(Id, Id)> {
+    let mut out = Vec::new();
+    for d in args_of(eg, w, &Sym::Concat(1), 2) {
+        for u in args_of(eg, d[1], &Sym::Unsqueeze(vec![1]), 1) {
+            out.push((d[0], u[0]));
+        }
+    }
+    out
+}
+
+/// The sequences S of which class `seq` is `Concat(S, ones, last axis)` (`linear-bias-column`).
+fn narrowed(eg: &EGraph, seq: Id) -> Vec<Id> {
+    let Some(rank) = ty(eg, seq).map(|t| t.rank() as i64) else { return Vec::new() };
+    args_of(eg, seq, &Sym::Concat(rank - 1), 2)
+        .into_iter()
+        .filter(|d| value(eg, d[1]).is_some_and(|t| all_equal(t, 1.0)))
+        .map(|d| d[0])
+        .collect()
+}
+
+/// The head of a recurrent chain whose steps read `[x_t, 1]` with the widened weight
+/// W' = [W | s] (`linear-bias-column`: s is the input bias plus the recurrent bias c that
+/// `rec-bias-forward` moved there). The exported first step (at `t`, from the zero state)
+/// has no recurrent product, and integrates `lin(x₀, W, b) + k` or `lin(x₀, W, b)` (k: snnTorch's
+/// `RLeaky` folds Gemm(0, R, c) = c into a constant k; the generated exports leave the term
+/// out), or the same without b, where s = b + c (s = c without b). The cell adds s at every
+/// step, so it starts from V0 = k − c (or 0 − c): for k = c exactly zero, k gets its gradient
+/// dV0, and c gets back the share of step 0 that the exported graph does not give it.
+fn biased_head(eg: &EGraph, a: Id, w: Id, seq: Id, t: i64) -> Option<Init> {
+    if t < 0 {
+        return None;
+    }
+    let bases = narrowed(eg, seq);
+    let at = |x: Id| positions(eg, x).iter().any(|&(s, u)| u == t && bases.contains(&s));
+    let mut terms: Vec<(Id, Option<Id>)> = vec![(eg.find(a), None)];
+    for d in args_of(eg, a, &Sym::Add, 2) {
+        terms.extend([(d[0], Some(d[1])), (d[1], Some(d[0]))]);
+    }
+    let a_ty = ty(eg, a)?;
+    for (w0, s) in weight_columns(eg, w) {
+        for &(l, k) in &terms {
+            if k.is_some_and(|k| eg[k].data.state || ty(eg, k) != Some(a_ty)) {
+                continue;
+            }
+            for (x, w2, b) in biased_linears(eg, l) {
+                if eg.find(w2) != w0 || !at(x) {
+                    continue;
+                }
+                for d in args_of(eg, s, &Sym::Add, 2) {
+                    for (p, c) in [(d[0], d[1]), (d[1], d[0])] {
+                        if p == eg.find(b) {
+                            return Some(Init::Less(k, c));
+                        }
+                    }
+                }
+            }
+            if linears(eg, l).iter().any(|&(x, w2)| eg.find(w2) == w0 && at(x)) {
+                return Some(Init::Less(k, s));
+            }
+        }
+    }
+    None
 }
 
 /// The initial state made of the zero-valued addends `zs` ([`zero_terms`]); `none` without any.
@@ -198,7 +271,10 @@ fn counts_of(eg: &EGraph, pos: Id, a: Id) -> Vec<(Id, Option<Id>)> {
     out
 }
 
-/// The bare spike after a chain whose last step is `last` at `t` over `seq`: its class.
+/// The bare spike after a chain whose last step is `last` at `t` over `seq`: its class. A
+/// recurrent chain's bare spike fires on `v + (lin(x, W) + lin(z, R))` or
+/// `(v + lin(x, W)) + lin(z, R)` (integrate then fire) of the last state v and spikes z, with
+/// x the next row, or on v itself (fire then integrate).
 pub fn tail(
     eg: &EGraph,
     spikes: &HashMap<Id, Vec<Bare>>,
@@ -206,29 +282,62 @@ pub fn tail(
     seq: Id,
     t: i64,
 ) -> Option<Id> {
-    if last.rec.is_some() {
-        return None;
-    }
     let v_end = eg.find(output(eg, 1, last.tuple)?);
     if t + 1 >= *ty(eg, seq)?.shape.first()? as i64 {
         return None;
     }
     let n = *ty(eg, v_end)?.shape.last()?;
     let p = &last.neuron;
-    spikes.get(&v_end)?.iter().find_map(|b| {
+    let fits = |b: &Bare| {
         let th = match b.th {
             Some(th) => per_neuron(eg, th, n),
             None => Some(vec![Bits::of(1.0)]),
         };
-        let fits = b.sg == p.sg
+        b.sg == p.sg
             && b.threshold == p.family.threshold
             && b.multi == (p.family.spikes == Spikes::Multi)
-            && th.is_some_and(|v| same_per_neuron(&v, &p.v_th));
-        let input_fits = match (last.order, b.input) {
-            (Order::FireThenIntegrate, None) => true,
-            (Order::IntegrateThenFire, Some(q)) => positions(eg, q).contains(&(seq, t + 1)),
-            _ => false,
-        };
-        (fits && input_fits).then_some(eg.find(b.z))
+            && th.is_some_and(|v| same_per_neuron(&v, &p.v_th))
+    };
+    let Some((_, w, r)) = last.rec else {
+        return spikes.get(&v_end)?.iter().find_map(|b| {
+            let input_fits = match (last.order, b.input) {
+                (Order::FireThenIntegrate, None) => true,
+                (Order::IntegrateThenFire, Some(q)) => positions(eg, q).contains(&(seq, t + 1)),
+                _ => false,
+            };
+            (fits(b) && input_fits).then_some(eg.find(b.z))
+        });
+    };
+    let states = match last.order {
+        Order::FireThenIntegrate => vec![v_end],
+        Order::IntegrateThenFire => {
+            let z_end = eg.find(output(eg, 0, last.tuple)?);
+            let input = |l: Id| {
+                linears(eg, l)
+                    .iter()
+                    .any(|&(x, w2)| eg.find(w2) == w && positions(eg, x).contains(&(seq, t + 1)))
+            };
+            let rec = |q: Id| {
+                linears(eg, q).iter().any(|&(z, r2)| eg.find(z) == z_end && eg.find(r2) == r)
+            };
+            let mut out = Vec::new();
+            for (sum, other) in add_parents(eg, v_end) {
+                let both = args_of(eg, other, &Sym::Add, 2)
+                    .into_iter()
+                    .any(|d| (input(d[0]) && rec(d[1])) || (input(d[1]) && rec(d[0])));
+                if both {
+                    out.push(sum);
+                }
+                if input(other) {
+                    out.extend(
+                        add_parents(eg, sum).into_iter().filter(|&(_, q)| rec(q)).map(|s| s.0),
+                    );
+                }
+            }
+            out
+        }
+    };
+    states.into_iter().find_map(|c| {
+        spikes.get(&c)?.iter().find(|b| b.input.is_none() && fits(b)).map(|b| eg.find(b.z))
     })
 }

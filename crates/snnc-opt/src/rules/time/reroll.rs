@@ -47,11 +47,7 @@ fn plans(eg: &EGraph) -> Vec<Plan> {
         let (first, last) = (&steps[chain[0]], &steps[*chain.last().expect("non-empty")]);
         let t_end = t0 + chain.len() as i64 - 1;
         let head = head(eg, first, seq, t0);
-        let tail = if first.rec.is_none() {
-            tail(eg, bare.get_or_insert_with(|| bare_spikes(eg)), last, seq, t_end)
-        } else {
-            None
-        };
+        let tail = tail(eg, bare.get_or_insert_with(|| bare_spikes(eg)), last, seq, t_end);
         if chain.len() + usize::from(head.is_some()) + usize::from(tail.is_some()) < 2 {
             continue;
         }
@@ -88,6 +84,13 @@ fn scalar_index(eg: &mut EGraph, t: i64) -> Id {
     eg.add(SnnNode::leaf(Sym::Const(k)))
 }
 
+/// A zero potential [b, h] of the dtype of sequence `x`.
+fn zeros(eg: &mut EGraph, x: Id, b: usize, h: usize) -> Id {
+    let dtype = ty(eg, x).expect("typed").dtype;
+    let k = eg.analysis.leaves.intern(Tensor::zeros(dtype, &[b, h]));
+    eg.add(SnnNode::leaf(Sym::Const(k)))
+}
+
 fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
     let Some(x) = rows(eg, p.seq, p.first, p.last - p.first + 1) else { return Vec::new() };
     let Some(b) = ty(eg, x).and_then(|t| t.shape.get(1).copied()) else { return Vec::new() };
@@ -103,10 +106,13 @@ fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
             Some(sum) => Some(sum),
             None => return Vec::new(),
         },
-        Init::Zeros => {
-            let dtype = ty(eg, x).expect("typed").dtype;
-            let k = eg.analysis.leaves.intern(Tensor::zeros(dtype, &[b, h]));
-            Some(eg.add(SnnNode::leaf(Sym::Const(k))))
+        Init::Zeros => Some(zeros(eg, x, b, h)),
+        Init::Less(k, c) => {
+            let k = k.unwrap_or_else(|| zeros(eg, x, b, h));
+            match add_checked(eg, SnnNode::new(Sym::Sub, vec![k, c])) {
+                Some(d) if ty(eg, d).is_some_and(|t| t.shape == [b, h]) => Some(d),
+                _ => return Vec::new(),
+            }
         }
     };
     let node = match p.weights {
