@@ -178,3 +178,26 @@ fn the_optimizer_keeps_zero_and_one_parameters_in_the_graph() {
         assert!(read, "no node of the optimized graph reads `{name}`");
     }
 }
+
+/// snnTorch's first step from a zero state: `((0 + x) + y) − 0`, the zero a parameter
+/// (`[2, 3]` initializer). The result is `x + y`; a nonzero initializer is no such zero.
+#[test]
+fn add_add_sub_zero_cancels_a_zero_parameter_around_a_sum() {
+    let text = |zs: &str| {
+        format!(
+            "graph t {{
+  input x: f32[2,3]
+  input y: f32[2,3]
+  weight zs: f32[2,3] = {zs}
+  a = Add(zs, x)\n b = Add(a, y)\n out = Sub(b, zs)
+  output out
+}}"
+        )
+    };
+    check(
+        &["add-add-sub-zero"],
+        "(add input:0 input:1)",
+        &text("[0, 0, 0, 0, 0, 0]"),
+        &text("[0, 0, 0, 0, 0, 1]"),
+    );
+}

@@ -145,3 +145,70 @@ fn a_folded_first_step_with_a_nonzero_reset_starts_from_an_explicit_zero_state()
     assert!(reaches(&text, &rules, 0, "(proj:0 (iaf:itf:1:0.5:super:100 input:0 ?v0))"));
     assert!(!reaches(&text, &rules, 0, "(proj:0 (iaf:itf:1:0.5:super:100 input:0))"));
 }
+
+/// snnTorch's `RLeaky` as exported over three steps: input and recurrent Gemm with biases, the
+/// late subtract reset, the first step `((0 + Wx₀ + b) + k) − 0` from a zero state with the
+/// folded Gemm(0, R, c) = k, the last step's reset pruned. `step0` replaces the first step's
+/// potential (`v0 = …`), `r2` names the last step's recurrent weight.
+fn rleaky(step0: &str, r2: &str) -> String {
+    let step = |t: usize, r: &str| {
+        let p = t - 1;
+        format!(
+            "g{t} = Gather(x, t{t}) {{axis = 0}}\n l{t} = Gemm(g{t}, w, b) {{trans_b = true}}
+  a{t} = Add(v{p}, l{t})\n r{t} = Gemm(z{p}, {r}, c) {{trans_b = true}}\n b{t} = Add(a{t}, r{t})
+  v{t} = Sub(b{t}, z{p})\n s{t} = Sub(v{t}, one)\n z{t} = Spike(s{t}) {{surrogate = \"super:100\"}}"
+        )
+    };
+    format!(
+        "graph t {{
+  input x: f32[3,2,3]
+  weight w: f32[4,3] = [0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2]
+  weight b: f32[4] = [0.1, 0.2, 0.3, 0.4]
+  weight r: f32[4,4] = [0.5,0,0,0,0,0.5,0,0,0,0,0.5,0,0,0,0,0.5]
+  weight c: f32[4] = [0.5, 0.6, 0.7, 0.8]
+  weight k: f32[2,4] = [0.5, 0.6, 0.7, 0.8, 0.5, 0.6, 0.7, 0.8]
+  weight zs: f32[2,4] = [0, 0, 0, 0, 0, 0, 0, 0]
+  weight one: f32[] = 1.0
+  weight t0: i64[] = 0
+  weight t1: i64[] = 1
+  weight t2: i64[] = 2
+  weight r_other: f32[4,4] = [0.5,0,0,0,0,0.5,0,0,0,0,0.5,0,0,0,0,0.4]
+  g0 = Gather(x, t0) {{axis = 0}}\n l0 = Gemm(g0, w, b) {{trans_b = true}}
+  {step0}
+  s0 = Sub(v0, one)\n z0 = Spike(s0) {{surrogate = \"super:100\"}}
+  {}
+  {}
+  u0 = Unsqueeze(z0) {{axes = [0]}}\n u1 = Unsqueeze(z1) {{axes = [0]}}\n u2 = Unsqueeze(z2) {{axes = [0]}}
+  z = Concat(u0, u1, u2) {{axis = 0}}
+  output z
+}}",
+        step(1, "r"),
+        step(2, r2)
+    )
+}
+
+const SNNTORCH_STEP0: &str = "a0 = Add(zs, l0)\n b0 = Add(a0, k)\n v0 = Sub(b0, zs)";
+
+/// The whole layer is one recurrent cell over the sequence widened by ones, with both biases in
+/// its weight column and V0 = k − c (zero: k is c for every batch row), and its last step is the
+/// pruned one. A last step with another recurrent weight is no step of this layer.
+#[test]
+fn rleaky_is_one_recurrent_cell_from_v0_k_minus_c() {
+    let cell = "iafrec:itf:1:0:super:100:gt:subtract:attached:single";
+    let goal = format!(
+        "(proj:0 ({cell} (concat:2 input:0 ?o) (concat:1 init:0 (unsqueeze:1 (add init:1 init:3))) \
+         init:2 (sub init:4 init:3)))"
+    );
+    check(&[], &goal, &rleaky(SNNTORCH_STEP0, "r"), &rleaky(SNNTORCH_STEP0, "r_other"));
+}
+
+/// A first step without the recurrent bias (v₀ = Wx₀ + b, as the generated exports spell it)
+/// starts the cell from V0 = 0 − c, so that c's gradient leaves out step 0 as the export does.
+#[test]
+fn a_first_step_without_the_recurrent_bias_starts_from_minus_c() {
+    let cell = "iafrec:itf:1:0:super:100:gt:subtract:attached:single";
+    let goal = format!("(proj:0 ({cell} (concat:2 input:0 ?o) ?w init:2 (sub ?zeros init:3)))");
+    assert!(reaches(&rleaky("v0 = Identity(l0)", "r"), &[], 0, &goal));
+    let k_goal = format!("(proj:0 ({cell} (concat:2 input:0 ?o) ?w init:2 (sub init:4 init:3)))");
+    assert!(!reaches(&rleaky("v0 = Identity(l0)", "r"), &[], 0, &k_goal));
+}
