@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use snnc_ir::{Order, Reset, Spikes};
-use snnc_testgen::{Case, FoundCell, Layer, Read, RecLinear, ResetKind, Style};
+use snnc_testgen::{Case, FoundCell, Layer, Read, ResetKind, Style};
 
 /// A spelling the optimizer does not fuse into one cell (yet): layers it `applies` to are
 /// expected to give `cells` fused cells of their own (0: none), and are still checked to run
@@ -118,18 +118,17 @@ pub const PENDING: &[Pending] = &[
                     && c.steps >= 4
                     && !wide(c)
                     && l.spelling.is_some_and(|s| {
-                        matches!(s.rec, Some((RecLinear::Gemm | RecLinear::MatMul, _)))
-                            && !matches!(s.reset, ResetKind::Late | ResetKind::Multi)
+                        s.rec.is_some() && !matches!(s.reset, ResetKind::Late | ResetKind::Multi)
                     }))
         },
         cells: 0,
         partial: true,
         why: "step-rec-itf/-fti match (v + lin(x, W)) + lin(z', R) and v + (lin(x, W) + \
-              lin(z', R)) with lin a Gemm or a MatMul without bias: not Gemm with bias (the \
-              recurrent cell ops take no bias), and not snnTorch's late or sinabs' multi-spike \
-              reset (recurrent kernels hand spikes on as bits); fire-then-integrate, \
-              three steps, or a layer of 64 or more neurons in the network re-roll in some \
-              draws only; a feed-forward IAF may cover some of the steps",
+              lin(z', R)) with lin a Gemm or a MatMul (Gemms with biases through the bias \
+              rules: both biases become a weight column on a constant-1 input), not snnTorch's \
+              late or sinabs' multi-spike reset (recurrent kernels hand spikes on as bits); \
+              fire-then-integrate, three steps, or a layer of 64 or more neurons in the network \
+              re-roll in some draws only; a feed-forward IAF may cover some of the steps",
     },
     Pending {
         name: "fire-then-integrate export over three steps or beside a wide layer",
