@@ -151,11 +151,16 @@ fn a_folded_first_step_with_a_nonzero_reset_starts_from_an_explicit_zero_state()
 /// folded Gemm(0, R, c) = k, the last step's reset pruned. `step0` replaces the first step's
 /// potential (`v0 = …`), `r2` names the last step's recurrent weight.
 fn rleaky(step0: &str, r2: &str) -> String {
+    rleaky_with(step0, r2, ", c")
+}
+
+/// [`rleaky`] with the recurrent Gemms' bias argument `rec_bias` (`", c"`, or `""`: none).
+fn rleaky_with(step0: &str, r2: &str, rec_bias: &str) -> String {
     let step = |t: usize, r: &str| {
         let p = t - 1;
         format!(
             "g{t} = Gather(x, t{t}) {{axis = 0}}\n l{t} = Gemm(g{t}, w, b) {{trans_b = true}}
-  a{t} = Add(v{p}, l{t})\n r{t} = Gemm(z{p}, {r}, c) {{trans_b = true}}\n b{t} = Add(a{t}, r{t})
+  a{t} = Add(v{p}, l{t})\n r{t} = Gemm(z{p}, {r}{rec_bias}) {{trans_b = true}}\n b{t} = Add(a{t}, r{t})
   v{t} = Sub(b{t}, z{p})\n s{t} = Sub(v{t}, one)\n z{t} = Spike(s{t}) {{surrogate = \"super:100\"}}"
         )
     };
@@ -211,4 +216,18 @@ fn a_first_step_without_the_recurrent_bias_starts_from_minus_c() {
     assert!(reaches(&rleaky("v0 = Identity(l0)", "r"), &[], 0, &goal));
     let k_goal = format!("(proj:0 ({cell} (concat:2 input:0 ?o) ?w init:2 (sub init:4 init:3)))");
     assert!(!reaches(&rleaky("v0 = Identity(l0)", "r"), &[], 0, &k_goal));
+}
+
+/// With an input bias only, the widened weight's column is that bias and the exported first
+/// step is the cell's own: the cell starts from its default state.
+#[test]
+fn an_input_bias_alone_starts_from_the_default_state() {
+    let cell = "iafrec:itf:1:0:super:100:gt:subtract:attached:single";
+    let text = rleaky_with("v0 = Identity(l0)", "r", "");
+    let goal = format!(
+        "(proj:0 ({cell} (concat:2 input:0 ?o) (concat:1 init:0 (unsqueeze:1 init:1)) init:2))"
+    );
+    assert!(reaches(&text, &[], 0, &goal));
+    let other = rleaky_with("v0 = Identity(l0)", "r_other", "");
+    assert!(!reaches(&other, &[], 0, &goal));
 }

@@ -75,7 +75,7 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
                                         .any(|&(x, w2)| eg.find(w2) == w && at(x))
                                         .then(|| zero_state(&zs, from_zero))
                                 })
-                                .or_else(|| biased_head(eg, a, w, seq, t))
+                                .or_else(|| biased_head(eg, a, w, seq, t, from_zero))
                         }
                         Some(_) => None,
                     };
@@ -127,8 +127,9 @@ fn narrowed(eg: &EGraph, seq: Id) -> Vec<Id> {
 /// `RLeaky` folds Gemm(0, R, c) = c into a constant k; the generated exports leave the term
 /// out), or the same without b, where s = b + c (s = c without b). The cell adds s at every
 /// step, so it starts from V0 = k − c (or 0 − c): for k = c exactly zero, k gets its gradient
-/// dV0, and c gets back the share of step 0 that the exported graph does not give it.
-fn biased_head(eg: &EGraph, a: Id, w: Id, seq: Id, t: i64) -> Option<Init> {
+/// dV0, and c gets back the share of step 0 that the exported graph does not give it. A layer
+/// with an input bias only (s = b) starts from V0 = k (or `from_zero`).
+fn biased_head(eg: &EGraph, a: Id, w: Id, seq: Id, t: i64, from_zero: Init) -> Option<Init> {
     if t < 0 {
         return None;
     }
@@ -147,6 +148,9 @@ fn biased_head(eg: &EGraph, a: Id, w: Id, seq: Id, t: i64) -> Option<Init> {
             for (x, w2, b) in biased_linears(eg, l) {
                 if eg.find(w2) != w0 || !at(x) {
                     continue;
+                }
+                if eg.find(b) == eg.find(s) {
+                    return Some(k.map_or(from_zero, Init::Class));
                 }
                 for d in args_of(eg, s, &Sym::Add, 2) {
                     for (p, c) in [(d[0], d[1]), (d[1], d[0])] {
