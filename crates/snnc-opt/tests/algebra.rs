@@ -201,3 +201,25 @@ fn add_add_sub_zero_cancels_a_zero_parameter_around_a_sum() {
         &text("[0, 0, 0, 0, 0, 1]"),
     );
 }
+
+/// A sum of two one-element bias vectors (one neuron's input and recurrent biases, as the bias
+/// rules add them) is no parameter, but folding it would take the biases' gradients away from
+/// that use while the graph still reads them elsewhere: it stays a sum. Scalar initializers
+/// (the exporters' literals) fold as before.
+#[test]
+fn const_fold_leaves_values_of_vector_initializers() {
+    let text = |ty: &str| {
+        format!(
+            "graph t {{
+  weight b: {ty} = [0.5]
+  weight c: {ty} = [0.25]
+  y = Add(b, c)
+  output y
+}}"
+        )
+    };
+    assert!(folded(&text("f32[1]"), &["const-fold"]).is_none());
+    let scalars =
+        "graph t {\n weight b: f32[] = 0.5\n weight c: f32[] = 0.25\n y = Add(b, c)\n output y\n}";
+    assert_eq!(folded(scalars, &["const-fold"]).and_then(|t| t.as_f32_vec()), Some(vec![0.75]));
+}

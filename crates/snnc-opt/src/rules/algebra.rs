@@ -178,7 +178,12 @@ fn cancel_zero_nested() -> Rule {
     )
 }
 
-/// Folds classes whose value is known and depends on no parameter into a constant leaf.
+/// Folds classes whose value is known and depends on no parameter into a constant leaf, except
+/// values computed from float tensor initializers ([`crate::analysis::Data::init`]): the
+/// optimized graph would read the constant instead of the initializer, whose gradient
+/// (reported as long as the graph still reads it elsewhere) would then miss that use. The bias
+/// rules build such values (`b + c`, `[W | b]`) from a layer's biases, which hold one element
+/// for one neuron.
 fn const_fold() -> Rule {
     custom(
         "const-fold",
@@ -186,7 +191,7 @@ fn const_fold() -> Rule {
         |eg, c| {
             let d = &eg[c].data;
             let has_leaf = eg[c].nodes.iter().any(|n| n.sym.is_leaf());
-            if d.foldable && d.value.is_some() && !has_leaf {
+            if d.foldable && d.value.is_some() && !d.init && !has_leaf {
                 vec![vec![]]
             } else {
                 Vec::new()
