@@ -231,3 +231,56 @@ fn an_input_bias_alone_starts_from_the_default_state() {
     let other = rleaky_with("v0 = Identity(l0)", "r_other", "");
     assert!(!reaches(&other, &[], 0, &goal));
 }
+
+/// A step whose input is a row of two sequences is linked along each: steps 0 and 1 read rows
+/// 0, 1 of `s` that are also rows 1, 2 of `alt` (as a layer's spikes are rows of each cell the
+/// e-graph has for it), step 2 row 2 of `s` only. The chain over `s` takes all three steps,
+/// though the links along `alt` (the first sequence of each row's class) stop at step 1.
+#[test]
+fn steps_that_read_rows_of_two_sequences_chain_along_each() {
+    use egg::{Pattern, Runner, Searcher, SimpleScheduler};
+    let text = format!(
+        "graph t {{
+  input alt: f32[4,2,4]
+  input s: f32[3,2,4]
+  input v0: f32[2,4]
+  weight t0: i64[] = 0
+  weight t1: i64[] = 1
+  weight t2: i64[] = 2
+  g0 = Gather(s, t0) {{axis = 0}}\n g1 = Gather(s, t1) {{axis = 0}}\n g2 = Gather(s, t2) {{axis = 0}}
+  h1 = Gather(alt, t1) {{axis = 0}}\n h2 = Gather(alt, t2) {{axis = 0}}
+  z0, v1 = IAFFeedForwardStep(g0, v0) {P}
+  z1, v2 = IAFFeedForwardStep(g1, v1) {P}
+  z2, v3 = IAFFeedForwardStep(g2, v2) {P}
+  a = Add(h1, h2)
+  output v3, a
+}}"
+    );
+    let g = graph(&text);
+    let mut loaded = snnc_opt::convert::from_ir::load(&g).expect("loads");
+    let eg = &mut loaded.egraph;
+    let class = |eg: &snnc_opt::analysis::EGraph, name: &str| {
+        let p: Pattern<snnc_opt::lang::SnnNode> = name.parse().unwrap();
+        p.search(eg)[0].eclass
+    };
+    let pairs: Vec<_> = [
+        ("(gather:0 input:1 init:0)", "(gather:0 input:0 init:1)"),
+        ("(gather:0 input:1 init:1)", "(gather:0 input:0 init:2)"),
+    ]
+    .iter()
+    .map(|(row, other)| (class(eg, row), class(eg, other)))
+    .collect();
+    for (a, b) in pairs {
+        eg.union(a, b);
+    }
+    eg.rebuild();
+    let runner = Runner::default()
+        .with_egraph(loaded.egraph)
+        .with_iter_limit(10)
+        .with_scheduler(SimpleScheduler)
+        .run(&named(&["iaf-reroll"]));
+    let root = runner.egraph.find(loaded.roots[0]);
+    let goal: Pattern<snnc_opt::lang::SnnNode> =
+        "(proj:1 (iaf:fti:1:0:super:100 input:1 input:2))".parse().unwrap();
+    assert!(goal.search_eclass(&runner.egraph, root).is_some());
+}

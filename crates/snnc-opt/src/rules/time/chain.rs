@@ -100,52 +100,50 @@ fn follows(eg: &EGraph, m: &Step, n: &Step) -> bool {
 }
 
 /// Maximal chains of steps over consecutive rows of one sequence: (sequence, first t, steps).
+/// A step that reads rows of several sequences (a layer's spikes are rows of each cell the
+/// e-graph has for that layer: both update orders, over different spans) is linked along each
+/// of them, so that one sequence's links do not cut another's chain short; each chain keeps to
+/// one sequence.
 pub fn chains(eg: &EGraph, steps: &[Step]) -> Vec<(Id, i64, Vec<usize>)> {
     let mut by_tuple: HashMap<Id, Vec<usize>> = HashMap::new();
     for (i, s) in steps.iter().enumerate() {
         by_tuple.entry(s.tuple).or_default().push(i);
     }
-    // prev[n] = (m, sequence, t of n)
-    let mut prev: Vec<Option<(usize, Id, i64)>> = vec![None; steps.len()];
-    let mut next: Vec<Option<usize>> = vec![None; steps.len()];
+    // (step, sequence) → the step before / after it along that sequence.
+    let mut prev: HashMap<(usize, Id), usize> = HashMap::new();
+    let mut next: HashMap<(usize, Id), usize> = HashMap::new();
     for (n, s) in steps.iter().enumerate() {
-        'found: for c in proj_sources(eg, s.v, 1) {
+        for c in proj_sources(eg, s.v, 1) {
             for &m in by_tuple.get(&c).into_iter().flatten() {
                 if m == n || !follows(eg, &steps[m], s) {
                     continue;
                 }
                 for &(seq, t) in &s.at {
-                    if steps[m].at.contains(&(seq, t - 1)) && next[m].is_none() {
-                        prev[n] = Some((m, seq, t));
-                        next[m] = Some(n);
-                        break 'found;
+                    let free = !prev.contains_key(&(n, seq)) && !next.contains_key(&(m, seq));
+                    if free && steps[m].at.contains(&(seq, t - 1)) {
+                        prev.insert((n, seq), m);
+                        next.insert((m, seq), n);
                     }
                 }
             }
         }
     }
     let mut out = Vec::new();
-    for start in 0..steps.len() {
-        if prev[start].is_some() {
-            continue;
-        }
-        let first = match next[start] {
-            Some(n) => prev[n].map(|(_, seq, t)| (seq, t - 1)),
-            None => steps[start].at.first().copied(),
-        };
-        let Some((seq, t0)) = first else { continue };
-        let mut chain = vec![start];
-        let mut cur = start;
-        while let Some(n) = next[cur] {
-            match prev[n] {
-                Some((_, s, _)) if s == seq => {
-                    chain.push(n);
-                    cur = n;
-                }
-                _ => break,
+    for (start, s) in steps.iter().enumerate() {
+        let mut seen = Vec::new();
+        for &(seq, t0) in &s.at {
+            if seen.contains(&seq) || prev.contains_key(&(start, seq)) {
+                continue;
             }
+            seen.push(seq);
+            let mut chain = vec![start];
+            let mut cur = start;
+            while let Some(&n) = next.get(&(cur, seq)) {
+                chain.push(n);
+                cur = n;
+            }
+            out.push((seq, t0, chain));
         }
-        out.push((seq, t0, chain));
     }
     out
 }
