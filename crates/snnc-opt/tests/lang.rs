@@ -119,7 +119,6 @@ fn every_rule_is_named() {
         "reset-none",
         "linear-split-bias",
         "rec-bias-forward",
-        "linear-bias-add",
         "linear-bias-column",
         "step-ff-itf",
         "step-ff-fti",

@@ -192,30 +192,55 @@ fn rleaky_with(step0: &str, r2: &str, rec_bias: &str) -> String {
     )
 }
 
+/// The values of the two columns `?o`, `?m` that widen the input of the cell that `goal`
+/// (a pattern with those variables) finds in output 0's class after all rules.
+fn widening(text: &str, goal: &str) -> Option<(Vec<f64>, Vec<f64>)> {
+    use egg::{Pattern, Searcher};
+    let (eg, roots) = saturate(text, &named(&[]));
+    let p: Pattern<snnc_opt::lang::SnnNode> = goal.parse().unwrap();
+    let m = p.search_eclass(&eg, roots[0])?;
+    let s = &m.substs[0];
+    let val = |v: &str| -> Vec<f64> {
+        let t = eg[s[v.parse().unwrap()]].data.value.clone().expect("a constant column");
+        t.to_f64().iter().copied().collect()
+    };
+    Some((val("?o"), val("?m")))
+}
+
+/// Rows of a column [3, 2, 1]: 1 everywhere, or 0 at the first step only.
+fn column(first: f64) -> Vec<f64> {
+    vec![first, first, 1.0, 1.0, 1.0, 1.0]
+}
+
 const SNNTORCH_STEP0: &str = "a0 = Add(zs, l0)\n b0 = Add(a0, k)\n v0 = Sub(b0, zs)";
 
-/// The whole layer is one recurrent cell over the sequence widened by ones, with both biases in
-/// its weight column and V0 = k − c (zero: k is c for every batch row), and its last step is the
-/// pruned one. A last step with another recurrent weight is no step of this layer.
+/// The whole layer is one recurrent cell from V0 = k over the sequence widened by a column of
+/// ones (b's) and one that is 0 at the first step and 1 after (c's: the export's first step
+/// adds k instead), with the biases as weight columns; its last step is the pruned one. A last
+/// step with another recurrent weight is no step of this layer.
 #[test]
-fn rleaky_is_one_recurrent_cell_from_v0_k_minus_c() {
+fn rleaky_is_one_recurrent_cell_from_v0_k() {
     let cell = "iafrec:itf:1:0:super:100:gt:subtract:attached:single";
     let goal = format!(
-        "(proj:0 ({cell} (concat:2 input:0 ?o) (concat:1 init:0 (unsqueeze:1 (add init:1 init:3))) \
-         init:2 (sub init:4 init:3)))"
+        "(proj:0 ({cell} (concat:2 input:0 ?o ?m) \
+         (concat:1 init:0 (unsqueeze:1 init:1) (unsqueeze:1 init:3)) init:2 init:4))"
     );
-    check(&[], &goal, &rleaky(SNNTORCH_STEP0, "r"), &rleaky(SNNTORCH_STEP0, "r_other"));
+    let cols = widening(&rleaky(SNNTORCH_STEP0, "r"), &goal);
+    assert_eq!(cols, Some((column(1.0), column(0.0))));
+    assert!(!reaches(&rleaky(SNNTORCH_STEP0, "r_other"), &[], 0, &goal));
 }
 
 /// A first step without the recurrent bias (v₀ = Wx₀ + b, as the generated exports spell it)
-/// starts the cell from V0 = 0 − c, so that c's gradient leaves out step 0 as the export does.
+/// starts the cell from its default state, with c's column 0 at that step.
 #[test]
-fn a_first_step_without_the_recurrent_bias_starts_from_minus_c() {
+fn a_first_step_without_the_recurrent_bias_starts_from_the_default_state() {
     let cell = "iafrec:itf:1:0:super:100:gt:subtract:attached:single";
-    let goal = format!("(proj:0 ({cell} (concat:2 input:0 ?o) ?w init:2 (sub ?zeros init:3)))");
-    assert!(reaches(&rleaky("v0 = Identity(l0)", "r"), &[], 0, &goal));
-    let k_goal = format!("(proj:0 ({cell} (concat:2 input:0 ?o) ?w init:2 (sub init:4 init:3)))");
-    assert!(!reaches(&rleaky("v0 = Identity(l0)", "r"), &[], 0, &k_goal));
+    let goal = format!("(proj:0 ({cell} (concat:2 input:0 ?o ?m) ?w init:2))");
+    let cols = widening(&rleaky("v0 = Identity(l0)", "r"), &goal);
+    assert_eq!(cols, Some((column(1.0), column(0.0))));
+    // Not over the rows the later steps read, whose c column is 1 at the first step too.
+    let rows = format!("(proj:0 ({cell} (concat:2 input:0 ?ones) ?w init:2))");
+    assert!(!reaches(&rleaky("v0 = Identity(l0)", "r"), &[], 0, &rows));
 }
 
 /// With an input bias only, the widened weight's column is that bias and the exported first

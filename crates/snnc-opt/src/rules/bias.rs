@@ -6,12 +6,13 @@
 //! * `rec-bias-forward`: it joins the input term, p + (lin(z, R) + c) → (p + c) + lin(z, R)
 //!   where p is the input term lin(x, W[, b]) (`v + (Wx + Rz)`), and
 //!   (v + l) + (lin(z, R) + c) → (v + (l + c)) + lin(z, R) (`(v + Wx) + Rz`);
-//! * `linear-bias-add`: lin(x, W, b) + c → lin(x, W, b + c) for c of shape [H], so b and c both
-//!   get their gradient through the new `Add`;
-//! * `linear-bias-column`: an input term lin(x, W, b) of a recurrent step is
-//!   lin([x, 1], [W | b]): the bias is a weight column on a constant-1 input, and the step ops
-//!   take the widened X and W. Where x is row t of a sequence S, [x, 1] is row t of [S, 1], so
-//!   the steps re-roll over it.
+//! * `linear-bias-column`: the input term of a recurrent step, lin(x, W, b) or
+//!   lin(x, W, b) + c, is lin([x, 1], [W | b]) or lin([x, 1, 1], [W | b | c]): each bias is a
+//!   weight column on a constant-1 input, and the step ops take the widened X and W. Where x is
+//!   row t of a sequence S, [x, 1, …] is row t of [S, 1, …], so the steps re-roll over it. The
+//!   biases stay separate columns (not one column b + c) so that a first step without the
+//!   recurrent term (the export folded R·z₋₁ = 0 away, or to a constant) can read a 0 in c's
+//!   column there, and c gets exactly the gradient of the steps that add it.
 //!
 //! Every rewrite is exact in real arithmetic and only regroups the float sums (SPEC §5: a
 //! spike at the threshold may move); gradients reach every parameter as before.
@@ -23,9 +24,7 @@ use snnc_ir::{DType, Tensor};
 use crate::analysis::EGraph;
 use crate::lang::SnnNode;
 use crate::rules::step::{linears, recurrent, recurrent_pair, sums};
-use crate::rules::support::{
-    add_checked, add_parents, args_of, custom, index_of, nodes, ty, union, Rule,
-};
+use crate::rules::support::{add_checked, args_of, custom, index_of, nodes, ty, union, Rule};
 use crate::sym::{Bits, Sym};
 
 /// The linear maps with a bias `x·Wᵀ + b` in class `c` (`Gemm(transB)` with C, or `Linear`):
@@ -142,36 +141,20 @@ fn forward() -> Rule {
     )
 }
 
-fn bias_add() -> Rule {
-    custom(
-        "linear-bias-add",
-        Some(Sym::Add),
-        |eg, root| {
-            let mut out = Vec::new();
-            for (l, c) in sums(eg, root) {
-                for (x, w, b) in biased_linears(eg, l) {
-                    if is_bias(eg, c, w) {
-                        out.push(vec![x, w, b, c]);
-                    }
-                }
-            }
-            out
-        },
-        |eg, root, m| {
-            let Some(b) = add2(eg, Sym::Add, m[2], m[3], Some(m[2])) else { return Vec::new() };
-            let lin = SnnNode::new(Sym::Linear { trans_b: true }, vec![m[0], m[1], b]);
-            add_like(eg, lin, Some(root)).and_then(|n| union(eg, root, n)).into_iter().collect()
-        },
-    )
-}
-
-/// Whether class `c` is the input term of a recurrent step: `c + Rz` (`v + (Wx + Rz)`) or
-/// `(v + c) + Rz`, in any operand order.
-fn beside_recurrent(eg: &EGraph, c: Id) -> bool {
-    add_parents(eg, c).into_iter().any(|(sum, other)| {
-        !recurrent(eg, other).is_empty()
-            || add_parents(eg, sum).into_iter().any(|(_, q)| !recurrent(eg, q).is_empty())
-    })
+/// The input terms of the recurrent sums in Add class `root`: u in `u + Rz` (`v + (Wx + Rz)`)
+/// and in `(v + u) + Rz` (`(v + Wx) + Rz`), any operand order.
+fn input_terms(eg: &EGraph, root: Id) -> Vec<Id> {
+    let mut out = Vec::new();
+    for (p, q) in sums(eg, root) {
+        if recurrent(eg, q).is_empty() {
+            continue;
+        }
+        out.push(p);
+        out.extend(sums(eg, p).into_iter().map(|(_, u)| u));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// A constant of ones of type `dtype[shape]`.
@@ -181,12 +164,12 @@ fn ones(eg: &mut EGraph, dtype: DType, shape: &[usize]) -> Id {
     eg.add(SnnNode::leaf(Sym::Const(k)))
 }
 
-/// `[x, 1]`: `x` [..., I] with a column of ones appended on its last axis.
-fn with_ones(eg: &mut EGraph, x: Id) -> Option<Id> {
+/// `[x, 1, …]`: `x` [..., I] with `k` columns of ones appended on its last axis.
+fn with_ones(eg: &mut EGraph, x: Id, k: usize) -> Option<Id> {
     let t = ty(eg, x)?.clone();
     let (_, lead) = t.shape.split_last()?;
     let mut shape = lead.to_vec();
-    shape.push(1);
+    shape.push(k);
     let one = ones(eg, t.dtype, &shape);
     let axis = t.rank() as i64 - 1;
     add2(eg, Sym::Concat(axis), x, one, None)
@@ -195,34 +178,51 @@ fn with_ones(eg: &mut EGraph, x: Id) -> Option<Id> {
 fn bias_column() -> Rule {
     custom(
         "linear-bias-column",
-        Some(Sym::Linear { trans_b: true }),
-        |eg, c| {
+        Some(Sym::Add),
+        |eg, root| {
             let mut out = Vec::new();
-            for (x, w, b) in biased_linears(eg, c) {
-                let step = ty(eg, x).is_some_and(|t| t.rank() == 2 && t.dtype.is_float());
-                if step && beside_recurrent(eg, c) {
-                    out.push(vec![x, w, b]);
+            let step = |x: Id| ty(eg, x).is_some_and(|t| t.rank() == 2 && t.dtype.is_float());
+            for u in input_terms(eg, root) {
+                // lin(x, W, b).
+                for (x, w, b) in biased_linears(eg, u) {
+                    if step(x) {
+                        out.push(vec![u, x, w, b]);
+                    }
+                }
+                // lin(x, W, b) + c.
+                for (l, c) in sums(eg, u) {
+                    for (x, w, b) in biased_linears(eg, l) {
+                        if step(x) && vector_for(eg, c, u) {
+                            out.push(vec![u, x, w, b, c]);
+                        }
+                    }
                 }
             }
             out
         },
-        |eg, c, m| {
-            let (x, w, b) = (m[0], m[1], m[2]);
-            let Some(x1) = with_ones(eg, x) else { return Vec::new() };
-            let Some(u) = add_like(eg, SnnNode::new(Sym::Unsqueeze(vec![1]), vec![b]), None) else {
+        |eg, _, m| {
+            let (u, x, w) = (m[0], m[1], m[2]);
+            let biases = &m[3..];
+            let Some(x1) = with_ones(eg, x, biases.len()) else { return Vec::new() };
+            let mut parts = vec![w];
+            for &b in biases {
+                let col = SnnNode::new(Sym::Unsqueeze(vec![1]), vec![b]);
+                let Some(col) = add_like(eg, col, None) else { return Vec::new() };
+                parts.push(col);
+            }
+            let Some(w1) = add_like(eg, SnnNode::new(Sym::Concat(1), parts), None) else {
                 return Vec::new();
             };
-            let Some(w1) = add2(eg, Sym::Concat(1), w, u, None) else { return Vec::new() };
             let lin = SnnNode::new(Sym::Linear { trans_b: true }, vec![x1, w1]);
             let mut changed: Vec<Id> =
-                add_like(eg, lin, Some(c)).and_then(|n| union(eg, c, n)).into_iter().collect();
+                add_like(eg, lin, Some(u)).and_then(|n| union(eg, u, n)).into_iter().collect();
             // Row t of S widened is row t of S widened as a whole.
             let rows: Vec<(Id, Id)> = nodes(eg, x, |s| *s == Sym::Gather(0))
                 .filter(|g| index_of(eg, g.args[1]).is_some())
                 .map(|g| (g.args[0], g.args[1]))
                 .collect();
             for (s, t) in rows {
-                let Some(s1) = with_ones(eg, s) else { continue };
+                let Some(s1) = with_ones(eg, s, biases.len()) else { continue };
                 if let Some(g) = add2(eg, Sym::Gather(0), s1, t, Some(x1)) {
                     changed.extend(union(eg, x1, g));
                 }
@@ -234,5 +234,5 @@ fn bias_column() -> Rule {
 
 /// The bias rules.
 pub fn rules() -> Vec<Rule> {
-    vec![split_bias(), forward(), bias_add(), bias_column()]
+    vec![split_bias(), forward(), bias_column()]
 }

@@ -145,5 +145,22 @@ pub fn chains(eg: &EGraph, steps: &[Step]) -> Vec<(Id, i64, Vec<usize>)> {
             out.push((seq, t0, chain));
         }
     }
-    out
+    // A chain whose steps another chain takes all of, and more, would only add a shorter cell:
+    // the steps of the next layer read the rows of every cell of this one, and a cell per
+    // sub-span would grow the e-graph each iteration.
+    let sets: Vec<Vec<usize>> = out
+        .iter()
+        .map(|c| {
+            let mut s = c.2.clone();
+            s.sort_unstable();
+            s
+        })
+        .collect();
+    let covered = |i: usize| {
+        sets.iter().enumerate().any(|(j, s)| {
+            j != i && s.len() > sets[i].len() && sets[i].iter().all(|x| s.binary_search(x).is_ok())
+        })
+    };
+    let keep: Vec<bool> = (0..out.len()).map(|i| !covered(i)).collect();
+    out.into_iter().zip(keep).filter(|c| c.1).map(|c| c.0).collect()
 }

@@ -39,9 +39,18 @@ pub enum Init {
     Class(Id),
     /// The sum of these two classes (a new `Add`).
     Sum(Id, Id),
-    /// The first class (zeros when `None`) less the second (a new `Sub`): the first step of a
-    /// layer whose cell adds a recurrent bias the exported first step lacks.
-    Less(Option<Id>, Id),
+}
+
+/// The input of a re-rolled layer whose steps read rows of S widened by columns of ones
+/// (`linear-bias-column`) and whose first step lacks some of the biases those columns weigh:
+/// the layer reads S widened by a column per bias, of ones where the first step adds that
+/// bias and otherwise 0 at the first step and 1 after it.
+#[derive(Debug, Clone)]
+pub struct Widen {
+    /// The sequence S.
+    pub base: Id,
+    /// Per bias column: whether the first step adds it.
+    pub first_has: Vec<bool>,
 }
 
 /// A step in front of a chain, at `t`.
@@ -52,12 +61,15 @@ pub struct Head {
     pub v0: Init,
     /// The head step's spike class, when the graph has it.
     pub z: Option<Id>,
+    /// The layer's input, when it is not the rows of the chain's sequence.
+    pub widen: Option<Widen>,
 }
 
 /// The head of a chain starting with `first` at `t0` over `seq`, if the exporter folded one.
 pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
     let t = t0 - 1;
     let at = |c: Id| t >= 0 && positions(eg, c).contains(&(seq, t));
+    let mut widen = None;
     let from_zero = if first.neuron.resets_to_zero() { Init::Default } else { Init::Zeros };
     match (first.order, first.rec) {
         (Order::IntegrateThenFire, rec) => {
@@ -75,12 +87,16 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
                                         .any(|&(x, w2)| eg.find(w2) == w && at(x))
                                         .then(|| zero_state(&zs, from_zero))
                                 })
-                                .or_else(|| biased_head(eg, a, w, seq, t, from_zero))
+                                .or_else(|| {
+                                    let (v0, wd) = biased_head(eg, a, w, seq, t, from_zero)?;
+                                    widen = wd;
+                                    Some(v0)
+                                })
                         }
                         Some(_) => None,
                     };
                     if let Some(v0) = v0 {
-                        return Some(Head { t, v0, z: output(eg, 0, c) });
+                        return Some(Head { t, v0, z: output(eg, 0, c), widen });
                     }
                 }
             }
@@ -91,77 +107,93 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
         // unchanged (the surrogate term is scaled by v_reset − c = 0), so the gradient is exact.
         (Order::FireThenIntegrate, None) if first.neuron.resets_to_zero() => {
             zero_terms(eg, first.v).into_iter().find_map(|(l, zs)| {
-                at(l).then(|| Head { t, v0: zero_state(&zs, Init::Default), z: None })
+                at(l).then(|| Head { t, v0: zero_state(&zs, Init::Default), z: None, widen: None })
             })
         }
         _ => None,
     }
 }
 
-/// The weight columns of a widened weight W' = `Concat(W, Unsqueeze(s, [1]), axis 1)`
-/// (`linear-bias-column`): (W, s).
-fn weight_columns(eg: &EGraph, w: Id) -> Vec<(Id, Id)> {
+/// The bias columns of a widened weight W' = `Concat(W, Unsqueeze(s₁, [1]), …)`
+/// (`linear-bias-column`): (W, [s₁, …]).
+fn weight_columns(eg: &EGraph, w: Id) -> Vec<(Id, Vec<Id>)> {
     let mut out = Vec::new();
-    for d in args_of(eg, w, &Sym::Concat(1), 2) {
-        for u in args_of(eg, d[1], &Sym::Unsqueeze(vec![1]), 1) {
-            out.push((d[0], u[0]));
+    for n in nodes(eg, w, |s| *s == Sym::Concat(1)).filter(|n| n.args.len() >= 2) {
+        let cols: Option<Vec<Id>> = n.args[1..]
+            .iter()
+            .map(|&c| args_of(eg, c, &Sym::Unsqueeze(vec![1]), 1).first().map(|u| u[0]))
+            .collect();
+        if let Some(cols) = cols {
+            out.push((eg.find(n.args[0]), cols));
         }
     }
     out
 }
 
-/// The sequences S of which class `seq` is `Concat(S, ones, last axis)` (`linear-bias-column`).
-fn narrowed(eg: &EGraph, seq: Id) -> Vec<Id> {
+/// The sequences S of which class `seq` is `Concat(S, ones [.., k], last axis)`
+/// (`linear-bias-column`).
+fn narrowed(eg: &EGraph, seq: Id, k: usize) -> Vec<Id> {
     let Some(rank) = ty(eg, seq).map(|t| t.rank() as i64) else { return Vec::new() };
     args_of(eg, seq, &Sym::Concat(rank - 1), 2)
         .into_iter()
+        .filter(|d| ty(eg, d[1]).and_then(|t| t.shape.last()) == Some(&k))
         .filter(|d| value(eg, d[1]).is_some_and(|t| all_equal(t, 1.0)))
         .map(|d| d[0])
         .collect()
 }
 
-/// The head of a recurrent chain whose steps read `[x_t, 1]` with the widened weight
-/// W' = [W | s] (`linear-bias-column`: s is the input bias plus the recurrent bias c that
-/// `rec-bias-forward` moved there). The exported first step (at `t`, from the zero state)
-/// has no recurrent product, and integrates `lin(x₀, W, b) + k` or `lin(x₀, W, b)` (k: snnTorch's
-/// `RLeaky` folds Gemm(0, R, c) = c into a constant k; the generated exports leave the term
-/// out), or the same without b, where s = b + c (s = c without b). The cell adds s at every
-/// step, so it starts from V0 = k − c (or 0 − c): for k = c exactly zero, k gets its gradient
-/// dV0, and c gets back the share of step 0 that the exported graph does not give it. A layer
-/// with an input bias only (s = b) starts from V0 = k (or `from_zero`).
-fn biased_head(eg: &EGraph, a: Id, w: Id, seq: Id, t: i64, from_zero: Init) -> Option<Init> {
+/// The head of a recurrent chain whose steps read rows of [S, 1, …] with the widened weight
+/// W' = [W | s₁ | …] (`linear-bias-column`: the input bias b and the recurrent bias c that
+/// `rec-bias-forward` moved beside it). The exported first step (at `t`, from the zero state)
+/// has no recurrent product, so it lacks c: it integrates `lin(x₀, W, b) + k` or
+/// `lin(x₀, W, b)` (or the same without b), k the export's constant for the folded
+/// Gemm(0, R, c) (snnTorch's `RLeaky`; the generated exports leave the term out). The layer
+/// starts at `t` from V0 = k (or `from_zero`) and reads S widened by a column per bias: ones
+/// for b, and for c 0 at `t` and 1 after, so c gets exactly the gradient of the steps that add
+/// it and k that of the first step.
+fn biased_head(
+    eg: &EGraph,
+    a: Id,
+    w: Id,
+    seq: Id,
+    t: i64,
+    from_zero: Init,
+) -> Option<(Init, Option<Widen>)> {
     if t < 0 {
         return None;
     }
-    let bases = narrowed(eg, seq);
-    let at = |x: Id| positions(eg, x).iter().any(|&(s, u)| u == t && bases.contains(&s));
     let mut terms: Vec<(Id, Option<Id>)> = vec![(eg.find(a), None)];
     for d in args_of(eg, a, &Sym::Add, 2) {
         terms.extend([(d[0], Some(d[1])), (d[1], Some(d[0]))]);
     }
     let a_ty = ty(eg, a)?;
-    for (w0, s) in weight_columns(eg, w) {
-        for &(l, k) in &terms {
-            if k.is_some_and(|k| eg[k].data.state || ty(eg, k) != Some(a_ty)) {
-                continue;
-            }
-            for (x, w2, b) in biased_linears(eg, l) {
-                if eg.find(w2) != w0 || !at(x) {
+    for (w0, cols) in weight_columns(eg, w) {
+        for base in narrowed(eg, seq, cols.len()) {
+            let at = |x: Id| positions(eg, x).contains(&(base, t));
+            for &(l, k) in &terms {
+                if k.is_some_and(|k| eg[k].data.state || ty(eg, k) != Some(a_ty)) {
                     continue;
                 }
-                if eg.find(b) == eg.find(s) {
-                    return Some(k.map_or(from_zero, Init::Class));
+                // The first step's own bias, if any, must be one of the columns.
+                let mut biases: Vec<Option<Id>> = biased_linears(eg, l)
+                    .into_iter()
+                    .filter(|&(x, w2, _)| eg.find(w2) == w0 && at(x))
+                    .map(|(_, _, b)| Some(eg.find(b)))
+                    .collect();
+                if linears(eg, l).iter().any(|&(x, w2)| eg.find(w2) == w0 && at(x)) {
+                    biases.push(None);
                 }
-                for d in args_of(eg, s, &Sym::Add, 2) {
-                    for (p, c) in [(d[0], d[1]), (d[1], d[0])] {
-                        if p == eg.find(b) {
-                            return Some(Init::Less(k, c));
-                        }
+                for b in biases {
+                    if b.is_some_and(|b| !cols.iter().any(|&c| eg.find(c) == b)) {
+                        continue;
                     }
+                    let first_has: Vec<bool> =
+                        cols.iter().map(|&c| Some(eg.find(c)) == b).collect();
+                    let v0 = k.map_or(from_zero, Init::Class);
+                    let widen =
+                        (!first_has.iter().all(|&h| h)).then_some(Widen { base, first_has });
+                    return Some((v0, widen));
                 }
-            }
-            if linears(eg, l).iter().any(|&(x, w2)| eg.find(w2) == w0 && at(x)) {
-                return Some(Init::Less(k, s));
             }
         }
     }

@@ -16,7 +16,7 @@ use crate::analysis::{EGraph, SnnAnalysis};
 use crate::lang::SnnNode;
 use crate::rules::support::{add_checked, proj, ty, union, Rule};
 use crate::rules::time::chain::{all_steps, chains, output};
-use crate::rules::time::ends::{bare_spikes, head, tail, Init};
+use crate::rules::time::ends::{bare_spikes, head, tail, Init, Widen};
 use crate::rules::time::unstack::rows;
 use crate::sym::{Neuron, Sym};
 
@@ -37,6 +37,8 @@ struct Plan {
     spikes: Vec<(Id, i64)>,
     /// The tuple class of the last step, when it is a whole step (its state is the op's).
     end: Option<Id>,
+    /// The input, when it is not the rows of `seq` ([`Widen`]).
+    widen: Option<Widen>,
 }
 
 fn plans(eg: &EGraph) -> Vec<Plan> {
@@ -74,6 +76,7 @@ fn plans(eg: &EGraph) -> Vec<Plan> {
             z0: if head.is_some() { None } else { first.rec.map(|(z, _, _)| z) },
             spikes,
             end: tail.is_none().then_some(last.tuple),
+            widen: head.and_then(|h| h.widen),
         });
     }
     out
@@ -91,8 +94,31 @@ fn zeros(eg: &mut EGraph, x: Id, b: usize, h: usize) -> Id {
     eg.add(SnnNode::leaf(Sym::Const(k)))
 }
 
+/// Rows `first..=last` of `w.base` widened by a column per bias: ones where the first step adds
+/// the bias, else 0 in the first row and 1 after it.
+fn widened(eg: &mut EGraph, w: &Widen, first: i64, last: i64) -> Option<Id> {
+    let len = (last - first + 1) as usize;
+    let base = rows(eg, w.base, first, len as i64)?;
+    let t = ty(eg, base)?.clone();
+    let b = *t.shape.get(1)?;
+    let mut parts = vec![base];
+    for &has in &w.first_has {
+        let mut col = ArrayD::from_elem(IxDyn(&[len, b, 1]), 1.0);
+        if !has {
+            col.slice_mut(ndarray::s![0, .., ..]).fill(0.0);
+        }
+        let k = eg.analysis.leaves.intern(Tensor::from_f64(t.dtype, col));
+        parts.push(eg.add(SnnNode::leaf(Sym::Const(k))));
+    }
+    add_checked(eg, SnnNode::new(Sym::Concat(t.rank() as i64 - 1), parts))
+}
+
 fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
-    let Some(x) = rows(eg, p.seq, p.first, p.last - p.first + 1) else { return Vec::new() };
+    let x = match &p.widen {
+        Some(w) => widened(eg, w, p.first, p.last),
+        None => rows(eg, p.seq, p.first, p.last - p.first + 1),
+    };
+    let Some(x) = x else { return Vec::new() };
     let Some(b) = ty(eg, x).and_then(|t| t.shape.get(1).copied()) else { return Vec::new() };
     let h = match p.weights {
         Some((w, _)) => ty(eg, w).map(|t| t.shape[0]),
@@ -107,13 +133,6 @@ fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
             None => return Vec::new(),
         },
         Init::Zeros => Some(zeros(eg, x, b, h)),
-        Init::Less(k, c) => {
-            let k = k.unwrap_or_else(|| zeros(eg, x, b, h));
-            match add_checked(eg, SnnNode::new(Sym::Sub, vec![k, c])) {
-                Some(d) if ty(eg, d).is_some_and(|t| t.shape == [b, h]) => Some(d),
-                _ => return Vec::new(),
-            }
-        }
     };
     let node = match p.weights {
         None => SnnNode::new(
