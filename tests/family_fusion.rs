@@ -22,9 +22,10 @@ const CELLS: &[(&str, usize, &str)] = &[
     (
         "snntorch_rleaky_subtract",
         3,
-        "RLeaky's layer is one recurrent cell (its recurrent bias joins the input's, which \
-         becomes a weight column on a constant-1 input); the Leaky layer after it reads that \
-         cell's spikes as a sequence and runs as two cells, as snntorch_leaky_subtract",
+        "RLeaky's layer is one recurrent cell (its recurrent bias moves beside the input \
+         Linear, and each bias becomes a weight column on a constant-1 input); the Leaky layer \
+         after it reads that cell's spikes as a sequence and runs as two cells, as \
+         snntorch_leaky_subtract",
     ),
 ];
 
@@ -79,9 +80,8 @@ fn optimized_node_count_does_not_depend_on_t() {
 }
 
 /// snnTorch's `RLeaky` (a recurrent Linear with a bias, and the input Linear's bias) fuses into
-/// one `IAFRecurrent` over all 16 steps, whose input is the sequence widened by a column of
-/// ones and whose weight carries both biases as a column; the next layer fuses over its
-/// spikes. The optimized graph's size is that of the Leaky fixtures plus the cell's operands.
+/// one `IAFRecurrent` over all 16 steps, whose input is the sequence widened by two columns
+/// and whose weight carries each bias as a column; the next layer fuses over its spikes. The optimized graph's size is that of the Leaky fixtures plus the cell's operands.
 #[test]
 fn rleaky_is_one_recurrent_cell() {
     let doc = inspect("snntorch_rleaky_subtract");

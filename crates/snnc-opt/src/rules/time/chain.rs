@@ -86,7 +86,7 @@ pub fn output(eg: &EGraph, i: u32, t: Id) -> Option<Id> {
 }
 
 /// Whether step `m` can be the step just before `n` (ignoring positions).
-fn follows(eg: &EGraph, m: &Step, n: &Step) -> bool {
+pub fn follows(eg: &EGraph, m: &Step, n: &Step) -> bool {
     if m.neuron != n.neuron || m.order != n.order {
         return false;
     }

@@ -15,7 +15,7 @@ use snnc_ir::{Order, Tensor};
 use crate::analysis::{EGraph, SnnAnalysis};
 use crate::lang::SnnNode;
 use crate::rules::support::{add_checked, proj, ty, union, Rule};
-use crate::rules::time::chain::{all_steps, chains, output};
+use crate::rules::time::chain::{all_steps, chains, follows, output};
 use crate::rules::time::ends::{bare_spikes, head, tail, Init, Widen};
 use crate::rules::time::unstack::rows;
 use crate::sym::{Neuron, Sym};
@@ -49,7 +49,20 @@ fn plans(eg: &EGraph) -> Vec<Plan> {
         let (first, last) = (&steps[chain[0]], &steps[*chain.last().expect("non-empty")]);
         let t_end = t0 + chain.len() as i64 - 1;
         let head = head(eg, first, seq, t0);
-        let tail = tail(eg, bare.get_or_insert_with(|| bare_spikes(eg)), last, seq, t_end);
+        // A recurrent chain's bare spike is its pruned last step only when no whole step
+        // follows (every step's spike is a bare spike of the state before it too), and only
+        // after a chain of two steps or more (with its head): a lone step with the next spike
+        // is a pair of every two steps of a layer seen in its other update order, whose
+        // recurrent input is its own spike, so it never chains.
+        let v_end = output(eg, 1, last.tuple).map(|v| eg.find(v));
+        let followed = last.rec.is_some()
+            && (chain.len() + usize::from(head.is_some()) < 2
+                || steps.iter().any(|n| Some(n.v) == v_end && follows(eg, last, n)));
+        let tail = if followed {
+            None
+        } else {
+            tail(eg, bare.get_or_insert_with(|| bare_spikes(eg)), last, seq, t_end)
+        };
         if chain.len() + usize::from(head.is_some()) + usize::from(tail.is_some()) < 2 {
             continue;
         }
