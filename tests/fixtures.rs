@@ -36,22 +36,8 @@ const MIXED_RESET: &str = "Norse's LIFRecurrentCell detaches its reset and its L
 
 const ALL_MODES: &[&str] = &["imported", "optimized", "cpu", "plan", "wgpu", "cuda"];
 
-/// Why sinabs' leaky multi-spike layers' gradients are not compared after optimization.
-const MULTI_LEAK: &str = "the optimized graph of a leaky multi-spike layer (its IF steps fed by \
-                          the decayed potential) gives the first layer's gradients 20-30 % away \
-                          from the imported graph's and sinabs' with smooth surrogates (equal \
-                          with heaviside); being fixed";
-
-const COMPILED: &[&str] = &["optimized", "cpu", "plan", "wgpu", "cuda"];
-
-const PENDING: &[Pending] = &[
-    Pending { fixture: "norse_lif_recurrent", modes: ALL_MODES, why: MIXED_RESET },
-    Pending { fixture: "sinabs_lif_multi", modes: COMPILED, why: MULTI_LEAK },
-    Pending { fixture: "sinabs_lif_multi_t8", modes: COMPILED, why: MULTI_LEAK },
-    Pending { fixture: "sinabs_lif_multi_t32", modes: COMPILED, why: MULTI_LEAK },
-    Pending { fixture: "sinabs_lif_explea", modes: COMPILED, why: MULTI_LEAK },
-    Pending { fixture: "sinabs_lif_syn", modes: COMPILED, why: MULTI_LEAK },
-];
+const PENDING: &[Pending] =
+    &[Pending { fixture: "norse_lif_recurrent", modes: ALL_MODES, why: MIXED_RESET }];
 
 /// The largest |a − b| / max(|b|, 1) over the elements (outputs), for the report.
 fn max_err(got: &Tensor, want: &Tensor) -> f64 {

@@ -149,3 +149,27 @@ fn a_count_without_reset_keeps_the_gradient_of_the_count() {
         }
     }
 }
+
+/// snnTorch's `RLeaky` resets late with its two currents added one after the other:
+/// `((v + i₁) + i₂) − z` with z = Θ(v − 1) is `((v − z) + i₁) + i₂`. A spike of another
+/// potential is no reset of v.
+#[test]
+fn a_late_reset_two_sums_deep() {
+    let text = |spike_of: &str| {
+        format!(
+            "graph t {{
+  input v: f32[2,3]
+  input i1: f32[2,3]
+  input i2: f32[2,3]
+  input w: f32[2,3]
+  weight one: f32[] = 1.0
+  s = Sub({spike_of}, one)
+  z = Spike(s) {{surrogate = \"super:100\"}}
+  a = Add(v, i1)\n b = Add(a, i2)\n out = Sub(b, z)
+  output out
+}}"
+        )
+    };
+    let goal = "(add (add (sub input:0 ?z) input:1) input:2)";
+    check(&["reset-late-rec"], goal, &text("v"), &text("w"));
+}

@@ -43,13 +43,10 @@ pub fn node_cost(sym: &Sym, ins: &[Option<&TensorType>], outs: &[TensorType]) ->
         Sym::MatMul | Sym::Linear { .. } => OVERHEAD + out * last(input(0)),
         Sym::SpikeLinear { .. } => OVERHEAD + EVENT_SHARE * out * last(input(0)),
         Sym::SpikeReset(_) | Sym::FfStep(..) | Sym::Iaf(..) => OVERHEAD + 2.0 * out,
-        // The recurrent product z·Rᵀ reads spikes: priced like `SpikeLinear`, so a fused layer
-        // never costs more than its steps with the product apart.
-        Sym::RecStep(..) => {
-            let h = last(outs.first());
-            OVERHEAD + 2.0 * out + out * (last(input(0)) + EVENT_SHARE * h)
-        }
-        Sym::IafRecurrent(..) => {
+        // The input product X·Wᵀ is dense; the recurrent one reads the previous step's
+        // spikes, which the recurrent kernels hand on as bits and sum event-driven (as a
+        // `SpikeLinear` does).
+        Sym::RecStep(..) | Sym::IafRecurrent(..) => {
             let h = last(outs.first());
             OVERHEAD + 2.0 * out + out * (last(input(0)) + EVENT_SHARE * h)
         }

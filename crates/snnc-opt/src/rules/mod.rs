@@ -1,6 +1,7 @@
 //! The rewrite rules, one family per file; [`rules`] lists them all.
 
 pub mod algebra;
+pub mod bias;
 pub mod event;
 pub mod leak;
 pub mod reset;

@@ -3,9 +3,9 @@
 use snnc_ir::{ResetGrad, Surrogate};
 
 use crate::rules::support::Rule;
-use crate::rules::{algebra, event, leak, reset, shape, spike, step, time};
+use crate::rules::{algebra, bias, event, leak, reset, shape, spike, step, time};
 
-/// Every rule, in family order: algebra, shape, spike, reset, step, leak, time, event. `surrogate` is the
+/// Every rule, in family order: algebra, shape, spike, reset, bias, step, leak, time, event. `surrogate` is the
 /// backward that the spike rules give to the comparisons of plain exports, and `reset_grad`
 /// whether the cells the reset rules fuse differentiate their reset through the spike.
 pub fn rules(surrogate: &Surrogate, reset_grad: ResetGrad) -> Vec<Rule> {
@@ -23,6 +23,7 @@ pub fn rules_with(surrogate: &Surrogate, reset_grad: ResetGrad, leaky: bool) -> 
     r.extend(reset::late::rules());
     r.extend(reset::multi::rules(reset_grad));
     r.extend(reset::none::rules());
+    r.extend(bias::rules());
     r.extend(step::rules());
     if leaky {
         r.extend(leak::rules());

@@ -4,7 +4,7 @@
 //! The walk links each step to its predecessor through the state (its V is output 1 of the
 //! previous step's tuple class), so it costs one pass over the step nodes, whatever T is.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 
 use egg::Id;
 use snnc_ir::Order;
@@ -103,7 +103,7 @@ pub fn output(eg: &EGraph, i: u32, t: Id) -> Option<Id> {
 }
 
 /// Whether step `m` can be the step just before `n` (ignoring positions).
-fn follows(eg: &EGraph, m: &Step, n: &Step) -> bool {
+pub fn follows(eg: &EGraph, m: &Step, n: &Step) -> bool {
     if m.neuron != n.neuron || m.order != n.order {
         return false;
     }
@@ -123,20 +123,18 @@ fn follows(eg: &EGraph, m: &Step, n: &Step) -> bool {
 }
 
 /// Maximal chains of steps over consecutive rows of one sequence: (sequence, first t, steps).
-///
-/// A step's input can be a row of several sequences (the spikes of one layer are rows of each
-/// of the sequence ops that re-rolled it, and the next layer's hoisted GEMM over each is a
-/// sequence of its own), so the links are grouped by sequence and each sequence's chains are
-/// walked on their own: a chain never switches sequence halfway, and one sequence's links do
-/// not hide another's. A step with no link at all is a chain of one (for the ends).
+/// A step that reads rows of several sequences (a layer's spikes are rows of each cell the
+/// e-graph has for that layer: both update orders, over different spans) is linked along each
+/// of them, so that one sequence's links do not cut another's chain short; each chain keeps to
+/// one sequence.
 pub fn chains(eg: &EGraph, steps: &[Step]) -> Vec<(Id, i64, Vec<usize>)> {
     let mut by_tuple: HashMap<Id, Vec<usize>> = HashMap::new();
     for (i, s) in steps.iter().enumerate() {
         by_tuple.entry(s.tuple).or_default().push(i);
     }
-    // Per sequence, the links (m, n, t of n): step m at t − 1 is the step before n at t.
-    let mut links: BTreeMap<Id, Vec<(usize, usize, i64)>> = BTreeMap::new();
-    let mut linked = vec![false; steps.len()];
+    // (step, sequence) → the step before / after it along that sequence.
+    let mut prev: HashMap<(usize, Id), usize> = HashMap::new();
+    let mut next: HashMap<(usize, Id), usize> = HashMap::new();
     for (n, s) in steps.iter().enumerate() {
         for c in proj_sources(eg, s.v, 1) {
             for &m in by_tuple.get(&c).into_iter().flatten() {
@@ -144,45 +142,48 @@ pub fn chains(eg: &EGraph, steps: &[Step]) -> Vec<(Id, i64, Vec<usize>)> {
                     continue;
                 }
                 for &(seq, t) in &s.at {
-                    if steps[m].at.contains(&(seq, t - 1)) {
-                        links.entry(seq).or_default().push((m, n, t));
-                        linked[m] = true;
-                        linked[n] = true;
+                    let free = !prev.contains_key(&(n, seq)) && !next.contains_key(&(m, seq));
+                    if free && steps[m].at.contains(&(seq, t - 1)) {
+                        prev.insert((n, seq), m);
+                        next.insert((m, seq), n);
                     }
                 }
             }
         }
     }
     let mut out = Vec::new();
-    for (seq, ls) in links {
-        let mut next: HashMap<usize, (usize, i64)> = HashMap::new();
-        let mut has_prev: HashSet<usize> = HashSet::new();
-        for (m, n, t) in ls {
-            if !next.contains_key(&m) && !has_prev.contains(&n) {
-                next.insert(m, (n, t));
-                has_prev.insert(n);
+    for (start, s) in steps.iter().enumerate() {
+        let mut seen = Vec::new();
+        for &(seq, t0) in &s.at {
+            if seen.contains(&seq) || prev.contains_key(&(start, seq)) {
+                continue;
             }
-        }
-        let mut starts: Vec<usize> =
-            next.keys().copied().filter(|m| !has_prev.contains(m)).collect();
-        starts.sort_unstable();
-        for start in starts {
-            let t0 = next[&start].1 - 1;
+            seen.push(seq);
             let mut chain = vec![start];
             let mut cur = start;
-            while let Some(&(n, _)) = next.get(&cur) {
+            while let Some(&n) = next.get(&(cur, seq)) {
                 chain.push(n);
                 cur = n;
             }
             out.push((seq, t0, chain));
         }
     }
-    for (i, s) in steps.iter().enumerate() {
-        if !linked[i] {
-            if let Some(&(seq, t)) = s.at.first() {
-                out.push((seq, t, vec![i]));
-            }
-        }
-    }
-    out
+    // A chain whose steps another chain takes all of, and more, would only add a shorter cell:
+    // the steps of the next layer read the rows of every cell of this one, and a cell per
+    // sub-span would grow the e-graph each iteration.
+    let sets: Vec<Vec<usize>> = out
+        .iter()
+        .map(|c| {
+            let mut s = c.2.clone();
+            s.sort_unstable();
+            s
+        })
+        .collect();
+    let covered = |i: usize| {
+        sets.iter().enumerate().any(|(j, s)| {
+            j != i && s.len() > sets[i].len() && sets[i].iter().all(|x| s.binary_search(x).is_ok())
+        })
+    };
+    let keep: Vec<bool> = (0..out.len()).map(|i| !covered(i)).collect();
+    out.into_iter().zip(keep).filter(|c| c.1).map(|c| c.0).collect()
 }

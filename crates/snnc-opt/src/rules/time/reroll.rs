@@ -17,8 +17,8 @@ use crate::lang::SnnNode;
 use crate::rules::leak::ends::{fired as leak_fired, tail as leak_tail};
 use crate::rules::support::{add_checked, proj, ty, union, Rule};
 use crate::rules::time::chain::has_current;
-use crate::rules::time::chain::{all_steps, chains, output};
-use crate::rules::time::ends::{bare_spikes, head, tail, Init};
+use crate::rules::time::chain::{all_steps, chains, follows, output};
+use crate::rules::time::ends::{bare_spikes, head, tail, Init, Widen};
 use crate::rules::time::unstack::rows;
 use crate::sym::{Neuron, Sym};
 
@@ -44,6 +44,8 @@ struct Plan {
     /// A leaky chain's pruned last step: its potential before the reset (the op's V_T, which
     /// then reports v̂) and its current (U_T).
     leaky_end: Option<(Id, Option<Id>)>,
+    /// The input, when it is not the rows of `seq` ([`Widen`]).
+    widen: Option<Widen>,
 }
 
 fn plans(eg: &EGraph) -> Vec<Plan> {
@@ -59,7 +61,18 @@ fn plans(eg: &EGraph) -> Vec<Plan> {
         let if_cell = first.neuron.is_if();
         let head = if if_cell { head(eg, first, seq, t0) } else { None };
         let mut leaky_end = None;
-        let tail = if first.rec.is_some() || first.neuron.family.is_integrator() {
+        // A recurrent chain's bare spike is its pruned last step only when no whole step
+        // follows (every step's spike is a bare spike of the state before it too), and only
+        // after a chain of two steps or more (with its head): a lone step with the next spike
+        // is a pair of every two steps of a layer seen in its other update order, whose
+        // recurrent input is its own spike, so it never chains. A leaky recurrent chain keeps
+        // its last step whole.
+        let v_end = output(eg, 1, last.tuple).map(|v| eg.find(v));
+        let followed = last.rec.is_some()
+            && (!if_cell
+                || chain.len() + usize::from(head.is_some()) < 2
+                || steps.iter().any(|n| Some(n.v) == v_end && follows(eg, last, n)));
+        let tail = if followed || first.neuron.family.is_integrator() {
             // A leaky integrator's output 0 is its potential: no spike ends its chain.
             None
         } else if if_cell || first.order == Order::FireThenIntegrate {
@@ -101,6 +114,7 @@ fn plans(eg: &EGraph) -> Vec<Plan> {
             end: tail.is_none().then_some(last.tuple),
             u0: if head.is_some() { None } else { first.u },
             leaky_end,
+            widen: head.and_then(|h| h.widen),
         });
     }
     out
@@ -111,8 +125,38 @@ fn scalar_index(eg: &mut EGraph, t: i64) -> Id {
     eg.add(SnnNode::leaf(Sym::Const(k)))
 }
 
+/// A zero potential [b, h] of the dtype of sequence `x`.
+fn zeros(eg: &mut EGraph, x: Id, b: usize, h: usize) -> Id {
+    let dtype = ty(eg, x).expect("typed").dtype;
+    let k = eg.analysis.leaves.intern(Tensor::zeros(dtype, &[b, h]));
+    eg.add(SnnNode::leaf(Sym::Const(k)))
+}
+
+/// Rows `first..=last` of `w.base` widened by a column per bias: ones where the first step adds
+/// the bias, else 0 in the first row and 1 after it.
+fn widened(eg: &mut EGraph, w: &Widen, first: i64, last: i64) -> Option<Id> {
+    let len = (last - first + 1) as usize;
+    let base = rows(eg, w.base, first, len as i64)?;
+    let t = ty(eg, base)?.clone();
+    let b = *t.shape.get(1)?;
+    let mut parts = vec![base];
+    for &has in &w.first_has {
+        let mut col = ArrayD::from_elem(IxDyn(&[len, b, 1]), 1.0);
+        if !has {
+            col.slice_mut(ndarray::s![0, .., ..]).fill(0.0);
+        }
+        let k = eg.analysis.leaves.intern(Tensor::from_f64(t.dtype, col));
+        parts.push(eg.add(SnnNode::leaf(Sym::Const(k))));
+    }
+    add_checked(eg, SnnNode::new(Sym::Concat(t.rank() as i64 - 1), parts))
+}
+
 fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
-    let Some(x) = rows(eg, p.seq, p.first, p.last - p.first + 1) else { return Vec::new() };
+    let x = match &p.widen {
+        Some(w) => widened(eg, w, p.first, p.last),
+        None => rows(eg, p.seq, p.first, p.last - p.first + 1),
+    };
+    let Some(x) = x else { return Vec::new() };
     let Some(b) = ty(eg, x).and_then(|t| t.shape.get(1).copied()) else { return Vec::new() };
     let h = match p.weights {
         Some((w, _)) => ty(eg, w).map(|t| t.shape[0]),
@@ -126,11 +170,7 @@ fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
             Some(sum) => Some(sum),
             None => return Vec::new(),
         },
-        Init::Zeros => {
-            let dtype = ty(eg, x).expect("typed").dtype;
-            let k = eg.analysis.leaves.intern(Tensor::zeros(dtype, &[b, h]));
-            Some(eg.add(SnnNode::leaf(Sym::Const(k))))
-        }
+        Init::Zeros => Some(zeros(eg, x, b, h)),
     };
     let mut neuron = p.neuron.clone();
     if p.leaky_end.is_some() {
