@@ -223,7 +223,10 @@ fn main() {
             }
         }
     }
-    println!("N-MNIST layer 1 (rows {ROWS}, {INPUTS} → {OUTPUTS}, 5 % spikes), {which} cell, 2 threads, medians of {rounds} rounds:");
+    println!(
+        "N-MNIST layer 1 (rows {ROWS}, {INPUTS} → {OUTPUTS}, 5 % spikes), {which} cell, \
+         2 threads, medians of {rounds} rounds:"
+    );
     for (name, v) in names.iter().zip(&mut times) {
         println!("  {name:<22} {:7.3} ms", median(v));
     }

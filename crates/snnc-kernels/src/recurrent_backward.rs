@@ -82,7 +82,8 @@ multiversion! {
     ) {
         let h = dims.n;
         let off = (t * dims.b + b) * h;
-        let mut gz = if integrator::<F>() { vec![0f32; h] } else { gzn[b * h..(b + 1) * h].to_vec() };
+        let mut gz =
+            if integrator::<F>() { vec![0f32; h] } else { gzn[b * h..(b + 1) * h].to_vec() };
         if let Some(g) = gz_up {
             for (a, &u) in gz.iter_mut().zip(&g[off..off + h]) {
                 *a += u;
@@ -90,7 +91,9 @@ multiversion! {
         }
         let gvh = g.gvh.filter(|_| t + 1 == dims.t).map(|x| &x[b * h..(b + 1) * h]);
         // SAFETY: in this step, this task alone owns batch row b.
-        let (gv, gu, gi) = unsafe { (g.gv.range(b * h, h), g.gu.range(b * h, h), g.g_cur.range(off, h)) };
+        let (gv, gu) = unsafe { (g.gv.range(b * h, h), g.gu.range(b * h, h)) };
+        // SAFETY: as above.
+        let gi = unsafe { g.g_cur.range(off, h) };
         let p = cell.block(0, h);
         back_block::<D, F, K>(cell.order, d, p, &v_pre[off..off + h], &gz, gvh, gv, gu, gi);
     }

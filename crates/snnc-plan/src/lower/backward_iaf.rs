@@ -61,7 +61,14 @@ pub(crate) fn recurrent(l: &mut Lower, ni: usize, node: &Node, gouts: &[Option<B
         _ => return Err(PlanError::node(node, "no saved state (internal error)")),
     };
     let at = |i: usize| gouts.get(i).copied().flatten();
-    let (gz, gv_last, gz_last) = if step { (None, at(1), at(0)) } else { (at(0), at(1), at(2)) };
+    // IAFStep's Z_new is the last step's spikes, whose gradient enters as Z_T's; a leaky
+    // integrator's is its potential, its per-step output.
+    let li = fk.params.family.is_integrator();
+    let (gz, gv_last, gz_last) = match (step, li) {
+        (true, false) => (None, at(1), at(0)),
+        (true, true) => (at(0), at(1), None),
+        (false, _) => (at(0), at(1), at(2)),
+    };
     let (t, b, h, i) = (fk.t, fk.b, fk.h, fk.i);
     let g_cur = l.arena(t * b * h);
     let gv0 = wv0.map(|v| l.gdst_over(v));
