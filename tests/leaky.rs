@@ -2,7 +2,7 @@
 //! `models/text/lif.snn` (Linear → current-based LIF → Linear → leaky integrator read-out):
 //! the reference and the CPU engine give the same outputs and gradients (SPEC §5), `snnc check
 //! --engine cpu` passes, and the CUDA renderer, which has no leaky kernels yet, refuses the
-//! model naming the node.
+//! model naming the node (of the optimized graph, whose nodes the optimizer renames: `IAF_1`).
 
 mod common;
 
@@ -79,7 +79,8 @@ fn the_cuda_renderer_refuses_the_leaky_cell_by_node() {
     let out = snnc(&args);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("lif1") && err.contains("leaky cell"), "{err}");
+    assert!(err.contains("node 'IAF_1' (IAF)") && err.contains("leaky cell"), "{err}");
+    assert!(err.contains("alpha_syn"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     // The CPU target compiles it.
     snnc_ok(&["compile", m.to_str().unwrap(), "-o", plan.to_str().unwrap()]);

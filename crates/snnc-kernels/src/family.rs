@@ -201,6 +201,26 @@ pub(crate) fn fire<F: Fam>(u: f32, th: f32, r: f32) -> (f32, f32, f32) {
     (s, z, neuron::reset(F::F, z, u, th, r))
 }
 
+/// Evaluates `$body` with `$o` bound to the constant [`Order`](snnc_ir::Order) equal to
+/// `$order`, once per order: a loop in `$body` that passes `$o` to an inlined step then has
+/// the order folded in, with no branch per element.
+macro_rules! with_order {
+    ($order:expr, |$o:ident| $body:expr) => {{
+        match $order {
+            snnc_ir::Order::FireThenIntegrate => {
+                const $o: snnc_ir::Order = snnc_ir::Order::FireThenIntegrate;
+                $body
+            }
+            snnc_ir::Order::IntegrateThenFire => {
+                const $o: snnc_ir::Order = snnc_ir::Order::IntegrateThenFire;
+                $body
+            }
+        }
+    }};
+}
+
+pub(crate) use with_order;
+
 /// The kind of cell a kernel computes, known at compile time: the integrate-and-fire cell
 /// ([`Plain`]: `L(w) = w + x`, no current) or the leaky cell of SPEC §1.2 ([`Leaky`]).
 pub(crate) trait Lk: Copy + Send + Sync {

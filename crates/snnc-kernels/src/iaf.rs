@@ -15,7 +15,9 @@ use snnc_ir::{Family, IafParams, Order, Spikes, Surrogate, VOut};
 use crate::bits::{pack_row, words_for};
 use crate::error::{check_len, product};
 use crate::family::MemberId;
-use crate::family::{current, fire, integrate, integrator, with_family, with_leak, Fam, Lk};
+use crate::family::{
+    current, fire, integrate, integrator, with_family, with_leak, with_order, Fam, Lk,
+};
 use crate::simd::multiversion;
 use crate::threads::{for_each_task, DisjointMut};
 use crate::{KernelError, SpikeBits, Threads};
@@ -294,15 +296,15 @@ pub(crate) fn step_block<F: Fam, K: Lk>(
     let (p, x, pre, z) = (p.first(n), &x[..n], &mut pre[..n], &mut z[..n]);
     if K::LEAKY {
         let u = &mut u[..n];
-        for j in 0..n {
-            let (pj, zj, vj, uj) = step_one::<F, K>(order, &p, j, x[j], v[j], u[j]);
+        with_order!(order, |O| for j in 0..n {
+            let (pj, zj, vj, uj) = step_one::<F, K>(O, &p, j, x[j], v[j], u[j]);
             (pre[j], z[j], v[j], u[j]) = (pj, zj, vj, uj);
-        }
+        })
     } else {
-        for j in 0..n {
-            let (pj, zj, vj, _) = step_one::<F, K>(order, &p, j, x[j], v[j], 0.0);
+        with_order!(order, |O| for j in 0..n {
+            let (pj, zj, vj, _) = step_one::<F, K>(O, &p, j, x[j], v[j], 0.0);
             (pre[j], z[j], v[j]) = (pj, zj, vj);
-        }
+        })
     }
 }
 

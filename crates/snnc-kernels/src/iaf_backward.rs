@@ -24,7 +24,7 @@
 use snnc_ir::{neuron, Order};
 
 use crate::error::check_len;
-use crate::family::{integrator, with_family, with_leak, Fam, Lk};
+use crate::family::{integrator, with_family, with_leak, with_order, Fam, Lk};
 use crate::iaf::{IafCell, Neurons, SeqDims, GROUP};
 use crate::simd::multiversion;
 use crate::surrogate::{with_deriv, Deriv};
@@ -140,20 +140,16 @@ pub(crate) fn back_block<D: Deriv, F: Fam, K: Lk>(
     let (p, pre, gz, gi) = (p.first(n), &pre[..n], &gz[..n], &mut gi[..n]);
     let gu = &mut gu[..n];
     match gvh {
-        None => {
-            for j in 0..n {
-                gi[j] = back_one::<D, F, K>(
-                    order, d, &p, j, pre[j], gz[j], None, &mut gv[j], &mut gu[j],
-                );
-            }
-        }
+        None => with_order!(order, |O| for j in 0..n {
+            let (w, g) = (pre[j], gz[j]);
+            gi[j] = back_one::<D, F, K>(O, d, &p, j, w, g, None, &mut gv[j], &mut gu[j]);
+        }),
         Some(h) => {
             let h = &h[..n];
-            for j in 0..n {
-                let (w, g) = (pre[j], gz[j]);
-                gi[j] =
-                    back_one::<D, F, K>(order, d, &p, j, w, g, Some(h[j]), &mut gv[j], &mut gu[j]);
-            }
+            with_order!(order, |O| for j in 0..n {
+                let (w, g, h) = (pre[j], gz[j], Some(h[j]));
+                gi[j] = back_one::<D, F, K>(O, d, &p, j, w, g, h, &mut gv[j], &mut gu[j]);
+            })
         }
     }
 }

@@ -6,7 +6,7 @@ use snnc_ir::Order;
 
 use crate::bits::words_for;
 use crate::error::check_len;
-use crate::family::{integrator, multi, with_family, with_leak, Fam, Lk};
+use crate::family::{integrator, multi, with_family, with_leak, with_order, Fam, Lk};
 use crate::iaf::{
     init_state, pack_word, step_block, step_one, Neurons, Sinks, State, StepAt, BLOCK,
 };
@@ -44,15 +44,15 @@ fn step64<F: Fam, K: Lk>(
     let p = p.first(64);
     let mut pre = [0f32; 64];
     let mut word = 0u64;
-    for j in 0..64 {
-        let (pj, zj, vj, uj) = step_one::<F, K>(order, &p, j, cur[j], v[j], u[j]);
+    with_order!(order, |O| for j in 0..64 {
+        let (pj, zj, vj, uj) = step_one::<F, K>(O, &p, j, cur[j], v[j], u[j]);
         v[j] = vj;
         if K::LEAKY {
             u[j] = uj;
         }
         pre[j] = pj;
         word |= ((zj != 0.0) as u64) << j;
-    }
+    });
     (pre, word)
 }
 
