@@ -14,8 +14,8 @@
 //! the rounds, and the medians over rounds of fused f32 ÷ (sums in L2 + read x) and of fused
 //! bits ÷ sums in L2 (the fused pass also builds the index lists and steps the neurons).
 //! `cargo run --release -p snnc-kernels --example spike_floor [ROUNDS] [CELL]`, CELL one of
-//! `if` (the default), `lif` (β = 0.9, γ = 0.1: Norse's LIFBox at dt·τ⁻¹ = 0.1), `cuba`
-//! (current-based, α = 0.8 too) or `li` (a leaky integrator with a current), so that the cost
+//! `if` (the default), `lif` (β = 0.9: snnTorch's `Leaky`), `cuba` (current-based: α = 0.8,
+//! β = 0.9, γ = 0.3) or `li` (a leaky integrator with cuba's parameters), so that the cost
 //! of the leak (SPEC §1.2) shows against the IF cell's.
 
 use std::time::Instant;
@@ -140,18 +140,18 @@ fn read_x(x: &[f32]) -> (usize, bool) {
 
 /// The cell named `which` (see the module docs).
 fn cell_params(which: &str) -> IafParams {
-    let leak = |alpha: f32| Leak {
+    let leak = |alpha: f32, gamma: f32| Leak {
         alpha: vec![alpha],
         beta: vec![0.9],
-        gamma: vec![0.1],
+        gamma: vec![gamma],
         v_leak: vec![0.0],
     };
     let order = Order::IntegrateThenFire;
     match which {
         "if" => IafParams::default(),
-        "lif" => IafParams { leak: leak(0.0), order, ..IafParams::default() },
-        "cuba" => IafParams { leak: leak(0.8), order, ..IafParams::default() },
-        "li" => IafParams { leak: leak(0.8), family: Family::LI, ..IafParams::default() },
+        "lif" => IafParams { leak: leak(0.0, 1.0), order, ..IafParams::default() },
+        "cuba" => IafParams { leak: leak(0.8, 0.3), order, ..IafParams::default() },
+        "li" => IafParams { leak: leak(0.8, 0.3), family: Family::LI, ..IafParams::default() },
         other => panic!("unknown cell {other} (if, lif, cuba or li)"),
     }
 }

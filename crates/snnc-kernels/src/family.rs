@@ -222,10 +222,20 @@ macro_rules! with_order {
 pub(crate) use with_order;
 
 /// The kind of cell a kernel computes, known at compile time: the integrate-and-fire cell
-/// ([`Plain`]: `L(w) = w + x`, no current) or the leaky cell of SPEC §1.2 ([`Leaky`]).
+/// ([`Plain`]: `L(w) = w + x`, no current) or a leaky cell of SPEC §1.2. The leaky cells differ
+/// in what their neurons share, so that a population whose neurons all have a current (or all
+/// none) and all a leak pays for no per-neuron select: [`Lif`] (no current, every neuron
+/// leaky), [`Cuba`] (every neuron with a current and a leak) and [`Mixed`] (anything else:
+/// per-neuron selects). The backward kernels need only [`Lk::LEAKY`] and use [`Plain`] or
+/// [`Mixed`].
 pub(crate) trait Lk: Copy + Send + Sync {
     /// Whether the cell has a leak or a synaptic current.
     const LEAKY: bool;
+    /// Whether every neuron's current is `α·u + x` (`Some(true)`), every neuron's is `x`
+    /// (`Some(false)`), or each neuron's is picked by its α (`None`).
+    const CURRENT: Option<bool>;
+    /// Whether some neurons may integrate without a leak (β = γ = 1), picked per neuron.
+    const SOME_PLAIN: bool;
     /// The value of the type, for kernels that take the kind as an argument.
     const IT: Self;
 }
@@ -234,25 +244,117 @@ pub(crate) trait Lk: Copy + Send + Sync {
 #[derive(Clone, Copy)]
 pub(crate) struct Plain;
 
-/// The leaky cell: `u = α·u + x`, `L(w) = v_leak + β·(w − v_leak) + γ·u`.
+/// A leaky cell without a synaptic current whose every neuron has a leak (β or γ ≠ 1):
+/// `L(w) = v_leak + β·(w − v_leak) + γ·x`.
 #[derive(Clone, Copy)]
-pub(crate) struct Leaky;
+pub(crate) struct Lif;
+
+/// A leaky cell whose every neuron has a synaptic current (α ≠ 0) and a leak:
+/// `u = α·u + x`, `L(w) = v_leak + β·(w − v_leak) + γ·u`.
+#[derive(Clone, Copy)]
+pub(crate) struct Cuba;
+
+/// Any leaky cell: per neuron, the current is `x` where α = 0 and the integration `w + u`
+/// where β = γ = 1, as the reference computes them (selects, not branches).
+#[derive(Clone, Copy)]
+pub(crate) struct Mixed;
 
 impl Lk for Plain {
     const LEAKY: bool = false;
+    const CURRENT: Option<bool> = Some(false);
+    const SOME_PLAIN: bool = true;
     const IT: Self = Plain;
 }
 
-impl Lk for Leaky {
+impl Lk for Lif {
     const LEAKY: bool = true;
-    const IT: Self = Leaky;
+    const CURRENT: Option<bool> = Some(false);
+    const SOME_PLAIN: bool = false;
+    const IT: Self = Lif;
 }
 
-/// Evaluates `$body` with the type `$k` bound to [`Leaky`] when `$leaky`, else [`Plain`].
+impl Lk for Cuba {
+    const LEAKY: bool = true;
+    const CURRENT: Option<bool> = Some(true);
+    const SOME_PLAIN: bool = false;
+    const IT: Self = Cuba;
+}
+
+impl Lk for Mixed {
+    const LEAKY: bool = true;
+    const CURRENT: Option<bool> = None;
+    const SOME_PLAIN: bool = true;
+    const IT: Self = Mixed;
+}
+
+/// Whether kind `K` carries the synaptic current as a state.
+#[inline(always)]
+pub(crate) const fn has_state<K: Lk>() -> bool {
+    !matches!(K::CURRENT, Some(false))
+}
+
+/// A cell's kind ([`Lk`]) as a value, found when the cell is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// [`Plain`].
+    Plain,
+    /// [`Lif`].
+    Lif,
+    /// [`Cuba`].
+    Cuba,
+    /// [`Mixed`].
+    Mixed,
+}
+
+impl Kind {
+    /// The kind of a cell with α `alpha`, β `beta`, γ `gamma` (one value per neuron) that is
+    /// the IF cell unless `leaky`.
+    pub(crate) fn of(leaky: bool, alpha: &[f32], beta: &[f32], gamma: &[f32]) -> Kind {
+        if !leaky {
+            return Kind::Plain;
+        }
+        let some_plain = beta.iter().zip(gamma).any(|(&b, &g)| b == 1.0 && g == 1.0);
+        match (some_plain, alpha.iter().all(|&a| a == 0.0), alpha.iter().all(|&a| a != 0.0)) {
+            (false, true, _) => Kind::Lif,
+            (false, _, true) => Kind::Cuba,
+            _ => Kind::Mixed,
+        }
+    }
+}
+
+/// Evaluates `$body` with the type `$k` bound to the [`Lk`] of `$kind` (a [`Kind`]): the
+/// forward kernels, whose arithmetic each kind shortens.
+macro_rules! with_kind {
+    ($kind:expr, |$k:ident| $body:expr) => {{
+        match $kind {
+            $crate::family::Kind::Plain => {
+                type $k = $crate::family::Plain;
+                $body
+            }
+            $crate::family::Kind::Lif => {
+                type $k = $crate::family::Lif;
+                $body
+            }
+            $crate::family::Kind::Cuba => {
+                type $k = $crate::family::Cuba;
+                $body
+            }
+            $crate::family::Kind::Mixed => {
+                type $k = $crate::family::Mixed;
+                $body
+            }
+        }
+    }};
+}
+
+pub(crate) use with_kind;
+
+/// Evaluates `$body` with the type `$k` bound to [`Mixed`] when `$leaky`, else [`Plain`]: the
+/// backward kernels, whose arithmetic is the same for every leaky kind.
 macro_rules! with_leak {
     ($leaky:expr, |$k:ident| $body:expr) => {{
         if $leaky {
-            type $k = $crate::family::Leaky;
+            type $k = $crate::family::Mixed;
             $body
         } else {
             type $k = $crate::family::Plain;
@@ -263,29 +365,39 @@ macro_rules! with_leak {
 
 pub(crate) use with_leak;
 
-/// The synaptic current of a neuron with decay `a`: `a·u + x`, or `x` itself when `a = 0`
-/// (the reference's rounding: one multiply, one add, in f32). A select, not a branch.
+/// The synaptic current of a neuron with decay `a` for kind `K`: `a·u + x`, or `x` itself when
+/// `a = 0` (the reference's rounding: one multiply, one add, in f32); for a [`Mixed`] cell a
+/// select, not a branch.
 #[inline(always)]
-pub(crate) fn current(a: f32, u: f32, x: f32) -> f32 {
-    let c = a * u + x;
-    if a == 0.0 {
-        x
-    } else {
-        c
+pub(crate) fn current<K: Lk>(a: f32, u: f32, x: f32) -> f32 {
+    match K::CURRENT {
+        Some(false) => x,
+        Some(true) => a * u + x,
+        None => {
+            let c = a * u + x;
+            if a == 0.0 {
+                x
+            } else {
+                c
+            }
+        }
     }
 }
 
-/// Integrates potential `w` with current `u`: `w + u` for the IF cell (and for a leaky cell's
-/// neuron with β = γ = 1), else `(v_leak + β·(w − v_leak)) + γ·u`, each operation rounded to
-/// f32 in the reference's order. For a [`Leaky`] cell both are computed and selected per
-/// neuron, without a branch.
+/// Integrates potential `w` with current `u` for kind `K`: `w + u` for the IF cell (and for a
+/// [`Mixed`] cell's neuron with β = γ = 1), else `(v_leak + β·(w − v_leak)) + γ·u`, each
+/// operation rounded to f32 in the reference's order. For a [`Mixed`] cell both are computed
+/// and selected per neuron, without a branch.
 #[inline(always)]
 pub(crate) fn integrate<K: Lk>(w: f32, u: f32, b: f32, g: f32, vl: f32) -> f32 {
-    let plain = w + u;
     if !K::LEAKY {
-        return plain;
+        return w + u;
     }
     let leaky = (vl + b * (w - vl)) + g * u;
+    if !K::SOME_PLAIN {
+        return leaky;
+    }
+    let plain = w + u;
     if b == 1.0 && g == 1.0 {
         plain
     } else {
@@ -322,5 +434,29 @@ mod tests {
         assert_eq!(checked, Family::members().len() + 1);
         assert_eq!(MemberId::of(Family::LI), Some(MemberId::Integrator));
         assert_eq!(MemberId::of(Family::NORSE), Some(MemberId::GtValue));
+    }
+
+    /// Each kind's shortened arithmetic is [`Mixed`]'s (the reference's) on the populations it
+    /// is picked for.
+    #[test]
+    fn kinds_compute_what_mixed_computes() {
+        let (a, b, g) = (vec![0.0, 0.0], vec![0.9, 1.0], vec![1.0, 0.5]);
+        assert_eq!(Kind::of(false, &[0.0], &[1.0], &[1.0]), Kind::Plain);
+        assert_eq!(Kind::of(true, &a, &b, &g), Kind::Lif);
+        assert_eq!(Kind::of(true, &[0.8, 0.5], &b, &g), Kind::Cuba);
+        assert_eq!(Kind::of(true, &[0.8, 0.0], &b, &g), Kind::Mixed);
+        assert_eq!(Kind::of(true, &a, &[0.9, 1.0], &[1.0, 1.0]), Kind::Mixed);
+        for (w, u, x) in [(0.3f32, -0.2f32, 0.7f32), (-1.5, 2.0, -0.0), (0.0, 0.0, 1e-3)] {
+            for (a, b, g, vl) in [(0.0f32, 0.9f32, 0.5f32, 0.1f32), (0.8, 0.95, 1.0, -0.2)] {
+                let m = integrate::<Mixed>(w, current::<Mixed>(a, u, x), b, g, vl);
+                if a == 0.0 {
+                    let l = integrate::<Lif>(w, current::<Lif>(a, u, x), b, g, vl);
+                    assert_eq!(l.to_bits(), m.to_bits());
+                } else {
+                    let c = integrate::<Cuba>(w, current::<Cuba>(a, u, x), b, g, vl);
+                    assert_eq!(c.to_bits(), m.to_bits());
+                }
+            }
+        }
     }
 }

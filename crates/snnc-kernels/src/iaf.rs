@@ -4,11 +4,12 @@
 //! One task owns one batch row and one group of [`GROUP`] neurons and runs the whole time loop
 //! with the potentials (and synaptic currents) in locals; tasks never share an output element.
 //!
-//! Every kernel is compiled for each family member and for two kinds of cell ([`Lk`]): the IF
-//! cell, whose step is exactly the arithmetic it always had, and the leaky cell, whose step adds
-//! the current `u = α·u + x` and the leak `L(w) = v_leak + β·(w − v_leak) + γ·u`, selected per
-//! neuron (a neuron with α = 0 or β = γ = 1 rounds as the reference does). The kind is picked
-//! once per kernel call, never per element.
+//! Every kernel is compiled for each family member and for each kind of cell ([`Lk`]): the IF
+//! cell, whose step is exactly the arithmetic it always had, and the leaky cells, whose step
+//! adds the current `u = α·u + x` and the leak `L(w) = v_leak + β·(w − v_leak) + γ·u` (a neuron
+//! with α = 0 or β = γ = 1 rounds as the reference does: by a select in a population that
+//! mixes them, for nothing in one that does not). The kind is picked once per kernel call,
+//! never per element.
 
 use snnc_ir::{Family, IafParams, Order, Spikes, Surrogate, VOut};
 
@@ -16,7 +17,8 @@ use crate::bits::{pack_row, words_for};
 use crate::error::{check_len, product};
 use crate::family::MemberId;
 use crate::family::{
-    current, fire, integrate, integrator, with_family, with_leak, with_order, Fam, Lk,
+    current, fire, has_state, integrate, integrator, with_family, with_kind, with_order, Fam, Kind,
+    Lk,
 };
 use crate::simd::multiversion;
 use crate::threads::{for_each_task, DisjointMut};
@@ -70,6 +72,8 @@ pub struct IafCell {
     pub(crate) member: MemberId,
     /// Not the IF cell: some α ≠ 0, β ≠ 1 or γ ≠ 1, or a leaky integrator.
     pub(crate) leaky: bool,
+    /// The kind of cell the forward kernels compute.
+    pub(crate) kind: Kind,
     /// Some α ≠ 0: the cell carries the current as a second state (U0, U_T).
     pub(crate) current: bool,
     pub(crate) v_out: VOut,
@@ -262,7 +266,7 @@ pub(crate) fn step_one<F: Fam, K: Lk>(
     u: f32,
 ) -> (f32, f32, f32, f32) {
     let (b, g, vl) = if K::LEAKY { (p.b[j], p.g[j], p.vl[j]) } else { (1.0, 1.0, 0.0) };
-    let c = if K::LEAKY { current(p.a[j], u, x) } else { x };
+    let c = if has_state::<K>() { current::<K>(p.a[j], u, x) } else { x };
     let out = |z: f32, v: f32| if integrator::<F>() { v } else { z };
     match order {
         Order::FireThenIntegrate => {
@@ -279,8 +283,8 @@ pub(crate) fn step_one<F: Fam, K: Lk>(
 }
 
 /// One step of `v.len()` neurons of member `F`, cell kind `K`: reads the input current `x`,
-/// updates the potentials `v` (and for a leaky cell the currents `u`; the IF cell leaves `u`
-/// alone), writes the pre-reset potentials to `pre` and the outputs to `z` ([`step_one`]).
+/// updates the potentials `v` (and for a cell with a current the currents `u`; the others
+/// leave `u` alone), writes the pre-reset potentials to `pre` and the outputs to `z` ([`step_one`]).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn step_block<F: Fam, K: Lk>(
@@ -294,7 +298,7 @@ pub(crate) fn step_block<F: Fam, K: Lk>(
 ) {
     let n = v.len();
     let (p, x, pre, z) = (p.first(n), &x[..n], &mut pre[..n], &mut z[..n]);
-    if K::LEAKY {
+    if has_state::<K>() {
         let u = &mut u[..n];
         with_order!(order, |O| for j in 0..n {
             let (pj, zj, vj, uj) = step_one::<F, K>(O, &p, j, x[j], v[j], u[j]);
@@ -424,18 +428,22 @@ impl IafCell {
         })?;
         let leak = &params.leak;
         let each = |at: &dyn Fn(usize) -> f32| (0..neurons).map(at).collect::<Vec<f32>>();
+        let (alpha, beta, gamma) =
+            (each(&|n| leak.alpha_at(n)), each(&|n| leak.beta_at(n)), each(&|n| leak.gamma_at(n)));
+        let leaky = !leak.is_if() || params.family.is_integrator();
         Ok(IafCell {
             th: each(&|n| params.v_th_at(n)),
             reset: each(&|n| params.v_reset_at(n)),
-            alpha: each(&|n| leak.alpha_at(n)),
-            beta: each(&|n| leak.beta_at(n)),
-            gamma: each(&|n| leak.gamma_at(n)),
+            kind: Kind::of(leaky, &alpha, &beta, &gamma),
+            alpha,
+            beta,
+            gamma,
             v_leak: each(&|n| leak.v_leak_at(n)),
             order: params.order,
             surrogate: params.surrogate,
             family: params.family,
             member,
-            leaky: !leak.is_if() || params.family.is_integrator(),
+            leaky,
             current: leak.has_current(),
             v_out: params.v_out,
         })
@@ -556,7 +564,7 @@ impl IafCell {
         let sinks = Sinks::new(out, dims, self)?;
         let blocks = dims.n.div_ceil(GROUP);
         threads.install(|| {
-            with_family!(self.member, |F| with_leak!(self.leaky, |K| for_each_task(
+            with_family!(self.member, |F| with_kind!(self.kind, |K| for_each_task(
                 dims.b * blocks,
                 |task| {
                     let (b, blk) = (task / blocks, task % blocks);

@@ -11,7 +11,7 @@
 
 use crate::bits::words_for;
 use crate::error::check_len;
-use crate::family::{integrator, with_family, with_leak, Fam, Lk};
+use crate::family::{integrator, with_family, with_kind, Fam, Lk};
 use crate::iaf::{pack_word, step_block, IafOutputs, SeqDims, Sinks, State, StepAt};
 use crate::simd::multiversion;
 use crate::spike_linear::sum_rows_into;
@@ -172,7 +172,7 @@ impl IafCell {
                     prev: &prev,
                     next: DisjointMut::new(&mut next),
                 };
-                with_family!(self.member, |F| with_leak!(self.leaky, |K| for_each_task(
+                with_family!(self.member, |F| with_kind!(self.kind, |K| for_each_task(
                     blocks,
                     |k| step_task(&s, F::IT, K::IT, t, k)
                 )));

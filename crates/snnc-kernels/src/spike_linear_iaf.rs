@@ -6,7 +6,7 @@ use snnc_ir::Order;
 
 use crate::bits::words_for;
 use crate::error::check_len;
-use crate::family::{integrator, multi, with_family, with_leak, with_order, Fam, Lk};
+use crate::family::{has_state, integrator, multi, with_family, with_kind, with_order, Fam, Lk};
 use crate::iaf::{
     init_state, pack_word, step_block, step_one, Neurons, Sinks, State, StepAt, BLOCK,
 };
@@ -47,7 +47,7 @@ fn step64<F: Fam, K: Lk>(
     with_order!(order, |O| for j in 0..64 {
         let (pj, zj, vj, uj) = step_one::<F, K>(O, &p, j, cur[j], v[j], u[j]);
         v[j] = vj;
-        if K::LEAKY {
+        if has_state::<K>() {
             u[j] = uj;
         }
         pre[j] = pj;
@@ -149,7 +149,7 @@ multiversion! {
                 unsafe { o.range(b * dims.n + n0, len) }.copy_from_slice(vb);
             }
         }
-        if let (Some(o), true) = (&sinks.u_last, K::LEAKY) {
+        if let (Some(o), true) = (&sinks.u_last, has_state::<K>()) {
             for (b, ub) in (b0..b1).zip(u.chunks_exact(len)) {
                 unsafe { o.range(b * dims.n + n0, len) }.copy_from_slice(ub);
             }
@@ -209,7 +209,7 @@ pub fn spike_linear_iaf(
         for_each_task(blocks * chunks, |task| {
             let (k, c) = (task / chunks, task % chunks);
             let (b0, b1) = (c * chunk, ((c + 1) * chunk).min(dims.b));
-            with_family!(cell.member, |F| with_leak!(cell.leaky, |K| fused_task(
+            with_family!(cell.member, |F| with_kind!(cell.kind, |K| fused_task(
                 &layer,
                 F::IT,
                 K::IT,
