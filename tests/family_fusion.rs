@@ -21,10 +21,11 @@ const CELLS: &[(&str, usize, &str)] = &[
     ("snntorch_leaky_zero", 3, "as snntorch_leaky_subtract"),
     (
         "snntorch_rleaky_subtract",
-        0,
-        "RLeaky's recurrent Linear has a bias, and the recurrent cell ops take no bias: that \
-         layer runs unfused, so the second layer's inputs are per-step values, not rows of a \
-         sequence, and its fused steps are not re-rolled either",
+        3,
+        "RLeaky's layer is one recurrent cell (its recurrent bias moves beside the input \
+         Linear, and each bias becomes a weight column on a constant-1 input); the Leaky layer \
+         after it reads that cell's spikes as a sequence and runs as two cells, as \
+         snntorch_leaky_subtract",
     ),
 ];
 
@@ -76,4 +77,31 @@ fn optimized_node_count_does_not_depend_on_t() {
             .collect();
         assert!(imported[1] > imported[0], "{base}: the fixtures differ in T: {imported:?}");
     }
+}
+
+/// snnTorch's `RLeaky` (a recurrent Linear with a bias, and the input Linear's bias) fuses into
+/// one `IAFRecurrent` over all 16 steps, whose input is the sequence widened by two columns
+/// and whose weight carries each bias as a column; the next layer fuses over its spikes. The optimized graph's size is that of the Leaky fixtures plus the cell's operands.
+#[test]
+fn rleaky_is_one_recurrent_cell() {
+    let doc = inspect("snntorch_rleaky_subtract");
+    let cells = doc["cells"].as_array().unwrap();
+    let kinds: Vec<(&str, u64, u64)> = cells
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap(),
+                c["neurons"].as_u64().unwrap(),
+                c["steps"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [("IAFRecurrent", 32, 16), ("IAF", 10, 16), ("IAF", 10, 16)], "{doc}");
+    assert_eq!(cells[0]["input_op"], "Concat", "{}", cells[0]);
+    let ops = &doc["optimized"]["ops"];
+    assert_eq!(ops["IAFRecurrent"], 1, "{ops}");
+    assert_eq!(ops["Gemm"], Value::Null, "{ops}");
+    assert_eq!(ops["SpikeLinear"], 1, "{ops}");
+    assert!(doc["optimized"]["nodes"].as_u64().unwrap() <= 10, "{}", doc["optimized"]);
+    assert_eq!(doc["imported"]["nodes"], 256);
 }

@@ -33,7 +33,9 @@ const PARAMS: [&str; 9] =
 
 /// Compares `got` with the imported graph's gradients for every name in [`PARAMS`].
 fn assert_matches(engine: &str, got: &[(String, snnc_ir::Tensor)]) {
-    let want = grads(&model(), "imported", &["--stage", "imported"]);
+    // One scratch folder per caller: the tests run in parallel, and `scratch` empties it.
+    let tag = format!("imported-{}", engine.replace(' ', "-"));
+    let want = grads(&model(), &tag, &["--stage", "imported"]);
     let mut failures = Vec::new();
     for p in PARAMS {
         match got.iter().find(|(n, _)| n == p) {

@@ -23,6 +23,16 @@ pub fn family_fixture(name: &str) -> PathBuf {
     root().join("models/family").join(name)
 }
 
+/// The folder of leaky-cell library-export fixture `name` (models/leaky).
+pub fn leaky_fixture(name: &str) -> PathBuf {
+    root().join("models/leaky").join(name)
+}
+
+/// Names of every leaky-cell fixture folder.
+pub fn all_leaky_fixtures() -> Vec<String> {
+    fixtures_in("models/leaky")
+}
+
 /// Names of every fixture folder.
 pub fn all_fixtures() -> Vec<String> {
     fixtures_in("models/fixtures")

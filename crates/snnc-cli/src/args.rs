@@ -26,6 +26,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Time each engine (and tract on the same ONNX file) on the same input.
     Bench(crate::bench::BenchArgs),
+    /// Draw the arrays of an `.npz` (as `run --output` writes it) to a PNG or SVG image:
+    /// spike rasters for 0/1 (or small whole-number count) arrays, potential traces for others.
+    Plot(PlotArgs),
 }
 
 /// Which engine executes the model.
@@ -108,6 +111,12 @@ pub struct RunArgs {
     /// Graph the reference engine interprets.
     #[arg(long, value_enum, default_value = "imported")]
     pub stage: Stage,
+    /// Also write every neuron cell's traces to the `--output` file, keyed
+    /// `cell/<cell>/v` (potential after each step), `cell/<cell>/v_hat` (before the reset),
+    /// `cell/<cell>/z` (spikes) and `cell/<cell>/u` (synaptic current), each [T,B,N]. The
+    /// cells are those of the optimized graph; the reference interpreter records them.
+    #[arg(long, requires = "output")]
+    pub record: bool,
 }
 
 #[derive(Debug, Args)]
@@ -217,4 +226,30 @@ pub struct CheckArgs {
     /// The compiled engine compared with the reference: cpu, wgpu or cuda.
     #[arg(long, value_enum, default_value = "cpu")]
     pub engine: Engine,
+}
+
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// The arrays: an `.npz` such as `snnc run --output` writes. Arrays are [T], [T, N] or
+    /// [T, B, N] (time first).
+    #[arg(value_name = "TRACES.npz")]
+    pub traces: PathBuf,
+    /// The image; its extension picks the format: `.png` or `.svg`.
+    #[arg(long, short = 'o', value_name = "OUT.png|OUT.svg")]
+    pub output: PathBuf,
+    /// The arrays to draw, comma-separated (default: all of them). Panels come in key order.
+    #[arg(long, value_delimiter = ',', value_name = "K1,K2")]
+    pub keys: Vec<String>,
+    /// The batch element drawn from [T, B, N] arrays.
+    #[arg(long, default_value_t = 0, value_name = "B")]
+    pub batch: usize,
+    /// How many neurons of a potential array get a trace (the first N).
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub neurons: usize,
+    /// Image width in pixels.
+    #[arg(long, default_value_t = 900, value_name = "W")]
+    pub width: u32,
+    /// Image height in pixels (default: 260 per panel).
+    #[arg(long, value_name = "H")]
+    pub height: Option<u32>,
 }

@@ -7,6 +7,7 @@ mod dot;
 mod exec;
 mod inputs;
 mod model;
+mod plotting;
 mod stage;
 mod summary;
 mod tract_engine;

@@ -127,7 +127,7 @@ impl ModelFile {
             return Ok(p.clone());
         }
         let g = self.load(given)?;
-        let opt = crate::stage::optimized(self, &g, export)?;
+        let opt = crate::stage::optimized(self, &g, export, crate::stage::COMPILED_LEAKY)?;
         snnc_plan::compile(&opt.graph, &snnc_plan::CompileOptions::from(export))
             .with_context(|| format!("{}: compiling the plan", self.label()))
     }

@@ -8,20 +8,27 @@ use crate::args::Stage;
 use crate::model::ModelFile;
 
 /// Runs the optimizer on `g`; `export` becomes the backward of the spikes of plain exports and
-/// of the resets of the cells it fuses.
-pub fn optimized(mf: &ModelFile, g: &Graph, export: ExportGrad) -> Result<Optimized> {
+/// of the resets of the cells it fuses. `leaky`: whether it fuses leaky cells (SPEC §1.2),
+/// which only the reference interpreter runs so far ([`COMPILED_LEAKY`]).
+pub fn optimized(mf: &ModelFile, g: &Graph, export: ExportGrad, leaky: bool) -> Result<Optimized> {
     let opts = OptOptions {
         surrogate: export.surrogate,
         reset_grad: export.reset_grad,
+        leaky,
         ..OptOptions::default()
     };
     optimize(g, &opts).with_context(|| format!("{}: optimizer", mf.label()))
 }
 
-/// The graph of `stage`.
+/// Whether the compiled engines (cpu, wgpu, cuda) run leaky cells: not yet (`snnc_plan`
+/// refuses them), so the graph a plan is compiled from is optimized without fusing them, and
+/// a leaky layer of a plain export runs there as exported.
+pub const COMPILED_LEAKY: bool = false;
+
+/// The graph of `stage` (for the reference interpreter, which runs every fused cell).
 pub fn staged(mf: &ModelFile, g: Graph, stage: Stage, export: ExportGrad) -> Result<Graph> {
     Ok(match stage {
         Stage::Imported => g,
-        Stage::Optimized => optimized(mf, &g, export)?.graph,
+        Stage::Optimized => optimized(mf, &g, export, true)?.graph,
     })
 }

@@ -131,6 +131,7 @@ mod margins;
 mod matches;
 mod multi_counts;
 mod near;
+mod record;
 mod reset_uses;
 mod value;
 
@@ -143,3 +144,5 @@ pub use matches::{
     compare_grad, compare_output, compare_output_except, grad_distance, grad_rel_error,
 };
 pub use near::{excused, Excused};
+pub use record::record_cells;
+pub use reset_uses::{reset_uses, Use};

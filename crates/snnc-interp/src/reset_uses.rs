@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use snnc_ir::{Graph, Op, ValueId};
 
 /// A use of a value: (node index, input slot).
-pub(crate) type Use = (usize, usize);
+pub type Use = (usize, usize);
 
 /// The comparisons that define a spike with the compile-time surrogate, and `Spike` itself.
 fn fires(op: &Op) -> bool {
@@ -138,10 +138,11 @@ impl<'g> Uses<'g> {
     }
 }
 
-/// The uses of spikes that are resets, over the whole graph. A spike is the output of a
+/// The uses of spikes that are resets, over the whole graph: the edges whose gradient
+/// `--reset-grad detached` drops, in the reference and in the compiled engines alike. A spike is the output of a
 /// float `Greater`/`GreaterOrEqual`/`Less`/`LessOrEqual` or of `Spike`, and whatever `Cast` and
 /// `Identity` make of it; its uses by those `Cast`s and `Identity`s are the spike itself.
-pub(crate) fn reset_uses(g: &Graph) -> HashSet<Use> {
+pub fn reset_uses(g: &Graph) -> HashSet<Use> {
     let u = Uses::new(g);
     let mut cut = HashSet::new();
     for node in g.nodes() {

@@ -31,6 +31,12 @@ pub struct Data {
     /// step or sequence op. A class with any state-free member is state-free. The recurrent step
     /// rules require their recurrent operand to be binary state (the previous step's spikes).
     pub state: bool,
+    /// The value is computed from a float initializer that is a tensor, not a scalar (a bias or
+    /// threshold vector, even of a single element, which the rules may read as a constant): a
+    /// constant leaf for it would take that initializer's gradient away from the uses the graph
+    /// still has, so `const-fold` leaves it. Scalar initializers are the exporters' literals
+    /// (1, 0, v_th), folded as before. A class with any member computed without one has none.
+    pub init: bool,
 }
 
 impl Data {
@@ -87,18 +93,26 @@ pub struct SnnAnalysis {
     pub leaves: Leaves,
 }
 
-fn leaf_data(t: &Arc<Tensor>, foldable: bool) -> Data {
+fn leaf_data(t: &Arc<Tensor>, foldable: bool, init: bool) -> Data {
     Data {
         types: vec![t.tensor_type()],
         binary: vec![is_binary(t)],
         value: Some(t.clone()),
         foldable,
         state: false,
+        init,
     }
 }
 
 fn invalid() -> Data {
-    Data { types: Vec::new(), binary: Vec::new(), value: None, foldable: false, state: false }
+    Data {
+        types: Vec::new(),
+        binary: Vec::new(),
+        value: None,
+        foldable: false,
+        state: false,
+        init: false,
+    }
 }
 
 /// Per output, whether the op's result is binary given its children's data.
@@ -156,13 +170,15 @@ impl Analysis<SnnNode> for SnnAnalysis {
                     value: None,
                     foldable: false,
                     state: false,
+                    init: false,
                 };
             }
             Sym::Init(i) => {
                 let t = &leaves.inits[*i as usize].1;
-                return leaf_data(t, !is_parameter(t));
+                let vector = t.dtype().is_float() && !t.shape().is_empty();
+                return leaf_data(t, !is_parameter(t), vector);
             }
-            Sym::Const(i) => return leaf_data(&leaves.consts[*i as usize], true),
+            Sym::Const(i) => return leaf_data(&leaves.consts[*i as usize], true, false),
             Sym::Absent => return invalid(),
             Sym::Proj(i) => {
                 let d = &egraph[enode.args[0]].data;
@@ -175,6 +191,7 @@ impl Analysis<SnnNode> for SnnAnalysis {
                     value: None,
                     foldable: false,
                     state: d.state,
+                    init: d.init,
                 };
             }
             _ => {}
@@ -210,7 +227,8 @@ impl Analysis<SnnNode> for SnnAnalysis {
                 | Sym::RecStep(..)
         );
         let state = value.is_none() && (neuron || kids.iter().any(|d| d.state));
-        Data { types, binary, value, foldable, state }
+        let init = kids.iter().any(|d| d.init);
+        Data { types, binary, value, foldable, state, init }
     }
 
     fn merge(&mut self, a: &mut Data, b: Data) -> DidMerge {
@@ -242,6 +260,9 @@ impl Analysis<SnnNode> for SnnAnalysis {
         ca |= a.state && !b.state;
         cb |= b.state && !a.state;
         a.state &= b.state;
+        ca |= a.init && !b.init;
+        cb |= b.init && !a.init;
+        a.init &= b.init;
         DidMerge(ca, cb)
     }
 }

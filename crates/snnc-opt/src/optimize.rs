@@ -9,7 +9,7 @@ use snnc_ir::{verify, Graph, ResetGrad, Surrogate};
 use crate::convert::{from_ir::load, to_ir::build};
 use crate::extract::{cost::graph_cost, dag::extract};
 use crate::report::{cells, Optimized};
-use crate::rules::rules;
+use crate::rules::rules_with;
 use crate::OptError;
 
 /// Options of [`optimize`].
@@ -28,6 +28,11 @@ pub struct OptOptions {
     pub iter_limit: usize,
     /// Stop rewriting after this long.
     pub time_limit: Duration,
+    /// Whether to fuse leaky cells (SPEC §1.2: LIF, current-based LIF, LI) from the arithmetic
+    /// of plain exports (the `leak` rules); default true. Whoever compiles for an engine that
+    /// cannot run a leaky cell passes false, and gets a graph whose leaky layers stay as
+    /// exported (imported leaky `snn` ops are kept and re-rolled either way).
+    pub leaky: bool,
 }
 
 impl Default for OptOptions {
@@ -38,6 +43,7 @@ impl Default for OptOptions {
             node_limit: 2_000_000,
             iter_limit: 60,
             time_limit: Duration::from_secs(60),
+            leaky: true,
         }
     }
 }
@@ -53,6 +59,7 @@ fn reason(r: &StopReason) -> String {
 }
 
 /// Optimizes `g`: rewrites it in an e-graph with every rule of [`rules`](crate::rules::rules)
+/// (without the leaky ones unless [`OptOptions::leaky`])
 /// until saturation or a limit, extracts the cheapest graph DAG-aware, converts it back and
 /// verifies it. When that graph is not cheaper than `g` by the cost model, or extraction fails,
 /// `g` itself is returned and [`Optimized::fell_back`] says why.
@@ -66,7 +73,7 @@ pub fn optimize(g: &Graph, opts: &OptOptions) -> Result<Optimized, OptError> {
         .with_iter_limit(opts.iter_limit)
         .with_time_limit(opts.time_limit)
         .with_scheduler(SimpleScheduler)
-        .run(&rules(&opts.surrogate, opts.reset_grad));
+        .run(&rules_with(&opts.surrogate, opts.reset_grad, opts.leaky));
     let mut rewrites: BTreeMap<String, usize> = BTreeMap::new();
     for it in &runner.iterations {
         for (name, n) in &it.applied {

@@ -3,14 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use snnc_ir::{Family, Graph, Op, Order, Surrogate};
+use snnc_ir::{Family, Graph, Leak, Op, Order, Surrogate, VOut};
 
 /// One integrate-and-fire cell of a graph: a sequence op and what it runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
     /// The node's name.
     pub node: String,
-    /// `IAF` or `IAFRecurrent`.
+    /// `IAF` or `IAFRecurrent`; `LIF` or `LIFRecurrent` for a leaky cell (some α ≠ 0, β ≠ 1
+    /// or γ ≠ 1), `LI` for a leaky integrator.
     pub kind: &'static str,
     /// Update order.
     pub order: Order,
@@ -32,6 +33,10 @@ pub struct Cell {
     pub has_v0: bool,
     /// Threshold, reset, reset gradient and spike count (SPEC §1.1).
     pub family: Family,
+    /// α, β, γ and v_leak (SPEC §1.2).
+    pub leak: Leak,
+    /// Which potential V_T reports.
+    pub v_out: VOut,
 }
 
 /// The cells of `g`, in node order.
@@ -41,13 +46,16 @@ pub fn cells(g: &Graph) -> Vec<Cell> {
         .iter()
         .filter_map(|n| {
             let (kind, p) = match &n.op {
+                Op::Iaf(p) if p.family.is_integrator() => ("LI", p),
+                Op::Iaf(p) if !p.leak.is_if() => ("LIF", p),
                 Op::Iaf(p) => ("IAF", p),
+                Op::IafRecurrent(p) if !p.leak.is_if() => ("LIFRecurrent", p),
                 Op::IafRecurrent(p) => ("IAFRecurrent", p),
                 _ => return None,
             };
             let x = g.ty(n.input(0)?);
             let z = g.ty(n.output(0).or(n.output(1))?);
-            let v0 = if kind == "IAF" { 1 } else { 3 };
+            let v0 = if matches!(n.op, Op::Iaf(_)) { 1 } else { 3 };
             Some(Cell {
                 node: n.name.clone(),
                 kind,
@@ -61,6 +69,8 @@ pub fn cells(g: &Graph) -> Vec<Cell> {
                 input_op: producers[n.input(0)?.0].map(|i| g.nodes()[i].op.name().to_string()),
                 has_v0: n.input(v0).is_some(),
                 family: p.family,
+                leak: p.leak.clone(),
+                v_out: p.v_out,
             })
         })
         .collect()

@@ -4,13 +4,14 @@
 //! `add`, `gather:0`, `unsqueeze:0`, `gemm:1:1:0:1` (alpha, beta, transA, transB),
 //! `linear:t` / `linear:n` (W stored [N,K] or [K,N]), `cast:f32`, `spike:super:100` (`spikege:super:100` for [x ≥ 0]),
 //! `spikereset:1:0:super:100` (v_th, v_reset, method, alpha), `iaf:itf:1:0:super:100` (order
-//! first; also `iafrec`, `ffstep`, `recstep`), `proj:1`, and the leaves `input:0`, `init:3`,
-//! `const:2`, `absent`.
+//! first; also `iafrec`, `ffstep`, `recstep`; a leaky cell also spells its family and then
+//! `leak:α:β:γ:v_leak:after|before`, e.g. `ffstep:itf:1:0:super:100:gt:value:attached:single:leak:0:0.5:0.5:0:after`),
+//! `proj:1`, and the leaves `input:0`, `init:3`, `const:2`, `absent`.
 
 use std::fmt;
 use std::str::FromStr;
 
-use snnc_ir::{DType, Method, Order, SliceSpec, Threshold};
+use snnc_ir::{DType, Method, Order, SliceSpec, Threshold, VOut};
 
 use snnc_ir::Family;
 
@@ -49,8 +50,13 @@ fn neuron(n: &Neuron) -> String {
         n.sg.alpha.get()
     );
     let f = n.family;
-    if !f.is_norse() {
+    if !f.is_norse() || !n.is_if() {
         s.push_str(&format!(":{}:{}:{}:{}", f.threshold, f.reset, f.reset_grad, f.spikes));
+    }
+    if !n.is_if() {
+        let ([a, b, g, vl], v_out) = &n.leak;
+        let vo = if *v_out == VOut::BeforeReset { "before" } else { "after" };
+        s.push_str(&format!(":leak:{}:{}:{}:{}:{vo}", floats(a), floats(b), floats(g), floats(vl)));
     }
     s
 }
@@ -172,7 +178,8 @@ impl<'a> Fields<'a> {
     }
 
     /// A neuron, last in its operator: the family's choices are Norse's unless four more
-    /// fields follow.
+    /// fields follow, and the leak the IF cell's unless `leak` and its five fields follow
+    /// (α, β, γ, v_leak, `after` or `before`).
     fn neuron(&mut self) -> Result<Neuron, String> {
         let (v_th, v_reset, sg) = (self.bits()?, self.bits()?, self.sg()?);
         let family = match self.0.next() {
@@ -184,7 +191,20 @@ impl<'a> Fields<'a> {
                 spikes: self.next()?.parse()?,
             },
         };
-        Ok(Neuron { v_th, v_reset, sg, family, leak: Neuron::if_leak() })
+        let leak = match self.0.next() {
+            None => Neuron::if_leak(),
+            Some("leak") => {
+                let p = [self.bits()?, self.bits()?, self.bits()?, self.bits()?];
+                let v_out = match self.next()? {
+                    "after" => VOut::AfterReset,
+                    "before" => VOut::BeforeReset,
+                    s => return Err(format!("bad v_out '{s}'")),
+                };
+                (p, v_out)
+            }
+            Some(s) => return Err(format!("expected 'leak', got '{s}'")),
+        };
+        Ok(Neuron { v_th, v_reset, sg, family, leak })
     }
 }
 

@@ -178,3 +178,48 @@ fn the_optimizer_keeps_zero_and_one_parameters_in_the_graph() {
         assert!(read, "no node of the optimized graph reads `{name}`");
     }
 }
+
+/// snnTorch's first step from a zero state: `((0 + x) + y) − 0`, the zero a parameter
+/// (`[2, 3]` initializer). The result is `x + y`; a nonzero initializer is no such zero.
+#[test]
+fn add_add_sub_zero_cancels_a_zero_parameter_around_a_sum() {
+    let text = |zs: &str| {
+        format!(
+            "graph t {{
+  input x: f32[2,3]
+  input y: f32[2,3]
+  weight zs: f32[2,3] = {zs}
+  a = Add(zs, x)\n b = Add(a, y)\n out = Sub(b, zs)
+  output out
+}}"
+        )
+    };
+    check(
+        &["add-add-sub-zero"],
+        "(add input:0 input:1)",
+        &text("[0, 0, 0, 0, 0, 0]"),
+        &text("[0, 0, 0, 0, 0, 1]"),
+    );
+}
+
+/// A sum of two one-element bias vectors (one neuron's input and recurrent biases, as the bias
+/// rules add them) is no parameter, but folding it would take the biases' gradients away from
+/// that use while the graph still reads them elsewhere: it stays a sum. Scalar initializers
+/// (the exporters' literals) fold as before.
+#[test]
+fn const_fold_leaves_values_of_vector_initializers() {
+    let text = |ty: &str| {
+        format!(
+            "graph t {{
+  weight b: {ty} = [0.5]
+  weight c: {ty} = [0.25]
+  y = Add(b, c)
+  output y
+}}"
+        )
+    };
+    assert!(folded(&text("f32[1]"), &["const-fold"]).is_none());
+    let scalars =
+        "graph t {\n weight b: f32[] = 0.5\n weight c: f32[] = 0.25\n y = Add(b, c)\n output y\n}";
+    assert_eq!(folded(scalars, &["const-fold"]).and_then(|t| t.as_f32_vec()), Some(vec![0.75]));
+}

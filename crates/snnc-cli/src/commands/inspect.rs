@@ -21,6 +21,7 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
             &mf,
             &g,
             crate::args::export_grad(a.surrogate, a.reset_grad),
+            true,
         )?),
     };
     let shown = opt.as_ref().map_or(&g, |o| &o.graph);
@@ -97,9 +98,31 @@ fn print_optimizer(o: &Optimized) {
     }
 }
 
+/// `, α = …, β = …, γ = …, v_leak = …` for a leaky cell (and `V_T before the reset`), "" for
+/// the IF cell.
+fn leak_text(c: &Cell) -> String {
+    let mut out = String::new();
+    if !c.leak.is_if() {
+        let l = &c.leak;
+        for (name, v) in [("α", &l.alpha), ("β", &l.beta), ("γ", &l.gamma), ("v_leak", &l.v_leak)]
+        {
+            let vals: Vec<String> = v.iter().take(4).map(|x| format!("{x}")).collect();
+            let more =
+                if v.len() > 4 { format!(", … ({} values)", v.len()) } else { String::new() };
+            let shown =
+                if v.len() == 1 { vals[0].clone() } else { format!("[{}{more}]", vals.join(", ")) };
+            out.push_str(&format!(", {name} = {shown}"));
+        }
+    }
+    if c.v_out == snnc_ir::VOut::BeforeReset {
+        out.push_str(", V_T before the reset");
+    }
+    out
+}
+
 fn cell_line(c: &Cell) -> String {
     format!(
-        "{} '{}': {}{}, {} neurons, {} steps, batch {}, surrogate {}, input from {}",
+        "{} '{}': {}{}{}, {} neurons, {} steps, batch {}, surrogate {}, input from {}",
         c.kind,
         c.node,
         c.order,
@@ -109,6 +132,7 @@ fn cell_line(c: &Cell) -> String {
             let f = c.family;
             format!(" ({} {} {} {})", f.threshold, f.reset, f.reset_grad, f.spikes)
         },
+        leak_text(c),
         c.neurons,
         c.steps,
         c.batch,
@@ -134,6 +158,11 @@ fn cell_json(c: &Cell) -> Value {
         "reset": c.family.reset.name(),
         "reset_grad": c.family.reset_grad.name(),
         "spikes": c.family.spikes.name(),
+        "alpha_syn": c.leak.alpha,
+        "beta": c.leak.beta,
+        "gamma": c.leak.gamma,
+        "v_leak": c.leak.v_leak,
+        "v_out": c.v_out.name(),
     })
 }
 

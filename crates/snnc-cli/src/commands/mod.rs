@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod grad;
 mod inspect;
+mod plot;
 mod run;
 
 use anyhow::Result;
@@ -20,5 +21,6 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Compile(a) => compile::compile(a),
         Command::Check(a) => check::check(a),
         Command::Bench(a) => bench::bench(a),
+        Command::Plot(a) => plot::plot(a),
     }
 }

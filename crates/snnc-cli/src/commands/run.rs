@@ -21,9 +21,42 @@ pub fn run(a: RunArgs) -> Result<()> {
     for (name, t) in &outputs {
         println!("  {}", describe(name, t));
     }
+    let mut arrays = outputs;
+    if a.record {
+        let traces = record(&mf, &inputs)?;
+        println!("recorded {} traces of {} cells", traces.len(), cells_in(&traces));
+        arrays.extend(traces);
+    }
     if let Some(path) = &a.output {
-        write_npz(path, &outputs)?;
+        write_npz(path, &arrays)?;
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// The traces of every cell of the optimized graph on `inputs` ([`snnc_interp::record_cells`]).
+/// A graph the optimizer found no cell in records nothing, which is an error: the user asked
+/// for traces and would otherwise get a file without them.
+fn record(
+    mf: &ModelFile,
+    inputs: &[(String, snnc_ir::Tensor)],
+) -> Result<Vec<(String, snnc_ir::Tensor)>> {
+    let g = mf.load(inputs)?;
+    let opt = crate::stage::optimized(mf, &g, snnc_ir::ExportGrad::default(), true)?;
+    let traces = snnc_interp::record_cells(&opt.graph, inputs).with_context(|| mf.label())?;
+    if traces.is_empty() {
+        anyhow::bail!(
+            "{}: --record found no neuron cell in the optimized graph (`snnc inspect` lists the \
+             cells); nothing to record",
+            mf.label()
+        );
+    }
+    Ok(traces)
+}
+
+fn cells_in(traces: &[(String, snnc_ir::Tensor)]) -> usize {
+    let mut names: Vec<&str> =
+        traces.iter().filter_map(|(k, _)| k.rsplit_once('/').map(|p| p.0)).collect();
+    names.dedup();
+    names.len()
 }

@@ -43,13 +43,12 @@ pub fn node_cost(sym: &Sym, ins: &[Option<&TensorType>], outs: &[TensorType]) ->
         Sym::MatMul | Sym::Linear { .. } => OVERHEAD + out * last(input(0)),
         Sym::SpikeLinear { .. } => OVERHEAD + EVENT_SHARE * out * last(input(0)),
         Sym::SpikeReset(_) | Sym::FfStep(..) | Sym::Iaf(..) => OVERHEAD + 2.0 * out,
-        Sym::RecStep(..) => {
+        // The input product X·Wᵀ is dense; the recurrent one reads the previous step's
+        // spikes, which the recurrent kernels hand on as bits and sum event-driven (as a
+        // `SpikeLinear` does).
+        Sym::RecStep(..) | Sym::IafRecurrent(..) => {
             let h = last(outs.first());
-            OVERHEAD + 2.0 * out + out * (last(input(0)) + h)
-        }
-        Sym::IafRecurrent(..) => {
-            let h = last(outs.first());
-            OVERHEAD + 2.0 * out + out * (last(input(0)) + h)
+            OVERHEAD + 2.0 * out + out * (last(input(0)) + EVENT_SHARE * h)
         }
         _ => OVERHEAD + out,
     }

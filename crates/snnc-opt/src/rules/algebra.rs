@@ -16,7 +16,7 @@ use snnc_ir::Tensor;
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
 use crate::lang::SnnNode;
-use crate::rules::support::{constant, custom, mark_value_used, nodes, union, Rule};
+use crate::rules::support::{add_checked, constant, custom, mark_value_used, nodes, union, Rule};
 use crate::sym::Sym;
 
 fn v(s: &str) -> Var {
@@ -134,7 +134,56 @@ fn cancel_zero() -> Rule {
     )
 }
 
-/// Folds classes whose value is known and depends on no parameter into a constant leaf.
+/// `((a + b) + c) − a` (a, b in either order) is `b + c` when a is all zeros, even when a is a
+/// parameter: snnTorch's first step from a zero state adds the state and subtracts the folded
+/// reset `0·v_th`, both one zero initializer, around the whole input `b + c`. Adding and
+/// subtracting zero is exact, and a's gradient through the two uses is 1 − 1 = 0.
+fn cancel_zero_nested() -> Rule {
+    custom(
+        "add-add-sub-zero",
+        Some(Sym::Sub),
+        |eg, c| {
+            let mut out = Vec::new();
+            for n in nodes(eg, c, |s| *s == Sym::Sub) {
+                let (s, a) = (eg.find(n.args[0]), eg.find(n.args[1]));
+                let zero = eg[a].data.value.as_deref().is_some_and(|t| all_equal(t, 0.0));
+                if !zero {
+                    continue;
+                }
+                for m in nodes(eg, s, |x| *x == Sym::Add) {
+                    let (p, q) = (eg.find(m.args[0]), eg.find(m.args[1]));
+                    for (inner, k) in [(p, q), (q, p)] {
+                        for d in nodes(eg, inner, |x| *x == Sym::Add) {
+                            let (x, y) = (eg.find(d.args[0]), eg.find(d.args[1]));
+                            for (z, b) in [(x, y), (y, x)] {
+                                if z == a {
+                                    out.push(vec![b, k]);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        },
+        |eg, c, m| {
+            let Some(s) = add_checked(eg, SnnNode::new(Sym::Add, vec![m[0], m[1]])) else {
+                return Vec::new();
+            };
+            if eg[s].data.single().is_none() || eg[s].data.single() != eg[c].data.single() {
+                return Vec::new();
+            }
+            union(eg, c, s).into_iter().collect()
+        },
+    )
+}
+
+/// Folds classes whose value is known and depends on no parameter into a constant leaf, except
+/// values computed from float tensor initializers ([`crate::analysis::Data::init`]): the
+/// optimized graph would read the constant instead of the initializer, whose gradient
+/// (reported as long as the graph still reads it elsewhere) would then miss that use. The bias
+/// rules build such values (`b + c`, `[W | b]`) from a layer's biases, which hold one element
+/// for one neuron.
 fn const_fold() -> Rule {
     custom(
         "const-fold",
@@ -142,7 +191,7 @@ fn const_fold() -> Rule {
         |eg, c| {
             let d = &eg[c].data;
             let has_leaf = eg[c].nodes.iter().any(|n| n.sym.is_leaf());
-            if d.foldable && d.value.is_some() && !has_leaf {
+            if d.foldable && d.value.is_some() && !d.init && !has_leaf {
                 vec![vec![]]
             } else {
                 Vec::new()
@@ -173,6 +222,7 @@ pub fn rules() -> Vec<Rule> {
         rw!("cast-noop-f64"; "(cast:f64 ?x)" => "?x" if dtype_is("?x", snnc_ir::DType::F64)),
         zeros_of_root("mul-zero"),
         cancel_zero(),
+        cancel_zero_nested(),
         const_fold(),
     ]
 }

@@ -22,7 +22,7 @@ use crate::rules::support::{
 use crate::sym::{Bits, Neuron, Sym};
 
 /// Both operand orders of every `Add` in class `c`.
-fn sums(eg: &EGraph, c: Id) -> Vec<(Id, Id)> {
+pub fn sums(eg: &EGraph, c: Id) -> Vec<(Id, Id)> {
     args_of(eg, c, &Sym::Add, 2).into_iter().flat_map(|d| [(d[0], d[1]), (d[1], d[0])]).collect()
 }
 
@@ -53,15 +53,15 @@ fn single(p: &Neuron) -> bool {
 }
 
 /// A recurrent term `lin(z, R)` whose input is binary neuron state and whose weight is square.
-fn recurrent(eg: &EGraph, c: Id) -> Vec<(Id, Id)> {
-    linears(eg, c)
-        .into_iter()
-        .filter(|&(z, r)| {
-            let d = &eg[z].data;
-            let square = ty(eg, r).is_some_and(|t| t.rank() == 2 && t.shape[0] == t.shape[1]);
-            d.is_binary() && d.state && square
-        })
-        .collect()
+pub fn recurrent(eg: &EGraph, c: Id) -> Vec<(Id, Id)> {
+    linears(eg, c).into_iter().filter(|&(z, r)| recurrent_pair(eg, z, r)).collect()
+}
+
+/// Whether `lin(z, R)` can be a recurrent term: z binary neuron state, R square.
+pub fn recurrent_pair(eg: &EGraph, z: Id, r: Id) -> bool {
+    let d = &eg[z].data;
+    let square = ty(eg, r).is_some_and(|t| t.rank() == 2 && t.shape[0] == t.shape[1]);
+    d.is_binary() && d.state && square
 }
 
 /// Adds step `sym(args)` and unions its outputs: the whole tuple with `tuple`, or output 0 with

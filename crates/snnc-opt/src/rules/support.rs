@@ -209,3 +209,25 @@ pub fn mark_value_used(eg: &mut EGraph, c: Id) {
         .collect();
     eg.analysis.leaves.value_used.extend(inits);
 }
+
+/// Every `Add` that class `c` is an operand of: (the sum's class, the other operand's class),
+/// found through c's parents.
+pub fn add_parents(eg: &EGraph, c: Id) -> Vec<(Id, Id)> {
+    let c = eg.find(c);
+    let mut out = Vec::new();
+    for p in eg[c].parents() {
+        let n = eg.id_to_node(p);
+        if n.sym != Sym::Add || n.args.len() != 2 {
+            continue;
+        }
+        let (a, b) = (eg.find(n.args[0]), eg.find(n.args[1]));
+        let sum = eg.find(p);
+        if a == c {
+            out.push((sum, b));
+        }
+        if b == c {
+            out.push((sum, a));
+        }
+    }
+    out
+}

@@ -3,12 +3,17 @@
 use snnc_ir::{ResetGrad, Surrogate};
 
 use crate::rules::support::Rule;
-use crate::rules::{algebra, event, reset, shape, spike, step, time};
+use crate::rules::{algebra, bias, event, leak, reset, shape, spike, step, time};
 
-/// Every rule, in family order: algebra, shape, spike, reset, step, time, event. `surrogate` is the
+/// Every rule, in family order: algebra, shape, spike, reset, bias, step, leak, time, event. `surrogate` is the
 /// backward that the spike rules give to the comparisons of plain exports, and `reset_grad`
 /// whether the cells the reset rules fuse differentiate their reset through the spike.
 pub fn rules(surrogate: &Surrogate, reset_grad: ResetGrad) -> Vec<Rule> {
+    rules_with(surrogate, reset_grad, true)
+}
+
+/// [`rules`], with the leaky-cell rules (`leak`, SPEC §1.2) only when `leaky` is set.
+pub fn rules_with(surrogate: &Surrogate, reset_grad: ResetGrad, leaky: bool) -> Vec<Rule> {
     let mut r = algebra::rules();
     r.extend(shape::rules());
     r.extend(spike::rules(surrogate));
@@ -18,7 +23,11 @@ pub fn rules(surrogate: &Surrogate, reset_grad: ResetGrad) -> Vec<Rule> {
     r.extend(reset::late::rules());
     r.extend(reset::multi::rules(reset_grad));
     r.extend(reset::none::rules());
+    r.extend(bias::rules());
     r.extend(step::rules());
+    if leaky {
+        r.extend(leak::rules());
+    }
     r.extend(time::axis::rules());
     r.extend(time::linear::rules());
     r.extend(time::unstack::rules());

@@ -146,6 +146,9 @@ pub(crate) fn ew_grad(
     rule: GradRule,
     ops: &[usize],
 ) -> R {
+    if l.detached.contains(&(ni, slot)) {
+        return Ok(());
+    }
     let Some(v) = want(l, node, slot) else { return Ok(()) };
     let mut operands = Vec::with_capacity(ops.len());
     for &i in ops {

@@ -79,6 +79,9 @@ pub(crate) struct Lower<'g, 's> {
     pub dep: Vec<u8>,
     pub grads: Vec<Option<BufId>>,
     pub pending: Vec<(BufId, ValueId)>,
+    /// The uses (node, input slot) of plain exports' spikes that are their resets, whose
+    /// gradient a `detached` reset drops ([`snnc_interp::reset_uses`]); empty when attached.
+    pub detached: std::collections::HashSet<(usize, usize)>,
 }
 
 impl<'g, 's> Lower<'g, 's> {
@@ -104,6 +107,7 @@ impl<'g, 's> Lower<'g, 's> {
             dep: vec![0; n],
             grads: vec![None; n],
             pending: Vec::new(),
+            detached: Default::default(),
         }
     }
 

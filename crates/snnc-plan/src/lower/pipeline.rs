@@ -65,6 +65,11 @@ fn program(
     shared: &mut Shared,
 ) -> Result<Program, PlanError> {
     let mut l = Lower::new(g, train, opts.surrogate, shared);
+    if train && opts.reset_grad == ResetGrad::Detached {
+        // The cells the optimizer fused carry their own reset_grad; what it left as plain
+        // arithmetic drops the same edges the reference drops.
+        l.detached = snnc_interp::reset_uses(g);
+    }
     bind::values(&mut l);
     select::run(&mut l)?;
     if train {

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use snnc_ir::{Order, Reset, Spikes};
-use snnc_testgen::{Case, FoundCell, Layer, Read, RecLinear, ResetKind, Style};
+use snnc_testgen::{Case, FoundCell, Layer, Read, ResetKind, Style};
 
 /// A spelling the optimizer does not fuse into one cell (yet): layers it `applies` to are
 /// expected to give `cells` fused cells of their own (0: none), and are still checked to run
@@ -118,18 +118,20 @@ pub const PENDING: &[Pending] = &[
                     && c.steps >= 4
                     && !wide(c)
                     && l.spelling.is_some_and(|s| {
-                        matches!(s.rec, Some((RecLinear::Gemm | RecLinear::MatMul, _)))
-                            && !matches!(s.reset, ResetKind::Late | ResetKind::Multi)
+                        s.rec.is_some()
+                            && s.reset != ResetKind::Multi
+                            && !(s.reset == ResetKind::Late && l.keeps_potential)
                     }))
         },
         cells: 0,
         partial: true,
         why: "step-rec-itf/-fti match (v + lin(x, W)) + lin(z', R) and v + (lin(x, W) + \
-              lin(z', R)) with lin a Gemm or a MatMul without bias: not Gemm with bias (the \
-              recurrent cell ops take no bias), and not snnTorch's late or sinabs' multi-spike \
-              reset (recurrent kernels hand spikes on as bits); fire-then-integrate, \
-              three steps, or a layer of 64 or more neurons in the network re-roll in some \
-              draws only; a feed-forward IAF may cover some of the steps",
+              lin(z', R)) with lin a Gemm or a MatMul (Gemms with biases through the bias \
+              rules: both biases become a weight column on a constant-1 input), and snnTorch's \
+              late reset through reset-late(-rec), except where the late-reset layer's potential \
+              is an output; not sinabs' multi-spike reset (recurrent kernels hand spikes on as \
+              bits); fire-then-integrate, three steps, or a layer of 64 or more neurons in the \
+              network re-roll in some draws only; a feed-forward IAF may cover some of the steps",
     },
     Pending {
         name: "fire-then-integrate export over three steps or beside a wide layer",
@@ -157,23 +159,6 @@ pub const PENDING: &[Pending] = &[
         why: "that layer's first step from a constant state stays out of its chain, so the \
               spikes read here are a folded first row and then the cell's rows: whether this \
               layer re-rolls depends on what the extractor makes of that row",
-    },
-    Pending {
-        name: "fed by a recurrent export",
-        applies: |c, l| {
-            let i = index(c, l);
-            l.style != Style::Sequence
-                && i > 0
-                && primitive(&c.layers[i - 1])
-                && c.layers[i - 1].recurrent
-        },
-        cells: 0,
-        partial: true,
-        why: "the tail rules re-roll a pruned last reset only for feed-forward layers, so a \
-              recurrent export's last step stays a step op and its spikes reach this layer as a \
-              per-step value: this layer's chain breaks before its last step, and the \
-              extractor may cover its rows with one cell for the spikes and another for the \
-              state that last step reads",
     },
     Pending {
         name: "fed by a layer that does not re-roll",

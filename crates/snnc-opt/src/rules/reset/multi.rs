@@ -3,6 +3,9 @@
 //! reset `v − z·v_th` (or `v − z`). One fused op with `spikes = multi`, `threshold = ge`,
 //! `reset = subtract` (SPEC §1.1).
 //!
+//! A count that no reset reads (the last step of a layer, whose reset the exporter pruned) is
+//! the same op's spike output on its own, so that it keeps the count's gradient.
+//!
 //! The export's own gradient is no guide here: `Floor` has none, so the plain graph's spike
 //! count would pass back nothing. The fused op's surrogate at v − v_th is the library's
 //! gradient (SPEC §1.1: the surrogate's argument is v̂ − v_th for `multi` too), and
@@ -13,8 +16,11 @@ use snnc_ir::{Reset, ResetGrad, Spikes, Threshold};
 
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
+use crate::lang::SnnNode;
 use crate::rules::reset::cell::{differences, fuse, neuron, pairs, Fire};
-use crate::rules::support::{args_of, constant, custom, nodes, same, Rule};
+use crate::rules::support::{
+    add_checked, args_of, constant, custom, mark_value_used, nodes, proj, same, ty, union, Rule,
+};
 use crate::sym::{Sg, Sym};
 
 /// The surrogates of the `[v > 0]` factors in class `c`: Θ(v) (Θ(v − 0) after the algebra
@@ -116,13 +122,68 @@ fn multi(rg: ResetGrad) -> Rule {
     )
 }
 
+/// The potentials v (and threshold classes, absent for 1) of every count
+/// `[v > 0]·trunc(v / th)` in class `z`.
+fn bare_counts(eg: &EGraph, z: Id) -> Vec<Vec<Id>> {
+    let mut out = Vec::new();
+    for (a, _) in pairs(eg, z, &Sym::Mul) {
+        for n in nodes(eg, a, |s| matches!(s, Sym::Spike(_, Threshold::Gt))) {
+            let v = eg.find(n.args[0]);
+            for (_, th) in counts(eg, z, v) {
+                out.push([vec![v], th.map(|t| eg.find(t)).into_iter().collect()].concat());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every count, also one that no reset reads (the last step's, whose reset the exporter
+/// pruned), is the spike output of the fused multi-spike op on its potential (whose potential
+/// output then goes unused). Left as `Spike(v)·trunc(v / th)` it would differentiate as a
+/// product, `trunc(v / th)·σ'(v)`, not as the count of plain exports and of the fused op,
+/// `σ'(v − th)` (SPEC §1.1; the reference interpreter's rule for that spelling), and the
+/// optimized graph would pass back another gradient. Where [`multi`] fuses the count's reset
+/// too, this is the same node.
+fn count(rg: ResetGrad) -> Rule {
+    custom("reset-multi-count", Some(Sym::Mul), bare_counts, move |eg, z, m| {
+        let (v, th) = (m[0], m.get(1).copied());
+        let same_type = ty(eg, z).is_some() && ty(eg, z) == ty(eg, v);
+        if !same_type {
+            return Vec::new();
+        }
+        let mut changed = Vec::new();
+        for (sg, t) in counts(eg, z, v) {
+            if t.map(|t| eg.find(t)) != th.map(|t| eg.find(t)) {
+                continue;
+            }
+            let th = match th {
+                Some(t) => t,
+                None => one(eg),
+            };
+            let fire = Fire { sg, threshold: Threshold::Ge, th };
+            let Some(p) = neuron(eg, v, fire, Reset::Subtract, None, rg, Spikes::Multi) else {
+                continue;
+            };
+            let Some(cell) = add_checked(eg, SnnNode::new(Sym::SpikeReset(p), vec![v])) else {
+                continue;
+            };
+            mark_value_used(eg, th);
+            let pz = proj(eg, 0, cell);
+            changed.extend(union(eg, z, pz));
+        }
+        changed
+    })
+}
+
 /// The scalar constant 1 (f32), as a leaf class.
 fn one(eg: &mut EGraph) -> Id {
     let k = eg.analysis.leaves.intern(snnc_ir::Tensor::scalar_f32(1.0));
     eg.add(crate::lang::SnnNode::leaf(Sym::Const(k)))
 }
 
-/// The multi-spike rule.
+/// The multi-spike rules: a count with its reset, and a count on its own.
 pub fn rules(reset_grad: ResetGrad) -> Vec<Rule> {
-    vec![multi(reset_grad)]
+    vec![multi(reset_grad), count(reset_grad)]
 }

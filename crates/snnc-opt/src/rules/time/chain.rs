@@ -29,6 +29,9 @@ pub struct Step {
     pub v: Id,
     /// Recurrent steps: (spikes before the step, W, R).
     pub rec: Option<(Id, Id, Id)>,
+    /// A cell with a synaptic current: its current before the step (U; an `absent` class when
+    /// the step starts from zero current).
+    pub u: Option<Id>,
     /// Every (sequence, t) with X = Gather(sequence, t).
     pub at: Vec<(Id, i64)>,
 }
@@ -65,24 +68,33 @@ pub fn all_steps(eg: &EGraph) -> Vec<Step> {
         for c in classes {
             for n in &eg[c].nodes {
                 let a: Vec<Id> = n.args.iter().map(|&a| eg.find(a)).collect();
-                let (neuron, order, x, v, rec) = match &n.sym {
-                    Sym::FfStep(p, o) => (p.clone(), *o, a[0], a[1], None),
-                    Sym::RecStep(p, o) => (p.clone(), *o, a[0], a[2], Some((a[1], a[3], a[4]))),
+                let (neuron, order, x, v, rec, u_slot) = match &n.sym {
+                    Sym::FfStep(p, o) => (p.clone(), *o, a[0], a[1], None, 2),
+                    Sym::RecStep(p, o) => (p.clone(), *o, a[0], a[2], Some((a[1], a[3], a[4])), 5),
                     _ => continue,
                 };
-                // A leaky step also carries its current from step to step; the chain rules
-                // thread only V (and Z), so they re-roll the IF cell alone.
-                if !neuron.is_if() {
-                    continue;
-                }
+                // A leaky cell with a synapse carries its current from step to step too.
+                let u = if has_current(&neuron) {
+                    match a.get(u_slot) {
+                        Some(&u) => Some(u),
+                        None => continue,
+                    }
+                } else {
+                    None
+                };
                 let at = positions(eg, x);
                 if !at.is_empty() {
-                    out.push(Step { tuple: eg.find(c), neuron, order, x, v, rec, at });
+                    out.push(Step { tuple: eg.find(c), neuron, order, x, v, rec, u, at });
                 }
             }
         }
     }
     out
+}
+
+/// Whether the neuron has a synaptic current (some α ≠ 0): its ops take and give U.
+pub fn has_current(n: &Neuron) -> bool {
+    n.leak.0[0].iter().any(|a| a.get() != 0.0)
 }
 
 /// Output `i` of tuple class `t`, if the e-graph has that projection.
@@ -91,9 +103,15 @@ pub fn output(eg: &EGraph, i: u32, t: Id) -> Option<Id> {
 }
 
 /// Whether step `m` can be the step just before `n` (ignoring positions).
-fn follows(eg: &EGraph, m: &Step, n: &Step) -> bool {
+pub fn follows(eg: &EGraph, m: &Step, n: &Step) -> bool {
     if m.neuron != n.neuron || m.order != n.order {
         return false;
+    }
+    // The current n starts from is the one m gave.
+    if let Some(u) = n.u {
+        if output(eg, 2, m.tuple).is_none_or(|p| eg.find(p) != u) {
+            return false;
+        }
     }
     match (m.rec, n.rec) {
         (None, None) => true,
@@ -105,52 +123,67 @@ fn follows(eg: &EGraph, m: &Step, n: &Step) -> bool {
 }
 
 /// Maximal chains of steps over consecutive rows of one sequence: (sequence, first t, steps).
+/// A step that reads rows of several sequences (a layer's spikes are rows of each cell the
+/// e-graph has for that layer: both update orders, over different spans) is linked along each
+/// of them, so that one sequence's links do not cut another's chain short; each chain keeps to
+/// one sequence.
 pub fn chains(eg: &EGraph, steps: &[Step]) -> Vec<(Id, i64, Vec<usize>)> {
     let mut by_tuple: HashMap<Id, Vec<usize>> = HashMap::new();
     for (i, s) in steps.iter().enumerate() {
         by_tuple.entry(s.tuple).or_default().push(i);
     }
-    // prev[n] = (m, sequence, t of n)
-    let mut prev: Vec<Option<(usize, Id, i64)>> = vec![None; steps.len()];
-    let mut next: Vec<Option<usize>> = vec![None; steps.len()];
+    // (step, sequence) → the step before / after it along that sequence.
+    let mut prev: HashMap<(usize, Id), usize> = HashMap::new();
+    let mut next: HashMap<(usize, Id), usize> = HashMap::new();
     for (n, s) in steps.iter().enumerate() {
-        'found: for c in proj_sources(eg, s.v, 1) {
+        for c in proj_sources(eg, s.v, 1) {
             for &m in by_tuple.get(&c).into_iter().flatten() {
                 if m == n || !follows(eg, &steps[m], s) {
                     continue;
                 }
                 for &(seq, t) in &s.at {
-                    if steps[m].at.contains(&(seq, t - 1)) && next[m].is_none() {
-                        prev[n] = Some((m, seq, t));
-                        next[m] = Some(n);
-                        break 'found;
+                    let free = !prev.contains_key(&(n, seq)) && !next.contains_key(&(m, seq));
+                    if free && steps[m].at.contains(&(seq, t - 1)) {
+                        prev.insert((n, seq), m);
+                        next.insert((m, seq), n);
                     }
                 }
             }
         }
     }
     let mut out = Vec::new();
-    for start in 0..steps.len() {
-        if prev[start].is_some() {
-            continue;
-        }
-        let first = match next[start] {
-            Some(n) => prev[n].map(|(_, seq, t)| (seq, t - 1)),
-            None => steps[start].at.first().copied(),
-        };
-        let Some((seq, t0)) = first else { continue };
-        let mut chain = vec![start];
-        let mut cur = start;
-        while let Some(n) = next[cur] {
-            match prev[n] {
-                Some((_, s, _)) if s == seq => {
-                    chain.push(n);
-                    cur = n;
-                }
-                _ => break,
+    for (start, s) in steps.iter().enumerate() {
+        let mut seen = Vec::new();
+        for &(seq, t0) in &s.at {
+            if seen.contains(&seq) || prev.contains_key(&(start, seq)) {
+                continue;
             }
+            seen.push(seq);
+            let mut chain = vec![start];
+            let mut cur = start;
+            while let Some(&n) = next.get(&(cur, seq)) {
+                chain.push(n);
+                cur = n;
+            }
+            out.push((seq, t0, chain));
         }
-        out.push((seq, t0, chain));
     }
-    out
+    // A chain whose steps another chain takes all of, and more, would only add a shorter cell:
+    // the steps of the next layer read the rows of every cell of this one, and a cell per
+    // sub-span would grow the e-graph each iteration.
+    let sets: Vec<Vec<usize>> = out
+        .iter()
+        .map(|c| {
+            let mut s = c.2.clone();
+            s.sort_unstable();
+            s
+        })
+        .collect();
+    let covered = |i: usize| {
+        sets.iter().enumerate().any(|(j, s)| {
+            j != i && s.len() > sets[i].len() && sets[i].iter().all(|x| s.binary_search(x).is_ok())
+        })
+    };
+    let keep: Vec<bool> = (0..out.len()).map(|i| !covered(i)).collect();
+    out.into_iter().zip(keep).filter(|c| c.1).map(|c| c.0).collect()
 }

@@ -19,11 +19,12 @@ use snnc_ir::{Order, Spikes, Threshold};
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
 use crate::lang::Kind;
+use crate::rules::bias::biased_linears;
 use crate::rules::reset::multi::counts;
 use crate::rules::reset::per_neuron;
 use crate::rules::reset::subtract::same_per_neuron;
 use crate::rules::step::linears;
-use crate::rules::support::{args_of, nodes, proj_sources, ty, value};
+use crate::rules::support::{add_parents, args_of, nodes, proj_sources, ty, value};
 use crate::rules::time::chain::{output, positions, Step};
 use crate::sym::{Bits, Sg, Sym};
 
@@ -40,6 +41,18 @@ pub enum Init {
     Sum(Id, Id),
 }
 
+/// The input of a re-rolled layer whose steps read rows of S widened by columns of ones
+/// (`linear-bias-column`) and whose first step lacks some of the biases those columns weigh:
+/// the layer reads S widened by a column per bias, of ones where the first step adds that
+/// bias and otherwise 0 at the first step and 1 after it.
+#[derive(Debug, Clone)]
+pub struct Widen {
+    /// The sequence S.
+    pub base: Id,
+    /// Per bias column: whether the first step adds it.
+    pub first_has: Vec<bool>,
+}
+
 /// A step in front of a chain, at `t`.
 pub struct Head {
     /// The step's time index in the sequence.
@@ -48,12 +61,15 @@ pub struct Head {
     pub v0: Init,
     /// The head step's spike class, when the graph has it.
     pub z: Option<Id>,
+    /// The layer's input, when it is not the rows of the chain's sequence.
+    pub widen: Option<Widen>,
 }
 
 /// The head of a chain starting with `first` at `t0` over `seq`, if the exporter folded one.
 pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
     let t = t0 - 1;
     let at = |c: Id| t >= 0 && positions(eg, c).contains(&(seq, t));
+    let mut widen = None;
     let from_zero = if first.neuron.resets_to_zero() { Init::Default } else { Init::Zeros };
     match (first.order, first.rec) {
         (Order::IntegrateThenFire, rec) => {
@@ -63,17 +79,24 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
                     let v0 = match rec {
                         None => at(a).then_some(from_zero),
                         Some((z, w, _)) if output(eg, 0, c).is_some_and(|p| eg.find(p) == z) => {
-                            zero_terms(eg, a).into_iter().find_map(|(l, zs)| {
-                                let lin = linears(eg, l);
-                                lin.iter()
-                                    .any(|&(x, w2)| eg.find(w2) == w && at(x))
-                                    .then(|| zero_state(&zs, from_zero))
-                            })
+                            zero_terms(eg, a)
+                                .into_iter()
+                                .find_map(|(l, zs)| {
+                                    let lin = linears(eg, l);
+                                    lin.iter()
+                                        .any(|&(x, w2)| eg.find(w2) == w && at(x))
+                                        .then(|| zero_state(&zs, from_zero))
+                                })
+                                .or_else(|| {
+                                    let (v0, wd) = biased_head(eg, a, w, seq, t, from_zero)?;
+                                    widen = wd;
+                                    Some(v0)
+                                })
                         }
                         Some(_) => None,
                     };
                     if let Some(v0) = v0 {
-                        return Some(Head { t, v0, z: output(eg, 0, c) });
+                        return Some(Head { t, v0, z: output(eg, 0, c), widen });
                     }
                 }
             }
@@ -84,11 +107,97 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
         // unchanged (the surrogate term is scaled by v_reset − c = 0), so the gradient is exact.
         (Order::FireThenIntegrate, None) if first.neuron.resets_to_zero() => {
             zero_terms(eg, first.v).into_iter().find_map(|(l, zs)| {
-                at(l).then(|| Head { t, v0: zero_state(&zs, Init::Default), z: None })
+                at(l).then(|| Head { t, v0: zero_state(&zs, Init::Default), z: None, widen: None })
             })
         }
         _ => None,
     }
+}
+
+/// The bias columns of a widened weight W' = `Concat(W, Unsqueeze(s₁, [1]), …)`
+/// (`linear-bias-column`): (W, [s₁, …]).
+fn weight_columns(eg: &EGraph, w: Id) -> Vec<(Id, Vec<Id>)> {
+    let mut out = Vec::new();
+    for n in nodes(eg, w, |s| *s == Sym::Concat(1)).filter(|n| n.args.len() >= 2) {
+        let cols: Option<Vec<Id>> = n.args[1..]
+            .iter()
+            .map(|&c| args_of(eg, c, &Sym::Unsqueeze(vec![1]), 1).first().map(|u| u[0]))
+            .collect();
+        if let Some(cols) = cols {
+            out.push((eg.find(n.args[0]), cols));
+        }
+    }
+    out
+}
+
+/// The sequences S of which class `seq` is `Concat(S, ones [.., k], last axis)`
+/// (`linear-bias-column`).
+fn narrowed(eg: &EGraph, seq: Id, k: usize) -> Vec<Id> {
+    let Some(rank) = ty(eg, seq).map(|t| t.rank() as i64) else { return Vec::new() };
+    args_of(eg, seq, &Sym::Concat(rank - 1), 2)
+        .into_iter()
+        .filter(|d| ty(eg, d[1]).and_then(|t| t.shape.last()) == Some(&k))
+        .filter(|d| value(eg, d[1]).is_some_and(|t| all_equal(t, 1.0)))
+        .map(|d| d[0])
+        .collect()
+}
+
+/// The head of a recurrent chain whose steps read rows of [S, 1, …] with the widened weight
+/// W' = [W | s₁ | …] (`linear-bias-column`: the input bias b and the recurrent bias c that
+/// `rec-bias-forward` moved beside it). The exported first step (at `t`, from the zero state)
+/// has no recurrent product, so it lacks c: it integrates `lin(x₀, W, b) + k` or
+/// `lin(x₀, W, b)` (or the same without b), k the export's constant for the folded
+/// Gemm(0, R, c) (snnTorch's `RLeaky`; the generated exports leave the term out). The layer
+/// starts at `t` from V0 = k (or `from_zero`) and reads S widened by a column per bias: ones
+/// for b, and for c 0 at `t` and 1 after, so c gets exactly the gradient of the steps that add
+/// it and k that of the first step.
+fn biased_head(
+    eg: &EGraph,
+    a: Id,
+    w: Id,
+    seq: Id,
+    t: i64,
+    from_zero: Init,
+) -> Option<(Init, Option<Widen>)> {
+    if t < 0 {
+        return None;
+    }
+    let mut terms: Vec<(Id, Option<Id>)> = vec![(eg.find(a), None)];
+    for d in args_of(eg, a, &Sym::Add, 2) {
+        terms.extend([(d[0], Some(d[1])), (d[1], Some(d[0]))]);
+    }
+    let a_ty = ty(eg, a)?;
+    for (w0, cols) in weight_columns(eg, w) {
+        for base in narrowed(eg, seq, cols.len()) {
+            let at = |x: Id| positions(eg, x).contains(&(base, t));
+            for &(l, k) in &terms {
+                if k.is_some_and(|k| eg[k].data.state || ty(eg, k) != Some(a_ty)) {
+                    continue;
+                }
+                // The first step's own bias, if any, must be one of the columns.
+                let mut biases: Vec<Option<Id>> = biased_linears(eg, l)
+                    .into_iter()
+                    .filter(|&(x, w2, _)| eg.find(w2) == w0 && at(x))
+                    .map(|(_, _, b)| Some(eg.find(b)))
+                    .collect();
+                if linears(eg, l).iter().any(|&(x, w2)| eg.find(w2) == w0 && at(x)) {
+                    biases.push(None);
+                }
+                for b in biases {
+                    if b.is_some_and(|b| !cols.iter().any(|&c| eg.find(c) == b)) {
+                        continue;
+                    }
+                    let first_has: Vec<bool> =
+                        cols.iter().map(|&c| Some(eg.find(c)) == b).collect();
+                    let v0 = k.map_or(from_zero, Init::Class);
+                    let widen =
+                        (!first_has.iter().all(|&h| h)).then_some(Widen { base, first_has });
+                    return Some((v0, widen));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The initial state made of the zero-valued addends `zs` ([`zero_terms`]); `none` without any.
@@ -198,7 +307,10 @@ fn counts_of(eg: &EGraph, pos: Id, a: Id) -> Vec<(Id, Option<Id>)> {
     out
 }
 
-/// The bare spike after a chain whose last step is `last` at `t` over `seq`: its class.
+/// The bare spike after a chain whose last step is `last` at `t` over `seq`: its class. A
+/// recurrent chain's bare spike fires on `v + (lin(x, W) + lin(z, R))` or
+/// `(v + lin(x, W)) + lin(z, R)` (integrate then fire) of the last state v and spikes z, with
+/// x the next row, or on v itself (fire then integrate).
 pub fn tail(
     eg: &EGraph,
     spikes: &HashMap<Id, Vec<Bare>>,
@@ -206,29 +318,62 @@ pub fn tail(
     seq: Id,
     t: i64,
 ) -> Option<Id> {
-    if last.rec.is_some() {
-        return None;
-    }
     let v_end = eg.find(output(eg, 1, last.tuple)?);
     if t + 1 >= *ty(eg, seq)?.shape.first()? as i64 {
         return None;
     }
     let n = *ty(eg, v_end)?.shape.last()?;
     let p = &last.neuron;
-    spikes.get(&v_end)?.iter().find_map(|b| {
+    let fits = |b: &Bare| {
         let th = match b.th {
             Some(th) => per_neuron(eg, th, n),
             None => Some(vec![Bits::of(1.0)]),
         };
-        let fits = b.sg == p.sg
+        b.sg == p.sg
             && b.threshold == p.family.threshold
             && b.multi == (p.family.spikes == Spikes::Multi)
-            && th.is_some_and(|v| same_per_neuron(&v, &p.v_th));
-        let input_fits = match (last.order, b.input) {
-            (Order::FireThenIntegrate, None) => true,
-            (Order::IntegrateThenFire, Some(q)) => positions(eg, q).contains(&(seq, t + 1)),
-            _ => false,
-        };
-        (fits && input_fits).then_some(eg.find(b.z))
+            && th.is_some_and(|v| same_per_neuron(&v, &p.v_th))
+    };
+    let Some((_, w, r)) = last.rec else {
+        return spikes.get(&v_end)?.iter().find_map(|b| {
+            let input_fits = match (last.order, b.input) {
+                (Order::FireThenIntegrate, None) => true,
+                (Order::IntegrateThenFire, Some(q)) => positions(eg, q).contains(&(seq, t + 1)),
+                _ => false,
+            };
+            (fits(b) && input_fits).then_some(eg.find(b.z))
+        });
+    };
+    let states = match last.order {
+        Order::FireThenIntegrate => vec![v_end],
+        Order::IntegrateThenFire => {
+            let z_end = eg.find(output(eg, 0, last.tuple)?);
+            let input = |l: Id| {
+                linears(eg, l)
+                    .iter()
+                    .any(|&(x, w2)| eg.find(w2) == w && positions(eg, x).contains(&(seq, t + 1)))
+            };
+            let rec = |q: Id| {
+                linears(eg, q).iter().any(|&(z, r2)| eg.find(z) == z_end && eg.find(r2) == r)
+            };
+            let mut out = Vec::new();
+            for (sum, other) in add_parents(eg, v_end) {
+                let both = args_of(eg, other, &Sym::Add, 2)
+                    .into_iter()
+                    .any(|d| (input(d[0]) && rec(d[1])) || (input(d[1]) && rec(d[0])));
+                if both {
+                    out.push(sum);
+                }
+                if input(other) {
+                    out.extend(
+                        add_parents(eg, sum).into_iter().filter(|&(_, q)| rec(q)).map(|s| s.0),
+                    );
+                }
+            }
+            out
+        }
+    };
+    states.into_iter().find_map(|c| {
+        spikes.get(&c)?.iter().find(|b| b.input.is_none() && fits(b)).map(|b| eg.find(b.z))
     })
 }

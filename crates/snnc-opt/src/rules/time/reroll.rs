@@ -10,13 +10,15 @@ use std::sync::{Arc, Mutex};
 
 use egg::{Applier, Id, PatternAst, Rewrite, SearchMatches, Searcher, Subst, Symbol, Var};
 use ndarray::{ArrayD, IxDyn};
-use snnc_ir::{Order, Tensor};
+use snnc_ir::{Order, Tensor, VOut};
 
 use crate::analysis::{EGraph, SnnAnalysis};
 use crate::lang::SnnNode;
+use crate::rules::leak::ends::{fired as leak_fired, tail as leak_tail};
 use crate::rules::support::{add_checked, proj, ty, union, Rule};
-use crate::rules::time::chain::{all_steps, chains, output};
-use crate::rules::time::ends::{bare_spikes, head, tail, Init};
+use crate::rules::time::chain::has_current;
+use crate::rules::time::chain::{all_steps, chains, follows, output};
+use crate::rules::time::ends::{bare_spikes, head, tail, Init, Widen};
 use crate::rules::time::unstack::rows;
 use crate::sym::{Neuron, Sym};
 
@@ -37,20 +39,52 @@ struct Plan {
     spikes: Vec<(Id, i64)>,
     /// The tuple class of the last step, when it is a whole step (its state is the op's).
     end: Option<Id>,
+    /// A cell with a synaptic current: its current before the first step (`None`: zero).
+    u0: Option<Id>,
+    /// A leaky chain's pruned last step: its potential before the reset (the op's V_T, which
+    /// then reports v̂) and its current (U_T).
+    leaky_end: Option<(Id, Option<Id>)>,
+    /// The input, when it is not the rows of `seq` ([`Widen`]).
+    widen: Option<Widen>,
 }
 
 fn plans(eg: &EGraph) -> Vec<Plan> {
     let steps = all_steps(eg);
     let mut bare = None;
+    let mut fired = None;
     let mut out = Vec::new();
     for (seq, t0, chain) in chains(eg, &steps) {
         let (first, last) = (&steps[chain[0]], &steps[*chain.last().expect("non-empty")]);
         let t_end = t0 + chain.len() as i64 - 1;
-        let head = head(eg, first, seq, t0);
-        let tail = if first.rec.is_none() {
-            tail(eg, bare.get_or_insert_with(|| bare_spikes(eg)), last, seq, t_end)
-        } else {
+        // The ends of a leaky chain: no folded first step (the chain starts from the state
+        // the export computed), and a pruned last step read through its integration.
+        let if_cell = first.neuron.is_if();
+        let head = if if_cell { head(eg, first, seq, t0) } else { None };
+        let mut leaky_end = None;
+        // A recurrent chain's bare spike is its pruned last step only when no whole step
+        // follows (every step's spike is a bare spike of the state before it too), and only
+        // after a chain of two steps or more (with its head): a lone step with the next spike
+        // is a pair of every two steps of a layer seen in its other update order, whose
+        // recurrent input is its own spike, so it never chains. A leaky recurrent chain keeps
+        // its last step whole.
+        let v_end = output(eg, 1, last.tuple).map(|v| eg.find(v));
+        let followed = last.rec.is_some()
+            && (!if_cell
+                || chain.len() + usize::from(head.is_some()) < 2
+                || steps.iter().any(|n| Some(n.v) == v_end && follows(eg, last, n)));
+        let tail = if followed || first.neuron.family.is_integrator() {
+            // A leaky integrator's output 0 is its potential: no spike ends its chain.
             None
+        } else if if_cell || first.order == Order::FireThenIntegrate {
+            // Fire then integrate, the pruned step is a spike of the last state alone.
+            let bare = bare.get_or_insert_with(|| bare_spikes(eg));
+            tail(eg, bare, last, seq, t_end)
+        } else {
+            let fired = fired.get_or_insert_with(|| leak_fired(eg));
+            leak_tail(eg, fired, last, seq, t_end).map(|t| {
+                leaky_end = Some((t.vh, t.u));
+                t.z
+            })
         };
         if chain.len() + usize::from(head.is_some()) + usize::from(tail.is_some()) < 2 {
             continue;
@@ -78,6 +112,9 @@ fn plans(eg: &EGraph) -> Vec<Plan> {
             z0: if head.is_some() { None } else { first.rec.map(|(z, _, _)| z) },
             spikes,
             end: tail.is_none().then_some(last.tuple),
+            u0: if head.is_some() { None } else { first.u },
+            leaky_end,
+            widen: head.and_then(|h| h.widen),
         });
     }
     out
@@ -88,8 +125,38 @@ fn scalar_index(eg: &mut EGraph, t: i64) -> Id {
     eg.add(SnnNode::leaf(Sym::Const(k)))
 }
 
+/// A zero potential [b, h] of the dtype of sequence `x`.
+fn zeros(eg: &mut EGraph, x: Id, b: usize, h: usize) -> Id {
+    let dtype = ty(eg, x).expect("typed").dtype;
+    let k = eg.analysis.leaves.intern(Tensor::zeros(dtype, &[b, h]));
+    eg.add(SnnNode::leaf(Sym::Const(k)))
+}
+
+/// Rows `first..=last` of `w.base` widened by a column per bias: ones where the first step adds
+/// the bias, else 0 in the first row and 1 after it.
+fn widened(eg: &mut EGraph, w: &Widen, first: i64, last: i64) -> Option<Id> {
+    let len = (last - first + 1) as usize;
+    let base = rows(eg, w.base, first, len as i64)?;
+    let t = ty(eg, base)?.clone();
+    let b = *t.shape.get(1)?;
+    let mut parts = vec![base];
+    for &has in &w.first_has {
+        let mut col = ArrayD::from_elem(IxDyn(&[len, b, 1]), 1.0);
+        if !has {
+            col.slice_mut(ndarray::s![0, .., ..]).fill(0.0);
+        }
+        let k = eg.analysis.leaves.intern(Tensor::from_f64(t.dtype, col));
+        parts.push(eg.add(SnnNode::leaf(Sym::Const(k))));
+    }
+    add_checked(eg, SnnNode::new(Sym::Concat(t.rank() as i64 - 1), parts))
+}
+
 fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
-    let Some(x) = rows(eg, p.seq, p.first, p.last - p.first + 1) else { return Vec::new() };
+    let x = match &p.widen {
+        Some(w) => widened(eg, w, p.first, p.last),
+        None => rows(eg, p.seq, p.first, p.last - p.first + 1),
+    };
+    let Some(x) = x else { return Vec::new() };
     let Some(b) = ty(eg, x).and_then(|t| t.shape.get(1).copied()) else { return Vec::new() };
     let h = match p.weights {
         Some((w, _)) => ty(eg, w).map(|t| t.shape[0]),
@@ -103,26 +170,31 @@ fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
             Some(sum) => Some(sum),
             None => return Vec::new(),
         },
-        Init::Zeros => {
-            let dtype = ty(eg, x).expect("typed").dtype;
-            let k = eg.analysis.leaves.intern(Tensor::zeros(dtype, &[b, h]));
-            Some(eg.add(SnnNode::leaf(Sym::Const(k))))
-        }
+        Init::Zeros => Some(zeros(eg, x, b, h)),
     };
-    let node = match p.weights {
-        None => SnnNode::new(
-            Sym::Iaf(p.neuron.clone(), p.order),
-            [vec![x], v0.into_iter().collect()].concat(),
-        ),
+    let mut neuron = p.neuron.clone();
+    if p.leaky_end.is_some() {
+        neuron.leak.1 = VOut::BeforeReset;
+    }
+    let absent = eg.add(SnnNode::leaf(Sym::Absent));
+    let u0 = if has_current(&neuron) { Some(p.u0.unwrap_or(absent)) } else { None };
+    let (sym, mut args) = match p.weights {
+        None => {
+            let mut args = vec![x, v0.unwrap_or(absent)];
+            args.extend(u0);
+            (Sym::Iaf(neuron, p.order), args)
+        }
         Some((w, r)) => {
-            let absent = eg.add(SnnNode::leaf(Sym::Absent));
             let mut args = vec![x, w, r, v0.unwrap_or(absent), p.z0.unwrap_or(absent)];
-            while args.len() > 3 && args.last() == Some(&absent) {
-                args.pop();
-            }
-            SnnNode::new(Sym::IafRecurrent(p.neuron.clone(), p.order), args)
+            args.extend(u0);
+            (Sym::IafRecurrent(neuron, p.order), args)
         }
     };
+    while args.len() > 1 && args.last() == Some(&absent) {
+        args.pop();
+    }
+    let u_index = if p.weights.is_some() { 3 } else { 2 };
+    let node = SnnNode::new(sym, args);
     let Some(s) = add_checked(eg, node) else { return Vec::new() };
     let z = proj(eg, 0, s);
     let mut changed = Vec::new();
@@ -132,12 +204,25 @@ fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
             changed.extend(union(eg, spike, g));
         }
     }
+    let current = has_current(&p.neuron);
     if let Some(end) = p.end {
         let (v_end, v_t) = (proj(eg, 1, end), proj(eg, 1, s));
         changed.extend(union(eg, v_end, v_t));
         if p.weights.is_some() {
             let (z_end, z_t) = (proj(eg, 0, end), proj(eg, 2, s));
             changed.extend(union(eg, z_end, z_t));
+        }
+        if current {
+            let (u_end, u_t) = (proj(eg, 2, end), proj(eg, u_index, s));
+            changed.extend(union(eg, u_end, u_t));
+        }
+    }
+    if let Some((vh, u)) = p.leaky_end {
+        let v_t = proj(eg, 1, s);
+        changed.extend(union(eg, vh, v_t));
+        if let (Some(u), true) = (u, current) {
+            let u_t = proj(eg, u_index, s);
+            changed.extend(union(eg, u, u_t));
         }
     }
     changed

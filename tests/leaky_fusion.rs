@@ -1,0 +1,112 @@
+//! What the optimizer makes of every leaky-cell library export (models/leaky), from
+//! `snnc inspect --json`: one fused cell per layer, of the kind, parameters (α, β, γ, v_leak,
+//! SPEC §1.2) and family (SPEC §1.1) its meta.json records, and an optimized graph whose size
+//! does not depend on T. That the fused graphs compute the library's outputs and gradients
+//! (`--stage optimized` against outputs.npz and grads_*.npz) is tests/fixtures.rs's
+//! `leaky::*::optimized`.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// Why snnTorch's subtract reset with β ≠ 1 stays unfused.
+const SNNTORCH_SUBTRACT: &str = "snnTorch subtracts the threshold after the decay \
+     (mem = β·mem + I − z·thr, meta.json `deviation`), which is SPEC §1.2's subtract reset only \
+     for β = 1; the IR has no reset by v_th/β, so the layers run as exported (correct, unfused)";
+
+/// Fixtures whose optimized graph has fewer cells than layers, and why.
+const UNFUSED: &[(&str, usize, &str)] = &[
+    ("snntorch_leaky_subtract", 0, SNNTORCH_SUBTRACT),
+    ("snntorch_leaky_subtract_t8", 0, SNNTORCH_SUBTRACT),
+    ("snntorch_leaky_subtract_t32", 0, SNNTORCH_SUBTRACT),
+    ("snntorch_synaptic", 0, SNNTORCH_SUBTRACT),
+    ("snntorch_rleaky", 0, SNNTORCH_SUBTRACT),
+    ("snntorch_rsynaptic", 0, SNNTORCH_SUBTRACT),
+];
+
+fn inspect(name: &str) -> Value {
+    let model = leaky_fixture(name).join("model.onnx");
+    let out = snnc_ok(&["inspect", model.to_str().unwrap(), "--json"]);
+    serde_json::from_str(&out).expect("inspect --json is JSON")
+}
+
+/// The cell kind `inspect` reports for a library's cell.
+fn kind(cell: &str) -> &'static str {
+    match cell {
+        "LICell" | "ExpLeak" => "LI",
+        "LIFRecurrentCell" | "RLeaky" | "RSynaptic" => "LIFRecurrent",
+        _ => "LIF",
+    }
+}
+
+/// Whether every value of the per-neuron list `got` is within 1e-6 of `want`.
+fn close(got: &Value, want: f64) -> bool {
+    let v = got.as_array().expect("a list of values");
+    !v.is_empty() && v.iter().all(|x| (x.as_f64().unwrap() - want).abs() <= 1e-6)
+}
+
+#[test]
+fn every_leaky_layer_is_one_fused_cell_with_the_library_parameters() {
+    for name in all_leaky_fixtures() {
+        let doc = inspect(&name);
+        let meta = meta_at(&leaky_fixture(&name));
+        let layers = meta["layers"].as_array().unwrap();
+        let cells = doc["cells"].as_array().unwrap();
+        let want = UNFUSED.iter().find(|c| c.0 == name).map_or(layers.len(), |c| c.1);
+        assert_eq!(cells.len(), want, "{name}: {}", doc["cells"]);
+        assert_eq!(doc["optimizer"]["fell_back"], Value::Null, "{name}");
+        if want == 0 {
+            continue;
+        }
+        // The cells are in node order, which is layer order.
+        for (c, l) in cells.iter().zip(layers) {
+            let k = kind(l["cell"].as_str().unwrap());
+            assert_eq!(c["kind"], k, "{name}: {c}");
+            for (got, want) in [("alpha_syn", "alpha"), ("beta", "beta"), ("gamma", "gamma")] {
+                let w = l[want].as_f64().unwrap();
+                assert!(close(&c[got], w), "{name}: {got} {} ≠ {w}", c[got]);
+            }
+            let vl = l["v_leak"].as_f64().unwrap();
+            assert!(close(&c["v_leak"], vl), "{name}: v_leak {} ≠ {vl}", c["v_leak"]);
+            assert_eq!(c["reset"], l["reset"], "{name}: {c}");
+            assert_eq!(c["spikes"], l["spikes"], "{name}: {c}");
+            if k != "LI" {
+                assert_eq!(c["threshold"], l["threshold"], "{name}: {c}");
+                assert!(close(&c["v_th"], l["v_th"].as_f64().unwrap()), "{name}: {c}");
+                assert!(close(&c["v_reset"], l["v_reset"].as_f64().unwrap()), "{name}: {c}");
+            }
+        }
+    }
+}
+
+#[test]
+fn optimized_node_count_does_not_depend_on_t() {
+    for base in ["norse_lif", "norse_lif_li", "sj_lif_hard_s", "sinabs_lif_multi"] {
+        let docs: Vec<(String, Value)> = ["_t8", "", "_t32"]
+            .iter()
+            .map(|s| format!("{base}{s}"))
+            .map(|n| {
+                let d = inspect(&n);
+                (n, d)
+            })
+            .collect();
+        let counts: Vec<(&str, u64)> = docs
+            .iter()
+            .map(|(n, d)| (n.as_str(), d["optimized"]["nodes"].as_u64().unwrap()))
+            .collect();
+        assert!(counts.iter().all(|c| c.1 == counts[0].1), "{counts:?}");
+        let imported: Vec<u64> =
+            docs.iter().map(|(_, d)| d["imported"]["nodes"].as_u64().unwrap()).collect();
+        assert!(imported[0] < imported[1] && imported[1] < imported[2], "{base}: {imported:?}");
+    }
+}
+
+#[test]
+fn unfused_leaky_layers_stay_as_exported() {
+    // The exception above, checked where it shows: snnTorch's subtract reset with β ≠ 1
+    // keeps its per-step arithmetic, so the optimized graph grows with T.
+    let n = |name: &str| inspect(name)["optimized"]["nodes"].as_u64().unwrap();
+    let (t8, t16) = (n("snntorch_leaky_subtract_t8"), n("snntorch_leaky_subtract"));
+    assert!(t16 > t8, "{t8} {t16}");
+}
