@@ -17,9 +17,9 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use snnc_ir::{IafParams, Order};
 use snnc_kernels::{
-    sgemm, spike_linear, spike_linear_dw, DwLayout, IafCell, IafOutputs, LinearDims,
-    RecurrentGrads, RecurrentInputs, RecurrentSaved, RecurrentUpstream, SeqDims, SpikeBits,
-    SpikeInput, SpikePath, SpikeWeights, Threads,
+    sgemm, spike_linear, spike_linear_dw, DwLayout, IafCell, IafGrads, IafOutputs, IafUpstream,
+    LinearDims, RecurrentGrads, RecurrentInputs, RecurrentSaved, RecurrentUpstream, SeqDims,
+    SpikeBits, SpikeInput, SpikePath, SpikeWeights, Threads,
 };
 
 fn lcg(seed: u64) -> impl FnMut() -> f32 {
@@ -98,7 +98,7 @@ fn iaf(c: &mut Criterion) {
             bch.iter(|| {
                 let out =
                     IafOutputs { z: Some(&mut z), v_last: Some(&mut v_last), ..Default::default() };
-                cell.forward(dims, &x, None, out, Threads::All).unwrap()
+                cell.forward(dims, &x, None, None, out, Threads::All).unwrap()
             })
         });
         g.bench_function(format!("forward-training/{o}"), |bch| {
@@ -109,14 +109,16 @@ fn iaf(c: &mut Criterion) {
                     v_last: Some(&mut v_last),
                     ..Default::default()
                 };
-                cell.forward(dims, &x, None, out, Threads::All).unwrap()
+                cell.forward(dims, &x, None, None, out, Threads::All).unwrap()
             })
         });
         let gz = vec(seq, -1.0, 1.0, 4);
         let mut gx = vec![0f32; seq];
         g.bench_function(format!("backward/{o}"), |bch| {
             bch.iter(|| {
-                cell.backward(dims, &v_pre, Some(&gz), None, &mut gx, None, Threads::All).unwrap()
+                let up = IafUpstream { gz: Some(&gz), ..Default::default() };
+                let grads = IafGrads { gx: &mut gx, gv0: None, gu0: None };
+                cell.backward(dims, &v_pre, up, grads, Threads::All).unwrap()
             })
         });
     }
@@ -134,7 +136,7 @@ fn recurrent(c: &mut Criterion) {
     let (mut v_pre, mut bits) = (vec![0f32; seq], SpikeBits::zeros(T * B, N).unwrap());
     g.bench_function("forward-training", |bch| {
         bch.iter(|| {
-            let inp = RecurrentInputs { cur: &cur, r: &rp, v0: None, z0: None };
+            let inp = RecurrentInputs { cur: &cur, r: &rp, v0: None, z0: None, u0: None };
             let out = IafOutputs {
                 z_bits: Some(&mut bits),
                 v_pre: Some(&mut v_pre),
@@ -149,8 +151,13 @@ fn recurrent(c: &mut Criterion) {
         bch.iter(|| {
             let saved = RecurrentSaved { v_pre: &v_pre, z_bits: bits.view(), z0: None };
             let up = RecurrentUpstream { gz: Some(&gz), ..Default::default() };
-            let grads =
-                RecurrentGrads { g_cur: &mut g_cur, gv0: None, gz0: None, gr: Some(&mut gr) };
+            let grads = RecurrentGrads {
+                g_cur: &mut g_cur,
+                gv0: None,
+                gz0: None,
+                gr: Some(&mut gr),
+                gu0: None,
+            };
             cell.recurrent_backward(dims, &r, saved, up, grads, Threads::All).unwrap()
         })
     });

@@ -121,13 +121,14 @@ impl ModelFile {
 
 impl ModelFile {
     /// The execution plan of the model: the plan file itself, or the graph imported, optimized
-    /// with `export` and compiled.
-    pub fn plan(&self, given: &[(String, Tensor)], export: ExportGrad) -> Result<Plan> {
+    /// with `export` (fusing leaky cells when `leaky`, [`crate::stage::compiled_leaky`]) and
+    /// compiled.
+    pub fn plan(&self, given: &[(String, Tensor)], export: ExportGrad, leaky: bool) -> Result<Plan> {
         if let Some(p) = &self.plan {
             return Ok(p.clone());
         }
         let g = self.load(given)?;
-        let opt = crate::stage::optimized(self, &g, export, crate::stage::COMPILED_LEAKY)?;
+        let opt = crate::stage::optimized(self, &g, export, leaky)?;
         snnc_plan::compile(&opt.graph, &snnc_plan::CompileOptions::from(export))
             .with_context(|| format!("{}: compiling the plan", self.label()))
     }

@@ -4,12 +4,12 @@ use anyhow::{Context, Result};
 use snnc_ir::{ExportGrad, Graph};
 use snnc_opt::{optimize, OptOptions, Optimized};
 
-use crate::args::Stage;
+use crate::args::{Engine, Stage};
 use crate::model::ModelFile;
 
 /// Runs the optimizer on `g`; `export` becomes the backward of the spikes of plain exports and
 /// of the resets of the cells it fuses. `leaky`: whether it fuses leaky cells (SPEC §1.2),
-/// which only the reference interpreter runs so far ([`COMPILED_LEAKY`]).
+/// which the reference interpreter and the cpu engine run ([`compiled_leaky`]).
 pub fn optimized(mf: &ModelFile, g: &Graph, export: ExportGrad, leaky: bool) -> Result<Optimized> {
     let opts = OptOptions {
         surrogate: export.surrogate,
@@ -20,10 +20,12 @@ pub fn optimized(mf: &ModelFile, g: &Graph, export: ExportGrad, leaky: bool) -> 
     optimize(g, &opts).with_context(|| format!("{}: optimizer", mf.label()))
 }
 
-/// Whether the compiled engines (cpu, wgpu, cuda) run leaky cells: not yet (`snnc_plan`
-/// refuses them), so the graph a plan is compiled from is optimized without fusing them, and
-/// a leaky layer of a plain export runs there as exported.
-pub const COMPILED_LEAKY: bool = false;
+/// Whether a plan for `engine` may hold fused leaky cells: the cpu engine runs them; the wgpu
+/// and cuda engines have no leaky kernels yet, so the graph of their plans is optimized without
+/// fusing them and a leaky layer of a plain export runs there as exported.
+pub fn compiled_leaky(engine: Engine) -> bool {
+    matches!(engine, Engine::Cpu)
+}
 
 /// The graph of `stage` (for the reference interpreter, which runs every fused cell).
 pub fn staged(mf: &ModelFile, g: Graph, stage: Stage, export: ExportGrad) -> Result<Graph> {

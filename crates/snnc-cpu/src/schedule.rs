@@ -129,7 +129,8 @@ fn collide(p: Place, q: Place) -> bool {
 }
 
 /// Whether the f32 spikes `z` of the fused step `i` are read only as the input of the
-/// event-driven linear step right after it.
+/// event-driven linear step right after it. (A leaky integrator's `z` is its potentials, never
+/// bits; the caller checks.)
 fn bits_suffice(prog: &Program, uses: &Uses, i: usize, z: BufId) -> bool {
     let Some((next, fused)) = event_linear(prog, i + 1) else { return false };
     let only_x = next.x == z && next.w != z && next.bias != Some(z) && next.y != z;
@@ -151,8 +152,10 @@ pub(crate) fn schedule(prog: &Program, fuse: bool) -> (Vec<Task>, usize) {
             Kernel::LinearIaf(k) => {
                 // A step that saves its spikes as bits for backward keeps its f32 spikes too.
                 let f = &k.iaf;
-                let redirect =
-                    f.z_bits.is_none() && f.z.is_some_and(|z| bits_suffice(prog, &uses, i, z));
+                let spikes = !f.params.family.is_integrator();
+                let redirect = spikes
+                    && f.z_bits.is_none()
+                    && f.z.is_some_and(|z| bits_suffice(prog, &uses, i, z));
                 let bits = redirect.then(|| {
                     scratch += 1;
                     scratch - 1

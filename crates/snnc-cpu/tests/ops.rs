@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use ndarray::{ArrayD, IxDyn};
 use snnc_ir::{
-    DType, Family, Graph, IafParams, Op, Order, ResetParams, Spikes, Surrogate, Tensor, TensorType,
-    ValueId,
+    DType, Family, Graph, IafParams, Leak, Op, Order, Reset, ResetGrad, ResetParams, Spikes,
+    Surrogate, Tensor, TensorType, Threshold, VOut, ValueId,
 };
 
 fn f32s(shape: &[usize]) -> TensorType {
@@ -274,4 +274,212 @@ fn long_chain_with_thousands_of_buffers() {
     let plan = snnc_plan::compile(&g, &Default::default()).unwrap();
     assert!(plan.train().stats.buffers > 4096, "{}", plan.summary());
     check_graph(&g, &[("x".into(), tensor(&[3, 4], -1.0, 1.0, 41))], Surrogate::default());
+}
+
+/// A leaky configuration (SPEC §1.2) of the IAF ops' tests.
+#[derive(Debug, Clone, Copy)]
+struct Leaky {
+    /// A synaptic current (α ≠ 0): U0 inputs and U_T outputs.
+    current: bool,
+    /// Per-neuron α, β, γ, v_leak (some neurons without a current, some without a leak).
+    per_neuron: bool,
+    order: Order,
+    /// V_T before the reset (integrate-then-fire only).
+    before: bool,
+}
+
+/// The leak of `n` neurons for `c`.
+fn leak(c: Leaky, n: usize, seed: u64) -> Leak {
+    let k = if c.per_neuron { n } else { 1 };
+    let v = |lo, hi, s| uniform(k, lo, hi, seed * 10 + s);
+    let mut l = Leak {
+        alpha: if c.current { v(0.5, 0.9, 1) } else { vec![0.0] },
+        beta: v(0.7, 0.95, 2),
+        gamma: v(0.5, 1.5, 3),
+        v_leak: v(-0.1, 0.1, 4),
+    };
+    if c.per_neuron && n > 2 {
+        // One neuron without a current, one that integrates without a leak.
+        if c.current {
+            l.alpha[0] = 0.0;
+        }
+        (l.beta[1], l.gamma[1]) = (1.0, 1.0);
+    }
+    l
+}
+
+/// Leaky parameters of `n` neurons, member `fam`, for `c`.
+fn leaky_params(fam: Family, c: Leaky, n: usize, v_th: Vec<f32>, sg: &str, seed: u64) -> IafParams {
+    let mut p = params(v_th, c.order, sg);
+    p.family = fam;
+    p.leak = leak(c, n, seed);
+    if c.before {
+        p.v_out = VOut::BeforeReset;
+    }
+    p
+}
+
+/// Adds node `name` with inputs `ins` and outputs `outs`, leaving out trailing absent slots
+/// (a cell without a current has no U slot).
+fn add(
+    g: &mut Graph,
+    name: &str,
+    op: Op,
+    mut ins: Vec<Option<ValueId>>,
+    outs: &[Option<&str>],
+) -> Vec<Option<ValueId>> {
+    while ins.last() == Some(&None) {
+        ins.pop();
+    }
+    let k = outs.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
+    g.add_node(name, op, ins, &outs[..k]).unwrap()
+}
+
+/// Adds graph input `name` `[b, n]` when the cell has a current (the U0 / U input slot).
+fn u_input(g: &mut Graph, c: Leaky, name: &str, shape: &[usize]) -> Option<ValueId> {
+    c.current.then(|| g.add_input(name, f32s(shape)).unwrap())
+}
+
+/// Every IAF op with a leaky cell of member `fam` (the leaky integrator included): a linear
+/// layer into a feed-forward layer (fused), its spikes through a spike-linear into a second
+/// one (the fused event-driven pass on real spikes), a recurrent layer, both step ops; U0 and
+/// U_T of every op with a current; outputs and gradients of every input and weight against
+/// the reference. Inputs are drawn until no spike sits near its threshold.
+fn leaky_snn_graph(fam: Family, c: Leaky) {
+    let li = fam.is_integrator();
+    let (t, b, k, n, h) = (6, 3, 5, 7, 4);
+    let mut g = Graph::new("leaky");
+    let x = g.add_input("x", f32s(&[t, b, k])).unwrap();
+    let w1 = init(&mut g, "w1", &[n, k], 60);
+    let b1 = init(&mut g, "b1", &[n], 61);
+    let hh = g
+        .add_node("", Op::Linear { trans_b: true }, vec![Some(x), Some(w1), Some(b1)], &[Some("h")])
+        .unwrap()[0]
+        .unwrap();
+    let th: Vec<f32> = (0..n).map(|i| 0.2 + 0.05 * i as f32).collect();
+    let p1 = leaky_params(fam, c, n, th, "super:3", 1);
+    let u0 = u_input(&mut g, c, "u0", &[b, n]);
+    let outs = [Some("z1"), Some("v1"), c.current.then_some("u1")];
+    let o1 = add(&mut g, "lif1", Op::Iaf(p1), vec![Some(hh), None, u0], &outs);
+    let z1 = o1[0].unwrap();
+    // Spikes go through a spike-linear layer; a leaky integrator's potentials through a
+    // linear one.
+    let w2 = init(&mut g, "w2", &[h, n], 62);
+    let lin = if li { Op::Linear { trans_b: true } } else { Op::SpikeLinear { trans_b: true } };
+    let h2 = g.add_node("", lin, vec![Some(z1), Some(w2)], &[Some("h2")]).unwrap()[0].unwrap();
+    let v0 = g.add_input("v0", f32s(&[b, h])).unwrap();
+    let p2 = leaky_params(fam, c, h, vec![0.25], "triangle:1", 2);
+    let u0b = u_input(&mut g, c, "u0b", &[b, h]);
+    let outs = [Some("z2"), Some("v2"), c.current.then_some("u2")];
+    let o2 = add(&mut g, "lif2", Op::Iaf(p2), vec![Some(h2), Some(v0), u0b], &outs);
+    let wi = init(&mut g, "wi", &[h, n], 63);
+    let r = init(&mut g, "r", &[h, h], 64);
+    let z0 = g.add_input("z0", f32s(&[b, h])).unwrap();
+    let p3 = leaky_params(fam, c, h, vec![0.15], "heavi_erfc:1.5", 3);
+    let u0r = u_input(&mut g, c, "u0r", &[b, h]);
+    let ins = vec![Some(z1), Some(wi), Some(r), Some(v0), Some(z0), u0r];
+    let outs = [Some("zrec"), Some("vrec"), Some("zlast"), c.current.then_some("urec")];
+    let o3 = add(&mut g, "lifrec", Op::IafRecurrent(p3.clone()), ins, &outs);
+    let x1 = g.add_input("x1", f32s(&[b, n])).unwrap();
+    let wr = g.add_input("wr", f32s(&[h, n])).unwrap();
+    let ins = vec![Some(x1), Some(z0), Some(v0), Some(wr), Some(r), u0r];
+    let outs = [Some("zs"), Some("vs"), c.current.then_some("us")];
+    let o4 = add(&mut g, "lifstep", Op::IafStep(p3), ins, &outs);
+    let p5 = leaky_params(fam, c, n, vec![0.3], "circ:1", 5);
+    let u0f = u_input(&mut g, c, "u0f", &[b, n]);
+    let outs = [Some("zf"), Some("vf"), c.current.then_some("uf")];
+    let o5 = add(&mut g, "lifff", Op::IafFeedForwardStep(p5), vec![Some(x1), Some(x1), u0f], &outs);
+    for y in [o1, o2, o3, o4, o5].into_iter().flatten().flatten() {
+        g.add_output(y).unwrap();
+    }
+    let mut shapes = vec![
+        ("x", vec![t, b, k], -0.3, 1.0),
+        ("v0", vec![b, h], -0.2, 0.3),
+        ("z0", vec![b, h], 0.0, 1.0),
+        ("x1", vec![b, n], -0.5, 1.0),
+        ("wr", vec![h, n], -0.5, 0.5),
+    ];
+    if c.current {
+        for u in ["u0", "u0f"] {
+            shapes.push((u, vec![b, n], -0.3, 0.5));
+        }
+        for u in ["u0b", "u0r"] {
+            shapes.push((u, vec![b, h], -0.3, 0.5));
+        }
+    }
+    for seed in 0..40 {
+        let inputs: Vec<(String, Tensor)> = shapes
+            .iter()
+            .enumerate()
+            .map(|(i, (name, s, lo, hi))| {
+                (name.to_string(), tensor(s, *lo, *hi, 1000 * seed + i as u64))
+            })
+            .collect();
+        if snnc_interp::spike_margins(&g, &inputs).expect("margins") > 1e-4 {
+            check_graph(&g, &inputs, Surrogate::default());
+            return;
+        }
+    }
+    panic!("{fam:?} {c:?}: every input sat near a threshold");
+}
+
+/// The leaky cell in every IAF op: LIF and current-based LIF, scalar and per-neuron
+/// parameters, both orders, V_T after and before the reset, for Norse's cell, a few other
+/// members (single and multiple spikes) and the leaky integrator.
+#[test]
+fn leaky_cells_in_every_iaf_op() {
+    let members = [
+        Family::NORSE,
+        Family { reset: Reset::Subtract, reset_grad: ResetGrad::Detached, ..Family::NORSE },
+        Family { threshold: Threshold::Ge, reset: Reset::None, ..Family::NORSE },
+        Family::LI,
+    ];
+    for fam in members {
+        for (current, per_neuron) in [(false, false), (true, false), (true, true)] {
+            for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
+                for before in [false, true] {
+                    if before && order == Order::FireThenIntegrate {
+                        continue;
+                    }
+                    leaky_snn_graph(fam, Leaky { current, per_neuron, order, before });
+                }
+            }
+        }
+    }
+}
+
+/// Spike counts (`spikes = multi`) with a leak, in the feed-forward ops (the recurrent ones
+/// refuse spike counts whatever the leak).
+#[test]
+fn leaky_multi_spikes() {
+    let fam = Family {
+        threshold: Threshold::Ge,
+        reset: Reset::Subtract,
+        spikes: Spikes::Multi,
+        ..Family::NORSE
+    };
+    for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
+        let c = Leaky { current: true, per_neuron: true, order, before: false };
+        let (t, b, n) = (6, 3, 7);
+        let mut g = Graph::new("multi");
+        let x = g.add_input("x", f32s(&[t, b, n])).unwrap();
+        let u0 = g.add_input("u0", f32s(&[b, n])).unwrap();
+        let p = leaky_params(fam, c, n, vec![0.2], "super:3", 7);
+        let o = g
+            .add_node(
+                "lif",
+                Op::Iaf(p),
+                vec![Some(x), None, Some(u0)],
+                &[Some("z"), Some("v"), Some("u")],
+            )
+            .unwrap();
+        for y in o.into_iter().flatten() {
+            g.add_output(y).unwrap();
+        }
+        let inputs = vec![
+            ("x".into(), tensor(&[t, b, n], -0.2, 1.5, 70)),
+            ("u0".into(), tensor(&[b, n], -0.3, 0.5, 71)),
+        ];
+        check_graph(&g, &inputs, Surrogate::default());
+    }
 }

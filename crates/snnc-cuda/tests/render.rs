@@ -204,3 +204,17 @@ fn every_family_member_renders_its_own_step() {
         }
     }
 }
+
+/// The leaky cell (SPEC §1.2) has no CUDA kernels yet: rendering a plan with one is refused,
+/// naming the IAF node (not the linear layer it is fused with), never rendered as an IF cell.
+#[test]
+fn leaky_cells_are_refused_by_node() {
+    let src = "graph g {\n  input x: f32[4,2,3]\n  weight w: f32[5,3] = [[0.1, 0.2, 0.3], \
+               [0.4, 0.5, 0.6], [0.7, 0.8, 0.9], [1.0, 1.1, 1.2], [1.3, 1.4, 1.5]]\n  \
+               h = Linear(x, w)\n  @lif z, v, u = IAF(h) {alpha_syn = 0.8, beta = 0.9}\n  \
+               output z, v, u\n}\n";
+    let g = snnc_text::parse_str(src, None, "<test>").unwrap();
+    let plan = snnc_plan::compile(&g, &Default::default()).unwrap();
+    let e = render(&plan).unwrap_err().to_string();
+    assert!(e.contains("'lif'") && e.contains("leaky cell") && e.contains("alpha_syn"), "{e}");
+}

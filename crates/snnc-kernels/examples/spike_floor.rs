@@ -13,11 +13,14 @@
 //! Each round runs all five back to back, so that a busy host slows them alike; medians over
 //! the rounds, and the medians over rounds of fused f32 ÷ (sums in L2 + read x) and of fused
 //! bits ÷ sums in L2 (the fused pass also builds the index lists and steps the neurons).
-//! `cargo run --release -p snnc-kernels --example spike_floor [ROUNDS]`.
+//! `cargo run --release -p snnc-kernels --example spike_floor [ROUNDS] [CELL]`, CELL one of
+//! `if` (the default), `lif` (β = 0.9: snnTorch's `Leaky`), `cuba` (current-based: α = 0.8,
+//! β = 0.9, γ = 0.3) or `li` (a leaky integrator with cuba's parameters), so that the cost
+//! of the leak (SPEC §1.2) shows against the IF cell's.
 
 use std::time::Instant;
 
-use snnc_ir::IafParams;
+use snnc_ir::{Family, IafParams, Leak, Order};
 use snnc_kernels::{
     spike_linear_iaf, IafCell, IafOutputs, SeqDims, SpikeBits, SpikeInput, SpikeWeights, Threads,
 };
@@ -135,6 +138,24 @@ fn read_x(x: &[f32]) -> (usize, bool) {
     })
 }
 
+/// The cell named `which` (see the module docs).
+fn cell_params(which: &str) -> IafParams {
+    let leak = |alpha: f32, gamma: f32| Leak {
+        alpha: vec![alpha],
+        beta: vec![0.9],
+        gamma: vec![gamma],
+        v_leak: vec![0.0],
+    };
+    let order = Order::IntegrateThenFire;
+    match which {
+        "if" => IafParams::default(),
+        "lif" => IafParams { leak: leak(0.0, 1.0), order, ..IafParams::default() },
+        "cuba" => IafParams { leak: leak(0.8, 0.3), order, ..IafParams::default() },
+        "li" => IafParams { leak: leak(0.8, 0.3), family: Family::LI, ..IafParams::default() },
+        other => panic!("unknown cell {other} (if, lif, cuba or li)"),
+    }
+}
+
 fn millis(f: impl FnOnce()) -> f64 {
     let s = Instant::now();
     f();
@@ -162,7 +183,8 @@ fn main() {
     }
     let in_l1 =
         RowLists { starts: lists.starts.clone(), idx: lists.idx.iter().map(|i| i % 64).collect() };
-    let cell = IafCell::new(&IafParams::default(), OUTPUTS).unwrap();
+    let which = std::env::args().nth(2).unwrap_or_else(|| "if".into());
+    let cell = IafCell::new(&cell_params(&which), OUTPUTS).unwrap();
     let seq = SeqDims { t: T, b: B, n: OUTPUTS };
     let mut z_bits = SpikeBits::zeros(ROWS, OUTPUTS).unwrap();
     let mut v_last = vec![0f32; B * OUTPUTS];
@@ -174,8 +196,10 @@ fn main() {
             v_pre: None,
             v_last: Some(&mut v_last),
             z_last: None,
+            u_last: None,
         };
-        let done = spike_linear_iaf(seq, x, &wp, Some(&bias), &cell, None, out, Threads::Fixed(2));
+        let b = Some(&bias[..]);
+        let done = spike_linear_iaf(seq, x, &wp, b, &cell, None, None, out, Threads::Fixed(2));
         assert!(done.unwrap(), "5 % spikes take the event path");
     };
     let names =
@@ -199,7 +223,10 @@ fn main() {
             }
         }
     }
-    println!("N-MNIST layer 1 (rows {ROWS}, {INPUTS} → {OUTPUTS}, 5 % spikes), 2 threads, medians of {rounds} rounds:");
+    println!(
+        "N-MNIST layer 1 (rows {ROWS}, {INPUTS} → {OUTPUTS}, 5 % spikes), {which} cell, \
+         2 threads, medians of {rounds} rounds:"
+    );
     for (name, v) in names.iter().zip(&mut times) {
         println!("  {name:<22} {:7.3} ms", median(v));
     }

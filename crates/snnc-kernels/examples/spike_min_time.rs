@@ -65,8 +65,9 @@ fn main() {
                     v_pre: None,
                     v_last: Some(&mut v_last),
                     z_last: None,
+                    u_last: None,
                 };
-                let r = spike_linear_iaf(seq, inp, &wp, Some(&bias), &cell, None, out, t);
+                let r = spike_linear_iaf(seq, inp, &wp, Some(&bias), &cell, None, None, out, t);
                 assert!(r.unwrap());
             });
             println!("linear+iaf {label:4} threads {th}: best {best:7.3} ms  median {med:7.3} ms");

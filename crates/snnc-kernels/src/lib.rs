@@ -1,5 +1,6 @@
-//! snnc's CPU kernels over plain `f32` slices: the dense GEMM wrapper, the fused
-//! integrate-and-fire sequence kernels (feed-forward and recurrent, forward and reverse time),
+//! snnc's CPU kernels over plain `f32` slices: the dense GEMM wrapper, the fused sequence
+//! kernels of the leaky cell of SPEC §1.2, whose special case is the integrate-and-fire cell
+//! (feed-forward and recurrent, forward and reverse time),
 //! the event-driven spike-linear product and its weight gradient, and the deterministic
 //! threading they share.
 //!
@@ -11,14 +12,14 @@
 //! | kernel | entry points |
 //! |---|---|
 //! | dense GEMM (`gemm` crate, strided operands) | [`sgemm`] |
-//! | feed-forward IAF sequence, forward / reverse time | [`IafCell::forward`], [`IafCell::backward`] |
+//! | feed-forward IAF/LIF/LI sequence, forward / reverse time | [`IafCell::forward`], [`IafCell::backward`] |
 //! | recurrent IAF sequence, forward / reverse time | [`IafCell::recurrent_forward`], [`IafCell::recurrent_backward`] |
 //! | spike-linear `x·Wᵀ + b` and its `dW`, event-driven | [`spike_linear`], [`spike_linear_dw`] |
 //! | spike-linear feeding an IAF layer, fused | [`spike_linear_iaf`] |
 //! | layout helpers | [`SpikeBits`], [`SpikeWeights`], [`AlignedBuf`], [`transpose`], [`add_bias_rows`], [`sum_rows`] |
 //!
-//! **Numerics.** Everything is f32. The feed-forward IAF forward pass is bitwise the reference
-//! interpreter's (each step is the same sequence of f32 operations); sums (GEMM, event-driven
+//! **Numerics.** Everything is f32. The feed-forward forward pass is bitwise the reference
+//! interpreter's (each step is the same sequence of f32 operations, with or without a leak); sums (GEMM, event-driven
 //! products) are accumulated in f32 in a fixed order, so they differ from the reference's f64
 //! sums by rounding only; gradients are f32 and meet SPEC §5's 1e-4.
 //!
@@ -56,6 +57,7 @@ pub use bits::{SpikeBits, SpikeBitsView};
 pub use elementwise::{add_bias_rows, sum_rows, transpose};
 pub use error::KernelError;
 pub use iaf::{IafCell, IafOutputs, SeqDims};
+pub use iaf_backward::{IafGrads, IafUpstream};
 pub use recurrent::RecurrentInputs;
 pub use recurrent_backward::{RecurrentGrads, RecurrentSaved, RecurrentUpstream};
 pub use spike_dw::{spike_linear_dw, DwLayout};

@@ -1,7 +1,8 @@
-//! The recurrent integrate-and-fire sequence kernel (forward; reverse time is in
-//! `recurrent_backward.rs`).
+//! The recurrent sequence kernel of the leaky cell (SPEC §1.2; the integrate-and-fire cell is
+//! its special case), forward; reverse time is in `recurrent_backward.rs`.
 //!
-//! The input current is `I_t = cur_t + z_{t−1}·Rᵀ`, where `cur = X·Wᵀ` `[T, B, H]` was computed
+//! The input current is `I_t = cur_t + z_{t−1}·Rᵀ` (for a cell with a synaptic current, it
+//! enters `u_t = α·u_{t−1} + I_t`), where `cur = X·Wᵀ` `[T, B, H]` was computed
 //! beforehand by one GEMM over all `T·B` rows. Inside the time loop the recurrent product is
 //! event-driven: for each batch row, the packed rows of R of the neurons that spiked at `t − 1`
 //! are added. Each step needs all of the previous step's spikes, so steps run one after the
@@ -10,8 +11,8 @@
 
 use crate::bits::words_for;
 use crate::error::check_len;
-use crate::family::{with_family, Fam};
-use crate::iaf::{pack_word, step_block, IafOutputs, SeqDims, Sinks, StepAt};
+use crate::family::{integrator, with_family, with_kind, Fam, Lk};
+use crate::iaf::{pack_word, step_block, IafOutputs, SeqDims, Sinks, State, StepAt};
 use crate::simd::multiversion;
 use crate::spike_linear::sum_rows_into;
 use crate::threads::{for_each_task, DisjointMut};
@@ -29,6 +30,8 @@ pub struct RecurrentInputs<'a> {
     pub v0: Option<&'a [f32]>,
     /// Initial spikes `[B, H]` (any real values); default 0.
     pub z0: Option<&'a [f32]>,
+    /// Initial synaptic current `[B, H]` (a cell with a current only); default 0.
+    pub u0: Option<&'a [f32]>,
 }
 
 /// The state shared by the tasks of one step.
@@ -38,19 +41,20 @@ struct Step<'a, 'b> {
     inp: &'b RecurrentInputs<'a>,
     sinks: &'b Sinks<'a>,
     v: DisjointMut<'b, f32>,
+    u: DisjointMut<'b, f32>,
     prev: &'b [u64],
     next: DisjointMut<'b, u64>,
 }
 
 multiversion! {
     /// Step `t` of neuron block `k` for every batch row.
-    fn step_task<F: Fam>(s: &Step<'_, '_>, _f: F, t: usize, k: usize) {
+    fn step_task<F: Fam, K: Lk>(s: &Step<'_, '_>, _f: F, _k: K, t: usize, k: usize) {
         let (dims, h, cell) = (s.dims, s.dims.n, s.cell);
         let (width, block) = (s.inp.r.width(), s.inp.r.block(k));
         let o0 = k * width;
         let len = width.min(h - o0);
         let words = words_for(h);
-        let (th, reset) = (&cell.th[o0..o0 + len], &cell.reset[o0..o0 + len]);
+        let p = cell.block(o0, len);
         let (mut cur, mut pre, mut z) = ([0f32; 64], [0f32; 64], [0f32; 64]);
         for b in 0..dims.b {
             let rec = &mut cur[..len];
@@ -78,9 +82,10 @@ multiversion! {
             }
             // SAFETY (all writes below): in this step, this task alone owns neurons
             // o0..o0+len (within one word of bits) of every batch row.
-            let v = unsafe { s.v.range(b * h + o0, len) };
-            step_block::<F>(cell.order, th, reset, rec, v, &mut pre, &mut z);
-            let word = pack_word(&z[..len]);
+            let (v, u) = unsafe { (s.v.range(b * h + o0, len), s.u.range(b * h + o0, len)) };
+            step_block::<F, K>(cell.order, p, rec, v, u, &mut pre, &mut z);
+            // A leaky integrator never spikes: its z (the potentials) feeds nothing back.
+            let word = if integrator::<F>() { 0 } else { pack_word(&z[..len]) };
             unsafe { s.next.write(b * words + o0 / 64, word) };
             let at = StepAt {
                 off,
@@ -88,7 +93,7 @@ multiversion! {
                 last: (t + 1 == dims.t).then_some(b * h + o0),
             };
             let (pre, z) = (&pre[..len], &z[..len]);
-            unsafe { s.sinks.write_step(at, pre, || z, || word) };
+            unsafe { s.sinks.write_step::<F, _>(at, pre, || z, || word) };
         }
     }
 }
@@ -124,7 +129,8 @@ impl IafCell {
 
     /// Runs the recurrent layer `I_t = cur_t + z_{t−1}·Rᵀ` over `T` steps (`dims.n` = H),
     /// writing what `out` asks for ([`IafOutputs`]: spikes, bit-packed spikes, pre-reset
-    /// potentials, V_T, Z_T).
+    /// potentials, V_T, Z_T, U_T). For a leaky integrator `z` holds its potentials and the
+    /// spikes it feeds back are 0 (only Z0 reaches the first step).
     ///
     /// The recurrent part of each step is `Σ_{j : z_{t−1,j} = 1} R[:, j]` summed in increasing
     /// `j` in f32 (for `t = 0`, `Σ_j z0_j·R[:, j]` over the nonzero `z0_j`), then added to
@@ -141,16 +147,16 @@ impl IafCell {
         let (seq, state) = (dims.seq_len()?, dims.state_len()?);
         check_len("cur [T,B,H]", inp.cur.len(), seq)?;
         inp.r.check(dims.n, dims.n)?;
-        for (what, s) in [("v0 [B,H]", inp.v0), ("z0 [B,H]", inp.z0)] {
-            if let Some(s) = s {
-                check_len(what, s.len(), state)?;
-            }
+        self.check_state(dims, State { v0: inp.v0, u0: inp.u0 })?;
+        if let Some(z0) = inp.z0 {
+            check_len("z0 [B,H]", z0.len(), state)?;
         }
-        let sinks = Sinks::new(out, dims, self.family)?;
+        let sinks = Sinks::new(out, dims, self)?;
         let mut v = match inp.v0 {
             Some(v0) => v0.to_vec(),
             None => (0..state).map(|i| self.reset[i % dims.n.max(1)]).collect(),
         };
+        let mut u = inp.u0.map_or_else(|| vec![0f32; state], <[f32]>::to_vec);
         let words = words_for(dims.n);
         let (mut prev, mut next) = (vec![0u64; dims.b * words], vec![0u64; dims.b * words]);
         let blocks = inp.r.blocks();
@@ -162,21 +168,24 @@ impl IafCell {
                     inp: &inp,
                     sinks: &sinks,
                     v: DisjointMut::new(&mut v),
+                    u: DisjointMut::new(&mut u),
                     prev: &prev,
                     next: DisjointMut::new(&mut next),
                 };
-                with_family!(self.family, |F| for_each_task(blocks, |k| step_task(
-                    &s,
-                    F::IT,
-                    t,
-                    k
+                with_family!(self.member, |F| with_kind!(self.kind, |K| for_each_task(
+                    blocks,
+                    |k| step_task(&s, F::IT, K::IT, t, k)
                 )));
                 std::mem::swap(&mut prev, &mut next);
             }
         })?;
-        if let Some(o) = &sinks.v_last {
-            // SAFETY: no task is running any more.
+        // SAFETY (both): no task is running any more.
+        if let (Some(o), false) = (&sinks.v_last, sinks.before && dims.t > 0) {
+            // (V_T before the reset was written at the last step.)
             unsafe { o.range(0, state) }.copy_from_slice(&v);
+        }
+        if let Some(o) = &sinks.u_last {
+            unsafe { o.range(0, state) }.copy_from_slice(&u);
         }
         Ok(())
     }

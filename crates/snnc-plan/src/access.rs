@@ -54,7 +54,8 @@ impl Kernel {
             Kernel::Iaf(k) => {
                 a.r(k.x);
                 a.ro(k.v0);
-                for o in [k.z, k.v_last, k.v_pre, k.z_bits] {
+                a.ro(k.u0);
+                for o in [k.z, k.v_last, k.v_pre, k.z_bits, k.u_last] {
                     a.wo(o);
                 }
             }
@@ -66,16 +67,17 @@ impl Kernel {
                 a.r(l.w);
                 a.ro(l.bias);
                 a.ro(f.v0);
+                a.ro(f.u0);
                 a.w(l.y);
-                for o in [f.z, f.v_last, f.v_pre, f.z_bits] {
+                for o in [f.z, f.v_last, f.v_pre, f.z_bits, f.u_last] {
                     a.wo(o);
                 }
             }
             Kernel::Recurrent(k) => {
-                for i in [Some(k.x), Some(k.w), Some(k.r), k.v0, k.z0] {
+                for i in [Some(k.x), Some(k.w), Some(k.r), k.v0, k.z0, k.u0] {
                     a.ro(i);
                 }
-                for o in [Some(k.cur), k.z, k.v_last, k.z_last, k.v_pre, k.z_bits] {
+                for o in [Some(k.cur), k.z, k.v_last, k.z_last, k.v_pre, k.z_bits, k.u_last] {
                     a.wo(o);
                 }
             }
@@ -109,16 +111,17 @@ impl Kernel {
                 a.r(k.v_pre);
                 a.ro(k.gz);
                 a.ro(k.gv_last);
+                a.ro(k.gu_last);
                 a.w(k.gx);
                 a.wo(k.gv0);
+                a.wo(k.gu0);
             }
             Kernel::RecurrentBack(k) => {
-                for i in
-                    [Some(k.r), Some(k.v_pre), Some(k.z_bits), k.z0, k.gz, k.gv_last, k.gz_last]
-                {
+                let reads = [k.z0, k.gz, k.gv_last, k.gz_last, k.gu_last];
+                for i in [Some(k.r), Some(k.v_pre), Some(k.z_bits)].into_iter().chain(reads) {
                     a.ro(i);
                 }
-                for o in [Some(k.g_cur), k.gv0, k.gz0, k.gr] {
+                for o in [Some(k.g_cur), k.gv0, k.gz0, k.gr, k.gu0] {
                     a.wo(o);
                 }
             }

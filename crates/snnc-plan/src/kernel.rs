@@ -226,6 +226,49 @@ impl Kernel {
         }
     }
 
+    /// The neuron parameters of an integrate-and-fire kernel (forward or reverse, fused or
+    /// not); `None` for other kernels (`SpikeReset` has no leak).
+    pub fn iaf_params(&self) -> Option<&snnc_ir::IafParams> {
+        match self {
+            Kernel::Iaf(k) => Some(&k.params),
+            Kernel::LinearIaf(k) => Some(&k.iaf.params),
+            Kernel::Recurrent(k) => Some(&k.params),
+            Kernel::IafBack(k) => Some(&k.params),
+            Kernel::RecurrentBack(k) => Some(&k.params),
+            _ => None,
+        }
+    }
+
+    /// What of the leaky cell (SPEC §1.2) an integrate-and-fire kernel computes beyond the IF
+    /// cell, for an engine that implements only the IF cell to refuse it with: the attributes
+    /// that differ (`alpha_syn`, `beta`, `gamma`, `v_leak`, `spikes = none`,
+    /// `v_out = before_reset`), comma-separated; `None` for the IF cell and other kernels.
+    pub fn leaky(&self) -> Option<String> {
+        let p = self.iaf_params()?;
+        let l = &p.leak;
+        let mut parts = Vec::new();
+        if l.has_current() {
+            parts.push("alpha_syn ≠ 0");
+        }
+        if l.beta.iter().any(|&b| b != 1.0) {
+            parts.push("beta ≠ 1");
+        }
+        if l.gamma.iter().any(|&g| g != 1.0) {
+            parts.push("gamma ≠ 1");
+        }
+        // v_leak cancels out without a leak (β = γ = 1).
+        if !l.is_integrating() && l.v_leak.iter().any(|&v| v != 0.0) {
+            parts.push("v_leak");
+        }
+        if p.family.is_integrator() {
+            parts.push("spikes = none");
+        }
+        if p.v_out == snnc_ir::VOut::BeforeReset {
+            parts.push("v_out = before_reset");
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
     /// A short name of the kernel, for listings and statistics.
     pub fn name(&self) -> &'static str {
         match self {

@@ -1,4 +1,8 @@
-//! Integrate-and-fire kernels: forward (saving what backward needs) and reverse time.
+//! Integrate-and-fire kernels, which compute the leaky cell of SPEC §1.2 (the IF cell is its
+//! special case): forward (saving what backward needs) and reverse time. A cell with a
+//! synaptic current (`params.leak.has_current()`) has a second state U: its initial value
+//! (`u0`) and final value (`u_last`), and their gradients, are buffers of the kernels; a cell
+//! without one has none of them.
 
 use snnc_ir::IafParams;
 
@@ -6,7 +10,9 @@ use crate::BufId;
 
 /// A feed-forward IAF layer over `[t, b, n]` (an `IAF` op, or one `IAFFeedForwardStep` with
 /// `t = 1`). Absent outputs are not computed. `v_pre` and `z_bits` are saved for the backward
-/// pass (the pre-reset potentials and the bit-packed spikes).
+/// pass (the pre-reset potentials and the bit-packed spikes): the pre-reset potentials are all
+/// the backward pass needs, for every leak (it is linear in v and u). For a leaky integrator
+/// (`spikes = none`) `z` is its per-step output, the potentials.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IafK {
     /// Time steps.
@@ -29,6 +35,10 @@ pub struct IafK {
     pub v_pre: Option<BufId>,
     /// Saved spikes, bit-packed.
     pub z_bits: Option<BufId>,
+    /// Initial synaptic current `[b, n]` (a cell with a current only).
+    pub u0: Option<BufId>,
+    /// Final synaptic current `[b, n]` (a cell with a current only).
+    pub u_last: Option<BufId>,
 }
 
 /// A recurrent IAF layer (`IAFRecurrent`, or one `IAFStep` with `t = 1`): `cur = x·Wᵀ` by one
@@ -69,6 +79,10 @@ pub struct RecK {
     pub v_pre: Option<BufId>,
     /// Saved spikes, bit-packed.
     pub z_bits: Option<BufId>,
+    /// Initial synaptic current `[b, h]` (a cell with a current only).
+    pub u0: Option<BufId>,
+    /// Final synaptic current `[b, h]` (a cell with a current only).
+    pub u_last: Option<BufId>,
 }
 
 /// `SpikeReset` over `rows` rows of `n` neurons: the spike(s) and reset of family member
@@ -108,7 +122,7 @@ pub struct PackK {
 
 /// Reverse time of a feed-forward IAF layer from its saved pre-reset potentials; also the
 /// backward of `SpikeReset` (`t = 1`, integrate-then-fire, `v_pre` = the op's input).
-/// Overwrites `gx` and `gv0`.
+/// Overwrites `gx`, `gv0` and `gu0`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IafBackK {
     /// Time steps.
@@ -129,10 +143,14 @@ pub struct IafBackK {
     pub gx: BufId,
     /// Gradient of the initial potential `[b, n]`.
     pub gv0: Option<BufId>,
+    /// Gradient of the final synaptic current `[b, n]` (a cell with a current only).
+    pub gu_last: Option<BufId>,
+    /// Gradient of the initial synaptic current `[b, n]` (a cell with a current only).
+    pub gu0: Option<BufId>,
 }
 
 /// Reverse time of a recurrent IAF layer: writes `g_cur = ∂L/∂(x·Wᵀ)` (for the dX and dW
-/// products that follow), and overwrites `gv0`, `gz0`, `gr` when present.
+/// products that follow), and overwrites `gv0`, `gz0`, `gr`, `gu0` when present.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecBackK {
     /// Time steps.
@@ -165,4 +183,8 @@ pub struct RecBackK {
     pub gz0: Option<BufId>,
     /// Gradient of R.
     pub gr: Option<BufId>,
+    /// Gradient of the final synaptic current `[b, h]` (a cell with a current only).
+    pub gu_last: Option<BufId>,
+    /// Gradient of the initial synaptic current `[b, h]` (a cell with a current only).
+    pub gu0: Option<BufId>,
 }

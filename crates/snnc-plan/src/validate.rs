@@ -111,6 +111,7 @@ impl Plan {
             if let Kernel::LinearIaf(k) = &s.kernel {
                 check_linear_iaf(k, self.nodes.len()).map_err(|m| err(format!("step {i}: {m}")))?;
             }
+            check_cell(&s.kernel).map_err(|m| err(format!("step {i}: {m}")))?;
             let pack = match &s.kernel {
                 Kernel::Linear(k) | Kernel::LinearIaf(LinearIafK { linear: k, .. }) => {
                     match k.event {
@@ -144,6 +145,26 @@ impl Plan {
     }
 }
 
+/// The neuron parameters of an integrate-and-fire kernel must be valid for its neurons
+/// ([`snnc_ir::IafParams::check`]: lengths, finite values, the family's choices, `v_out`), and
+/// only a cell with a synaptic current has the buffers of its state U (U0, U_T and their
+/// gradients).
+fn check_cell(k: &Kernel) -> Result<(), String> {
+    let (p, n, u) = match k {
+        Kernel::Iaf(k) => (&k.params, k.n, [k.u0, k.u_last]),
+        Kernel::LinearIaf(f) => (&f.iaf.params, f.iaf.n, [f.iaf.u0, f.iaf.u_last]),
+        Kernel::Recurrent(k) => (&k.params, k.h, [k.u0, k.u_last]),
+        Kernel::IafBack(k) => (&k.params, k.n, [k.gu_last, k.gu0]),
+        Kernel::RecurrentBack(k) => (&k.params, k.h, [k.gu_last, k.gu0]),
+        _ => return Ok(()),
+    };
+    p.check(n).map_err(|m| format!("invalid neuron parameters: {m}"))?;
+    if !p.leak.has_current() && u.iter().any(Option::is_some) {
+        return Err("a synaptic current's buffer for a cell without a current".into());
+    }
+    Ok(())
+}
+
 /// A fused linear + IAF step must be what `fuse-linear-iaf` makes: an event-driven linear part
 /// whose output is exactly the IAF part's input, of the same size, and no buffer of the IAF
 /// part that is also one of the linear part's (engines rely on that to run it as one pass).
@@ -159,7 +180,7 @@ fn check_linear_iaf(k: &LinearIafK, nodes: usize) -> Result<(), String> {
         return Err("a fused linear + IAF whose parts do not fit together".into());
     }
     let linear = [Some(l.x), Some(l.w), l.bias, Some(l.y)];
-    let iaf = [f.v0, f.z, f.v_last, f.v_pre, f.z_bits];
+    let iaf = [f.v0, f.z, f.v_last, f.v_pre, f.z_bits, f.u0, f.u_last];
     if iaf.iter().flatten().any(|b| linear.contains(&Some(*b))) {
         return Err("a fused linear + IAF whose parts share a buffer".into());
     }

@@ -187,3 +187,38 @@ fn every_family_member_recurrent() {
     }
     assert!(fails.is_empty(), "{}", fails.join("\n"));
 }
+
+/// The leaky cell (SPEC §1.2) has no WGSL kernels yet: running or differentiating a plan with
+/// one is refused, naming the IAF node (not the linear layer it is fused with), never computed
+/// as an IF cell.
+#[test]
+fn leaky_cells_are_refused_by_node() {
+    let ff = feed_forward(Family::NORSE, Order::IntegrateThenFire);
+    for attrs in ["alpha_syn = 0.8", "beta = 0.9", "v_out = \"before_reset\""] {
+        let src =
+            ff.replace("z1, v1 = IAF(h, v0) {", &format!("@lif z1, v1 = IAF(h, v0) {{{attrs}, "));
+        let src = if attrs.starts_with("alpha_syn") {
+            src.replace("@lif z1, v1 =", "@lif z1, v1, u1 =")
+        } else {
+            src
+        };
+        let g = parse(&src);
+        let plan = snnc_plan::compile(&g, &Default::default()).unwrap();
+        let engine = snnc_wgpu::Engine::new(&plan).unwrap();
+        let e = engine.run(&inputs(false)).unwrap_err().to_string();
+        assert!(e.contains("'lif'") && e.contains("leaky cell"), "{attrs}: {e}");
+        let e = engine.wgsl(true).unwrap_err().to_string();
+        assert!(e.contains("'lif'") && e.contains("leaky cell"), "{attrs}: {e}");
+    }
+    let li = ff.replace(
+        "z1, v1 = IAF(h, v0) {",
+        "@li z1, v1 = IAF(h, v0) {spikes = \"none\", reset = \"none\", beta = 0.9, ",
+    );
+    // The LI node takes no threshold choices: drop the family's.
+    let li = li.replacen(&format!(", {}", family_attrs(Family::NORSE)), "", 1);
+    let g = parse(&li);
+    let plan = snnc_plan::compile(&g, &Default::default()).unwrap();
+    let engine = snnc_wgpu::Engine::new(&plan).unwrap();
+    let e = engine.run(&inputs(false)).unwrap_err().to_string();
+    assert!(e.contains("'li'") && e.contains("spikes = none"), "{e}");
+}

@@ -39,7 +39,7 @@ pub(crate) fn linear_iaf(
             SpikeInput::F32(x)
         }
     };
-    let (w, b, v0) = (io.r(l.w)?, io.ro(l.bias)?, io.ro(f.v0)?);
+    let (w, b, v0, u0) = (io.r(l.w)?, io.ro(l.bias)?, io.ro(f.v0)?, io.ro(f.u0)?);
     let y = io.w(l.y)?;
     need_dims("w", w.len(), &[l.k, l.n])?;
     let dims = SeqDims { t: f.t, b: f.b, n: f.n };
@@ -55,6 +55,7 @@ pub(crate) fn linear_iaf(
     };
     let mut z = if scratch_used { None } else { io.wo(f.z)? };
     let (mut v_pre, mut v_last) = (io.wo(f.v_pre)?, io.wo(f.v_last)?);
+    let mut u_last = io.wo(f.u_last)?;
     let neurons = cell(&f.params, f.n)?;
     let packed = packed(l, w, cx)?;
     let out = IafOutputs {
@@ -63,15 +64,16 @@ pub(crate) fn linear_iaf(
         v_pre: v_pre.as_deref_mut(),
         v_last: v_last.as_deref_mut(),
         z_last: None,
+        u_last: u_last.as_deref_mut(),
     };
-    match spike_linear_iaf(dims, x, &packed, b, &neurons, v0, out, cx.threads) {
+    match spike_linear_iaf(dims, x, &packed, b, &neurons, v0, u0, out, cx.threads) {
         Ok(true) => return Ok(()),
         Ok(false) | Err(KernelError::NotBinary { .. }) => {}
         Err(e) => return Err(ke(e)),
     }
     linear_on(l, x, w, b, y, cx)?;
-    let out = IafOutputs { z, z_bits, v_pre, v_last, z_last: None };
-    neurons.forward(dims, y, v0, out, cx.threads).map_err(ke)
+    let out = IafOutputs { z, z_bits, v_pre, v_last, z_last: None, u_last };
+    neurons.forward(dims, y, v0, u0, out, cx.threads).map_err(ke)
 }
 
 /// Runs the linear part `l`, writing the currents, then the IAF part `f` on them: what the
@@ -79,6 +81,7 @@ pub(crate) fn linear_iaf(
 /// fused pass against.
 pub(crate) fn linear_iaf_apart(l: &LinearK, f: &IafK, io: &mut Io, cx: Ctx) -> Result<(), String> {
     let (x, w, b, v0) = (io.r(l.x)?, io.r(l.w)?, io.ro(l.bias)?, io.ro(f.v0)?);
+    let u0 = io.ro(f.u0)?;
     let y = io.w(l.y)?;
     linear_on(l, SpikeInput::F32(x), w, b, y, cx)?;
     need_dims("currents", y.len(), &[f.t, f.b, f.n])?;
@@ -88,9 +91,10 @@ pub(crate) fn linear_iaf_apart(l: &LinearK, f: &IafK, io: &mut Io, cx: Ctx) -> R
         v_pre: io.wo(f.v_pre)?,
         v_last: io.wo(f.v_last)?,
         z_last: None,
+        u_last: io.wo(f.u_last)?,
     };
     let dims = SeqDims { t: f.t, b: f.b, n: f.n };
-    cell(&f.params, f.n)?.forward(dims, y, v0, out, cx.threads).map_err(ke)
+    cell(&f.params, f.n)?.forward(dims, y, v0, u0, out, cx.threads).map_err(ke)
 }
 
 /// The event-driven linear step `l` on spikes given as bits instead of its f32 input.

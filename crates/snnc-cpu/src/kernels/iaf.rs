@@ -1,12 +1,12 @@
-//! Integrate-and-fire kernels: forward (saving for backward), reverse time, spike-reset, and
-//! packing spikes to bits.
+//! Integrate-and-fire kernels, for the leaky cell of SPEC §1.2 (the IF cell is its special
+//! case): forward (saving for backward), reverse time, spike-reset, and packing spikes to bits.
 
 use std::borrow::Cow;
 
 use snnc_ir::{neuron, IafParams};
 use snnc_kernels::{
-    sgemm, IafCell, IafOutputs, KernelError, RecurrentGrads, RecurrentInputs, RecurrentSaved,
-    RecurrentUpstream, SeqDims, SpikeBits, SpikeWeights,
+    sgemm, IafCell, IafGrads, IafOutputs, IafUpstream, KernelError, RecurrentGrads,
+    RecurrentInputs, RecurrentSaved, RecurrentUpstream, SeqDims, SpikeBits, SpikeWeights,
 };
 use snnc_plan::{BufId, IafBackK, IafK, PackK, RecBackK, RecK, ResetK};
 
@@ -38,7 +38,7 @@ pub(crate) fn bits<'s>(
 
 /// The feed-forward IAF layer.
 pub(crate) fn iaf(k: &IafK, io: &mut Io, cx: Ctx) -> Result<(), String> {
-    let (x, v0) = (io.r(k.x)?, io.ro(k.v0)?);
+    let (x, v0, u0) = (io.r(k.x)?, io.ro(k.v0)?, io.ro(k.u0)?);
     need_dims("x", x.len(), &[k.t, k.b, k.n])?;
     let out = IafOutputs {
         z: io.wo(k.z)?,
@@ -46,15 +46,16 @@ pub(crate) fn iaf(k: &IafK, io: &mut Io, cx: Ctx) -> Result<(), String> {
         v_pre: io.wo(k.v_pre)?,
         v_last: io.wo(k.v_last)?,
         z_last: None,
+        u_last: io.wo(k.u_last)?,
     };
     let dims = SeqDims { t: k.t, b: k.b, n: k.n };
-    cell(&k.params, k.n)?.forward(dims, x, v0, out, cx.threads).map_err(ke)
+    cell(&k.params, k.n)?.forward(dims, x, v0, u0, out, cx.threads).map_err(ke)
 }
 
 /// The recurrent IAF layer: `cur = x·Wᵀ`, then the event-driven time loop.
 pub(crate) fn recurrent(k: &RecK, io: &mut Io, cx: Ctx) -> Result<(), String> {
     let (x, w, r) = (io.r(k.x)?, io.r(k.w)?, io.r(k.r)?);
-    let (v0, z0) = (io.ro(k.v0)?, io.ro(k.z0)?);
+    let (v0, z0, u0) = (io.ro(k.v0)?, io.ro(k.z0)?, io.ro(k.u0)?);
     let cur = io.w(k.cur)?;
     need_dims("x", x.len(), &[k.t, k.b, k.i])?;
     need_dims("cur", cur.len(), &[k.t, k.b, k.h])?;
@@ -70,9 +71,10 @@ pub(crate) fn recurrent(k: &RecK, io: &mut Io, cx: Ctx) -> Result<(), String> {
         v_pre: io.wo(k.v_pre)?,
         v_last: io.wo(k.v_last)?,
         z_last: io.wo(k.z_last)?,
+        u_last: io.wo(k.u_last)?,
     };
     let dims = SeqDims { t: k.t, b: k.b, n: k.h };
-    let inp = RecurrentInputs { cur, r: &packed, v0, z0 };
+    let inp = RecurrentInputs { cur, r: &packed, v0, z0, u0 };
     cell(&k.params, k.h)?.recurrent_forward(dims, inp, out, cx.threads).map_err(ke)
 }
 
@@ -119,11 +121,13 @@ pub(crate) fn pack(k: &PackK, io: &mut Io) -> Result<(), String> {
 
 /// Reverse time of a feed-forward layer (and of `SpikeReset`).
 pub(crate) fn iaf_back(k: &IafBackK, io: &mut Io, cx: Ctx) -> Result<(), String> {
-    let (v_pre, gz, gv_last) = (io.r(k.v_pre)?, io.ro(k.gz)?, io.ro(k.gv_last)?);
-    let (gx, gv0) = (io.w(k.gx)?, io.wo(k.gv0)?);
-    need_dims("gx", gx.len(), &[k.t, k.b, k.n])?;
+    let v_pre = io.r(k.v_pre)?;
+    let up =
+        IafUpstream { gz: io.ro(k.gz)?, gv_last: io.ro(k.gv_last)?, gu_last: io.ro(k.gu_last)? };
+    let grads = IafGrads { gx: io.w(k.gx)?, gv0: io.wo(k.gv0)?, gu0: io.wo(k.gu0)? };
+    need_dims("gx", grads.gx.len(), &[k.t, k.b, k.n])?;
     let dims = SeqDims { t: k.t, b: k.b, n: k.n };
-    cell(&k.params, k.n)?.backward(dims, v_pre, gz, gv_last, gx, gv0, cx.threads).map_err(ke)
+    cell(&k.params, k.n)?.backward(dims, v_pre, up, grads, cx.threads).map_err(ke)
 }
 
 /// Reverse time of a recurrent layer.
@@ -133,12 +137,14 @@ pub(crate) fn recurrent_back(k: &RecBackK, io: &mut Io, cx: Ctx) -> Result<(), S
         gz: io.ro(k.gz)?,
         gv_last: io.ro(k.gv_last)?,
         gz_last: io.ro(k.gz_last)?,
+        gu_last: io.ro(k.gu_last)?,
     };
     let grads = RecurrentGrads {
         g_cur: io.w(k.g_cur)?,
         gv0: io.wo(k.gv0)?,
         gz0: io.wo(k.gz0)?,
         gr: io.wo(k.gr)?,
+        gu0: io.wo(k.gu0)?,
     };
     need_dims("g_cur", grads.g_cur.len(), &[k.t, k.b, k.h])?;
     let saved = RecurrentSaved { v_pre, z_bits: z_bits.view(), z0 };

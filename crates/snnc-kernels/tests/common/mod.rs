@@ -178,3 +178,49 @@ pub fn methods() -> Vec<(Method, f32)> {
 pub fn members() -> Vec<snnc_ir::Family> {
     snnc_ir::Family::members()
 }
+
+/// Every member the kernels compute: the spiking members and the leaky integrator (LI).
+pub fn members_and_li() -> Vec<snnc_ir::Family> {
+    let mut m = snnc_ir::Family::members();
+    m.push(snnc_ir::Family::LI);
+    m
+}
+
+/// The leaks (SPEC §1.2) the kernel tests run, for `k` parameter values (1 or N):
+/// 0: the IF cell; 1: LIF (β, γ, v_leak, no current); 2: current-based LIF (α too);
+/// 3: a mix per value, some without a current (α = 0) and some without a leak (β = γ = 1),
+/// so that the per-neuron special cases meet the general ones in one population.
+pub const LEAKS: u8 = 4;
+
+pub fn leak(kind: u8, k: usize, rng: &mut SeedRng) -> snnc_ir::Leak {
+    let mut l = snnc_ir::Leak::default();
+    match kind {
+        0 => {}
+        1 => {
+            l.beta = rng.vec(k, 0.75, 0.98);
+            l.gamma = rng.vec(k, 0.5, 1.5);
+            l.v_leak = rng.vec(k, -0.1, 0.1);
+        }
+        2 => {
+            l.alpha = rng.vec(k, 0.5, 0.9);
+            l.beta = rng.vec(k, 0.75, 0.98);
+            l.gamma = rng.vec(k, 0.3, 1.2);
+            l.v_leak = rng.vec(k, -0.1, 0.1);
+        }
+        _ => {
+            let mut pick = |i: usize, every: usize, lo: f32, hi: f32, plain: f32| {
+                let v = rng.uniform(lo, hi);
+                if i % every == every - 1 {
+                    plain
+                } else {
+                    v
+                }
+            };
+            l.alpha = (0..k).map(|i| pick(i, 3, 0.5, 0.9, 0.0)).collect();
+            l.beta = (0..k).map(|i| pick(i, 4, 0.75, 0.98, 1.0)).collect();
+            l.gamma = (0..k).map(|i| pick(i, 4, 0.3, 1.2, 1.0)).collect();
+            l.v_leak = (0..k).map(|i| pick(i, 2, -0.1, 0.1, 0.0)).collect();
+        }
+    }
+    l
+}

@@ -84,7 +84,7 @@ record!(BiasK { y, rows, cols, alpha, c, c_rs, c_cs, beta });
 record!(LinearK { rows, k, n, trans_b, x, w, bias, y, event });
 record!(SpikeDwK { rows, k, n, g, x, dw, trans_b, acc });
 record!(SumRowsK { g, rows, cols, dst, acc });
-record!(IafK { t, b, n, params, x, v0, z, v_last, v_pre, z_bits });
+record!(IafK { t, b, n, params, x, v0, z, v_last, v_pre, z_bits, u0, u_last });
 record!(LinearIafK { linear, iaf, iaf_node });
 record!(RecK {
     t,
@@ -103,11 +103,13 @@ record!(RecK {
     v_last,
     z_last,
     v_pre,
-    z_bits
+    z_bits,
+    u0,
+    u_last
 });
 record!(ResetK { rows, n, v_th, v_reset, family, v, z, v_out });
 record!(PackK { src, rows, cols, dst });
-record!(IafBackK { t, b, n, params, v_pre, gz, gv_last, gx, gv0 });
+record!(IafBackK { t, b, n, params, v_pre, gz, gv_last, gx, gv0, gu_last, gu0 });
 record!(RecBackK {
     t,
     b,
@@ -123,7 +125,9 @@ record!(RecBackK {
     g_cur,
     gv0,
     gz0,
-    gr
+    gr,
+    gu_last,
+    gu0
 });
 record!(EwInput { buf, shape });
 record!(EwK { shape, inputs, code, regs, stores });

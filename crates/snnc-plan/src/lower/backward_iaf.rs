@@ -8,7 +8,7 @@ use crate::lower::backward_linear::tr;
 use crate::lower::backward_rules::{want, R};
 use crate::lower::ctx::Lower;
 use crate::lower::select::in_value;
-use crate::lower::select_ops::single;
+use crate::lower::select_ops::{single, u_slots};
 use crate::{BufId, Kernel, MmK, Opnd, PlanError};
 
 pub(crate) fn iaf(
@@ -18,21 +18,27 @@ pub(crate) fn iaf(
     params: snnc_ir::IafParams,
     gouts: &[Option<BufId>],
 ) -> R {
+    let current = params.leak.has_current();
+    let (u_in, u_out) = u_slots(&node.op);
     let (wx, wv) = (want(l, node, 0), want(l, node, 1));
+    let wu = if current { want(l, node, u_in) } else { None };
     let x = in_value(node, 0)?;
     let v_pre = l.nodes[ni]
         .v_pre
         .ok_or_else(|| PlanError::node(node, "no saved potentials (internal error)"))?;
-    let need = wx.map_or(0, |v| l.dep[v.0]) | wv.map_or(0, |v| l.dep[v.0]);
+    let need = [wx, wv, wu].iter().flatten().fold(0, |m, v| m | l.dep[v.0]);
     let gx = match wx {
         Some(v) => l.gdst_over(v),
         None => l.arena(l.len_of(x)),
     };
     let gv0 = wv.map(|v| l.gdst_over(v));
+    let gu0 = wu.map(|v| l.gdst_over(v));
     let s = l.shape(x);
     let (t, b, n) = if s.len() == 2 { (1, s[0], s[1]) } else { (s[0], s[1], s[2]) };
-    let (gz, gv_last) = (gouts.first().copied().flatten(), gouts.get(1).copied().flatten());
-    let k = IafBackK { t, b, n, params, v_pre, gz, gv_last, gx, gv0 };
+    let at = |i: usize| gouts.get(i).copied().flatten();
+    let (gz, gv_last) = (at(0), at(1));
+    let gu_last = if current { at(u_out) } else { None };
+    let k = IafBackK { t, b, n, params, v_pre, gz, gv_last, gx, gv0, gu_last, gu0 };
     l.push(ni, need, Kernel::IafBack(k));
     Ok(())
 }
@@ -46,18 +52,30 @@ pub(crate) fn recurrent(l: &mut Lower, ni: usize, node: &Node, gouts: &[Option<B
     let step = matches!(node.op, Op::IafStep(_));
     let slots = if step { [0, 3, 4, 2, 1] } else { [0, 1, 2, 3, 4] };
     let [wx, ww, wr, wv0, wz0] = slots.map(|s| want(l, node, s));
-    let need = [wx, ww, wr, wv0, wz0].iter().flatten().fold(0, |m, v| m | l.dep[v.0]);
+    let current = fk.params.leak.has_current();
+    let (u_in, u_out) = u_slots(&node.op);
+    let wu0 = if current { want(l, node, u_in) } else { None };
+    let need = [wx, ww, wr, wv0, wz0, wu0].iter().flatten().fold(0, |m, v| m | l.dep[v.0]);
     let (v_pre, z_bits) = match (fk.v_pre, fk.z_bits) {
         (Some(a), Some(b)) => (a, b),
         _ => return Err(PlanError::node(node, "no saved state (internal error)")),
     };
     let at = |i: usize| gouts.get(i).copied().flatten();
-    let (gz, gv_last, gz_last) = if step { (None, at(1), at(0)) } else { (at(0), at(1), at(2)) };
+    // IAFStep's Z_new is the last step's spikes, whose gradient enters as Z_T's; a leaky
+    // integrator's is its potential, its per-step output.
+    let li = fk.params.family.is_integrator();
+    let (gz, gv_last, gz_last) = match (step, li) {
+        (true, false) => (None, at(1), at(0)),
+        (true, true) => (at(0), at(1), None),
+        (false, _) => (at(0), at(1), at(2)),
+    };
     let (t, b, h, i) = (fk.t, fk.b, fk.h, fk.i);
     let g_cur = l.arena(t * b * h);
     let gv0 = wv0.map(|v| l.gdst_over(v));
     let gz0 = wz0.map(|v| l.gdst_over(v));
     let gr = wr.map(|v| l.gdst_over(v));
+    let gu0 = wu0.map(|v| l.gdst_over(v));
+    let gu_last = if current { at(u_out) } else { None };
     let params = fk.params.clone();
     let k = RecBackK {
         t,
@@ -75,6 +93,8 @@ pub(crate) fn recurrent(l: &mut Lower, ni: usize, node: &Node, gouts: &[Option<B
         gv0,
         gz0,
         gr,
+        gu_last,
+        gu0,
     };
     l.push(ni, need, Kernel::RecurrentBack(k));
     l.flush(ni);

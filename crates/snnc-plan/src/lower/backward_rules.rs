@@ -32,7 +32,9 @@ pub(crate) fn node(l: &mut Lower, ni: usize, node: &Node, gouts: &[Option<BufId>
             let (v_pre, gx) = (l.value(node, v)?, l.gdst_over(v));
             let (gz, gv_last) = (g0, gouts.get(1).copied().flatten());
             let rows = l.len_of(v).checked_div(n).unwrap_or(0);
-            let k = IafBackK { t: 1, b: rows, n, params, v_pre, gz, gv_last, gx, gv0: None };
+            let (gv0, gu_last, gu0) = (None, None, None);
+            let k =
+                IafBackK { t: 1, b: rows, n, params, v_pre, gz, gv_last, gx, gv0, gu_last, gu0 };
             l.push(ni, l.dep[v.0], Kernel::IafBack(k));
             return Ok(());
         }

@@ -84,7 +84,7 @@ fn fusable(
     let feeds = root(f.x) == y && lk.event.is_some();
     let only_pair = mentions.get(&y).is_some_and(|m| m.iter().all(|&s| s == i || s == i + 1));
     let linear = [Some(lk.x), Some(lk.w), lk.bias, Some(lk.y)].map(|b| b.map(root));
-    let iaf = [f.v0, f.z, f.v_last, f.v_pre, f.z_bits];
+    let iaf = [f.v0, f.z, f.v_last, f.v_pre, f.z_bits, f.u0, f.u_last];
     let apart = iaf.iter().flatten().all(|&b| !linear.contains(&Some(root(b))));
     shapes && feeds && only_pair && apart
 }

@@ -75,3 +75,77 @@ fn validation_refuses_fused_steps_whose_parts_do_not_fit() {
         assert!(e.contains(what), "{what}: {e}");
     }
 }
+
+/// `x [4, 2, 3] → Linear → h → IAF` with a current-based leak (α = 0.8, β = 0.9, γ = 0.5,
+/// V_T before the reset), U0 a graph input and U_T an output: Z, V_T and U_T all outputs.
+fn leaky_graph() -> Graph {
+    let mut g = Graph::new("leaky");
+    let x = g.add_input("x", TensorType::new(DType::F32, vec![4, 2, 3])).unwrap();
+    let u0 = g.add_input("u0", TensorType::new(DType::F32, vec![2, 5])).unwrap();
+    let w = Tensor::F32(ndarray::ArrayD::from_shape_fn(ndarray::IxDyn(&[5, 3]), |i| {
+        (i[0] + 2 * i[1]) as f32 * 0.1
+    }));
+    let w = g.add_initializer("w", w).unwrap();
+    let h = g
+        .add_node("lin", Op::Linear { trans_b: true }, vec![Some(x), Some(w)], &[Some("h")])
+        .unwrap()[0]
+        .unwrap();
+    let mut p = IafParams { order: snnc_ir::Order::IntegrateThenFire, ..IafParams::default() };
+    p.leak.alpha = vec![0.8];
+    p.leak.beta = vec![0.9];
+    p.leak.gamma = vec![0.5];
+    p.v_out = snnc_ir::VOut::BeforeReset;
+    let outs = g
+        .add_node(
+            "lif",
+            Op::Iaf(p),
+            vec![Some(h), None, Some(u0)],
+            &[Some("z"), Some("v"), Some("u")],
+        )
+        .unwrap();
+    for o in outs {
+        g.add_output(o.unwrap()).unwrap();
+    }
+    g
+}
+
+/// A leaky cell lowers (its U0 and U_T are buffers of the kernels, forward and backward), is
+/// fused with its linear layer like the IF cell, round-trips through the plan file, and is
+/// named by [`Kernel::leaky`], which engines without leaky kernels refuse.
+#[test]
+fn a_leaky_cell_lowers_fuses_and_round_trips() {
+    let p = compile(&leaky_graph(), &Default::default()).unwrap();
+    assert_eq!(fused(&p), [1, 1]);
+    let Kernel::LinearIaf(k) = &p.infer().steps[0].kernel else { panic!("fused") };
+    assert!(k.iaf.u0.is_some() && k.iaf.u_last.is_some());
+    let leaky = p.infer().steps[0].kernel.leaky().expect("leaky");
+    assert!(leaky.contains("alpha_syn") && leaky.contains("before_reset"), "{leaky}");
+    let back = p.train().steps.iter().find_map(|s| match &s.kernel {
+        Kernel::IafBack(k) => Some(k),
+        _ => None,
+    });
+    let back = back.expect("a reverse-time kernel");
+    assert!(back.gu_last.is_some() && back.gu0.is_some());
+    let bytes = p.to_bytes();
+    let q = Plan::from_bytes(&bytes, std::path::Path::new("leaky.plan")).unwrap();
+    assert_eq!(q.to_bytes(), bytes);
+    // The IF cell is not leaky.
+    let p = compile(&graph().0, &Default::default()).unwrap();
+    assert!(p.infer().steps.iter().all(|s| s.kernel.leaky().is_none()));
+}
+
+/// Only a cell with a synaptic current has U buffers, and parameters must fit the neurons.
+#[test]
+fn validation_refuses_currents_without_synapse_and_bad_parameters() {
+    let p = compile(&graph().0, &Default::default()).unwrap();
+    let mut q = p.clone();
+    let Kernel::LinearIaf(k) = &mut q.infer.steps[0].kernel else { panic!("fused") };
+    k.iaf.u_last = Some(k.iaf.z.expect("z"));
+    let e = q.validate().unwrap_err().to_string();
+    assert!(e.contains("without a current"), "{e}");
+    let mut q = p.clone();
+    let Kernel::LinearIaf(k) = &mut q.infer.steps[0].kernel else { panic!("fused") };
+    k.iaf.params.leak.beta = vec![0.5; 4];
+    let e = q.validate().unwrap_err().to_string();
+    assert!(e.contains("beta"), "{e}");
+}

@@ -92,20 +92,15 @@ fn lower_node(l: &mut Lower, ni: usize, node: &Node) -> Result<(), PlanError> {
     }
 }
 
-/// The neuron's family choices (SPEC §1.1), checked. Every member lowers; each engine checks
-/// the plan's kernels ([`Kernel::family`]) against what it implements before running them.
+/// The neuron's parameters, checked: the family's choices (SPEC §1.1) go together. Every
+/// member and every leaky cell (SPEC §1.2) lowers; each engine checks the plan's kernels
+/// ([`Kernel::family`], [`Kernel::leaky`]) against what it implements before running them (the
+/// CPU engine runs them all; the GPU engines refuse leaky cells by node).
 fn supported<'a>(
     node: &Node,
     p: &'a snnc_ir::IafParams,
 ) -> Result<&'a snnc_ir::IafParams, PlanError> {
     p.family.check().map_err(|m| PlanError::node(node, m))?;
-    if !p.leak.is_if() || p.family.is_integrator() || p.v_out != snnc_ir::VOut::AfterReset {
-        return Err(PlanError::node(
-            node,
-            "the compiled engines do not implement the leaky cell (alpha_syn, beta, gamma, \
-             v_leak, spikes = none, v_out = before_reset) yet; run it with --engine ref",
-        ));
-    }
     Ok(p)
 }
 

@@ -189,7 +189,31 @@ pub(crate) fn linear(
     Ok(())
 }
 
-/// `IAF` (`step = false`: X `[T,B,N]`) and `IAFFeedForwardStep` (`step`: X `[B,N]`, T = 1).
+/// `(input, output)`: the slots of U0 (U for the step ops) and of U_T (U_new) of an IAF op
+/// with a synaptic current (`snnc_ir::Op::input_arity`, `output_count`).
+pub(crate) fn u_slots(op: &Op) -> (usize, usize) {
+    match op {
+        Op::IafRecurrent(_) => (5, 3),
+        Op::IafStep(_) => (5, 2),
+        _ => (2, 2),
+    }
+}
+
+/// The buffers of U0 and U_T of node `node` (a cell with a synaptic current; none otherwise).
+fn current_bufs(
+    l: &mut Lower,
+    node: &Node,
+    p: &IafParams,
+) -> Result<(Option<BufId>, Option<BufId>), PlanError> {
+    if !p.leak.has_current() {
+        return Ok((None, None));
+    }
+    let (i, o) = u_slots(&node.op);
+    Ok((l.input(node, i)?, l.output(node, o)))
+}
+
+/// `IAF` (`step = false`: X `[T,B,N]`) and `IAFFeedForwardStep` (`step`: X `[B,N]`, T = 1);
+/// with a synaptic current, U0 (U) and U_T (U_new) too.
 pub(crate) fn iaf(
     l: &mut Lower,
     ni: usize,
@@ -205,15 +229,16 @@ pub(crate) fn iaf(
         _ => return Err(PlanError::node(node, format!("unexpected input shape {s:?}"))),
     };
     let (z, v_last) = (l.output(node, 0), l.output(node, 1));
+    let (u0, u_last) = current_bufs(l, node, p)?;
     let params = p.clone();
-    l.forward(
-        ni,
-        Kernel::Iaf(IafK { t, b, n, params, x, v0, z, v_last, v_pre: None, z_bits: None }),
-    );
+    let (v_pre, z_bits) = (None, None);
+    let k = IafK { t, b, n, params, x, v0, z, v_last, v_pre, z_bits, u0, u_last };
+    l.forward(ni, Kernel::Iaf(k));
     Ok(())
 }
 
-/// `IAFRecurrent` (X, W, R, V0, Z0 → Z, V_T, Z_T) and `IAFStep` (X, Z, V, W, R → Z', V').
+/// `IAFRecurrent` (X, W, R, V0, Z0 → Z, V_T, Z_T) and `IAFStep` (X, Z, V, W, R → Z', V');
+/// with a synaptic current, U0 (U) and U_T (U_new) too.
 pub(crate) fn recurrent(
     l: &mut Lower,
     ni: usize,
@@ -242,6 +267,7 @@ pub(crate) fn recurrent(
     } else {
         (l.output(node, 0), l.output(node, 1), l.output(node, 2))
     };
+    let (u0, u_last) = current_bufs(l, node, p)?;
     let params = p.clone();
     let k = RecK {
         t,
@@ -261,6 +287,8 @@ pub(crate) fn recurrent(
         z_last,
         v_pre: None,
         z_bits: None,
+        u0,
+        u_last,
     };
     l.forward(ni, Kernel::Recurrent(k));
     Ok(())

@@ -58,8 +58,16 @@ pub(crate) fn numel(dims: &[usize]) -> Result<usize, String> {
 
 /// The dispatches of step `step` (its index in the program, which kernels report when they
 /// fail) running `k` over the memory map `l`, in order.
-/// Integrate-and-fire kernels compute their plan's family member (SPEC §1.1).
+/// Integrate-and-fire kernels compute their plan's family member (SPEC §1.1); the leaky cell
+/// (SPEC §1.2) is not implemented here yet and is refused ([`Kernel::leaky`]), so that the
+/// engine names the node instead of computing an IF cell in its place.
 pub fn render(step: usize, l: &Layout, k: &Kernel) -> Result<Vec<Launch>, String> {
+    if let Some(what) = k.leaky() {
+        return Err(format!(
+            "the wgpu engine does not implement the leaky cell ({what}) yet; run it with \
+             --engine cpu or --engine ref"
+        ));
+    }
     match k {
         Kernel::Mm(k) => linear::mm(step, l, k),
         Kernel::Bias(k) => linear::bias(step, l, k),
