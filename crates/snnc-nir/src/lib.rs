@@ -28,4 +28,4 @@ pub use nodes::kind::NodeKind;
 pub use nodes::neuron::{NeuronKind, NeuronNode};
 pub use nodes::shape_ops::{DelayNode, FlattenNode, ThresholdNode};
 pub use options::{CurrentOrder, NirOptions, NirReset};
-pub use read::{read_nir, read_nir_bytes, NirFile, MAX_FILE_BYTES};
+pub use read::{input_names, read_nir, read_nir_bytes, NirFile, MAX_FILE_BYTES};

@@ -56,3 +56,13 @@ pub fn read_nir_bytes(path: &Path, bytes: Vec<u8>) -> Result<NirFile, NirError> 
     })?;
     Ok(NirFile { version, graph })
 }
+
+/// The names of the top-level Input nodes (the lowered graph's inputs), in order.
+pub fn input_names(nir: &NirFile) -> Vec<String> {
+    nir.graph
+        .nodes
+        .iter()
+        .filter(|(_, k)| matches!(k, crate::NodeKind::Input(_)))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
