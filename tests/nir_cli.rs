@@ -64,7 +64,20 @@ fn a_plan_records_the_nir_options() {
     let plan = dir.join("b.plan");
     let p = plan.to_str().unwrap();
     let m = nir("braille_noDelay_noBias_subtract.nir");
-    snnc_ok(&["compile", &m, "-o", p, "--dt", "0.0002", "--nir-reset", "subtract", "--nir-current", "paper", "--dim", "T=8"]);
+    snnc_ok(&[
+        "compile",
+        &m,
+        "-o",
+        p,
+        "--dt",
+        "0.0002",
+        "--nir-reset",
+        "subtract",
+        "--nir-current",
+        "paper",
+        "--dim",
+        "T=8",
+    ]);
     let loaded = snnc_plan::Plan::load(&plan).unwrap();
     let meta: Vec<(String, String)> = loaded.meta().to_vec();
     let want = [("nir.dt", "0.0002"), ("nir.reset", "subtract"), ("nir.current", "paper")];
@@ -93,14 +106,21 @@ fn the_nir_options_change_the_result() {
     };
     let base = run(&[], "base");
     assert!(base.to_f64().iter().any(|&z| z > 0.0), "the output layer spikes");
-    assert_ne!(base, run(&["--nir-current", "paper"], "paper"), "the paper's order delays the current");
+    assert_ne!(
+        base,
+        run(&["--nir-current", "paper"], "paper"),
+        "the paper's order delays the current"
+    );
     assert_ne!(base, run(&["--dt", "0.0005"], "dt"), "dt sets the decays");
 }
 
 #[test]
 fn refused_nir_files_exit_1_naming_the_file_and_the_node() {
     for (name, want) in [
-        ("braille_noDelay_bias_zero_subgraph.nir", "graph 'lif1': edge 'lif' → 'lin' names node 'lif', which does not exist"),
+        (
+            "braille_noDelay_bias_zero_subgraph.nir",
+            "graph 'lif1': edge 'lif' → 'lin' names node 'lif', which does not exist",
+        ),
         ("cnn_sinabs.nir", "Conv2d node '0': convolutions are not supported yet"),
     ] {
         let out = snnc(&["run", &nir(name)]);

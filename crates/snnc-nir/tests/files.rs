@@ -18,8 +18,16 @@ fn importable_files_lower_and_verify() {
         ("lif_norse.nir", vec![("input", vec![5, 2, 1])], vec![("output", vec![5, 2, 1])]),
         ("lif_rockpool.nir", vec![("input", vec![5, 2, 1])], vec![("output", vec![5, 2, 1])]),
         ("two_lif_neurons.nir", vec![("in", vec![5, 2, 1])], vec![("out", vec![5, 2, 1])]),
-        ("braille_noDelay_bias_zero.nir", vec![("input", vec![5, 2, 12])], vec![("output", vec![5, 2, 7])]),
-        ("braille_noDelay_noBias_subtract.nir", vec![("input", vec![5, 2, 12])], vec![("output", vec![5, 2, 7])]),
+        (
+            "braille_noDelay_bias_zero.nir",
+            vec![("input", vec![5, 2, 12])],
+            vec![("output", vec![5, 2, 7])],
+        ),
+        (
+            "braille_noDelay_noBias_subtract.nir",
+            vec![("input", vec![5, 2, 12])],
+            vec![("output", vec![5, 2, 7])],
+        ),
     ] {
         let g = load_nir(&file(name), &opts(5)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let sig = |ids: &[snnc_ir::ValueId]| -> Vec<(String, Vec<usize>)> {
@@ -50,13 +58,16 @@ fn braille_weights_are_initializers_named_after_nodes() {
         ("lif1.w_rec.bias", vec![38]),
         ("lif1.w_rec.weight", vec![38, 38]),
     ];
-    let want: Vec<(String, Vec<usize>)> = want.iter().map(|(n, s)| (n.to_string(), s.clone())).collect();
+    let want: Vec<(String, Vec<usize>)> =
+        want.iter().map(|(n, s)| (n.to_string(), s.clone())).collect();
     assert_eq!(names, want);
 }
 
 #[test]
 fn subgraph_files_are_refused_naming_the_missing_node() {
-    for name in ["braille_noDelay_bias_zero_subgraph.nir", "braille_noDelay_noBias_subtract_subgraph.nir"] {
+    for name in
+        ["braille_noDelay_bias_zero_subgraph.nir", "braille_noDelay_noBias_subtract_subgraph.nir"]
+    {
         let parsed = read_nir(&file(name)).expect("the nodes themselves parse");
         assert!(matches!(parsed.graph.nodes["lif1"], NodeKind::Graph(_)));
         let err = load_nir(&file(name), &opts(3)).unwrap_err();
@@ -74,7 +85,14 @@ fn cnn_parses_with_its_shapes_but_lowering_refuses_convolutions() {
     assert_eq!(g.nodes.len(), 15);
     assert_eq!(g.edges.len(), 14);
     let kinds: Vec<(&str, &str)> = g.nodes.iter().map(|(n, k)| (n.as_str(), k.name())).collect();
-    for (n, k) in [("0", "Conv2d"), ("1", "IF"), ("4", "SumPool2d"), ("8", "Flatten"), ("11", "Affine"), ("input", "Input")] {
+    for (n, k) in [
+        ("0", "Conv2d"),
+        ("1", "IF"),
+        ("4", "SumPool2d"),
+        ("8", "Flatten"),
+        ("11", "Affine"),
+        ("input", "Input"),
+    ] {
         assert!(kinds.contains(&(n, k)), "{n} {k} in {kinds:?}");
     }
     let NodeKind::Conv(c) = &g.nodes["0"] else { panic!("node 0 is {:?}", g.nodes["0"]) };
@@ -91,7 +109,10 @@ fn cnn_parses_with_its_shapes_but_lowering_refuses_convolutions() {
     assert_eq!(i.shape, vec![2, 34, 34]);
     let err = load_nir(&file("cnn_sinabs.nir"), &opts(3)).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("cnn_sinabs.nir: Conv2d node '0': convolutions are not supported yet"), "{msg}");
+    assert!(
+        msg.contains("cnn_sinabs.nir: Conv2d node '0': convolutions are not supported yet"),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -26,7 +26,10 @@ fn bad_files_name_the_node_and_the_problem() {
         ("unknown_type.nir", "node 'mystery' (Spline): unknown NIR node type 'Spline'"),
         ("negative_tau.nir", "node 'lif' (LIF): tau must be positive"),
         ("shape_mismatch.nir", "node 'fc' (Affine):"),
-        ("nan_weight.nir", "node 'fc' (Linear): field 'weight' holds a value that is not a finite f32"),
+        (
+            "nan_weight.nir",
+            "node 'fc' (Linear): field 'weight' holds a value that is not a finite f32",
+        ),
         ("lif_param_shapes.nir", "node 'lif' (LIF): tau has shape [2] but r has shape [1]"),
         ("no_node_group.nir", "not a NIR graph: the file has no 'node' group"),
         ("numeric_edges.nir", "field 'edges' holds numbers, not strings"),

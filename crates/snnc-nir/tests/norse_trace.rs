@@ -25,9 +25,16 @@ fn trace() -> Vec<[f32; 3]> {
 fn lif_norse_reproduces_the_papers_norse_trace() {
     let rows = trace();
     assert_eq!(rows.len(), 1000);
-    let o = NirOptions { dt: 1e-4, steps: rows.len(), batch: 1, potentials: true, ..NirOptions::default() };
+    let o = NirOptions {
+        dt: 1e-4,
+        steps: rows.len(),
+        batch: 1,
+        potentials: true,
+        ..NirOptions::default()
+    };
     let g = load_nir(&models().join("lif_norse.nir"), &o).unwrap();
-    let x = ArrayD::from_shape_vec(IxDyn(&[rows.len(), 1, 1]), rows.iter().map(|r| r[0]).collect()).unwrap();
+    let x = ArrayD::from_shape_vec(IxDyn(&[rows.len(), 1, 1]), rows.iter().map(|r| r[0]).collect())
+        .unwrap();
     let out = snnc_interp::run(&g, &[("input".into(), Tensor::F32(x))]).unwrap();
     let get = |name: &str| out.iter().find(|(n, _)| n == name).unwrap().1.as_f32_vec().unwrap();
     let (z, v) = (get("output"), get("1.v"));
@@ -44,7 +51,8 @@ fn a_larger_dt_changes_the_trace() {
     let rows = trace();
     let o = NirOptions { dt: 2e-4, steps: rows.len(), batch: 1, ..NirOptions::default() };
     let g = load_nir(&models().join("lif_norse.nir"), &o).unwrap();
-    let x = ArrayD::from_shape_vec(IxDyn(&[rows.len(), 1, 1]), rows.iter().map(|r| r[0]).collect()).unwrap();
+    let x = ArrayD::from_shape_vec(IxDyn(&[rows.len(), 1, 1]), rows.iter().map(|r| r[0]).collect())
+        .unwrap();
     let out = snnc_interp::run(&g, &[("input".into(), Tensor::F32(x))]).unwrap();
     let z = out[0].1.as_f32_vec().unwrap();
     assert!(z.iter().zip(&rows).any(|(a, r)| *a != r[2]));

@@ -18,8 +18,11 @@ use crate::{read_nir, NirError, NirFile, NirOptions, NodeKind};
 pub fn lower(file: &Path, nir: &NirFile, o: &NirOptions) -> Result<Graph, NirError> {
     let path = file.to_path_buf();
     o.check().map_err(|msg| NirError::Format { file: path.clone(), msg })?;
-    let flat = flatten(&nir.graph)
-        .map_err(|f| NirError::Graph { file: path.clone(), graph: f.graph, msg: f.msg })?;
+    let flat = flatten(&nir.graph).map_err(|f| NirError::Graph {
+        file: path.clone(),
+        graph: f.graph,
+        msg: f.msg,
+    })?;
     let unsupported: Vec<usize> = (0..flat.names.len())
         .filter(|&i| matches!(flat.kinds[i], FlatKind::Node(NodeKind::Conv(_) | NodeKind::Pool(_))))
         .collect();
@@ -29,8 +32,13 @@ pub fn lower(file: &Path, nir: &NirFile, o: &NirOptions) -> Result<Graph, NirErr
             NodeKind::Conv(_) => "convolutions are",
             _ => "pooling layers are",
         };
-        let others: Vec<String> = unsupported[1..].iter().map(|&j| format!("'{}'", flat.names[j])).collect();
-        let also = if others.is_empty() { String::new() } else { format!(" (nor nodes {})", others.join(", ")) };
+        let others: Vec<String> =
+            unsupported[1..].iter().map(|&j| format!("'{}'", flat.names[j])).collect();
+        let also = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" (nor nodes {})", others.join(", "))
+        };
         return Err(NirError::Unsupported {
             file: path,
             node: flat.names[i].clone(),

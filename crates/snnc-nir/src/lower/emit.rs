@@ -28,14 +28,20 @@ impl Emit {
     /// A node applying `op` to `inputs`, named after `base`; its one output.
     pub fn op(&mut self, base: &str, op: Op, inputs: &[ValueId]) -> Result<ValueId, IrError> {
         let name = self.fresh(base);
-        let out = self.g.add_node(&name, op, inputs.iter().map(|&i| Some(i)).collect(), &[Some(&name)])?;
+        let out = self.g.add_node(
+            &name,
+            op,
+            inputs.iter().map(|&i| Some(i)).collect(),
+            &[Some(&name)],
+        )?;
         Ok(out[0].expect("the output was named"))
     }
 
     /// As [`Emit::op`], with the output value called exactly `name`.
     pub fn op_named(&mut self, name: &str, op: Op, inputs: &[ValueId]) -> Result<ValueId, IrError> {
         let node = self.fresh(name);
-        let out = self.g.add_node(&node, op, inputs.iter().map(|&i| Some(i)).collect(), &[Some(name)])?;
+        let out =
+            self.g.add_node(&node, op, inputs.iter().map(|&i| Some(i)).collect(), &[Some(name)])?;
         Ok(out[0].expect("the output was named"))
     }
 
@@ -71,7 +77,12 @@ impl Emit {
     }
 
     /// `a + b`, where `None` is a zero.
-    pub fn add(&mut self, base: &str, a: Option<ValueId>, b: Option<ValueId>) -> Result<Option<ValueId>, IrError> {
+    pub fn add(
+        &mut self,
+        base: &str,
+        a: Option<ValueId>,
+        b: Option<ValueId>,
+    ) -> Result<Option<ValueId>, IrError> {
         Ok(match (a, b) {
             (Some(a), Some(b)) => Some(self.op(base, Op::Add, &[a, b])?),
             (x, None) | (None, x) => x,

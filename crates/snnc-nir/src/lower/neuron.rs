@@ -42,7 +42,12 @@ fn opt_param(e: &mut Emit, base: &str, a: &Array, skip: f32) -> Result<Option<Va
 }
 
 /// Creates the constants of `n` (named after `name`) under `o`'s time step.
-pub(crate) fn consts(e: &mut Emit, name: &str, n: &NeuronNode, o: &NirOptions) -> Result<Consts, IrError> {
+pub(crate) fn consts(
+    e: &mut Emit,
+    name: &str,
+    n: &NeuronNode,
+    o: &NirOptions,
+) -> Result<Consts, IrError> {
     let dt = o.dt;
     let f = |a: &Array, g: &dyn Fn(f64) -> f64| a.map(|x| g(x as f64) as f32);
     let (beta, gamma, drift) = match &n.tau_mem {
@@ -93,7 +98,10 @@ pub(crate) fn step(
     x: Option<ValueId>,
     st: &mut State,
 ) -> Result<ValueId, IrError> {
-    let mul = |e: &mut Emit, a: Option<ValueId>, k: Option<ValueId>| -> Result<Option<ValueId>, IrError> {
+    let mul = |e: &mut Emit,
+               a: Option<ValueId>,
+               k: Option<ValueId>|
+     -> Result<Option<ValueId>, IrError> {
         match (a, k) {
             (Some(a), Some(k)) => e.op(base, Op::Mul, &[a, k]).map(Some),
             (a, _) => Ok(a),

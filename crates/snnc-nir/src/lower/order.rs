@@ -23,9 +23,8 @@ pub(crate) fn schedule(f: &Flat) -> Result<Schedule, String> {
     for &(a, b) in &f.edges {
         succ[a].push(b);
     }
-    let roots: Vec<usize> = (0..n)
-        .filter(|&i| matches!(f.kinds[i], FlatKind::Node(NodeKind::Input(_))))
-        .collect();
+    let roots: Vec<usize> =
+        (0..n).filter(|&i| matches!(f.kinds[i], FlatKind::Node(NodeKind::Input(_)))).collect();
     if roots.is_empty() {
         return Err("the graph has no Input node".into());
     }

@@ -13,7 +13,11 @@ pub(crate) struct AffineWeights {
 }
 
 /// Declares `a`'s weights, named after the node.
-pub(crate) fn affine_weights(e: &mut Emit, name: &str, a: &AffineNode) -> Result<AffineWeights, IrError> {
+pub(crate) fn affine_weights(
+    e: &mut Emit,
+    name: &str,
+    a: &AffineNode,
+) -> Result<AffineWeights, IrError> {
     let w = e.weight(&format!("{name}.weight"), &a.weight)?;
     let b = match &a.bias {
         Some(b) => Some(e.weight(&format!("{name}.bias"), b)?),
@@ -23,7 +27,12 @@ pub(crate) fn affine_weights(e: &mut Emit, name: &str, a: &AffineNode) -> Result
 }
 
 /// y = x·Wᵀ (+ b) for x `[B, in]`.
-pub(crate) fn affine(e: &mut Emit, base: &str, w: &AffineWeights, x: ValueId) -> Result<ValueId, IrError> {
+pub(crate) fn affine(
+    e: &mut Emit,
+    base: &str,
+    w: &AffineWeights,
+    x: ValueId,
+) -> Result<ValueId, IrError> {
     let gemm = Op::Gemm { alpha: 1.0, beta: 1.0, trans_a: false, trans_b: true };
     let mut ins = vec![x, w.w];
     ins.extend(w.b);
@@ -49,12 +58,21 @@ pub(crate) fn threshold(
 }
 
 /// The threshold constant of a Threshold node.
-pub(crate) fn threshold_const(e: &mut Emit, name: &str, t: &ThresholdNode) -> Result<ValueId, IrError> {
+pub(crate) fn threshold_const(
+    e: &mut Emit,
+    name: &str,
+    t: &ThresholdNode,
+) -> Result<ValueId, IrError> {
     e.param(&format!("{name}/threshold"), &t.threshold)
 }
 
 /// Flattens the feature dimensions of x `[B, features...]`.
-pub(crate) fn flatten(e: &mut Emit, base: &str, f: &FlattenNode, x: ValueId) -> Result<ValueId, String> {
+pub(crate) fn flatten(
+    e: &mut Emit,
+    base: &str,
+    f: &FlattenNode,
+    x: ValueId,
+) -> Result<ValueId, String> {
     let shape = e.g.ty(x).shape.clone();
     let out = f.output_shape(&shape[1..])?;
     let mut target = vec![shape[0] as i64];

@@ -60,7 +60,10 @@ fn prepare<'a>(e: &mut Emit, f: &Flat<'a>, n: usize, o: &NirOptions) -> Result<P
         NodeKind::Neuron(nn) => {
             Prep::Neuron(Box::new(neuron::consts(e, name, nn, o).map_err(err)?), State::default())
         }
-        NodeKind::Delay(d) => Prep::Delay(delay_taps(e, name, &d.delay, o.dt).map_err(|m| At(n, m))?, d.delay.shape.clone()),
+        NodeKind::Delay(d) => Prep::Delay(
+            delay_taps(e, name, &d.delay, o.dt).map_err(|m| At(n, m))?,
+            d.delay.shape.clone(),
+        ),
         NodeKind::Flatten(fl) => Prep::Flatten(fl),
         NodeKind::Conv(_) | NodeKind::Pool(_) | NodeKind::Graph(_) => {
             return Err(At(n, "cannot be lowered".into()))
@@ -143,7 +146,8 @@ pub(crate) fn unroll(
                     None => e.zeros(&base, shape).map_err(at(i)),
                 }
             };
-            let no_input = || At(i, "has no input at the first step (only a recurrent edge feeds it)".into());
+            let no_input =
+                || At(i, "has no input at the first step (only a recurrent edge feeds it)".into());
             let y = match &mut prep[i] {
                 Prep::Input(x) => {
                     if acc.is_some() {
@@ -178,7 +182,9 @@ pub(crate) fn unroll(
                 Prep::Delay(taps, shape) => {
                     let mut sum = None;
                     for &(d, mask) in taps.iter() {
-                        let Some(x) = (if t >= d { hist[i][t - d] } else { None }) else { continue };
+                        let Some(x) = (if t >= d { hist[i][t - d] } else { None }) else {
+                            continue;
+                        };
                         let x = match mask {
                             Some(m) => e.op(&base, Op::Mul, &[x, m]).map_err(&err)?,
                             None => x,

@@ -28,11 +28,17 @@ impl Array {
     pub fn zip(&self, other: &Array, f: impl Fn(f32, f32) -> f32) -> Array {
         if other.data.len() == 1 && self.data.len() != 1 {
             let o = other.data[0];
-            return Array { shape: self.shape.clone(), data: self.data.iter().map(|&a| f(a, o)).collect() };
+            return Array {
+                shape: self.shape.clone(),
+                data: self.data.iter().map(|&a| f(a, o)).collect(),
+            };
         }
         if self.data.len() == 1 && other.data.len() != 1 {
             let s = self.data[0];
-            return Array { shape: other.shape.clone(), data: other.data.iter().map(|&b| f(s, b)).collect() };
+            return Array {
+                shape: other.shape.clone(),
+                data: other.data.iter().map(|&b| f(s, b)).collect(),
+            };
         }
         Array {
             shape: self.shape.clone(),

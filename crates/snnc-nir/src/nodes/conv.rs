@@ -100,7 +100,10 @@ impl ConvNode {
     /// The output feature shape `[out, spatial...]` for an input `[in, spatial...]`.
     pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, String> {
         if input.len() != self.dims + 1 {
-            return Err(format!("input has shape {input:?}; expected [channels, {} spatial]", self.dims));
+            return Err(format!(
+                "input has shape {input:?}; expected [channels, {} spatial]",
+                self.dims
+            ));
         }
         let in_ch = self.weight.shape[1] as i64 * self.groups;
         if input[0] as i64 != in_ch {

@@ -72,7 +72,8 @@ impl Fields<'_> {
         self.ints(name)?
             .into_iter()
             .map(|x| {
-                usize::try_from(x).map_err(|_| format!("field '{name}' holds {x}; sizes must be ≥ 0"))
+                usize::try_from(x)
+                    .map_err(|_| format!("field '{name}' holds {x}; sizes must be ≥ 0"))
             })
             .collect()
     }
