@@ -119,7 +119,7 @@ fn refused_nir_files_exit_1_naming_the_file_and_the_node() {
     for (name, want) in [
         (
             "braille_noDelay_bias_zero_subgraph.nir",
-            "graph 'lif1': edge 'lif' → 'lin' names node 'lif', which does not exist",
+            "graph 'lif1': edge 'input' → 'lif' names node 'lif', which does not exist",
         ),
         ("cnn_sinabs.nir", "Conv2d node '0': convolutions are not supported yet"),
     ] {

@@ -61,7 +61,7 @@ impl ModelFile {
                     current: args.nir_current,
                     ..snnc_nir::NirOptions::default()
                 };
-                opts.check().with_context(|| path.display().to_string())?;
+                opts.check().map_err(|m| anyhow::anyhow!("{}: {m}", path.display()))?;
                 Some((snnc_nir::read_nir(&path)?, opts))
             }
             _ => None,
@@ -180,7 +180,7 @@ impl ModelFile {
             o.steps = self.dims.get("T").copied().unwrap_or(o.steps);
             o.batch = self.dims.get("B").copied().unwrap_or(o.batch);
         }
-        o.check().with_context(|| self.label())?;
+        o.check().map_err(|m| anyhow::anyhow!("{}: {m}", self.label()))?;
         Ok(o)
     }
 }
