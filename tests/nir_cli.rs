@@ -137,7 +137,7 @@ fn refused_nir_files_exit_1_naming_the_file_and_the_node() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("cut.nir") && !err.contains("panicked"), "{err}");
-    let out = snnc(&["run", &nir("two_lif_neurons.nir"), "--dt", "-1"]);
+    let out = snnc(&["run", &nir("two_lif_neurons.nir"), "--dt=0"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("dt must be a positive number"));
 }
