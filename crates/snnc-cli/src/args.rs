@@ -87,11 +87,31 @@ pub enum Wrt {
 
 #[derive(Debug, Args)]
 pub struct ModelArgs {
-    /// The model: an `.onnx` file or a text-IR `.snn` file.
+    /// The model: an `.onnx` file, a text-IR `.snn` file, a NIR `.nir` file or a compiled plan.
     pub model: PathBuf,
-    /// Bind a symbolic input dimension, e.g. `--dim batch=16` (repeatable).
+    /// Bind a symbolic input dimension, e.g. `--dim batch=16` (repeatable). A NIR model's
+    /// inputs are `[T, B, ...]`: `--dim T=1000 --dim B=8` (default: from `--input`, else 100 and 1).
     #[arg(long = "dim", value_name = "NAME=SIZE")]
     pub dims: Vec<String>,
+    /// NIR models: the Euler time step in seconds (SPEC §1.2).
+    #[arg(long, default_value_t = 1e-4, value_name = "SECONDS")]
+    pub dt: f64,
+    /// NIR models: the reset of IF, LIF and CubaLIF nodes (value: to the node's v_reset, 0 when
+    /// the file has none; subtract: by the threshold).
+    #[arg(long = "nir-reset", default_value = "value", value_parser = parse_nir_reset)]
+    pub nir_reset: snnc_nir::NirReset,
+    /// NIR models: when a CubaLI/CubaLIF potential sees the synaptic current (spec: this
+    /// step's, SPEC §1.2; paper: the previous step's, as the NIR paper's reference code).
+    #[arg(long = "nir-current", default_value = "spec", value_parser = parse_current_order)]
+    pub nir_current: snnc_nir::CurrentOrder,
+}
+
+fn parse_nir_reset(s: &str) -> Result<snnc_nir::NirReset, String> {
+    s.parse()
+}
+
+fn parse_current_order(s: &str) -> Result<snnc_nir::CurrentOrder, String> {
+    s.parse()
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ use crate::args::ModelArgs;
 enum Format {
     Onnx,
     Text,
+    Nir,
     Plan,
 }
 
@@ -21,11 +22,12 @@ pub struct ModelFile {
     format: Format,
     dims: HashMap<String, usize>,
     text: Option<Graph>,
+    nir: Option<(snnc_nir::NirFile, snnc_nir::NirOptions)>,
     plan: Option<Plan>,
 }
 
 impl ModelFile {
-    /// Checks that the file exists and decides its format: `.onnx` and `.snn` by extension,
+    /// Checks that the file exists and decides its format: `.onnx`, `.snn` and `.nir` by extension,
     /// anything else by content (a text IR starts with `graph` or a `#` comment).
     pub fn open(args: &ModelArgs) -> Result<Self> {
         let path = args.model.clone();
@@ -36,6 +38,7 @@ impl ModelFile {
             _ if snnc_plan::is_plan_file(&path) => Format::Plan,
             Some("onnx") => Format::Onnx,
             Some("snn") => Format::Text,
+            Some("nir") => Format::Nir,
             _ => sniff(&path)?,
         };
         let mut dims = HashMap::new();
@@ -48,13 +51,26 @@ impl ModelFile {
         }
         let text = match format {
             Format::Text => Some(snnc_text::parse_file(&path)?),
-            Format::Onnx | Format::Plan => None,
+            _ => None,
+        };
+        let nir = match format {
+            Format::Nir => {
+                let opts = snnc_nir::NirOptions {
+                    dt: args.dt,
+                    reset: args.nir_reset,
+                    current: args.nir_current,
+                    ..snnc_nir::NirOptions::default()
+                };
+                opts.check().map_err(|m| anyhow::anyhow!("{}: {m}", path.display()))?;
+                Some((snnc_nir::read_nir(&path)?, opts))
+            }
+            _ => None,
         };
         let plan = match format {
             Format::Plan => Some(Plan::load(&path)?),
             _ => None,
         };
-        Ok(ModelFile { path, format, dims, text, plan })
+        Ok(ModelFile { path, format, dims, text, nir, plan })
     }
 
     /// True when the file is a compiled plan rather than a model.
@@ -82,6 +98,9 @@ impl ModelFile {
         if let Some(p) = &self.plan {
             return Ok(p.inputs().iter().map(|s| s.name.clone()).collect());
         }
+        if let Some((nir, _)) = &self.nir {
+            return Ok(snnc_nir::input_names(nir));
+        }
         match (&self.text, self.format) {
             (Some(g), _) => Ok(g.inputs().iter().map(|&i| g.value(i).name.clone()).collect()),
             (None, _) => Ok(snnc_onnx::input_signature(&self.path)?
@@ -101,9 +120,13 @@ impl ModelFile {
                 self.label()
             );
         }
-        let g = match &self.text {
-            Some(g) => g.clone(),
-            None => {
+        let g = match (&self.text, &self.nir) {
+            (Some(g), _) => g.clone(),
+            (None, Some((nir, opts))) => {
+                let opts = self.nir_options(opts, given)?;
+                snnc_nir::lower(&self.path, nir, &opts)?
+            }
+            (None, None) => {
                 let opts = snnc_onnx::ImportOptions {
                     dims: self.dims.clone(),
                     input_shapes: given
@@ -129,8 +152,37 @@ impl ModelFile {
         }
         let g = self.load(given)?;
         let opt = crate::stage::optimized(self, &g, export, leaky)?;
-        snnc_plan::compile(&opt.graph, &snnc_plan::CompileOptions::from(export))
-            .with_context(|| format!("{}: compiling the plan", self.label()))
+        let plan = snnc_plan::compile(&opt.graph, &snnc_plan::CompileOptions::from(export))
+            .with_context(|| format!("{}: compiling the plan", self.label()))?;
+        Ok(match &self.nir {
+            Some((_, opts)) => plan.with_meta(opts.describe()),
+            None => plan,
+        })
+    }
+
+    /// A NIR model's options with T and B bound: from the first given input `[T, B, ...]`,
+    /// else from `--dim T=… --dim B=…`, else 100 steps of batch 1.
+    fn nir_options(
+        &self,
+        base: &snnc_nir::NirOptions,
+        given: &[(String, Tensor)],
+    ) -> Result<snnc_nir::NirOptions> {
+        let mut o = base.clone();
+        if let Some((name, t)) = given.first() {
+            if t.shape().len() < 2 {
+                bail!(
+                    "{}: input '{name}' has shape {:?}; a NIR model's inputs are [T, B, ...]",
+                    self.label(),
+                    t.shape()
+                );
+            }
+            (o.steps, o.batch) = (t.shape()[0], t.shape()[1]);
+        } else {
+            o.steps = self.dims.get("T").copied().unwrap_or(o.steps);
+            o.batch = self.dims.get("B").copied().unwrap_or(o.batch);
+        }
+        o.check().map_err(|m| anyhow::anyhow!("{}: {m}", self.label()))?;
+        Ok(o)
     }
 }
 

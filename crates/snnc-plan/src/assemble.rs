@@ -49,6 +49,7 @@ impl Plan {
             name: g.name().to_string(),
             surrogate: export.surrogate,
             reset_grad: export.reset_grad,
+            meta: Vec::new(),
             inputs: g.inputs().iter().map(|&v| sig(g, v)).collect(),
             outputs: g.outputs().iter().map(|&v| sig(g, v)).collect(),
             targets: target_values(g)

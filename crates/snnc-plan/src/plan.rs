@@ -157,6 +157,7 @@ pub struct Plan {
     pub(crate) name: String,
     pub(crate) surrogate: Surrogate,
     pub(crate) reset_grad: ResetGrad,
+    pub(crate) meta: Vec<(String, String)>,
     pub(crate) inputs: Vec<Sig>,
     pub(crate) outputs: Vec<Sig>,
     pub(crate) targets: Vec<Target>,
@@ -186,6 +187,18 @@ impl Plan {
     /// plan and stays attached.
     pub fn reset_grad(&self) -> ResetGrad {
         self.reset_grad
+    }
+
+    /// What the frontend recorded about how the model was read, as `key=value` pairs (a NIR
+    /// model's `nir.dt`, `nir.reset`, `nir.current`); empty for ONNX and text-IR models.
+    pub fn meta(&self) -> &[(String, String)] {
+        &self.meta
+    }
+
+    /// The plan with `meta` recorded (see [`Plan::meta`]).
+    pub fn with_meta(mut self, meta: Vec<(String, String)>) -> Self {
+        self.meta = meta;
+        self
     }
 
     /// Graph inputs, in order.

@@ -15,7 +15,7 @@ use crate::{Plan, PlanError};
 pub const MAGIC: [u8; 8] = *b"SNNCPLAN";
 
 /// The plan format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 const HEADER: usize = 8 + 4 + 8 + 4;
 
@@ -23,6 +23,7 @@ fn payload(p: &Plan, w: &mut Vec<u8>) {
     p.name.put(w);
     p.surrogate.put(w);
     p.reset_grad.put(w);
+    p.meta.put(w);
     p.inputs.put(w);
     p.outputs.put(w);
     p.targets.put(w);
@@ -38,6 +39,7 @@ fn decode(r: &mut Reader) -> Result<Plan, String> {
         name: Codec::get(r)?,
         surrogate: Codec::get(r)?,
         reset_grad: Codec::get(r)?,
+        meta: Codec::get(r)?,
         inputs: Codec::get(r)?,
         outputs: Codec::get(r)?,
         targets: Codec::get(r)?,

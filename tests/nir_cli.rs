@@ -1,0 +1,143 @@
+//! NIR models through the command line: run, grad, check and compile on the reference
+//! interpreter and the cpu engine; the options a plan records; refusals that name the node.
+
+mod common;
+
+use common::*;
+
+fn nir(name: &str) -> String {
+    root().join("models/nir").join(name).to_string_lossy().into_owned()
+}
+
+const RUNNABLE: [&str; 3] =
+    ["braille_noDelay_bias_zero.nir", "braille_noDelay_noBias_subtract.nir", "two_lif_neurons.nir"];
+
+#[test]
+fn nir_models_run_and_differentiate_on_ref_and_cpu() {
+    for name in RUNNABLE {
+        let m = nir(name);
+        let dir = scratch(&format!("nir-run-{name}"));
+        let mut outs = Vec::new();
+        for engine in ["ref", "cpu"] {
+            let out = dir.join(format!("{engine}.npz"));
+            let o = out.to_str().unwrap();
+            snnc_ok(&["run", &m, "--dim", "T=24", "--dim", "B=3", "--engine", engine, "-o", o]);
+            let arrays = npz(&out);
+            assert_eq!(arrays.len(), 1, "{name}: one output");
+            outs.push(arrays[0].1.clone());
+            let grads = dir.join(format!("{engine}-grads.npz"));
+            let g = grads.to_str().unwrap();
+            snnc_ok(&["grad", &m, "--dim", "T=24", "--dim", "B=3", "--engine", engine, "-o", g]);
+            let grads = npz(&grads);
+            let weights: Vec<&String> =
+                grads.iter().map(|(k, _)| k).filter(|k| k.ends_with(".weight")).collect();
+            assert!(weights.len() >= 2, "{name} on {engine}: weight gradients {weights:?}");
+            for (k, t) in &grads {
+                assert!(t.to_f64().iter().all(|x| x.is_finite()), "{name} {engine}: {k}");
+            }
+        }
+        assert_eq!(outs[0].shape()[..2], [24, 3], "{name}: [T, B, ...]");
+        assert_eq!(outs[0], outs[1], "{name}: ref and cpu outputs agree");
+    }
+}
+
+#[test]
+fn check_compares_ref_and_cpu_on_nir_models() {
+    for name in RUNNABLE {
+        snnc_ok(&["check", &nir(name), "--dim", "T=16", "--dim", "B=2"]);
+    }
+}
+
+#[test]
+fn braille_spikes_under_its_paper_input_scale() {
+    // The generated input (uniform in [0, 1)) drives the recurrent layer to spike at dt = 1e-4.
+    let dir = scratch("nir-braille-spikes");
+    let out = dir.join("o.npz");
+    let m = nir("braille_noDelay_bias_zero.nir");
+    let text = snnc_ok(&["run", &m, "--dim", "T=64", "-o", out.to_str().unwrap()]);
+    assert!(text.contains("output"), "{text}");
+}
+
+#[test]
+fn a_plan_records_the_nir_options() {
+    let dir = scratch("nir-plan");
+    let plan = dir.join("b.plan");
+    let p = plan.to_str().unwrap();
+    let m = nir("braille_noDelay_noBias_subtract.nir");
+    snnc_ok(&[
+        "compile",
+        &m,
+        "-o",
+        p,
+        "--dt",
+        "0.0002",
+        "--nir-reset",
+        "subtract",
+        "--nir-current",
+        "paper",
+        "--dim",
+        "T=8",
+    ]);
+    let loaded = snnc_plan::Plan::load(&plan).unwrap();
+    let meta: Vec<(String, String)> = loaded.meta().to_vec();
+    let want = [("nir.dt", "0.0002"), ("nir.reset", "subtract"), ("nir.current", "paper")];
+    for (k, v) in want {
+        assert!(meta.contains(&(k.to_string(), v.to_string())), "{meta:?}");
+    }
+    assert_eq!(loaded.inputs()[0].shape, vec![8, 1, 12]);
+    let out = dir.join("o.npz");
+    snnc_ok(&["run", p, "-o", out.to_str().unwrap()]);
+    assert_eq!(npz(&out)[0].1.shape(), &[8, 1, 7]);
+}
+
+#[test]
+fn the_nir_options_change_the_result() {
+    let dir = scratch("nir-options");
+    let m = nir("braille_noDelay_noBias_subtract.nir");
+    let x = dir.join("x.npy");
+    let ones = snnc_ir::Tensor::F32(ndarray::ArrayD::from_elem(ndarray::IxDyn(&[40, 1, 12]), 1.0));
+    snnc_arrays::write_npy(&x, &ones).unwrap();
+    let run = |extra: &[&str], tag: &str| {
+        let out = dir.join(format!("{tag}.npz"));
+        let mut args = vec!["run", &m, "--input", x.to_str().unwrap(), "-o", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        snnc_ok(&args);
+        npz(&out)[0].1.clone()
+    };
+    let base = run(&[], "base");
+    assert!(base.to_f64().iter().any(|&z| z > 0.0), "the output layer spikes");
+    assert_ne!(
+        base,
+        run(&["--nir-current", "paper"], "paper"),
+        "the paper's order delays the current"
+    );
+    assert_ne!(base, run(&["--dt", "0.0005"], "dt"), "dt sets the decays");
+}
+
+#[test]
+fn refused_nir_files_exit_1_naming_the_file_and_the_node() {
+    for (name, want) in [
+        (
+            "braille_noDelay_bias_zero_subgraph.nir",
+            "graph 'lif1': edge 'input' → 'lif' names node 'lif', which does not exist",
+        ),
+        ("cnn_sinabs.nir", "Conv2d node '0': convolutions are not supported yet"),
+    ] {
+        let out = snnc(&["run", &nir(name)]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(name) && err.contains(want), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let dir = scratch("nir-bad");
+    let bytes = std::fs::read(nir("two_lif_neurons.nir")).unwrap();
+    let cut = dir.join("cut.nir");
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+    let out = snnc(&["inspect", cut.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cut.nir") && !err.contains("panicked"), "{err}");
+    let out = snnc(&["run", &nir("two_lif_neurons.nir"), "--dt=0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dt must be a positive number"));
+}
