@@ -7,7 +7,8 @@
 //! [`lower`] turns it into an [`snnc_ir::Graph`] that runs over sequences `[T, B, ...]`: NIR's
 //! continuous-time neurons become SPEC §1.2's leaky cell under the Euler step of
 //! [`NirOptions::dt`], unrolled over [`NirOptions::steps`] steps (recurrent edges read the
-//! previous step). Every failure is a [`NirError`] naming the file and the node.
+//! previous step). [`write_nir`] writes a [`NirFile`] back out in the layout nir 1.0.8 writes.
+//! Every failure is a [`NirError`] naming the file and the node.
 
 mod error;
 mod graph;
@@ -16,6 +17,7 @@ mod lower;
 mod nodes;
 mod options;
 mod read;
+mod write;
 
 pub use error::NirError;
 pub use graph::NirGraph;
@@ -29,3 +31,4 @@ pub use nodes::neuron::{NeuronKind, NeuronNode};
 pub use nodes::shape_ops::{DelayNode, FlattenNode, ThresholdNode};
 pub use options::{CurrentOrder, NirOptions, NirReset};
 pub use read::{input_names, read_nir, read_nir_bytes, NirFile, MAX_FILE_BYTES};
+pub use write::{write_nir, write_nir_bytes, WRITTEN_VERSION};
