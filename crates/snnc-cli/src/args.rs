@@ -29,6 +29,9 @@ pub enum Command {
     /// Draw the arrays of an `.npz` (as `run --output` writes it) to a PNG or SVG image:
     /// spike rasters for 0/1 (or small whole-number count) arrays, potential traces for others.
     Plot(PlotArgs),
+    /// Write the model (ONNX, text IR or NIR) as a NIR graph: the optimized graph's fused cells
+    /// become NIR neurons at the Euler step `--dt`, checked by reading the file back.
+    Export(ExportArgs),
 }
 
 /// Which engine executes the model.
@@ -272,4 +275,17 @@ pub struct PlotArgs {
     /// Image height in pixels (default: 260 per panel).
     #[arg(long, value_name = "H")]
     pub height: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The NIR file to write.
+    #[arg(long, value_name = "OUT.nir")]
+    pub nir: PathBuf,
+    /// Export only these graph outputs (comma-separated; default: all). NIR graphs output
+    /// sequences, so a final-state output (V_T) must be left out.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
+    pub outputs: Vec<String>,
 }

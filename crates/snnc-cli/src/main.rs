@@ -5,6 +5,7 @@ mod bench;
 mod commands;
 mod dot;
 mod exec;
+mod export;
 mod inputs;
 mod model;
 mod plotting;

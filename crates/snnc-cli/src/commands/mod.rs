@@ -3,6 +3,7 @@
 mod bench;
 mod check;
 mod compile;
+mod export;
 mod grad;
 mod inspect;
 mod plot;
@@ -22,5 +23,6 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Check(a) => check::check(a),
         Command::Bench(a) => bench::bench(a),
         Command::Plot(a) => plot::plot(a),
+        Command::Export(a) => export::export(a),
     }
 }
