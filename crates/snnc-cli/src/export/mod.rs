@@ -46,7 +46,7 @@ pub fn to_nir(g: &Graph, o: &ExportOptions, splits: &Splits) -> Result<(NirFile,
             continue;
         }
         let src = w.resolve(v).map_err(|e| {
-            format!("output '{name}' (#{i}): {e}; export a subset with --outputs NAME,…")
+            format!("output '{name}' (#{i}): {e}")
         })?;
         let shape = g.ty(v).shape.get(2..).unwrap_or(&[]).to_vec();
         let node = w.fresh(&name);
@@ -59,6 +59,9 @@ pub fn to_nir(g: &Graph, o: &ExportOptions, splits: &Splits) -> Result<(NirFile,
     let graph = NirGraph { nodes: w.nodes, edges: w.edges };
     Ok((NirFile { version: snnc_nir::WRITTEN_VERSION.into(), graph }, w.bias_cols))
 }
+
+/// A linear layer's input, weight [N, K] and bias.
+type LinearParts = (ValueId, Array2<f64>, Option<Vec<f64>>);
 
 struct Walk<'a> {
     g: &'a Graph,
@@ -109,22 +112,73 @@ impl Walk<'_> {
             match &n.op {
                 Op::Iaf(_) | Op::IafRecurrent(_) if n.output(0) == Some(v) => self.cell(p)?,
                 Op::Iaf(_) | Op::IafRecurrent(_) => {
-                    return Err(format!("{} outputs a final state; NIR graphs output sequences", label(n)))
+                    return Err(format!(
+                        "{} outputs a final state; NIR graphs output sequences (export the \
+                         others with --outputs NAME,…)",
+                        label(n)
+                    ))
                 }
-                // The peeled first step joined to the cell's other steps.
-                Op::Concat { axis: 0 } if n.inputs.len() == 2 => {
-                    let last = n.input(1).ok_or("a Concat without inputs")?;
-                    match self.producers[last.0].map(|q| &g.nodes()[q]) {
-                        Some(c) if matches!(c.op, Op::Iaf(_) | Op::IafRecurrent(_)) && c.output(0) == Some(last) => {
-                            self.resolve(last)?
-                        }
-                        _ => return Err(format!("{} has no NIR equivalent", label(n))),
+                // Peeled first (and last) steps joined to the cell's other steps.
+                Op::Concat { axis: 0 } => {
+                    let cells: Vec<ValueId> = n
+                        .inputs
+                        .iter()
+                        .flatten()
+                        .copied()
+                        .filter(|&i| {
+                            self.producers[i.0].is_some_and(|q| {
+                                let c = &g.nodes()[q];
+                                matches!(c.op, Op::Iaf(_) | Op::IafRecurrent(_)) && c.output(0) == Some(i)
+                            })
+                        })
+                        .collect();
+                    match cells[..] {
+                        [c] => self.resolve(c)?,
+                        _ => return Err(format!("{} has no NIR equivalent (it joins no one fused cell's steps)", label(n))),
                     }
                 }
+                Op::Linear { .. } | Op::SpikeLinear { .. } | Op::Gemm { .. } => self.affine_node(p)?,
                 _ => return Err(format!("{} has no NIR equivalent (left unfused by the optimizer)", label(n))),
             }
         };
         self.done.insert(v, name.clone());
+        Ok(name)
+    }
+
+    /// `(input, weight [N, K], bias)` of a `Linear`, `SpikeLinear` or plain `Gemm` node.
+    fn linear_parts(&self, q: usize) -> Result<Option<LinearParts>, String> {
+        let l = &self.g.nodes()[q];
+        let trans = match l.op {
+            Op::Linear { trans_b } | Op::SpikeLinear { trans_b } => trans_b,
+            Op::Gemm { alpha, beta, trans_a: false, trans_b } if alpha == 1.0 && beta == 1.0 => trans_b,
+            _ => return Ok(None),
+        };
+        let w = self.matrix(l.input(1).ok_or("no weight")?, "weight", &l.name)?;
+        let bias = match l.input(2) {
+            Some(b) => Some(
+                consts::const_value(self.g, b)
+                    .ok_or_else(|| format!("{}: its bias is not constant", label(l)))?
+                    .to_f64()
+                    .iter()
+                    .copied()
+                    .collect::<Vec<f64>>(),
+            ),
+            None => None,
+        };
+        let x = self.ungather(l.input(0).ok_or("no input")?);
+        Ok(Some((x, if trans { w } else { w.reversed_axes() }, bias)))
+    }
+
+    /// A `Linear` (or `Gemm`) whose output is a sequence NIR computes: an `Affine` node.
+    fn affine_node(&mut self, q: usize) -> Result<String, String> {
+        let l = &self.g.nodes()[q];
+        let (x, w, b) = self
+            .linear_parts(q)?
+            .ok_or_else(|| format!("{} has no NIR equivalent", label(l)))?;
+        let src = self.resolve(x)?;
+        let name = self.fresh(&l.name);
+        self.nodes.insert(name.clone(), NodeKind::Affine(affine(&w, b)));
+        self.edges.push((src, name.clone()));
         Ok(name)
     }
 
@@ -170,21 +224,8 @@ impl Walk<'_> {
             let w = n.input(1).ok_or_else(|| format!("{}: no W", label(n)))?;
             weight = Some(self.matrix(w, "input weight", &n.name)?);
         } else if let Some(q) = self.producers[x.0] {
-            let l = &g.nodes()[q];
-            let trans = match l.op {
-                Op::Linear { trans_b } | Op::SpikeLinear { trans_b } => Some(trans_b),
-                Op::Gemm { alpha, beta, trans_a: false, trans_b } if alpha == 1.0 && beta == 1.0 => Some(trans_b),
-                _ => None,
-            };
-            if let Some(t) = trans {
-                let w = self.matrix(l.input(1).ok_or("no weight")?, "weight", &l.name)?;
-                weight = Some(if t { w } else { w.reversed_axes() });
-                if let Some(b) = l.input(2) {
-                    let b = consts::const_value(g, b)
-                        .ok_or_else(|| format!("{}: its bias is not constant", label(l)))?;
-                    bias = Some(b.to_f64().iter().copied().collect::<Vec<f64>>());
-                }
-                src = self.ungather(l.input(0).ok_or("no input")?);
+            if let Some((x, w, b)) = self.linear_parts(q)? {
+                (src, weight, bias) = (x, Some(w), b);
             }
         }
         let mut rec_bias = None;

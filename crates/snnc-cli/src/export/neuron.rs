@@ -7,7 +7,7 @@ use snnc_nir::{Array, NeuronKind, NeuronNode, NirReset};
 /// The NIR neuron of a cell of `n` neurons with parameters `p`, at Euler step `dt`, for a file
 /// read with the reset convention `reset`. An error says which choice NIR cannot express.
 pub fn neuron(p: &IafParams, n: usize, dt: f64, reset: NirReset) -> Result<NeuronNode, String> {
-    if p.order != Order::IntegrateThenFire {
+    if p.order != Order::IntegrateThenFire && p.family.spikes != Spikes::None {
         return Err("fires before integrating (order fire_then_integrate); NIR neurons \
                     integrate, then fire"
             .into());
