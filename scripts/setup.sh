@@ -6,6 +6,8 @@
 # - Graphviz's `dot`: the `inspect --dot` tests render the graph.
 # - Mesa's lavapipe (software Vulkan): the wgpu engine's tests run on it without a GPU.
 # - NVRTC (CUDA's runtime compiler, from PyPI; no GPU needed): the CUDA renderer's compile tests.
+# - The `nir` Python package (pinned as in models/requirements.txt; it brings numpy and h5py):
+#   tests/nir_export.rs reads snnc's exported .nir files with `nir.read`.
 
 snnc_setup() {
   local need_apt=() sudo=()
@@ -25,6 +27,10 @@ snnc_setup() {
   if ! python3 -c 'import nvidia.cuda_nvrtc' 2>/dev/null; then
     echo "== installing NVRTC from PyPI (nvidia-cuda-nvrtc-cu12)" >&2
     python3 -m pip install -q nvidia-cuda-nvrtc-cu12 || return 1
+  fi
+  if ! python3 -c 'import nir, h5py, numpy' 2>/dev/null; then
+    echo "== installing nir==1.0.8 from PyPI" >&2
+    python3 -m pip install -q nir==1.0.8 || return 1
   fi
   local nvrtc_lib
   nvrtc_lib=$(python3 -c 'import nvidia.cuda_nvrtc as m; print(m.__path__[0])')/lib || return 1

@@ -38,22 +38,35 @@ pub type Splits = Vec<usize>;
 /// Builds the NIR graph of `g`'s cells; `splits[i]` places the bias columns of the i-th cell
 /// that has any (see [`Splits`]; missing entries put all of it on the input). Returns the file
 /// and, per such cell, how many bias columns it has.
-pub fn to_nir(g: &Graph, o: &ExportOptions, splits: &Splits) -> Result<(NirFile, Vec<usize>), String> {
-    let mut w = Walk { g, o, producers: g.producers(), done: HashMap::new(), nodes: BTreeMap::new(), edges: Vec::new(), splits, bias_cols: Vec::new() };
+pub fn to_nir(
+    g: &Graph,
+    o: &ExportOptions,
+    splits: &Splits,
+) -> Result<(NirFile, Vec<usize>), String> {
+    let mut w = Walk {
+        g,
+        o,
+        producers: g.producers(),
+        done: HashMap::new(),
+        nodes: BTreeMap::new(),
+        edges: Vec::new(),
+        splits,
+        bias_cols: Vec::new(),
+    };
     for (i, &v) in g.outputs().iter().enumerate() {
         let name = g.value(v).name.clone();
         if !o.outputs.is_empty() && !o.outputs.contains(&name) {
             continue;
         }
-        let src = w.resolve(v).map_err(|e| {
-            format!("output '{name}' (#{i}): {e}")
-        })?;
+        let src = w.resolve(v).map_err(|e| format!("output '{name}' (#{i}): {e}"))?;
         let shape = g.ty(v).shape.get(2..).unwrap_or(&[]).to_vec();
         let node = w.fresh(&name);
         w.nodes.insert(node.clone(), NodeKind::Output(OutputNode { shape }));
         w.edges.push((src, node));
     }
-    if let Some(missing) = o.outputs.iter().find(|n| !g.outputs().iter().any(|&v| &g.value(v).name == *n)) {
+    if let Some(missing) =
+        o.outputs.iter().find(|n| !g.outputs().iter().any(|&v| &g.value(v).name == *n))
+    {
         return Err(format!("--outputs names '{missing}', which is not an output of the graph"));
     }
     let graph = NirGraph { nodes: w.nodes, edges: w.edges };
@@ -106,7 +119,10 @@ impl Walk<'_> {
             name
         } else {
             let Some(p) = self.producers[v.0] else {
-                return Err(format!("'{}' is a constant, not a sequence NIR can compute", g.value(v).name));
+                return Err(format!(
+                    "'{}' is a constant, not a sequence NIR can compute",
+                    g.value(v).name
+                ));
             };
             let n = &g.nodes()[p];
             match &n.op {
@@ -128,17 +144,30 @@ impl Walk<'_> {
                         .filter(|&i| {
                             self.producers[i.0].is_some_and(|q| {
                                 let c = &g.nodes()[q];
-                                matches!(c.op, Op::Iaf(_) | Op::IafRecurrent(_)) && c.output(0) == Some(i)
+                                matches!(c.op, Op::Iaf(_) | Op::IafRecurrent(_))
+                                    && c.output(0) == Some(i)
                             })
                         })
                         .collect();
                     match cells[..] {
                         [c] => self.resolve(c)?,
-                        _ => return Err(format!("{} has no NIR equivalent (it joins no one fused cell's steps)", label(n))),
+                        _ => {
+                            return Err(format!(
+                                "{} has no NIR equivalent (it joins no one fused cell's steps)",
+                                label(n)
+                            ))
+                        }
                     }
                 }
-                Op::Linear { .. } | Op::SpikeLinear { .. } | Op::Gemm { .. } => self.affine_node(p)?,
-                _ => return Err(format!("{} has no NIR equivalent (left unfused by the optimizer)", label(n))),
+                Op::Linear { .. } | Op::SpikeLinear { .. } | Op::Gemm { .. } => {
+                    self.affine_node(p)?
+                }
+                _ => {
+                    return Err(format!(
+                        "{} has no NIR equivalent (left unfused by the optimizer)",
+                        label(n)
+                    ))
+                }
             }
         };
         self.done.insert(v, name.clone());
@@ -150,7 +179,9 @@ impl Walk<'_> {
         let l = &self.g.nodes()[q];
         let trans = match l.op {
             Op::Linear { trans_b } | Op::SpikeLinear { trans_b } => trans_b,
-            Op::Gemm { alpha, beta, trans_a: false, trans_b } if alpha == 1.0 && beta == 1.0 => trans_b,
+            Op::Gemm { alpha, beta, trans_a: false, trans_b } if alpha == 1.0 && beta == 1.0 => {
+                trans_b
+            }
             _ => return Ok(None),
         };
         let w = self.matrix(l.input(1).ok_or("no weight")?, "weight", &l.name)?;
@@ -172,9 +203,8 @@ impl Walk<'_> {
     /// A `Linear` (or `Gemm`) whose output is a sequence NIR computes: an `Affine` node.
     fn affine_node(&mut self, q: usize) -> Result<String, String> {
         let l = &self.g.nodes()[q];
-        let (x, w, b) = self
-            .linear_parts(q)?
-            .ok_or_else(|| format!("{} has no NIR equivalent", label(l)))?;
+        let (x, w, b) =
+            self.linear_parts(q)?.ok_or_else(|| format!("{} has no NIR equivalent", label(l)))?;
         let src = self.resolve(x)?;
         let name = self.fresh(&l.name);
         self.nodes.insert(name.clone(), NodeKind::Affine(affine(&w, b)));
@@ -185,8 +215,11 @@ impl Walk<'_> {
     /// Strips a `Gather` along time with constant indices.
     fn ungather(&self, v: ValueId) -> ValueId {
         match self.producers[v.0].map(|p| &self.g.nodes()[p]) {
-            Some(n) if matches!(n.op, Op::Gather { axis: 0 })
-                && n.input(1).is_some_and(|i| self.g.initializer(i).is_some() || consts::const_value(self.g, i).is_some()) =>
+            Some(n)
+                if matches!(n.op, Op::Gather { axis: 0 })
+                    && n.input(1).is_some_and(|i| {
+                        self.g.initializer(i).is_some() || consts::const_value(self.g, i).is_some()
+                    }) =>
             {
                 n.input(0).unwrap_or(v)
             }
@@ -195,8 +228,9 @@ impl Walk<'_> {
     }
 
     fn matrix(&self, v: ValueId, what: &str, cell: &str) -> Result<Array2<f64>, String> {
-        let t = consts::const_value(self.g, v)
-            .ok_or_else(|| format!("cell '{cell}': its {what} '{}' is not constant", self.g.value(v).name))?;
+        let t = consts::const_value(self.g, v).ok_or_else(|| {
+            format!("cell '{cell}': its {what} '{}' is not constant", self.g.value(v).name)
+        })?;
         t.to_f64()
             .into_dimensionality::<Ix2>()
             .map_err(|_| format!("cell '{cell}': its {what} is not a matrix"))

@@ -15,7 +15,9 @@ pub fn neuron(p: &IafParams, n: usize, dt: f64, reset: NirReset) -> Result<Neuro
     let spiking = match p.family.spikes {
         Spikes::None => false,
         Spikes::Single => true,
-        Spikes::Multi => return Err("emits multiple spikes per step; NIR has no such neuron".into()),
+        Spikes::Multi => {
+            return Err("emits multiple spikes per step; NIR has no such neuron".into())
+        }
     };
     if spiking {
         if p.family.threshold == Threshold::Ge {
@@ -40,7 +42,8 @@ pub fn neuron(p: &IafParams, n: usize, dt: f64, reset: NirReset) -> Result<Neuro
     };
     let (alpha, beta, gamma, v_leak) =
         (per(&p.leak.alpha), per(&p.leak.beta), per(&p.leak.gamma), per(&p.leak.v_leak));
-    let arr = |d: Vec<f64>| Array { shape: vec![n], data: d.into_iter().map(|x| x as f32).collect() };
+    let arr =
+        |d: Vec<f64>| Array { shape: vec![n], data: d.into_iter().map(|x| x as f32).collect() };
     let synapse = alpha.iter().any(|&a| a != 0.0);
     let leak = beta.iter().any(|&b| b != 1.0);
     let mut node = NeuronNode {

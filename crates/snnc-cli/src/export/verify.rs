@@ -17,7 +17,9 @@ pub fn verify(file: &Path, model: &Graph, nir: &NirFile, o: &NirOptions) -> Resu
         let ty = model.ty(i);
         let data: Vec<f32> = (0..ty.shape.iter().product::<usize>())
             .map(|_| {
-                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
                 ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 0.5
             })
             .collect();
@@ -33,7 +35,11 @@ pub fn verify(file: &Path, model: &Graph, nir: &NirFile, o: &NirOptions) -> Resu
         };
         let (g, w) = (g.to_f64(), w.to_f64());
         if g.shape() != w.shape() {
-            return Err(format!("output '{name}': shape {:?}, the model's is {:?}", g.shape(), w.shape()));
+            return Err(format!(
+                "output '{name}': shape {:?}, the model's is {:?}",
+                g.shape(),
+                w.shape()
+            ));
         }
         for (a, b) in g.iter().zip(w.iter()) {
             let d = (a - b).abs() / (1.0 + b.abs());
