@@ -66,7 +66,7 @@ pub fn neuron(p: &IafParams, n: usize, dt: f64, reset: NirReset) -> Result<Neuro
         node.kind = if spiking { NeuronKind::If } else { NeuronKind::I };
         return Ok(node);
     }
-    if let Some(b) = beta.iter().find(|&&b| !(b < 1.0)) {
+    if let Some(b) = beta.iter().find(|&&b| b >= 1.0 || b.is_nan()) {
         return Err(format!("β = {b}: a leaky NIR neuron needs β < 1 (τ = dt/(1 − β) > 0)"));
     }
     let tau_mem: Vec<f64> = beta.iter().map(|b| dt / (1.0 - b)).collect();

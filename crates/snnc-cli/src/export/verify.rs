@@ -43,7 +43,7 @@ pub fn verify(file: &Path, model: &Graph, nir: &NirFile, o: &NirOptions) -> Resu
         }
         for (a, b) in g.iter().zip(w.iter()) {
             let d = (a - b).abs() / (1.0 + b.abs());
-            if !(d <= 1e-4) {
+            if d > 1e-4 || d.is_nan() {
                 return Err(format!(
                     "output '{name}' differs from the model's (read back: {a}, model: {b}); the \
                      cells' NIR equivalent does not compute the same thing"
