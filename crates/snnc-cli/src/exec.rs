@@ -52,7 +52,10 @@ impl Exec {
                 snnc_cuda::available()?;
             }
         }
-        Ok(Exec::Compiled { plan: Box::new(mf.plan(given, export, crate::stage::compiled_leaky(engine))?), engine })
+        Ok(Exec::Compiled {
+            plan: Box::new(mf.plan(given, export, crate::stage::compiled_leaky(engine))?),
+            engine,
+        })
     }
 
     /// The declared inputs, in order.

@@ -146,7 +146,12 @@ impl ModelFile {
     /// The execution plan of the model: the plan file itself, or the graph imported, optimized
     /// with `export` (fusing leaky cells when `leaky`, [`crate::stage::compiled_leaky`]) and
     /// compiled.
-    pub fn plan(&self, given: &[(String, Tensor)], export: ExportGrad, leaky: bool) -> Result<Plan> {
+    pub fn plan(
+        &self,
+        given: &[(String, Tensor)],
+        export: ExportGrad,
+        leaky: bool,
+    ) -> Result<Plan> {
         if let Some(p) = &self.plan {
             return Ok(p.clone());
         }
