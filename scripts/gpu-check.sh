@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # For a GPU machine (H100/H200, PyTorch installed, no network): in one call, under 10 minutes,
 #   1. builds snnc with `--features cuda` (release; `wgpu` too when that feature exists),
-#   2. runs `snnc check --engine cuda` on every fixture and models/text/where_reset.snn (ONNX
-#      Where, broadcast) (and `--engine wgpu` when built), the shared fixture suite
-#      (tests/fixtures.rs, modules cuda:: and wgpu::) against the libraries' saved outputs and
+#   2. runs `snnc check --engine cuda` on every fixture (models/fixtures, models/family, and the
+#      leaky cells of models/leaky, SPEC §1.2), models/text/where_reset.snn (ONNX Where,
+#      broadcast) and models/text/lif.snn (current-based LIF, LI read-out) (and `--engine wgpu`
+#      when built), the shared fixture suite (tests/fixtures.rs, modules cuda:: and wgpu::, the
+#      leaky fixtures' leaky::cuda:: included) against the libraries' saved outputs and
 #      gradients, and `snnc check` on three fixtures with
 #      real-valued inputs, which take the dense kernels instead of the event ones,
 #   3. times Linear(N, N) + IAF, T = 500, B = 16, N in {512, 4096, 16384}, forward and
@@ -70,7 +72,8 @@ engines=${ENGINES:-$engines}
 check_timeout=${CHECK_TIMEOUT:-120}
 for engine in $engines; do
   echo "== snnc check --engine $engine on every fixture"
-  for m in models/fixtures/*/model.onnx models/family/*/model.onnx models/text/where_reset.snn; do
+  for m in models/fixtures/*/model.onnx models/family/*/model.onnx models/leaky/*/model.onnx \
+      models/text/where_reset.snn models/text/lif.snn; do
     if ! timeout "$check_timeout" "$snnc" check "$m" --engine "$engine" 2>&1 | sed 's/^/  /'; then
       echo "  FAILED: $m ($engine)"; status=1
     fi

@@ -9,7 +9,7 @@ use crate::model::ModelFile;
 
 /// Runs the optimizer on `g`; `export` becomes the backward of the spikes of plain exports and
 /// of the resets of the cells it fuses. `leaky`: whether it fuses leaky cells (SPEC §1.2),
-/// which the reference interpreter and the cpu engine run ([`compiled_leaky`]).
+/// which the reference interpreter and every compiled engine run ([`compiled_leaky`]).
 pub fn optimized(mf: &ModelFile, g: &Graph, export: ExportGrad, leaky: bool) -> Result<Optimized> {
     let opts = OptOptions {
         surrogate: export.surrogate,
@@ -20,11 +20,11 @@ pub fn optimized(mf: &ModelFile, g: &Graph, export: ExportGrad, leaky: bool) -> 
     optimize(g, &opts).with_context(|| format!("{}: optimizer", mf.label()))
 }
 
-/// Whether a plan for `engine` may hold fused leaky cells: the cpu engine runs them; the wgpu
-/// and cuda engines have no leaky kernels yet, so the graph of their plans is optimized without
-/// fusing them and a leaky layer of a plain export runs there as exported.
-pub fn compiled_leaky(engine: Engine) -> bool {
-    matches!(engine, Engine::Cpu)
+/// Whether a plan for `engine` may hold fused leaky cells (SPEC §1.2): every compiled engine
+/// (cpu, wgpu, cuda) has leaky kernels, so their plans fuse them like the reference's
+/// optimized graph does.
+pub fn compiled_leaky(_engine: Engine) -> bool {
+    true
 }
 
 /// The graph of `stage` (for the reference interpreter, which runs every fused cell).

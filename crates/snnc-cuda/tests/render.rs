@@ -205,16 +205,64 @@ fn every_family_member_renders_its_own_step() {
     }
 }
 
-/// The leaky cell (SPEC §1.2) has no CUDA kernels yet: rendering a plan with one is refused,
-/// naming the IAF node (not the linear layer it is fused with), never rendered as an IF cell.
+/// The text of kernel `name` in `code`: from its name to the end of its body.
+fn kernel_text<'a>(code: &'a str, name: &str) -> &'a str {
+    let at = code.find(&format!(" {name}(")).unwrap_or_else(|| panic!("{name} is not defined"));
+    let rest = &code[at..];
+    &rest[..rest.find("\n}").expect("end of the kernel")]
+}
+
+/// The leaky cell's terms (SPEC §1.2) are in an IAF kernel's source only when its cell needs
+/// them: the synaptic current (`syn`, `al`, `gu`) with some α ≠ 0, the leak (`bt`, `gm`, and
+/// `vl` forward) with some β or γ ≠ 1, per-neuron tables for per-neuron parameters, the
+/// potential as the output of a leaky integrator, V̂_T for `v_out = before_reset`; the IF
+/// cell's kernels print none of them (their source is what it was before the leaky cell).
 #[test]
-fn leaky_cells_are_refused_by_node() {
-    let src = "graph g {\n  input x: f32[4,2,3]\n  weight w: f32[5,3] = [[0.1, 0.2, 0.3], \
-               [0.4, 0.5, 0.6], [0.7, 0.8, 0.9], [1.0, 1.1, 1.2], [1.3, 1.4, 1.5]]\n  \
-               h = Linear(x, w)\n  @lif z, v, u = IAF(h) {alpha_syn = 0.8, beta = 0.9}\n  \
-               output z, v, u\n}\n";
-    let g = snnc_text::parse_str(src, None, "<test>").unwrap();
-    let plan = snnc_plan::compile(&g, &Default::default()).unwrap();
-    let e = render(&plan).unwrap_err().to_string();
-    assert!(e.contains("'lif'") && e.contains("leaky cell") && e.contains("alpha_syn"), "{e}");
+fn leak_terms_only_where_needed() {
+    use snnc_ir::Order;
+    let leak_words =
+        ["float syn", "const float al", "const float bt", "const float gm", "vl", "float gu", "g0"];
+    for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
+        let src = render(&family::family_plan(order)).unwrap();
+        for p in [&src.infer, &src.train] {
+            for k in p.kernels().into_iter().filter(|k| k.contains("_iaf")) {
+                let text = kernel_text(&p.code, k);
+                for w in leak_words {
+                    assert!(!text.contains(w), "IF kernel {k} has '{w}':\n{text}");
+                }
+            }
+        }
+        let plan = leaky::leaky_plan(order);
+        let src = render(&plan).unwrap();
+        for (prog, code) in [(plan.infer(), &src.infer), (plan.train(), &src.train)] {
+            check_module(order.name(), code, prog.steps.len());
+            for (step, sc) in prog.steps.iter().zip(&code.steps) {
+                let Some(p) = step.kernel.iaf_params() else { continue };
+                let back = matches!(step.kernel, Kernel::IafBack(_) | Kernel::RecurrentBack(_));
+                let l = &p.leak;
+                let leak = !l.is_integrating();
+                let k = sc.launches.iter().find(|l| l.kernel.contains("_iaf")).unwrap();
+                let text = kernel_text(&code.code, &k.kernel);
+                let label = format!("{} {}", order.name(), k.kernel);
+                let has = |w: &str| text.contains(w);
+                assert_eq!(
+                    has("float syn") || has("float gu"),
+                    l.has_current(),
+                    "{label}:\n{text}"
+                );
+                assert_eq!(has("const float bt"), leak, "{label}:\n{text}");
+                assert_eq!(has("const float vl"), leak && !back, "{label}:\n{text}");
+                let table = format!("snnc_s{:04}_beta[", sc.step);
+                assert_eq!(code.code.contains(&table), leak && l.beta.len() > 1, "{label}");
+                if p.family.is_integrator()
+                    && matches!(step.kernel, Kernel::Iaf(_) | Kernel::LinearIaf(_))
+                {
+                    assert!(has("z[off] = v;"), "{label}:\n{text}");
+                }
+                if p.v_out == snnc_ir::VOut::BeforeReset && !back {
+                    assert!(has("= vh;") || has("] = u;"), "{label}:\n{text}");
+                }
+            }
+        }
+    }
 }

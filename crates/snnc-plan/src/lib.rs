@@ -43,6 +43,7 @@
 mod access;
 mod assemble;
 mod bind;
+mod cell_text;
 mod codec;
 mod engine;
 mod error;
@@ -59,6 +60,7 @@ mod wrt;
 
 pub use access::Access;
 pub use bind::Gradients;
+pub use cell_text::{CellText, Which};
 pub use codec::file::{is_plan_bytes, is_plan_file, FORMAT_VERSION, MAGIC};
 pub use engine::{Engine, EngineError, Named};
 pub use error::PlanError;

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use snnc_ir::Tensor;
-use snnc_plan::{BufId, Gradients, Kernel, Plan, Program, Wrt, NEED_ALWAYS};
+use snnc_plan::{BufId, Gradients, Plan, Program, Wrt, NEED_ALWAYS};
 
 use crate::device::Gpu;
 use crate::layout::{Layout, ERR_WORDS};
@@ -49,7 +49,6 @@ impl<'p> Engine<'p> {
     /// The WGSL modules of a program's steps, in dispatch order (a pure function of the plan).
     pub fn wgsl(&self, train: bool) -> Result<Vec<String>, WgpuError> {
         let prog = if train { self.plan.train() } else { self.plan.infer() };
-        self.refuse_leaky(prog)?;
         let layout = Layout::new(self.plan, prog).map_err(invalid)?;
         let mut out = Vec::new();
         for (i, s) in prog.steps.iter().enumerate() {
@@ -83,26 +82,6 @@ impl<'p> Engine<'p> {
         Ok(Gradients { outputs, grads })
     }
 
-    /// Refuses the leaky cell (SPEC §1.2), which has no WGSL kernels yet, naming its IAF node
-    /// (for a fused linear + IAF step, the IAF part's), rather than compute an IF cell in its
-    /// place.
-    fn refuse_leaky(&self, prog: &Program) -> Result<(), WgpuError> {
-        for s in &prog.steps {
-            let Some(what) = s.kernel.leaky() else { continue };
-            let ni = match &s.kernel {
-                Kernel::LinearIaf(k) => k.iaf_node,
-                _ => s.node,
-            };
-            let (node, op) = self.plan.nodes().get(ni as usize).cloned().unwrap_or_default();
-            let msg = format!(
-                "the wgpu engine does not implement the leaky cell ({what}) yet; run it with \
-                 --engine cpu or --engine ref"
-            );
-            return Err(WgpuError::Node { node, op, msg });
-        }
-        Ok(())
-    }
-
     fn node_err(&self, prog: &Program, i: usize, msg: String) -> WgpuError {
         let (node, op) = prog
             .steps
@@ -114,7 +93,6 @@ impl<'p> Engine<'p> {
     }
 
     fn render(&self, prog: &Program, mask: u8) -> Result<Rendered, WgpuError> {
-        self.refuse_leaky(prog)?;
         let layout = Layout::new(self.plan, prog).map_err(invalid)?;
         let limit = self.gpu.max_binding();
         for words in [layout.f32_len, layout.u32_len] {

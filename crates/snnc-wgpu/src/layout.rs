@@ -41,8 +41,16 @@ pub struct Layout {
 /// f32 and u32 scratch a kernel needs while it runs.
 fn scratch_of(k: &Kernel) -> (usize, usize) {
     match k {
-        Kernel::Recurrent(k) => (k.b * k.h, 2 * k.b * words_for(k.h)),
-        Kernel::RecurrentBack(k) => (2 * k.b * k.h, 0),
+        // The potentials (and synaptic currents), and two steps of spike words.
+        Kernel::Recurrent(k) => {
+            let states = 1 + usize::from(k.params.leak.has_current());
+            (states * k.b * k.h, 2 * k.b * words_for(k.h))
+        }
+        // ∂L/∂v, the spikes' recurrent gradients (and the currents' gradients).
+        Kernel::RecurrentBack(k) => {
+            let states = 2 + usize::from(k.params.leak.has_current());
+            (states * k.b * k.h, 0)
+        }
         _ => (0, 0),
     }
 }

@@ -11,8 +11,8 @@ pub fn compile(a: CompileArgs) -> Result<()> {
         bail!("--emit writes CUDA sources: it needs --target cuda");
     }
     let export = crate::args::export_grad(a.surrogate, a.reset_grad);
-    // A cpu plan holds fused leaky cells; the cuda kernels have none yet.
-    let plan = mf.plan(&[], export, a.target == Target::Cpu)?;
+    // Plans for either target hold fused leaky cells: both engines have their kernels.
+    let plan = mf.plan(&[], export, true)?;
     let cuda = match a.target {
         Target::Cuda => Some(snnc_cuda::render(&plan).with_context(|| mf.label())?),
         Target::Cpu => None,

@@ -2,9 +2,10 @@
 //! the whole time loop in registers, spikes bit-packed with a warp ballot), its reverse-time
 //! kernel, `SpikeReset`, and packing spikes to bits.
 
-use snnc_ir::{Dialect, Family, IafParams, Order, Spikes, StepText};
+use snnc_ir::{Dialect, IafParams, Spikes, StepText};
 use snnc_plan::{IafBackK, IafK, PackK, ResetK};
 
+use super::cell::Cell;
 use super::prelude::{surrogate_f32, ERR_NOT_BINARY};
 use super::source::{err, grid1, param_table, words, Kb, Launch, Out, BLOCK};
 use crate::CudaError;
@@ -34,46 +35,6 @@ fn params(out: &mut Out<'_>, p: &IafParams) -> (String, String) {
     (th, r)
 }
 
-/// One forward step of family member `f` as CUDA C: from `v` and the current `xv`, sets `u`
-/// (pre-reset), `s` (`u − th`), `zf` (the spike(s)) and the new `v`, with the CPU kernel's
-/// roundings (the formulas are [`snnc_ir::neuron`]'s, printed by [`StepText`]).
-pub(crate) fn step_code(order: Order, f: Family, indent: &str) -> String {
-    let t = StepText::new(Dialect::CudaF32, f, "zf");
-    let (u, v) = match order {
-        Order::FireThenIntegrate => ("v".to_string(), format!("{} + xv", t.reset)),
-        Order::IntegrateThenFire => ("v + xv".to_string(), t.reset),
-    };
-    format!(
-        "{indent}const float u = {u};\n\
-         {indent}const float s = u - th;\n\
-         {indent}const float zf = {spike};\n\
-         {indent}v = {v};\n",
-        spike = t.spike,
-    )
-}
-
-/// One reverse step of family member `f` as CUDA C: from `u` (pre-reset), `gzv` and `g`
-/// (∂L/∂v_t), sets `gi` (the input current's gradient) and `back` (∂L/∂v_{t−1}): the spike(s)
-/// are recomputed from `u`, and `back = g·∂reset/∂u + (gzv + g·∂reset/∂z)·σ'(s)`, in the CPU
-/// kernel's order.
-pub(crate) fn back_code(order: Order, f: Family, sg: &str, indent: &str) -> String {
-    let t = StepText::new(Dialect::CudaF32, f, "zf");
-    let gi = match order {
-        Order::FireThenIntegrate => "g",
-        Order::IntegrateThenFire => "back",
-    };
-    format!(
-        "{indent}const float s = u - th;\n\
-         {indent}const float zf = {spike};\n\
-         {indent}const float gzz = gzv + g * {dz};\n\
-         {indent}const float back = g * {du} + gzz * {sg}(s);\n\
-         {indent}const float gi = {gi};\n",
-        spike = t.spike,
-        dz = t.dz,
-        du = t.du,
-    )
-}
-
 /// [`IafK`]: the fused forward sequence.
 pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError> {
     let grid = seq_grid(out.step, "iaf", k.b, k.n)?;
@@ -86,16 +47,21 @@ pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError>
         return Err(err(out.step, "iaf", msg.to_string()));
     }
     let (th, r) = params(out, &k.params);
+    let cell = Cell::new(&k.params, false);
+    let leak = cell.decls(out, "n", Some("live"), "    ");
     let mut kb = Kb::new(out.step, "iaf");
     kb.read("x", k.x);
-    if let Some(b) = k.v0 {
-        kb.read("v0", b);
+    for (p, b) in [("v0", k.v0), ("u0", k.u0)] {
+        if let Some(b) = b {
+            kb.read(p, b);
+        }
     }
-    for (p, b) in [("z", k.z), ("v_last", k.v_last), ("v_pre", k.v_pre)] {
+    for (p, b) in [("z", k.z), ("v_last", k.v_last), ("v_pre", k.v_pre), ("u_last", k.u_last)] {
         if let Some(b) = b {
             kb.write(p, b);
         }
     }
+    check_u(out.step, "iaf", &cell, k.u0.is_some() || k.u_last.is_some())?;
     if let Some(b) = k.z_bits {
         kb.bits_write("z_bits", b);
     }
@@ -103,10 +69,22 @@ pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError>
     let v_init = if k.v0.is_some() { "v0[st]" } else { "r" };
     let mut body = String::new();
     if k.z.is_some() {
-        body.push_str("            z[off] = zf;\n");
+        body.push_str(&format!("            z[off] = {};\n", cell.out("zf")));
     }
     if k.v_pre.is_some() {
         body.push_str("            v_pre[off] = u;\n");
+    }
+    // The leaky cell's state beyond v: the synaptic current, and v̂ of the last step when it
+    // is V_T. Empty for the IF cell.
+    let mut state = leak;
+    let mut after = String::new();
+    if cell.current() {
+        let u0 = if k.u0.is_some() { "u0[st]" } else { "0.0f" };
+        state.push_str(&format!("    float syn = live ? {u0} : 0.0f;\n"));
+    }
+    if cell.before() {
+        state.push_str("    float vh = v;\n");
+        after.push_str("        vh = u;\n");
     }
     let bits = if k.z_bits.is_some() {
         format!(
@@ -116,7 +94,17 @@ pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError>
     } else {
         String::new()
     };
-    let last = if k.v_last.is_some() { "    if (live) v_last[st] = v;\n" } else { "" };
+    let mut last = String::new();
+    if k.v_last.is_some() {
+        last.push_str(if cell.before() {
+            "    if (live) v_last[st] = vh;\n"
+        } else {
+            "    if (live) v_last[st] = v;\n"
+        });
+    }
+    if k.u_last.is_some() {
+        last.push_str("    if (live) u_last[st] = syn;\n");
+    }
     // The loads of the next PIPE steps are issued before the current PIPE steps are computed:
     // with one thread per neuron there are too few warps to hide memory latency otherwise.
     let code = format!(
@@ -129,6 +117,7 @@ pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError>
          \x20   const float th = live ? {th} : 0.0f;\n\
          \x20   const float r = live ? {r} : 0.0f;\n\
          \x20   float v = live ? {v_init} : 0.0f;\n\
+         {state}\
          \x20   float xn[{PIPE}];\n\
          \x20   #pragma unroll\n\
          \x20   for (int j = 0; j < {PIPE}; ++j) xn[j] = (live && j < {t}LL) ? x[((i64)j * {bn}LL + b) * {n}LL + n] : 0.0f;\n\
@@ -147,6 +136,7 @@ pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError>
          \x20       const i64 off = (t * {bn}LL + b) * {n}LL + n;\n\
          \x20       const float xv = xc[j];\n\
          {step}\
+         {after}\
          \x20       if (live) {{\n{body}        }}\n\
          {bits}\
          \x20       }}\n\
@@ -154,7 +144,7 @@ pub(crate) fn iaf(out: &mut Out<'_>, k: &IafK) -> Result<Vec<Launch>, CudaError>
          \x20   }}\n\
          {last}}}",
         sig = kb.signature(SEQ_BLOCK),
-        step = step_code(k.params.order, k.params.family, "        "),
+        step = cell.step(k.params.order, "zf", "        "),
     );
     out.push(&code);
     Ok(vec![kb.launch(grid, [SEQ_BLOCK, 1, 1], 0)])
@@ -172,23 +162,47 @@ pub(crate) fn iaf_back(out: &mut Out<'_>, k: &IafBackK) -> Result<Vec<Launch>, C
         return Ok(Vec::new());
     }
     let (th, r) = params(out, &k.params);
+    let cell = Cell::new(&k.params, true);
+    let mut state = cell.decls(out, "n", None, "    ");
     let sg = format!("snnc_s{:04}_sg", out.step);
     out.code.push_str(&surrogate_f32(&sg, k.params.surrogate));
     let mut kb = Kb::new(out.step, "iaf_back");
     kb.read("v_pre", k.v_pre);
-    if let Some(b) = k.gz {
-        kb.read("gz", b);
-    }
-    if let Some(b) = k.gv_last {
-        kb.read("gv_last", b);
+    for (p, b) in [("gz", k.gz), ("gv_last", k.gv_last), ("gu_last", k.gu_last)] {
+        if let Some(b) = b {
+            kb.read(p, b);
+        }
     }
     kb.write("gx", k.gx);
-    if let Some(b) = k.gv0 {
-        kb.write("gv0", b);
+    for (p, b) in [("gv0", k.gv0), ("gu0", k.gu0)] {
+        if let Some(b) = b {
+            kb.write(p, b);
+        }
     }
+    check_u(out.step, "iaf-back", &cell, k.gu_last.is_some() || k.gu0.is_some())?;
     let (t, bn, n) = (k.t, k.b, k.n);
-    let gv_init = if k.gv_last.is_some() { "gv_last[st]" } else { "0.0f" };
-    let last = if k.gv0.is_some() { "    gv0[st] = gv;\n" } else { "" };
+    let mut gv_init = if k.gv_last.is_some() { "gv_last[st]" } else { "0.0f" };
+    // A V_T reported before the reset is v̂ of the last step, not the state v_T: its
+    // gradient joins the reverse step's there.
+    let last_step = format!("t == {}LL", t.saturating_sub(1));
+    let gh = if cell.before() && k.gv_last.is_some() {
+        state.push_str("    const float gh = gv_last[st];\n");
+        gv_init = "0.0f";
+        Some((last_step.as_str(), "gh"))
+    } else {
+        None
+    };
+    if cell.current() {
+        let gu = if k.gu_last.is_some() { "gu_last[st]" } else { "0.0f" };
+        state.push_str(&format!("    float gu = {gu};\n"));
+    }
+    let mut last = String::new();
+    if k.gv0.is_some() {
+        last.push_str("    gv0[st] = gv;\n");
+    }
+    if k.gu0.is_some() {
+        last.push_str("    gu0[st] = gu;\n");
+    }
     let gz_at = |t: &str| {
         if k.gz.is_some() {
             format!("gz[({t} * {bn}LL + b) * {n}LL + n]")
@@ -207,6 +221,7 @@ pub(crate) fn iaf_back(out: &mut Out<'_>, k: &IafBackK) -> Result<Vec<Launch>, C
          \x20   const float th = {th};\n\
          \x20   const float r = {r};\n\
          \x20   float gv = {gv_init};\n\
+         {state}\
          \x20   float un[{PIPE}], gn[{PIPE}];\n\
          \x20   #pragma unroll\n\
          \x20   for (int j = 0; j < {PIPE}; ++j) {{\n\
@@ -240,7 +255,7 @@ pub(crate) fn iaf_back(out: &mut Out<'_>, k: &IafBackK) -> Result<Vec<Launch>, C
          \x20   }}\n\
          {last}}}",
         sig = kb.signature(SEQ_BLOCK),
-        back = back_code(k.params.order, k.params.family, &sg, "        "),
+        back = cell.back(k.params.order, &sg, gh, "        "),
     );
     out.push(&code);
     Ok(vec![kb.launch(grid, [SEQ_BLOCK, 1, 1], 0)])
@@ -318,4 +333,18 @@ pub(crate) fn pack(out: &mut Out<'_>, k: &PackK) -> Result<Vec<Launch>, CudaErro
     );
     out.push(&code);
     Ok(vec![kb.launch(grid1(total), [BLOCK, 1, 1], 0)])
+}
+
+/// Refuses a synaptic-current buffer (`present`) for a cell without a current.
+pub(crate) fn check_u(
+    step: usize,
+    kernel: &'static str,
+    cell: &Cell<'_>,
+    present: bool,
+) -> Result<(), CudaError> {
+    if present && !cell.current() {
+        let msg = "a synaptic current's state for a cell without one (invalid plan)";
+        return Err(err(step, kernel, msg.to_string()));
+    }
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! Rendering plans to CUDA C: one file per kernel family, `program.rs` walks the steps.
 
+mod cell;
 mod ew;
 mod ew_grad;
 mod fused;

@@ -23,21 +23,6 @@ pub fn render_program(plan: &Plan, prog: &Program, name: &str) -> Result<Program
         prog.bufs.get(b.0 as usize).is_some_and(|x| matches!(x.loc, BufLoc::Input(_)))
     };
     for (i, step) in prog.steps.iter().enumerate() {
-        // The leaky cell (SPEC §1.2) has no CUDA kernels yet: refuse it by node rather than
-        // compute an IF cell in its place.
-        if let Some(what) = step.kernel.leaky() {
-            // A fused linear + IAF step is the linear node's; name the IAF node.
-            let ni = match &step.kernel {
-                Kernel::LinearIaf(k) => k.iaf_node,
-                _ => step.node,
-            };
-            let (node, op) = plan.nodes().get(ni as usize).cloned().unwrap_or_default();
-            let msg = format!(
-                "the CUDA engine does not implement the leaky cell ({what}) yet; run it with \
-                 --engine cpu or --engine ref"
-            );
-            return Err(CudaError::Node { node, op, msg });
-        }
         let mut out = Out { code: &mut code, step: i };
         let (launches, dense) = render_step(&mut out, &step.kernel, is_input)?;
         steps.push(StepCode { step: i, launches, dense });

@@ -7,8 +7,9 @@
 use snnc_ir::Spikes;
 use snnc_plan::{RecBackK, RecK};
 
+use super::cell::Cell;
 use super::gemm::{gemm, Entry, Gemm};
-use super::iaf::{back_code, step_code};
+use super::iaf::check_u;
 use super::prelude::surrogate_f32;
 use super::source::{err, grid1, param_table, words, Kb, Launch, Out, BLOCK};
 use crate::CudaError;
@@ -58,19 +59,23 @@ pub(crate) fn recurrent(out: &mut Out<'_>, k: &RecK) -> Result<Vec<Launch>, Cuda
     let (t2, r) = param_table(out, "reset", &k.params.v_reset, "h");
     out.code.push_str(&t1);
     out.code.push_str(&t2);
+    let cell = Cell::new(&k.params, false);
+    let leak = cell.decls(out, "h", None, "                ");
     let mut kb = Kb::new(out.step, "iaf_recurrent");
     kb.read("cur", k.cur);
     kb.read("R", k.r);
-    for (p, b) in [("v0", k.v0), ("z0", k.z0)] {
+    for (p, b) in [("v0", k.v0), ("z0", k.z0), ("u0", k.u0)] {
         if let Some(b) = b {
             kb.read(p, b);
         }
     }
-    for (p, b) in [("z", k.z), ("v_last", k.v_last), ("z_last", k.z_last), ("v_pre", k.v_pre)] {
+    let outs = [("z", k.z), ("v_last", k.v_last), ("z_last", k.z_last), ("v_pre", k.v_pre)];
+    for (p, b) in outs.into_iter().chain([("u_last", k.u_last)]) {
         if let Some(b) = b {
             kb.write(p, b);
         }
     }
+    check_u(out.step, "iaf-recurrent", &cell, k.u0.is_some() || k.u_last.is_some())?;
     if let Some(b) = k.z_bits {
         kb.bits_write("z_bits", b);
     }
@@ -86,7 +91,23 @@ pub(crate) fn recurrent(out: &mut Out<'_>, k: &RecK) -> Result<Vec<Launch>, Cuda
     };
     let mut stores = String::new();
     if k.z.is_some() {
-        stores.push_str("                z[off] = zf;\n");
+        stores.push_str(&format!("                z[off] = {};\n", cell.out("zf")));
+    }
+    // V_T before the reset is v̂ of the last step.
+    let before = cell.before() && t > 0;
+    if k.v_last.is_some() && before {
+        stores.push_str(&format!("                if (t == {}LL) v_last[b * H + h] = u;\n", t - 1));
+    }
+    // The leaky cell's synaptic currents, in registers like the potentials; none for the IF
+    // cell.
+    let (mut u_decl, mut u_init, mut u_load, mut u_store): (String, String, String, String) =
+        Default::default();
+    if cell.current() {
+        let u0 = if k.u0.is_some() { "u0[b * H + h]" } else { "0.0f" };
+        u_decl = format!("    float us[{per}];\n");
+        u_init = format!("        us[q] = h < H ? {u0} : 0.0f;\n");
+        u_load = "                float syn = us[q];\n".to_string();
+        u_store = "                us[q] = syn;\n".to_string();
     }
     if k.v_pre.is_some() {
         stores.push_str("                v_pre[off] = u;\n");
@@ -97,8 +118,11 @@ pub(crate) fn recurrent(out: &mut Out<'_>, k: &RecK) -> Result<Vec<Launch>, Cuda
         ""
     };
     let mut last = String::new();
-    if k.v_last.is_some() {
+    if k.v_last.is_some() && !before {
         last.push_str("            v_last[b * H + h] = vs[q];\n");
+    }
+    if k.u_last.is_some() {
+        last.push_str("            u_last[b * H + h] = us[q];\n");
     }
     if k.z_last.is_some() && t > 0 {
         last.push_str("            z_last[b * H + h] = zs[q];\n");
@@ -109,12 +133,14 @@ pub(crate) fn recurrent(out: &mut Out<'_>, k: &RecK) -> Result<Vec<Launch>, Cuda
          \x20   extern __shared__ u32 spikes[];\n\
          \x20   const i64 b = blockIdx.x;\n\
          \x20   float vs[{per}], zs[{per}];\n\
+         {u_decl}\
          \x20   #pragma unroll\n\
          \x20   for (int q = 0; q < {per}; ++q) {{\n\
          \x20       const i64 h = threadIdx.x + (i64)q * {threads};\n\
          \x20       const float r = h < H ? {r} : 0.0f;\n\
          \x20       vs[q] = h < H ? {v_init} : 0.0f;\n\
          \x20       zs[q] = 0.0f;\n\
+         {u_init}\
          \x20   }}\n\
          \x20   int cur_half = 0;\n\
          \x20   for (i64 t = 0; t < {t}LL; ++t) {{\n\
@@ -128,6 +154,7 @@ pub(crate) fn recurrent(out: &mut Out<'_>, k: &RecK) -> Result<Vec<Launch>, Cuda
          \x20           if (live) {{\n\
          \x20               const float th = {th};\n\
          \x20               const float r = {r};\n\
+         {leak}\
          \x20               float rec = 0.0f;\n\
          \x20               if (t == 0) {{\n\
          {first}\
@@ -144,8 +171,10 @@ pub(crate) fn recurrent(out: &mut Out<'_>, k: &RecK) -> Result<Vec<Launch>, Cuda
          \x20               const i64 off = (t * BATCH + b) * H + h;\n\
          \x20               xv = rec + cur[off];\n\
          \x20               float v = vs[q];\n\
+         {u_load}\
          {step}\
          \x20               vs[q] = v;\n\
+         {u_store}\
          \x20               zs[q] = zf_;\n\
          \x20               zf = zf_;\n\
          {stores}\
@@ -169,7 +198,7 @@ pub(crate) fn recurrent(out: &mut Out<'_>, k: &RecK) -> Result<Vec<Launch>, Cuda
          \x20   }}\n\
          }}",
         sig = kb.signature(threads),
-        step = step_code(k.params.order, k.params.family, "                ").replace("zf", "zf_"),
+        step = cell.step(k.params.order, "zf_", "                "),
     );
     out.push(&code);
     launches.push(kb.launch([k.b as u32, 1, 1], [threads, 1, 1], (2 * w * 4) as u32));
@@ -190,26 +219,59 @@ pub(crate) fn recurrent_back(out: &mut Out<'_>, k: &RecBackK) -> Result<Vec<Laun
         let (t2, r) = param_table(out, "reset", &k.params.v_reset, "h");
         out.code.push_str(&t1);
         out.code.push_str(&t2);
+        let cell = Cell::new(&k.params, true);
+        let mut leak = cell.decls(out, "h", None, "                ");
         let sg = format!("snnc_s{:04}_sg", out.step);
         out.code.push_str(&surrogate_f32(&sg, k.params.surrogate));
         let mut kb = Kb::new(out.step, "iaf_recurrent_back");
         kb.read("R", k.r);
         kb.read("v_pre", k.v_pre);
-        for (p, b) in [("gz", k.gz), ("gv_last", k.gv_last), ("gz_last", k.gz_last)] {
+        let ins = [("gz", k.gz), ("gv_last", k.gv_last), ("gz_last", k.gz_last)];
+        for (p, b) in ins.into_iter().chain([("gu_last", k.gu_last)]) {
             if let Some(b) = b {
                 kb.read(p, b);
             }
         }
         kb.write("g_cur", k.g_cur);
-        for (p, b) in [("gv0", k.gv0), ("gz0", k.gz0)] {
+        for (p, b) in [("gv0", k.gv0), ("gz0", k.gz0), ("gu0", k.gu0)] {
             if let Some(b) = b {
                 kb.write(p, b);
             }
         }
-        let gv_init = if k.gv_last.is_some() { "gv_last[b * H + h]" } else { "0.0f" };
+        check_u(out.step, "iaf-recurrent-back", &cell, k.gu_last.is_some() || k.gu0.is_some())?;
+        let mut gv_init = if k.gv_last.is_some() { "gv_last[b * H + h]" } else { "0.0f" };
         let gz_init = if k.gz_last.is_some() { "gz_last[b * H + h]" } else { "0.0f" };
-        let gzv = if k.gz.is_some() { "gzn[q] + gz[off]" } else { "gzn[q]" };
+        // A leaky integrator's output is its potential, not spikes: the recurrent gradient
+        // gI·R of its (zero) spikes reaches nothing.
+        let gzv = match (k.gz.is_some(), cell.integrator()) {
+            (true, false) => "gzn[q] + gz[off]",
+            (false, false) => "gzn[q]",
+            (true, true) => "gz[off]",
+            (false, true) => "0.0f",
+        };
+        // A V_T reported before the reset is v̂ of the last step: its gradient joins the
+        // reverse step's there instead of starting gv.
+        let last_step = format!("t == {}LL", t.saturating_sub(1));
+        let gh = if cell.before() && k.gv_last.is_some() {
+            leak.push_str("                const float gh = gv_last[b * H + h];\n");
+            gv_init = "0.0f";
+            Some((last_step.as_str(), "gh"))
+        } else {
+            None
+        };
+        let (mut u_decl, mut u_init, mut u_load, mut u_store): (String, String, String, String) =
+            Default::default();
+        if cell.current() {
+            let gu = if k.gu_last.is_some() { "gu_last[b * H + h]" } else { "0.0f" };
+            u_decl = format!("    float gus[{per}];\n");
+            u_init = format!("        gus[q] = h < H ? {gu} : 0.0f;\n");
+            u_load = "                float gu = gus[q];\n".to_string();
+            u_store = "                gus[q] = gu;\n".to_string();
+        }
         let mut last = String::new();
+        if k.gu0.is_some() {
+            last.push_str("            gu0[b * H + h] = gus[q];\n");
+        }
         if k.gv0.is_some() {
             last.push_str("            gv0[b * H + h] = gvs[q];\n");
         }
@@ -221,11 +283,13 @@ pub(crate) fn recurrent_back(out: &mut Out<'_>, k: &RecBackK) -> Result<Vec<Laun
              \x20   const i64 H = {h}LL, BATCH = {bn}LL;\n\
              \x20   const i64 b = blockIdx.x;\n\
              \x20   float gvs[{per}], gzn[{per}];\n\
+             {u_decl}\
              \x20   #pragma unroll\n\
              \x20   for (int q = 0; q < {per}; ++q) {{\n\
              \x20       const i64 h = threadIdx.x + (i64)q * {threads};\n\
              \x20       gvs[q] = h < H ? {gv_init} : 0.0f;\n\
              \x20       gzn[q] = h < H ? {gz_init} : 0.0f;\n\
+             {u_init}\
              \x20   }}\n\
              \x20   for (i64 t = {t}LL - 1; t >= 0; --t) {{\n\
              \x20       #pragma unroll\n\
@@ -234,13 +298,16 @@ pub(crate) fn recurrent_back(out: &mut Out<'_>, k: &RecBackK) -> Result<Vec<Laun
              \x20           if (h < H) {{\n\
              \x20               const float th = {th};\n\
              \x20               const float r = {r};\n\
+             {leak}\
              \x20               const i64 off = (t * BATCH + b) * H + h;\n\
              \x20               const float u = v_pre[off];\n\
              \x20               const float gzv = {gzv};\n\
              \x20               const float g = gvs[q];\n\
+             {u_load}\
              {back}\
              \x20               g_cur[off] = gi;\n\
              \x20               gvs[q] = back;\n\
+             {u_store}\
              \x20           }}\n\
              \x20       }}\n\
              \x20       __syncthreads();\n\
@@ -264,7 +331,7 @@ pub(crate) fn recurrent_back(out: &mut Out<'_>, k: &RecBackK) -> Result<Vec<Laun
              \x20   }}\n\
              }}",
             sig = kb.signature(threads),
-            back = back_code(k.params.order, k.params.family, &sg, "                "),
+            back = cell.back(k.params.order, &sg, gh, "                "),
         );
         out.push(&code);
         launches.push(kb.launch([k.b as u32, 1, 1], [threads, 1, 1], 0));

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod family;
+pub mod leaky;
 
 use std::path::{Path, PathBuf};
 
@@ -20,8 +21,15 @@ pub fn models() -> PathBuf {
 /// `models/family` fixture would take NVRTC many minutes for the same kernels.
 const FAMILY: [&str; 3] = ["sj_hard_s", "sinabs_iaf_single_reset", "sinabs_iaf_multi_subtract"];
 
+/// Leaky-cell exports (models/leaky) whose plans hold, between them, the fused leaky kernels
+/// of every kind: LIF and LI with V_T before the reset (Norse), a recurrent LIF, a recurrent
+/// current-based LIF (snnTorch), a current-based LIF (sinabs); the rest of
+/// models/leaky adds no kernel these lack (`nvrtc_leaky.rs` covers the remaining variants).
+const LEAKY: [&str; 4] =
+    ["norse_lif_li", "norse_lif_recurrent", "snntorch_rsynaptic", "sinabs_lif_syn"];
+
 /// Every fixture folder of `models/fixtures` (those with a model.onnx), sorted, then the
-/// library exports of [`FAMILY`], as `models/`-relative paths.
+/// library exports of [`FAMILY`] and [`LEAKY`], as `models/`-relative paths.
 pub fn fixtures() -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(models().join("fixtures"))
         .expect("fixtures folder")
@@ -31,6 +39,7 @@ pub fn fixtures() -> Vec<String> {
         .collect();
     v.sort();
     v.extend(FAMILY.iter().map(|f| format!("family/{f}")));
+    v.extend(LEAKY.iter().map(|f| format!("leaky/{f}")));
     v
 }
 
@@ -58,13 +67,7 @@ pub fn fixture_plans(name: &str) -> Vec<(String, Plan)> {
     out
 }
 
-/// Whether `plan` has a leaky cell (SPEC §1.2), which the CUDA engine refuses for now
-/// (`render.rs` checks the refusal).
-fn leaky(plan: &Plan) -> bool {
-    [plan.infer(), plan.train()].iter().any(|p| p.steps.iter().any(|s| s.kernel.leaky().is_some()))
-}
-
-/// Every fixture's and every text model's plans, but those with a leaky cell.
+/// Every fixture's and every text model's plans.
 pub fn all_plans() -> Vec<(String, Plan)> {
     let mut out = Vec::new();
     for f in fixtures() {
@@ -80,6 +83,5 @@ pub fn all_plans() -> Vec<(String, Plan)> {
         let g = snnc_text::parse_file(&p).unwrap_or_else(|e| panic!("{e}"));
         both_stages(&p.file_name().unwrap().to_string_lossy(), g, &mut out);
     }
-    out.retain(|(_, plan)| !leaky(plan));
     out
 }

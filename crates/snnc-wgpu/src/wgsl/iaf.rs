@@ -5,50 +5,20 @@
 
 use std::fmt::Write;
 
-use snnc_ir::{Dialect, Family, IafParams, Order, Spikes, StepText};
+use snnc_ir::{Dialect, IafParams, Spikes, StepText};
 use snnc_plan::{IafBackK, IafK, PackK, ResetK};
 
 use crate::layout::Layout;
-use crate::wgsl::common::{bits_at, f, off, per_elem, surrogate_fn, u};
+use crate::wgsl::cell::{params_fns, Cell};
+use crate::wgsl::common::{bits_at, off, per_elem, surrogate_fn, u};
 use crate::wgsl::{need, Launch, ERR_NOT_BINARY};
-
-/// `fn th_at(j) -> f32` and `fn rs_at(j) -> f32`: threshold and reset of neuron `j`.
-pub fn params_fns(p: &IafParams, n: usize) -> Result<String, String> {
-    p.check(n).map_err(|e| format!("{e} (invalid plan)"))?;
-    let mut s = String::new();
-    for (name, v) in [("th_at", &p.v_th), ("rs_at", &p.v_reset)] {
-        if v.len() == 1 {
-            let _ = writeln!(s, "fn {name}(j: u32) -> f32 {{ return {}; }}", f(v[0]));
-        } else {
-            let items: Vec<String> = v.iter().map(|&x| f(x)).collect();
-            let len = v.len();
-            let _ = writeln!(
-                s,
-                "fn {name}(j: u32) -> f32 {{ var v = array<f32, {len}>({}); return v[j]; }}",
-                items.join(", ")
-            );
-        }
-    }
-    Ok(s)
-}
-
-/// One step of the membrane of family member `f`, as WGSL statements on `v` (potential), `x`
-/// (current), `th`, `r`: defines `u` (pre-reset potential), `s` (`u − th`) and `z` (the
-/// spike(s)). The formulas are [`snnc_ir::neuron`]'s, printed by [`StepText`].
-pub fn update(order: Order, f: Family) -> String {
-    let t = StepText::new(Dialect::Wgsl, f, "z");
-    let (u, v) = match order {
-        Order::FireThenIntegrate => ("v".to_string(), format!("{} + x", t.reset)),
-        Order::IntegrateThenFire => ("v + x".to_string(), t.reset),
-    };
-    format!("let u = {u}; let s = u - th; let z = {}; v = {v};", t.spike)
-}
 
 /// The feed-forward IAF sequence.
 pub fn iaf(step: usize, l: &Layout, k: &IafK) -> Result<Vec<Launch>, String> {
     let (seq, state) = (k.t * k.b * k.n, k.b * k.n);
     need(l, k.x, seq, "x")?;
-    let mut h = params_fns(&k.params, k.n)?;
+    let cell = Cell::new(&k.params, false);
+    let mut h = cell.fns(k.n)?;
     let v0 = match k.v0 {
         Some(b) => {
             need(l, b, state, "v0")?;
@@ -56,10 +26,19 @@ pub fn iaf(step: usize, l: &Layout, k: &IafK) -> Result<Vec<Launch>, String> {
         }
         None => "r".into(),
     };
+    // The leaky cell's state beyond v: the synaptic current, and v̂ of the last step when it
+    // is V_T. Empty for the IF cell.
+    let mut init = String::new();
     let mut w = String::new();
+    let mut fin = String::new();
+    state_u(l, &cell, (k.u0, k.u_last), state, &mut init, &mut fin)?;
+    if cell.before() {
+        init.push_str("  var vh = v;\n");
+        w.push_str("    vh = u;\n");
+    }
     if let Some(b) = k.z {
         need(l, b, seq, "z")?;
-        let _ = writeln!(w, "    m[{} + o] = z;", off(l, b)?);
+        let _ = writeln!(w, "    m[{} + o] = {};", off(l, b)?, cell.out());
     }
     if let Some(b) = k.v_pre {
         need(l, b, seq, "v_pre")?;
@@ -86,17 +65,17 @@ pub fn iaf(step: usize, l: &Layout, k: &IafK) -> Result<Vec<Launch>, String> {
             wpr = u(wpr)?
         );
     }
-    let mut fin = String::new();
     if let Some(b) = k.v_last {
         need(l, b, state, "v_last")?;
-        let _ = writeln!(fin, "  m[{} + i] = v;", off(l, b)?);
+        let vt = if cell.before() { "vh" } else { "v" };
+        let _ = writeln!(fin, "  m[{} + i] = {vt};", off(l, b)?);
     }
     let _ = writeln!(h);
     let body = format!(
         "  let bb = i / {n}; let j = i % {n};
-  let th = th_at(j); let r = rs_at(j);
+  let th = th_at(j); let r = rs_at(j);{lets}
   var v = {v0};
-  for (var t = 0u; t < {t}; t++) {{
+{init}  for (var t = 0u; t < {t}; t++) {{
     let o = t * {state} + i;
     let x = m[{x} + o];
     {upd}
@@ -106,7 +85,8 @@ pub fn iaf(step: usize, l: &Layout, k: &IafK) -> Result<Vec<Launch>, String> {
         t = u(k.t)?,
         state = u(state)?,
         x = off(l, k.x)?,
-        upd = update(k.params.order, k.params.family),
+        upd = cell.update(k.params.order),
+        lets = cell.lets(),
     );
     let mut launch = per_elem(step, state, &h, &body)?;
     launch.clear_bits = clear;
@@ -168,38 +148,33 @@ pub fn pack(step: usize, l: &Layout, k: &PackK) -> Result<Vec<Launch>, String> {
     Ok(vec![per_elem(step, k.rows * wpr, "", &body)?])
 }
 
-/// One reverse step of family member `f` as WGSL statements: from `u` (pre-reset
-/// potential), `gz` and `gv` (∂L/∂v_t), sets `gi` (gradient of the step's current) and
-/// replaces `gv` by ∂L/∂v_{t−1}: the spike(s) are recomputed from `u`, and
-/// `back = g·∂reset/∂u + (gz + g·∂reset/∂z)·σ'(s)`, in the CPU kernel's order.
-pub fn back_step(order: Order, f: Family) -> String {
-    let t = StepText::new(Dialect::Wgsl, f, "z");
-    let gi = match order {
-        Order::FireThenIntegrate => "g",
-        Order::IntegrateThenFire => "back",
-    };
-    format!(
-        "let s = u - th; let z = {spike}; let g = gv;
-    let gzz = gz + g * {dz}; let back = g * {du} + gzz * sg(s); let gi = {gi}; gv = back;",
-        spike = t.spike,
-        dz = t.dz,
-        du = t.du,
-    )
-}
-
 /// Reverse time of a feed-forward layer, one thread per neuron and batch row.
 pub fn iaf_back(step: usize, l: &Layout, k: &IafBackK) -> Result<Vec<Launch>, String> {
     let (seq, state) = (k.t * k.b * k.n, k.b * k.n);
     need(l, k.v_pre, seq, "v_pre")?;
     need(l, k.gx, seq, "gx")?;
-    let mut h = params_fns(&k.params, k.n)?;
+    let cell = Cell::new(&k.params, true);
+    let mut h = cell.fns(k.n)?;
     h.push_str(&surrogate_fn("sg", &k.params.surrogate));
-    let gv_last = match k.gv_last {
+    let mut gv_last = match k.gv_last {
         Some(b) => {
             need(l, b, state, "gv_last")?;
             format!("m[{} + i]", off(l, b)?)
         }
         None => "0.0".into(),
+    };
+    let mut init = String::new();
+    let mut fin = String::new();
+    state_u(l, &cell, (k.gu_last, k.gu0), state, &mut init, &mut fin)?;
+    // A V_T reported before the reset is v̂ of the last step, not the state v_T: its
+    // gradient joins the reverse step's there.
+    let last = format!("tt == {}", u(k.t)?);
+    let gh = if cell.before() && k.gv_last.is_some() {
+        let _ = writeln!(init, "  let gh = {gv_last};");
+        gv_last = "0.0".into();
+        Some((last.as_str(), "gh"))
+    } else {
+        None
     };
     let gz = match k.gz {
         Some(b) => {
@@ -208,18 +183,15 @@ pub fn iaf_back(step: usize, l: &Layout, k: &IafBackK) -> Result<Vec<Launch>, St
         }
         None => "0.0".into(),
     };
-    let fin = match k.gv0 {
-        Some(b) => {
-            need(l, b, state, "gv0")?;
-            format!("  m[{} + i] = gv;\n", off(l, b)?)
-        }
-        None => String::new(),
-    };
+    if let Some(b) = k.gv0 {
+        need(l, b, state, "gv0")?;
+        let _ = writeln!(fin, "  m[{} + i] = gv;", off(l, b)?);
+    }
     let body = format!(
         "  let j = i % {n};
-  let th = th_at(j); let r = rs_at(j);
+  let th = th_at(j); let r = rs_at(j);{lets}
   var gv = {gv_last};
-  for (var tt = {t}; tt > 0u; tt--) {{
+{init}  for (var tt = {t}; tt > 0u; tt--) {{
     let o = (tt - 1u) * {state} + i;
     let u = m[{vp} + o]; let gz = {gz};
     {step}
@@ -231,7 +203,42 @@ pub fn iaf_back(step: usize, l: &Layout, k: &IafBackK) -> Result<Vec<Launch>, St
         state = u(state)?,
         vp = off(l, k.v_pre)?,
         gx = off(l, k.gx)?,
-        step = back_step(k.params.order, k.params.family),
+        step = cell.back(k.params.order, gh),
+        lets = cell.lets(),
     );
     Ok(vec![per_elem(step, state, &h, &body)?])
+}
+
+/// The synaptic current's state of a feed-forward kernel over `state` elements `i`: `bufs`
+/// are its initial value (U0, or ∂L/∂U_T in reverse time) and its final one (U_T, or ∂L/∂U0).
+/// Declares `var syn` (forward) or `var gu` (reverse) in `init` and writes the final value in
+/// `fin`; nothing for a cell without a current, which has neither buffer.
+fn state_u(
+    l: &Layout,
+    cell: &Cell<'_>,
+    bufs: (Option<snnc_plan::BufId>, Option<snnc_plan::BufId>),
+    state: usize,
+    init: &mut String,
+    fin: &mut String,
+) -> Result<(), String> {
+    if !cell.current() {
+        if bufs.0.is_some() || bufs.1.is_some() {
+            return Err("a synaptic current's state for a cell without one (invalid plan)".into());
+        }
+        return Ok(());
+    }
+    let var = if cell.backward() { "gu" } else { "syn" };
+    let first = match bufs.0 {
+        Some(b) => {
+            need(l, b, state, "u0")?;
+            format!("m[{} + i]", off(l, b)?)
+        }
+        None => "0.0".into(),
+    };
+    let _ = writeln!(init, "  var {var} = {first};");
+    if let Some(b) = bufs.1 {
+        need(l, b, state, "u_last")?;
+        let _ = writeln!(fin, "  m[{} + i] = {var};", off(l, b)?);
+    }
+    Ok(())
 }

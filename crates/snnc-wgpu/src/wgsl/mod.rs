@@ -2,6 +2,7 @@
 //! is a literal of the source, so the source is a pure function of the plan (and the same
 //! kernel in two plans compiles once, pipelines being cached by source).
 
+mod cell;
 pub mod common;
 mod ew;
 mod fused;
@@ -58,16 +59,9 @@ pub(crate) fn numel(dims: &[usize]) -> Result<usize, String> {
 
 /// The dispatches of step `step` (its index in the program, which kernels report when they
 /// fail) running `k` over the memory map `l`, in order.
-/// Integrate-and-fire kernels compute their plan's family member (SPEC §1.1); the leaky cell
-/// (SPEC §1.2) is not implemented here yet and is refused ([`Kernel::leaky`]), so that the
-/// engine names the node instead of computing an IF cell in its place.
+/// Integrate-and-fire kernels compute their plan's family member (SPEC §1.1) of the leaky
+/// cell (SPEC §1.2), whose special case the IF cell is.
 pub fn render(step: usize, l: &Layout, k: &Kernel) -> Result<Vec<Launch>, String> {
-    if let Some(what) = k.leaky() {
-        return Err(format!(
-            "the wgpu engine does not implement the leaky cell ({what}) yet; run it with \
-             --engine cpu or --engine ref"
-        ));
-    }
     match k {
         Kernel::Mm(k) => linear::mm(step, l, k),
         Kernel::Bias(k) => linear::bias(step, l, k),

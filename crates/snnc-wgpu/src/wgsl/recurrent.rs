@@ -10,8 +10,8 @@ use snnc_ir::Spikes;
 use snnc_plan::{RecBackK, RecK};
 
 use crate::layout::{words_for, Layout};
+use crate::wgsl::cell::Cell;
 use crate::wgsl::common::{bits_at, off, per_elem, per_group, surrogate_fn, u, WG};
-use crate::wgsl::iaf::{back_step, params_fns, update};
 use crate::wgsl::{need, Launch};
 
 const SYNC: &str = "  storageBarrier(); workgroupBarrier();\n";
@@ -42,7 +42,8 @@ pub fn recurrent(step: usize, l: &Layout, k: &RecK) -> Result<Vec<Launch>, Strin
     );
     let mut launches = vec![per_elem(step, seq, "", &gemm)?];
     let words = words_for(hh);
-    let h = params_fns(&k.params, hh)?;
+    let cell = Cell::new(&k.params, false);
+    let h = cell.fns(hh)?;
     let (hs, ws, rb) = (u(hh)?, u(words)?, off(l, k.r)?);
     let init_v = match k.v0 {
         Some(b) => {
@@ -62,10 +63,15 @@ pub fn recurrent(step: usize, l: &Layout, k: &RecK) -> Result<Vec<Launch>, Strin
         }
         None => String::new(),
     };
+    // The leaky cell's synaptic current lives in scratch after the potentials (`ub`); none
+    // for the IF cell.
+    let (mut init, mut load, mut store, mut fin): (String, String, String, String) =
+        Default::default();
+    state_u(l, &cell, (k.u0, k.u_last), state, hh, [&mut init, &mut load, &mut store, &mut fin])?;
     let mut w = String::new();
     if let Some(b) = k.z {
         need(l, b, seq, "z")?;
-        let _ = writeln!(w, "      m[{} + o] = z;", off(l, b)?);
+        let _ = writeln!(w, "      m[{} + o] = {};", off(l, b)?, cell.out());
     }
     if let Some(b) = k.v_pre {
         need(l, b, seq, "v_pre")?;
@@ -94,16 +100,23 @@ pub fn recurrent(step: usize, l: &Layout, k: &RecK) -> Result<Vec<Launch>, Strin
             b = u(k.b)?
         );
     }
-    let fin = match k.v_last {
-        Some(b) => {
-            need(l, b, state, "v_last")?;
-            format!("  for (var j = li; j < {hs}; j += {WG}u) {{ m[{} + bb * {hs} + j] = m[vb + j]; }}\n", off(l, b)?)
+    if let Some(b) = k.v_last {
+        need(l, b, state, "v_last")?;
+        let vl = off(l, b)?;
+        if cell.before() && k.t > 0 {
+            // V_T before the reset is v̂ of the last step.
+            let _ =
+                writeln!(w, "      if (t + 1u == {}) {{ m[{vl} + bb * {hs} + j] = u; }}", u(k.t)?);
+        } else {
+            let _ = writeln!(
+                fin,
+                "  for (var j = li; j < {hs}; j += {WG}u) {{ m[{vl} + bb * {hs} + j] = m[vb + j]; }}"
+            );
         }
-        None => String::new(),
-    };
+    }
     let body = format!(
         "  let bb = grp; let vb = {sf} + bb * {hs}; let pb = {su} + bb * {w2};
-  for (var j = li; j < {hs}; j += {WG}u) {{ m[vb + j] = {init_v}; }}
+  for (var j = li; j < {hs}; j += {WG}u) {{ m[vb + j] = {init_v};{init} }}
   for (var q = li; q < {w2}; q += {WG}u) {{ atomicStore(&bits[pb + q], 0u); }}
 {SYNC}  for (var t = 0u; t < {t}; t++) {{
     let cp = pb + (t % 2u) * {ws}; let np = pb + ((t + 1u) % 2u) * {ws};
@@ -123,10 +136,10 @@ pub fn recurrent(step: usize, l: &Layout, k: &RecK) -> Result<Vec<Launch>, Strin
       }}
       let o = (t * {b} + bb) * {hs} + j;
       let x = rec + m[{cur} + o];
-      let th = th_at(j); let r = rs_at(j);
-      var v = m[vb + j];
+      let th = th_at(j); let r = rs_at(j);{lets}
+      var v = m[vb + j];{load}
       {upd}
-      m[vb + j] = v;
+      m[vb + j] = v;{store}
       if (z != 0.0) {{ atomicOr(&bits[np + (j >> 5u)], 1u << (j & 31u)); }}
 {w}    }}
   {SYNC}    for (var q = li; q < {ws}; q += {WG}u) {{ atomicStore(&bits[cp + q], 0u); }}
@@ -138,7 +151,8 @@ pub fn recurrent(step: usize, l: &Layout, k: &RecK) -> Result<Vec<Launch>, Strin
         t = u(k.t)?,
         b = u(k.b)?,
         cur = off(l, k.cur)?,
-        upd = update(k.params.order, k.params.family),
+        upd = cell.update(k.params.order),
+        lets = cell.lets(),
     );
     let mut lp = per_group(step, k.b, &h, &body)?;
     lp.clear_bits = clear;
@@ -153,7 +167,8 @@ pub fn recurrent_back(step: usize, l: &Layout, k: &RecBackK) -> Result<Vec<Launc
     need(l, k.v_pre, seq, "v_pre")?;
     need(l, k.g_cur, seq, "g_cur")?;
     let hs = u(hh)?;
-    let mut h = params_fns(&k.params, hh)?;
+    let cell = Cell::new(&k.params, true);
+    let mut h = cell.fns(hh)?;
     h.push_str(&surrogate_fn("sg", &k.params.surrogate));
     let st = |b: Option<snnc_plan::BufId>, what: &str| -> Result<String, String> {
         match b {
@@ -164,15 +179,31 @@ pub fn recurrent_back(step: usize, l: &Layout, k: &RecBackK) -> Result<Vec<Launc
             None => Ok("0.0".into()),
         }
     };
-    let (gvl, gzl) = (st(k.gv_last, "gv_last")?, st(k.gz_last, "gz_last")?);
-    let gz = match k.gz {
+    let (mut gvl, gzl) = (st(k.gv_last, "gv_last")?, st(k.gz_last, "gz_last")?);
+    let gz_up = match k.gz {
         Some(b) => {
             need(l, b, seq, "gz")?;
             format!("m[{} + o]", off(l, b)?)
         }
         None => "0.0".into(),
     };
-    let mut fin = String::new();
+    // A leaky integrator's output is its potential, not spikes: the recurrent gradient gI·R
+    // of its (zero) spikes reaches nothing.
+    let gz = if cell.integrator() { gz_up } else { format!("m[gzb + j] + {gz_up}") };
+    // A V_T reported before the reset is v̂ of the last step: its gradient joins the reverse
+    // step's there instead of starting gv.
+    let last = "t + 1u == ".to_string() + &u(k.t)?;
+    let mut gh_let = String::new();
+    let gh = if cell.before() && k.gv_last.is_some() {
+        gh_let = format!(" let gh = {gvl};");
+        gvl = "0.0".into();
+        Some((last.as_str(), "gh"))
+    } else {
+        None
+    };
+    let (mut init, mut load, mut store, mut fin): (String, String, String, String) =
+        Default::default();
+    state_u(l, &cell, (k.gu_last, k.gu0), state, hh, [&mut init, &mut load, &mut store, &mut fin])?;
     for (b, src, what) in [(k.gv0, "gvb", "gv0"), (k.gz0, "gzb", "gz0")] {
         if let Some(b) = b {
             need(l, b, state, what)?;
@@ -186,16 +217,16 @@ pub fn recurrent_back(step: usize, l: &Layout, k: &RecBackK) -> Result<Vec<Launc
     let (gc, rb) = (off(l, k.g_cur)?, off(l, k.r)?);
     let body = format!(
         "  let bb = grp; let gvb = {sf} + bb * {hs}; let gzb = {sf} + {state} + bb * {hs};
-  for (var j = li; j < {hs}; j += {WG}u) {{ m[gvb + j] = {gvl}; m[gzb + j] = {gzl}; }}
+  for (var j = li; j < {hs}; j += {WG}u) {{ m[gvb + j] = {gvl}; m[gzb + j] = {gzl};{init} }}
 {SYNC}  for (var tt = {t}; tt > 0u; tt--) {{
     let t = tt - 1u;
     for (var j = li; j < {hs}; j += {WG}u) {{
       let o = (t * {b} + bb) * {hs} + j;
-      let gz = m[gzb + j] + {gz};
-      let u = m[{vp} + o]; let th = th_at(j); let r = rs_at(j);
-      var gv = m[gvb + j];
+      let gz = {gz};
+      let u = m[{vp} + o]; let th = th_at(j); let r = rs_at(j);{lets}{gh_let}
+      var gv = m[gvb + j];{load}
       {step}
-      m[gvb + j] = gv;
+      m[gvb + j] = gv;{store}
       m[{gc} + o] = gi;
     }}
   {SYNC}    for (var j = li; j < {hs}; j += {WG}u) {{
@@ -211,7 +242,8 @@ pub fn recurrent_back(step: usize, l: &Layout, k: &RecBackK) -> Result<Vec<Launc
         t = u(k.t)?,
         b = u(k.b)?,
         vp = off(l, k.v_pre)?,
-        step = back_step(k.params.order, k.params.family),
+        step = cell.back(k.params.order, gh),
+        lets = cell.lets(),
     );
     let mut launches = vec![per_group(step, k.b, &h, &body)?];
     if let Some(gr) = k.gr {
@@ -252,4 +284,49 @@ pub fn recurrent_back(step: usize, l: &Layout, k: &RecBackK) -> Result<Vec<Launc
         launches.push(per_elem(step, hh * hh, "", &body)?);
     }
     Ok(launches)
+}
+
+/// The synaptic current's state of a recurrent kernel, in scratch after the potentials
+/// (forward; `ub`) or after ∂L/∂v and the recurrent spike gradients (reverse): `bufs` are its
+/// initial value (U0, or ∂L/∂U_T) and its final one (U_T, or ∂L/∂U0). Appends to `out`, in
+/// order, the initialization (inside the per-neuron loop over `j` of batch row `bb`), the
+/// load into `syn` or `gu` and the store back (inside a step), and the copy out of the final
+/// value (after the time loop); nothing for a cell without a current.
+fn state_u(
+    l: &Layout,
+    cell: &Cell<'_>,
+    bufs: (Option<snnc_plan::BufId>, Option<snnc_plan::BufId>),
+    state: usize,
+    hh: usize,
+    out: [&mut String; 4],
+) -> Result<(), String> {
+    if !cell.current() {
+        if bufs.0.is_some() || bufs.1.is_some() {
+            return Err("a synaptic current's state for a cell without one (invalid plan)".into());
+        }
+        return Ok(());
+    }
+    let [init, load, store, fin] = out;
+    let (var, slot) = if cell.backward() { ("gu", 2) } else { ("syn", 1) };
+    let hs = u(hh)?;
+    let at = format!("{} + {} + bb * {hs}", u(l.scratch)?, u(slot * state)?);
+    let first = match bufs.0 {
+        Some(b) => {
+            need(l, b, state, "u0")?;
+            format!("m[{} + bb * {hs} + j]", off(l, b)?)
+        }
+        None => "0.0".into(),
+    };
+    let _ = write!(init, " m[{at} + j] = {first};");
+    let _ = write!(load, "\n      var {var} = m[{at} + j];");
+    let _ = write!(store, " m[{at} + j] = {var};");
+    if let Some(b) = bufs.1 {
+        need(l, b, state, "u_last")?;
+        let _ = writeln!(
+            fin,
+            "  for (var j = li; j < {hs}; j += {WG}u) {{ m[{} + bb * {hs} + j] = m[{at} + j]; }}",
+            off(l, b)?
+        );
+    }
+    Ok(())
 }
