@@ -42,7 +42,7 @@ fn record(
     inputs: &[(String, snnc_ir::Tensor)],
 ) -> Result<Vec<(String, snnc_ir::Tensor)>> {
     let g = mf.load(inputs)?;
-    let opt = crate::stage::optimized(mf, &g, snnc_ir::ExportGrad::default())?;
+    let opt = crate::stage::optimized(mf, &g, snnc_ir::ExportGrad::default(), true)?;
     let traces = snnc_interp::record_cells(&opt.graph, inputs).with_context(|| mf.label())?;
     if traces.is_empty() {
         anyhow::bail!(
