@@ -134,6 +134,7 @@ mod near;
 mod record;
 mod reset_uses;
 mod value;
+mod window;
 
 pub use contract::{required_gradients, Contract};
 pub use error::InterpError;

@@ -89,7 +89,20 @@ fn lower_node(l: &mut Lower, ni: usize, node: &Node) -> Result<(), PlanError> {
             supported(node, &p.to_iaf(snnc_ir::Order::IntegrateThenFire))?;
             select_ops::reset(l, ni, node, p)
         }
+        Op::Conv(_) | Op::Pool(_) => Err(window_refused(node)),
     }
+}
+
+/// The compiled engines' refusal of the window ops (Conv and the pools), naming the node.
+pub(crate) fn window_refused(node: &Node) -> PlanError {
+    PlanError::node(
+        node,
+        format!(
+            "the compiled engines (cpu, wgpu, cuda) do not implement {} yet (conv kernels not \
+             landed); run it with --engine ref",
+            node.op.name()
+        ),
+    )
 }
 
 /// The neuron's family choices (SPEC §1.1), checked. Every member lowers; each engine checks
