@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::window::{check_rank, resolve, split_input, Window};
-use crate::TensorType;
+use crate::{shape_len, TensorType};
 
 /// What a pooling window computes over its taps (padding taps excluded unless noted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -59,6 +59,9 @@ impl PoolSpec {
         check_rank(k)?;
         if self.kernel.contains(&0) {
             return Err(format!("'kernel_shape' {:?} has an empty axis", self.kernel));
+        }
+        if shape_len(&self.kernel).is_none() {
+            return Err(format!("'kernel_shape' {:?} has too many taps", self.kernel));
         }
         let win = Window {
             kernel: self.kernel.clone(),

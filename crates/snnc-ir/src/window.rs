@@ -33,8 +33,15 @@ impl Window {
         }
         (0..k)
             .map(|i| {
-                let padded = dims[i] + self.pads[i] + self.pads[k + i];
-                let reach = self.dilations[i] * (self.kernel[i] - 1) + 1;
+                let too_large = || format!("spatial axis {i}: the padded extent overflows");
+                let padded = dims[i]
+                    .checked_add(self.pads[i])
+                    .and_then(|d| d.checked_add(self.pads[k + i]))
+                    .ok_or_else(too_large)?;
+                let reach = self.dilations[i]
+                    .checked_mul(self.kernel[i].saturating_sub(1))
+                    .and_then(|r| r.checked_add(1))
+                    .ok_or_else(too_large)?;
                 if padded < reach {
                     return Err(format!(
                         "spatial axis {i}: the window (extent {reach} with dilation) does not fit \
@@ -107,5 +114,9 @@ mod tests {
         assert_eq!(w.output_dims(&[34, 10]).unwrap(), vec![16, 6]);
         assert!(w.output_dims(&[1, 10]).is_err());
         assert!(w.output_dims(&[34, 4]).is_err());
+        let huge = Window { pads: vec![usize::MAX, 0, 1, 0], ..w.clone() };
+        assert!(huge.output_dims(&[34, 10]).unwrap_err().contains("overflows"));
+        let wide = Window { dilations: vec![usize::MAX, 1], ..w };
+        assert!(wide.output_dims(&[34, 10]).unwrap_err().contains("overflows"));
     }
 }
