@@ -30,7 +30,7 @@ weights on a 2^-8 grid every potential must be exact in float32 (float32 == floa
 argument of exactly 0 is then decided the same way by any engine, so no margin is needed), and
 onnxruntime must reproduce the library's outputs from model.onnx. The gradients are the library's autograd (float64 where
 the library runs in float64) of sum(gout * out) with respect to x and every parameter, keyed by
-ONNX name. Everything is seeded; rerunning reproduces the same files.
+ONNX name. Everything is seeded.
 """
 
 import argparse
