@@ -102,6 +102,16 @@ fn unsupported_attributes_name_the_node() {
         ),
         (pool("MaxPool", vec![]), "p1", "'kernel_shape' is required"),
         (node("Pow", "", "pw", &["x", "e2"], &["y"]), "pw", "exponent of 1"),
+        (
+            conv(vec![attr_i("group", 2), attr_ints("pads", &[i64::MAX, 0, i64::MAX, 0])]),
+            "c1",
+            "overflows",
+        ),
+        (
+            pool("MaxPool", vec![attr_ints("kernel_shape", &[1 << 40, 1 << 40])]),
+            "p1",
+            "too many taps",
+        ),
     ];
     for (i, (n, name, msg)) in cases.into_iter().enumerate() {
         let e = import(&format!("bad-{i}"), n).unwrap_err();
