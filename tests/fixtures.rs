@@ -1,6 +1,7 @@
 //! Every fixture on every engine, through the `snnc` binary: the Norse exports and `snn`
 //! custom-op models of models/fixtures, the SpikingJelly, snnTorch and sinabs exports of
-//! models/family, and the leaky cells of all four libraries (models/leaky). Each runs on the reference interpreter at both stages (the graph as
+//! models/family, the leaky cells of all four libraries (models/leaky), and the spiking CNNs
+//! of Norse and sinabs (models/cnn; the compiled engines refuse their Conv and pools for now). Each runs on the reference interpreter at both stages (the graph as
 //! imported, and as optimized), and on every compiled engine through the engines' common
 //! interface (`snnc_plan::Engine`): cpu from the ONNX file and from a plan saved by
 //! `snnc compile`, wgpu (feature `wgpu`; lavapipe in CI) and cuda (feature `cuda` and
@@ -38,6 +39,49 @@ const ALL_MODES: &[&str] = &["imported", "optimized", "cpu", "plan", "wgpu", "cu
 
 const PENDING: &[Pending] =
     &[Pending { fixture: "norse_lif_recurrent", modes: ALL_MODES, why: MIXED_RESET }];
+
+/// A fixture that the compiled engines must refuse on some modes, with the reason: there
+/// `snnc run` (or `snnc compile`, for a plan) must exit with code 1 and a message that names
+/// a node of `op` and says the reason.
+struct Refused {
+    fixture: &'static str,
+    modes: &'static [&'static str],
+    op: &'static str,
+    why: &'static str,
+}
+
+/// Why the spiking CNNs do not run on the compiled engines yet.
+const CONV_KERNELS: &str = "conv kernels not landed";
+
+const ENGINES: &[&str] = &["cpu", "plan", "wgpu", "cuda"];
+
+const REFUSED: &[Refused] = &[
+    Refused { fixture: "norse_cnn", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
+    Refused { fixture: "norse_cnn_t16", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
+    Refused { fixture: "norse_cnn_t32", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
+    Refused { fixture: "sinabs_cnn", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
+    Refused { fixture: "sinabs_cnn_t16", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
+    Refused { fixture: "sinabs_cnn_t32", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
+];
+
+/// Checks that `mode` refuses `model` as `r` says: exit code 1, the op and the reason named.
+fn check_refused(model: &str, tmp: &Path, mode: &str, r: &Refused) {
+    let plan = tmp.join("model.plan");
+    let args: Vec<&str> = match mode {
+        "plan" => vec!["compile", model, "-o", plan.to_str().unwrap()],
+        _ => [&["run", model][..], &engine_args(mode)].concat(),
+    };
+    let out = snnc(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{} ({mode}) must be refused: {err}", r.fixture);
+    assert!(
+        err.contains(&format!("({})", r.op)) && err.contains(r.why) && err.contains("node '"),
+        "{} ({mode}): the refusal must name a {} node and say '{}': {err}",
+        r.fixture,
+        r.op,
+        r.why
+    );
+}
 
 /// The largest |a − b| / max(|b|, 1) over the elements (outputs), for the report.
 fn max_err(got: &Tensor, want: &Tensor) -> f64 {
@@ -97,6 +141,11 @@ fn check(dir: PathBuf, name: &str, mode: &str) {
     let (model, inputs, out) =
         (dir.join("model.onnx"), dir.join("inputs.npz"), tmp.join("out.npz"));
     let (m, i, o) = (model.to_str().unwrap(), inputs.to_str().unwrap(), out.to_str().unwrap());
+    if let Some(r) = REFUSED.iter().find(|r| r.fixture == name && r.modes.contains(&mode)) {
+        check_refused(m, &tmp, mode, r);
+        eprintln!("{name} ({mode}): refused as expected ({})", r.why);
+        return;
+    }
     let run_model = model_for(mode, m, &tmp, &[]);
     let mut args = vec!["run", run_model.as_str(), "--input", i, "--output", o];
     args.extend(engine_args(mode));
@@ -308,6 +357,27 @@ mod leaky {
     #[test]
     fn every_leaky_fixture_is_tested() {
         assert_eq!(all_leaky_fixtures(), LISTED);
+    }
+}
+
+/// The spiking CNNs of Norse and sinabs (models/cnn): the reference interpreter runs and
+/// differentiates them; the compiled engines refuse their Conv nodes ([`REFUSED`]).
+mod cnn {
+    use super::*;
+
+    modes!(cnn_fixture;
+        norse_cnn,
+        norse_cnn_t16,
+        norse_cnn_t32,
+        sinabs_cnn,
+        sinabs_cnn_t16,
+        sinabs_cnn_t32,
+    );
+
+    /// The list above must name every fixture folder.
+    #[test]
+    fn every_cnn_fixture_is_tested() {
+        assert_eq!(all_cnn_fixtures(), LISTED);
     }
 }
 

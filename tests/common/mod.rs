@@ -33,6 +33,16 @@ pub fn all_leaky_fixtures() -> Vec<String> {
     fixtures_in("models/leaky")
 }
 
+/// The folder of spiking-CNN fixture `name` (models/cnn).
+pub fn cnn_fixture(name: &str) -> PathBuf {
+    root().join("models/cnn").join(name)
+}
+
+/// Names of every spiking-CNN fixture folder.
+pub fn all_cnn_fixtures() -> Vec<String> {
+    fixtures_in("models/cnn")
+}
+
 /// Names of every fixture folder.
 pub fn all_fixtures() -> Vec<String> {
     fixtures_in("models/fixtures")

@@ -21,6 +21,14 @@
 //! error naming the node), Unsqueeze, Squeeze, Concat, Reshape, Transpose, Constant, Identity,
 //! Relu, Sigmoid, Tanh. `Spike` is Θ(x) = 1 if x > 0 else 0 (0, −0 and NaN give 0).
 //!
+//! The window ops (docs/conv.md): `Conv` (1-D/2-D, strides, per-side padding, dilation,
+//! groups, optional bias) accumulates each output element in f64 and rounds it once, like Gemm;
+//! `SumPool`, `AveragePool` (`count_include_pad` or the count of taps inside the input) and
+//! `MaxPool` (padding is −∞) reduce each window of each channel. Their reverse rules: Conv gives
+//! ∂X (the transposed convolution), ∂W and ∂bias; the sum and average pools spread each output
+//! gradient over the window's taps (divided by the divisor); MaxPool routes it to the window's
+//! first largest tap.
+//!
 //! The `snn` ops (SPEC §1, §2) run per neuron n, with threshold `th = v_th[n]` and reset
 //! `r = v_reset[n]`, from v₋₁ = V0 (default `r`) and z₋₁ = Z0 (default 0):
 //!
@@ -134,6 +142,7 @@ mod near;
 mod record;
 mod reset_uses;
 mod value;
+mod window;
 
 pub use contract::{required_gradients, Contract};
 pub use error::InterpError;

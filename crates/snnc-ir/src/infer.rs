@@ -115,6 +115,8 @@ pub fn infer_types(op: &Op, inputs: &Inputs) -> Result<Vec<TensorType>, String> 
         Op::Linear { trans_b } | Op::SpikeLinear { trans_b } => {
             vec![linear(ty(0), ty(1), inputs.get(2).copied().flatten(), *trans_b)?]
         }
+        Op::Conv(spec) => vec![spec.infer(ty(0), ty(1), inputs.get(2).copied().flatten())?],
+        Op::Pool(spec) => vec![spec.infer(ty(0))?],
         Op::SpikeReset(p) => {
             let v = float(ty(0))?;
             if v.rank() == 0 {

@@ -3,12 +3,14 @@
 //! A [`Graph`] is a list of [`Node`]s in topological order over typed SSA values. Every value has a
 //! concrete [`TensorType`]; the [`verify`] pass re-checks the whole graph and runs after every stage.
 //! The op set ([`Op`]) is the primitive ONNX subset that PyTorch exports of SNNs use, plus the
-//! spike function Θ and the four `snn` integrate-and-fire ops of SPEC §2, and the fused ops the
+//! spike function Θ and the four `snn` integrate-and-fire ops of SPEC §2, the window ops of
+//! spiking CNNs (`Conv`, `SumPool`, `AveragePool`, `MaxPool`; docs/conv.md), and the fused ops the
 //! optimizer introduces (`Linear`, `SpikeLinear`, `SpikeReset`).
 
 mod bind;
 mod choice;
 mod code;
+mod conv;
 mod dtype;
 mod error;
 mod export_grad;
@@ -21,14 +23,17 @@ pub mod neuron;
 mod neuron_text;
 mod num;
 mod op;
+mod pool;
 mod shape;
 mod slice;
 mod surrogate;
 mod tensor;
 mod verify;
+mod window;
 
 pub use bind::{bind_grad_outputs, bind_inputs, BindError, Slot};
 pub use code::{c_f32, c_f64, wgsl_f32, Code, Dialect};
+pub use conv::ConvSpec;
 pub use dtype::DType;
 pub use error::IrError;
 pub use export_grad::ExportGrad;
@@ -40,8 +45,10 @@ pub use leak::{Leak, VOut};
 pub use neuron_text::StepText;
 pub use num::Num;
 pub use op::Op;
+pub use pool::{PoolKind, PoolSpec};
 pub use shape::{broadcast_shapes, normalize_axis, shape_len, TensorType, MAX_ELEMENTS};
 pub use slice::{AxisSlice, SliceSpec};
 pub use surrogate::{Method, Surrogate};
 pub use tensor::Tensor;
 pub use verify::verify;
+pub use window::{split_input, Window, SPATIAL_RANKS};

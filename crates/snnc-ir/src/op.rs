@@ -1,4 +1,4 @@
-use crate::{DType, IafParams, ResetParams, SliceSpec, Surrogate, Tensor};
+use crate::{ConvSpec, DType, IafParams, PoolSpec, ResetParams, SliceSpec, Surrogate, Tensor};
 
 /// An operation of the IR.
 ///
@@ -108,6 +108,12 @@ pub enum Op {
     Sigmoid,
     /// tanh(x).
     Tanh,
+    /// ONNX `Conv` (1-D or 2-D; strides, per-side padding, dilation, groups): X [..., C, D…],
+    /// W [M, C/group, K…], optional bias [M] → Y [..., M, O…]; see [`ConvSpec`].
+    Conv(ConvSpec),
+    /// Sum, average or max pooling (1-D or 2-D): X [..., C, D…] → Y [..., C, O…]; see
+    /// [`PoolSpec`]. Named `SumPool`, `AveragePool` or `MaxPool` by its kind.
+    Pool(PoolSpec),
     /// Θ(x) = 1 if x > 0 else 0, with `surrogate` as its backward.
     Spike {
         /// Backward of Θ.
@@ -182,6 +188,8 @@ impl Op {
             Op::Relu => "Relu",
             Op::Sigmoid => "Sigmoid",
             Op::Tanh => "Tanh",
+            Op::Conv(_) => "Conv",
+            Op::Pool(p) => p.kind.name(),
             Op::Spike { .. } => "Spike",
             Op::Iaf(_) => "IAF",
             Op::IafRecurrent(_) => "IAFRecurrent",
@@ -220,7 +228,7 @@ impl Op {
             Op::IafRecurrent(p) => (3, 5 + usize::from(p.leak.has_current())),
             Op::IafFeedForwardStep(p) => (2, 2 + usize::from(p.leak.has_current())),
             Op::IafStep(p) => (5, 5 + usize::from(p.leak.has_current())),
-            Op::Linear { .. } | Op::SpikeLinear { .. } => (2, 3),
+            Op::Linear { .. } | Op::SpikeLinear { .. } | Op::Conv(_) => (2, 3),
             _ => (1, 1),
         }
     }

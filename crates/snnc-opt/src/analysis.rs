@@ -148,6 +148,8 @@ fn binary_outputs(sym: &Sym, kids: &[&Data]) -> Vec<bool> {
             vec![bin(0) || kids.first().is_some_and(|d| d.types[0].dtype == DType::Bool)]
         }
         Sym::Concat(_) => vec![!kids.is_empty() && (0..kids.len()).all(bin)],
+        // The largest of 0/1 values is 0 or 1 (a window never lies wholly in the padding).
+        Sym::Pool(p) if p.kind == snnc_ir::PoolKind::Max => vec![bin(0)],
         Sym::Mul => vec![bin(0) && bin(1)],
         Sym::Where => vec![bin(1) && bin(2)],
         Sym::Sub => vec![one(0) && bin(1)],

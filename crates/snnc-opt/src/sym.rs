@@ -4,8 +4,8 @@
 //! bit-identical (floats compare by bits, which makes `Sym` hashable and totally ordered).
 
 use snnc_ir::{
-    DType, Family, IafParams, Leak, Method, Op, Order, ResetParams, SliceSpec, Surrogate,
-    Threshold, VOut,
+    ConvSpec, DType, Family, IafParams, Leak, Method, Op, Order, PoolSpec, ResetParams, SliceSpec,
+    Surrogate, Threshold, VOut,
 };
 
 /// An f32 attribute, compared and hashed by its bits.
@@ -214,6 +214,10 @@ pub enum Sym {
     Reshape(Vec<i64>),
     /// `Transpose` by the permutation.
     Transpose(Vec<usize>),
+    /// `Conv` with its geometry (x, w, optional bias).
+    Conv(ConvSpec),
+    /// A pool (`SumPool`, `AveragePool`, `MaxPool`) with its geometry.
+    Pool(PoolSpec),
     /// `Gemm`.
     Gemm {
         /// Scale of the product.
@@ -289,6 +293,8 @@ impl Sym {
             Op::Concat { axis } => Sym::Concat(*axis),
             Op::Reshape { shape } => Sym::Reshape(shape.clone()),
             Op::Transpose { perm } => Sym::Transpose(perm.clone()),
+            Op::Conv(spec) => Sym::Conv(spec.clone()),
+            Op::Pool(spec) => Sym::Pool(spec.clone()),
             Op::Constant { .. } => return None,
             Op::Identity => Sym::Identity,
             Op::Relu => Sym::Relu,
@@ -343,6 +349,8 @@ impl Sym {
             Sym::Concat(axis) => Op::Concat { axis: *axis },
             Sym::Reshape(shape) => Op::Reshape { shape: shape.clone() },
             Sym::Transpose(perm) => Op::Transpose { perm: perm.clone() },
+            Sym::Conv(spec) => Op::Conv(spec.clone()),
+            Sym::Pool(spec) => Op::Pool(spec.clone()),
             Sym::Gemm { alpha, beta, trans_a, trans_b } => Op::Gemm {
                 alpha: alpha.get(),
                 beta: beta.get(),

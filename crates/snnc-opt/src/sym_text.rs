@@ -11,7 +11,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use snnc_ir::{DType, Method, Order, SliceSpec, Threshold, VOut};
+use snnc_ir::{ConvSpec, DType, Method, Order, PoolKind, PoolSpec, SliceSpec, Threshold, VOut};
 
 use snnc_ir::Family;
 
@@ -108,6 +108,22 @@ impl fmt::Display for Sym {
             Sym::Concat(a) => format!("concat:{a}"),
             Sym::Reshape(s) => format!("reshape:{}", list(s)),
             Sym::Transpose(p) => format!("transpose:{}", list(p)),
+            Sym::Conv(c) => format!(
+                "conv:{}:{}:{}:{}",
+                list(&c.strides),
+                list(&c.pads),
+                list(&c.dilations),
+                c.group
+            ),
+            Sym::Pool(p) => {
+                let kind = match p.kind {
+                    PoolKind::Sum => "sum",
+                    PoolKind::Avg { count_include_pad: true } => "avgpad",
+                    PoolKind::Avg { count_include_pad: false } => "avg",
+                    PoolKind::Max => "max",
+                };
+                format!("pool:{kind}:{}:{}:{}", list(&p.kernel), list(&p.strides), list(&p.pads))
+            }
             Sym::Gemm { alpha, beta, trans_a, trans_b } => format!(
                 "gemm:{}:{}:{}:{}",
                 alpha.get(),
@@ -258,6 +274,22 @@ impl FromStr for Sym {
             "concat" => Sym::Concat(a.parse()?),
             "reshape" => Sym::Reshape(a.list()?),
             "transpose" => Sym::Transpose(a.list()?),
+            "conv" => Sym::Conv(ConvSpec {
+                strides: a.list()?,
+                pads: a.list()?,
+                dilations: a.list()?,
+                group: a.parse()?,
+            }),
+            "pool" => {
+                let kind = match a.next()? {
+                    "sum" => PoolKind::Sum,
+                    "avgpad" => PoolKind::Avg { count_include_pad: true },
+                    "avg" => PoolKind::Avg { count_include_pad: false },
+                    "max" => PoolKind::Max,
+                    k => return Err(format!("unknown pool kind '{k}'")),
+                };
+                Sym::Pool(PoolSpec { kind, kernel: a.list()?, strides: a.list()?, pads: a.list()? })
+            }
             "gemm" => Sym::Gemm {
                 alpha: Bits::of(a.parse()?),
                 beta: Bits::of(a.parse()?),

@@ -85,3 +85,52 @@ fn where_is_carried_through_unchanged() {
     assert_eq!(got, want);
     assert_eq!(want[1].1, f(&[2, 3], &[0.1, 0.0, 0.4, -1.0, -2.0, -3.0]));
 }
+
+/// Conv and the pools have no rules: the optimizer carries them through unchanged, the IF
+/// step behind a Conv still fuses, a max pool of spikes is known to be binary, and the
+/// optimized graph computes the same values.
+#[test]
+fn conv_and_pools_pass_through() {
+    let w: Vec<String> = (0..36).map(|i| format!("{}", (i % 7) as f32 * 0.125 - 0.25)).collect();
+    let g = graph(&format!(
+        "graph t {{
+  input x: f32[2,1,6,6]
+  weight w: f32[4,1,3,3] = [{}]
+  weight one: f32[] = 1.0
+  c = Conv(x, w) {{strides = [1, 1], pads = [1, 1, 1, 1], dilations = [1, 1], group = 1}}
+  s = Sub(c, one)
+  gt = Greater(s, one)
+  z = Cast(gt) {{to = \"f32\"}}
+  m = MaxPool(z) {{kernel_shape = [2, 2], strides = [2, 2]}}
+  a = AveragePool(m) {{kernel_shape = [3, 3], pads = [1, 1, 1, 1], count_include_pad = true}}
+  p = SumPool(a) {{kernel_shape = [2, 2]}}
+  output p, m
+}}",
+        w.join(", ")
+    ));
+    let l = load(&g).unwrap();
+    assert!(l.egraph[l.roots[1]].data.is_binary(), "a max pool of spikes is binary");
+    let o = optimize(&g, &OptOptions::default()).unwrap();
+    let h = o.graph.op_histogram();
+    for op in ["Conv", "MaxPool", "AveragePool", "SumPool"] {
+        assert_eq!(h.get(op), Some(&1), "{op} in {h:?}");
+    }
+    // The spike read only by the max pool (a linear map or data movement, no reset) fuses.
+    assert_eq!(h.get("SpikeReset"), Some(&1), "the comparison became a fused spike: {h:?}");
+    let x: Vec<f64> = (0..72).map(|i| ((i * 37) % 11) as f64 * 0.5 - 1.0).collect();
+    let feed = vec![(
+        "x".to_string(),
+        Tensor::F32(
+            ndarray::ArrayD::from_shape_vec(
+                vec![2, 1, 6, 6],
+                x.iter().map(|&v| v as f32).collect(),
+            )
+            .unwrap(),
+        ),
+    )];
+    let a = snnc_interp::run(&g, &feed).unwrap();
+    let b = snnc_interp::run(&o.graph, &feed).unwrap();
+    for ((n, x), (_, y)) in a.iter().zip(&b) {
+        assert_eq!(x.to_f64(), y.to_f64(), "{n}");
+    }
+}

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use snnc_ir::{DType, Order, Surrogate, Threshold};
+use snnc_ir::{ConvSpec, DType, Order, PoolKind, PoolSpec, Surrogate, Threshold};
 use snnc_opt::convert::from_ir::load;
 use snnc_opt::sym::{Bits, Neuron, Sg, Sym};
 
@@ -31,6 +31,36 @@ fn operators_print_and_parse_back() {
         Sym::Squeeze(vec![]),
         Sym::Reshape(vec![2, -1]),
         Sym::Transpose(vec![1, 0]),
+        Sym::Conv(ConvSpec {
+            strides: vec![2, 1],
+            pads: vec![1, 0, 1, 2],
+            dilations: vec![],
+            group: 2,
+        }),
+        Sym::Pool(PoolSpec {
+            kind: PoolKind::Sum,
+            kernel: vec![2],
+            strides: vec![],
+            pads: vec![0, 1],
+        }),
+        Sym::Pool(PoolSpec {
+            kind: PoolKind::Avg { count_include_pad: true },
+            kernel: vec![3, 3],
+            strides: vec![2, 2],
+            pads: vec![1, 1, 1, 1],
+        }),
+        Sym::Pool(PoolSpec {
+            kind: PoolKind::Avg { count_include_pad: false },
+            kernel: vec![2, 2],
+            strides: vec![],
+            pads: vec![],
+        }),
+        Sym::Pool(PoolSpec {
+            kind: PoolKind::Max,
+            kernel: vec![2, 2],
+            strides: vec![2, 2],
+            pads: vec![],
+        }),
         Sym::Gemm { alpha: Bits::of(0.5), beta: Bits::of(1.0), trans_a: true, trans_b: false },
         Sym::Linear { trans_b: false },
         Sym::SpikeLinear { trans_b: true },

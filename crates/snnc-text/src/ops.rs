@@ -3,7 +3,8 @@
 use std::str::FromStr;
 
 use snnc_ir::{
-    DType, Family, IafParams, Leak, Method, Op, Order, ResetParams, SliceSpec, Surrogate, VOut,
+    ConvSpec, DType, Family, IafParams, Leak, Method, Op, Order, PoolKind, PoolSpec, ResetParams,
+    SliceSpec, Surrogate, VOut,
 };
 
 use crate::attrs::{Attr, Val};
@@ -45,6 +46,10 @@ pub const OP_NAMES: &[&str] = &[
     "Relu",
     "Sigmoid",
     "Tanh",
+    "Conv",
+    "SumPool",
+    "AveragePool",
+    "MaxPool",
     "Spike",
     "IAF",
     "IAFRecurrent",
@@ -98,6 +103,9 @@ pub(crate) fn known_attrs(op: &str) -> Option<&'static [&'static str]> {
         "Reshape" => &["shape"],
         "Transpose" => &["perm"],
         "Constant" => &["value"],
+        "Conv" => &["strides", "pads", "dilations", "group"],
+        "SumPool" | "MaxPool" => &["kernel_shape", "strides", "pads"],
+        "AveragePool" => &["kernel_shape", "strides", "pads", "count_include_pad"],
         "Spike" => &["method", "alpha", "surrogate"],
         "IAF" | "IAFRecurrent" | "IAFFeedForwardStep" | "IAFStep" => IAF_ATTRS,
         "Linear" | "SpikeLinear" => &["trans_b"],
@@ -183,6 +191,25 @@ impl<'a> Attrs<'a> {
                 .collect(),
             Some(a) => Err((a.vpos, format!("'{name}' expects a list of integers, as in [0, 1]"))),
         }
+    }
+
+    /// A list of non-negative integers (`default` when absent).
+    fn sizes(&mut self, name: &str, default: Option<Vec<usize>>) -> PResult<Vec<usize>> {
+        let pos = self.items.iter().find(|x| x.name == name).map_or(self.op_pos, |x| x.vpos);
+        let v = self.ints(name, default.map(|d| d.iter().map(|&x| x as i64).collect()))?;
+        v.into_iter()
+            .map(usize::try_from)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| (pos, format!("'{name}' must not be negative")))
+    }
+
+    fn pool(&mut self, kind: PoolKind) -> PResult<Op> {
+        Ok(Op::Pool(PoolSpec {
+            kind,
+            kernel: self.sizes("kernel_shape", None)?,
+            strides: self.sizes("strides", Some(Vec::new()))?,
+            pads: self.sizes("pads", Some(Vec::new()))?,
+        }))
     }
 
     fn string(&mut self, name: &str) -> PResult<Option<(String, Pos)>> {
@@ -321,6 +348,21 @@ pub(crate) fn build_op(op: &str, op_pos: Pos, items: Vec<Attr>) -> PResult<Op> {
             None => return Err(a.missing("value")),
         },
         "Spike" => Op::Spike { surrogate: a.surrogate()? },
+        "Conv" => {
+            let strides = a.sizes("strides", Some(Vec::new()))?;
+            let pads = a.sizes("pads", Some(Vec::new()))?;
+            let dilations = a.sizes("dilations", Some(Vec::new()))?;
+            let pos = a.items.iter().find(|x| x.name == "group").map_or(op_pos, |x| x.vpos);
+            let group = usize::try_from(a.int("group", Some(1))?)
+                .map_err(|_| (pos, "'group' must not be negative".to_string()))?;
+            Op::Conv(ConvSpec { strides, pads, dilations, group })
+        }
+        "SumPool" => a.pool(PoolKind::Sum)?,
+        "MaxPool" => a.pool(PoolKind::Max)?,
+        "AveragePool" => {
+            let count_include_pad = a.boolean("count_include_pad")?;
+            a.pool(PoolKind::Avg { count_include_pad })?
+        }
         "IAF" => Op::Iaf(a.iaf()?),
         "IAFRecurrent" => Op::IafRecurrent(a.iaf()?),
         "IAFFeedForwardStep" => Op::IafFeedForwardStep(a.iaf()?),

@@ -208,6 +208,25 @@ fn op_attrs(op: &Op, hint: &str, ext: &mut Option<External>) -> String {
             format!("value = {ty} {}", tensor_text(value, hint, ext, "    "))
         }
         Op::Spike { surrogate } => surrogate_attrs(surrogate),
+        Op::Conv(c) => format!(
+            "strides = {}, pads = {}, dilations = {}, group = {}",
+            list(&c.strides, |a| a.to_string()),
+            list(&c.pads, |a| a.to_string()),
+            list(&c.dilations, |a| a.to_string()),
+            c.group
+        ),
+        Op::Pool(p) => {
+            let mut s = format!(
+                "kernel_shape = {}, strides = {}, pads = {}",
+                list(&p.kernel, |a| a.to_string()),
+                list(&p.strides, |a| a.to_string()),
+                list(&p.pads, |a| a.to_string())
+            );
+            if let snnc_ir::PoolKind::Avg { count_include_pad } = p.kind {
+                s.push_str(&format!(", count_include_pad = {count_include_pad}"));
+            }
+            s
+        }
         Op::Linear { trans_b } | Op::SpikeLinear { trans_b } => format!("trans_b = {trans_b}"),
         Op::SpikeReset(p) => reset_attrs(p),
         _ => op.iaf_params().map(iaf_attrs).unwrap_or_default(),

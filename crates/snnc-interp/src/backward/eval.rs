@@ -12,6 +12,7 @@ use crate::forward::eval::data;
 use crate::forward::slice::slice_back;
 use crate::iaf;
 use crate::value::{reshaped, Arg};
+use crate::window;
 
 /// Whether `Cast` from `from` to `to` passes the gradient through unchanged: float → float,
 /// bool → float (the spike of a plain export, see the crate docs) and bool → bool. Casts to or
@@ -102,6 +103,11 @@ pub(crate) fn eval(
             let bias = args.get(2).copied().flatten().map(|a| a.data);
             linear_back(x()?, y()?, bias, g, *trans_b)?.into()
         }
+        Op::Conv(spec) => {
+            let bias = args.get(2).copied().flatten().map(|a| a.data);
+            window::conv::backward(spec, x()?, y()?, bias, g)?
+        }
+        Op::Pool(spec) => vec![Some(window::pool::backward(spec, x()?, g)?)],
         Op::Iaf(_)
         | Op::IafRecurrent(_)
         | Op::IafFeedForwardStep(_)

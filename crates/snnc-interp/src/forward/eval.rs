@@ -11,6 +11,7 @@ use crate::forward::shape::{concat, gather, transpose};
 use crate::forward::slice::slice;
 use crate::iaf;
 use crate::value::{reshaped, Arg};
+use crate::window;
 
 /// Input `i`'s data.
 pub(crate) fn data<'a>(args: &[Option<Arg<'a>>], i: usize) -> Result<&'a ArrayD<f64>, String> {
@@ -81,6 +82,11 @@ pub(crate) fn eval(
             let bias = args.get(2).copied().flatten().map(|a| a.data);
             linear(x()?, data(args, 1)?, bias, *trans_b, shape)?
         }
+        Op::Conv(spec) => {
+            let bias = args.get(2).copied().flatten().map(|a| a.data);
+            window::conv::forward(spec, x()?, data(args, 1)?, bias, shape)?
+        }
+        Op::Pool(spec) => window::pool::forward(spec, x()?, shape)?,
         Op::SpikeReset(p) => {
             let dtype = args.first().copied().flatten().map(|a| a.ty.dtype).ok_or("no input")?;
             let (z, v) = iaf::reset::forward(p, dtype, x()?)?;

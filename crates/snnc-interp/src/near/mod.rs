@@ -10,6 +10,7 @@
 
 mod iaf;
 mod ops;
+mod window;
 
 use ndarray::ArrayD;
 use snnc_ir::{Graph, Tensor};

@@ -89,6 +89,7 @@ impl Walk {
             Op::Gemm { .. } | Op::MatMul | Op::Linear { .. } | Op::SpikeLinear { .. } => {
                 vec![contraction(&node.op, args, &ins, &shape)?]
             }
+            Op::Conv(_) | Op::Pool(_) => vec![super::window::mask(&node.op, args, &ins, &shape)?],
             Op::Gather { .. }
             | Op::Slice(_)
             | Op::Unsqueeze { .. }

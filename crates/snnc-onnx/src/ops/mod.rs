@@ -5,6 +5,7 @@ mod linear;
 mod misc;
 mod shape;
 mod snn;
+mod window;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -92,7 +93,8 @@ pub(crate) struct Entry {
     pub static_inputs: &'static [usize],
 }
 
-const FAMILIES: [&[Entry]; 5] = [linear::OPS, elementwise::OPS, shape::OPS, misc::OPS, snn::OPS];
+const FAMILIES: [&[Entry]; 6] =
+    [linear::OPS, elementwise::OPS, shape::OPS, misc::OPS, snn::OPS, window::OPS];
 
 /// The converter registered for `(domain, op_type)` (`domain` already normalized).
 pub(crate) fn lookup(domain: &str, op_type: &str) -> Option<&'static Entry> {

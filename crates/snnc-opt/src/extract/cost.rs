@@ -41,6 +41,12 @@ pub fn node_cost(sym: &Sym, ins: &[Option<&TensorType>], outs: &[TensorType]) ->
             OVERHEAD + out * k
         }
         Sym::MatMul | Sym::Linear { .. } => OVERHEAD + out * last(input(0)),
+        // Each output element sums one kernel's worth of products (W's size over M).
+        Sym::Conv(_) => {
+            let per_out = input(1).map_or(1.0, |w| numel(Some(w)) / w.shape[0].max(1) as f64);
+            OVERHEAD + out * per_out
+        }
+        Sym::Pool(p) => OVERHEAD + out * p.kernel.iter().product::<usize>() as f64,
         Sym::SpikeLinear { .. } => OVERHEAD + EVENT_SHARE * out * last(input(0)),
         Sym::SpikeReset(_) | Sym::FfStep(..) | Sym::Iaf(..) => OVERHEAD + 2.0 * out,
         // The input product X·Wᵀ is dense; the recurrent one reads the previous step's

@@ -133,6 +133,7 @@ pub(crate) fn node(l: &mut Lower, ni: usize, node: &Node, gouts: &[Option<BufId>
         }
         Op::Iaf(_) | Op::IafFeedForwardStep(_) | Op::IafRecurrent(_) | Op::IafStep(_) => Ok(()),
         Op::SpikeReset(_) => Ok(()),
+        Op::Conv(_) | Op::Pool(_) => Err(super::select::window_refused(node)),
     }
 }
 

@@ -89,13 +89,25 @@ fn lower_node(l: &mut Lower, ni: usize, node: &Node) -> Result<(), PlanError> {
             supported(node, &p.to_iaf(snnc_ir::Order::IntegrateThenFire))?;
             select_ops::reset(l, ni, node, p)
         }
+        Op::Conv(_) | Op::Pool(_) => Err(window_refused(node)),
     }
+}
+
+/// The compiled engines' refusal of the window ops (Conv and the pools), naming the node.
+pub(crate) fn window_refused(node: &Node) -> PlanError {
+    PlanError::node(
+        node,
+        format!(
+            "the compiled engines (cpu, wgpu, cuda) do not implement {} yet (conv kernels not \
+             landed); run it with --engine ref",
+            node.op.name()
+        ),
+    )
 }
 
 /// The neuron's parameters, checked: the family's choices (SPEC §1.1) go together. Every
 /// member and every leaky cell (SPEC §1.2) lowers; each engine checks the plan's kernels
-/// ([`Kernel::family`], [`Kernel::leaky`]) against what it implements before running them (the
-/// CPU engine runs them all; the GPU engines refuse leaky cells by node).
+/// ([`Kernel::family`]) against what it implements before running them.
 fn supported<'a>(
     node: &Node,
     p: &'a snnc_ir::IafParams,

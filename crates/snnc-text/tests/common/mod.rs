@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use ndarray::{ArrayD, IxDyn};
 use snnc_ir::{
-    DType, Graph, IafParams, Method, Op, Order, ResetParams, SliceSpec, Surrogate, Tensor,
-    TensorType, ValueId,
+    ConvSpec, DType, Graph, IafParams, Method, Op, Order, PoolKind, PoolSpec, ResetParams,
+    SliceSpec, Surrogate, Tensor, TensorType, ValueId,
 };
 
 /// A fresh, empty temporary folder for one test.
@@ -170,6 +170,14 @@ pub fn all_ops_graph() -> Graph {
     node(&mut g, "", Op::Reshape { shape: vec![0, 3, 1] }, &[Some(a)], &[Some("rs0")]);
     node(&mut g, "", Op::Transpose { perm: vec![1, 0] }, &[Some(a)], &[Some("tr")]);
     node(&mut g, "", Op::Transpose { perm: vec![] }, &[Some(x)], &[Some("tr_rev")]);
+    let cw = g.add_initializer("conv.w", f32s(&[2, 2, 2], (0..8).map(|i| i as f32).collect()));
+    let conv = ConvSpec { strides: vec![1], pads: vec![1, 0], dilations: vec![], group: 1 };
+    node(&mut g, "", Op::Conv(conv), &[Some(x), Some(cw.unwrap())], &[Some("conv")]);
+    let pool = |kind| PoolSpec { kind, kernel: vec![2], strides: vec![1], pads: vec![1, 1] };
+    node(&mut g, "", Op::Pool(pool(PoolKind::Sum)), &[Some(x)], &[Some("sump")]);
+    let avg = PoolKind::Avg { count_include_pad: true };
+    node(&mut g, "", Op::Pool(pool(avg)), &[Some(x)], &[Some("avgp")]);
+    node(&mut g, "", Op::Pool(pool(PoolKind::Max)), &[Some(x)], &[Some("maxp")]);
     let consts = [
         f32s(&[2, 2, 4], special_f32()),
         f64s(&[10], special_f64()),

@@ -28,6 +28,8 @@ fn unreset(eg: &EGraph, z: Id) -> bool {
                 | Sym::MatMul
                 | Sym::Linear { .. }
                 | Sym::SpikeLinear { .. }
+                | Sym::Conv(_)
+                | Sym::Pool(_)
                 | Sym::Unsqueeze(_)
                 | Sym::Squeeze(_)
                 | Sym::Concat(_)
