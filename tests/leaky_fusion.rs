@@ -110,3 +110,19 @@ fn unfused_leaky_layers_stay_as_exported() {
     let (t8, t16) = (n("snntorch_leaky_subtract_t8"), n("snntorch_leaky_subtract"));
     assert!(t16 > t8, "{t8} {t16}");
 }
+
+#[test]
+fn norse_cells_fold_their_exported_first_step() {
+    // Norse's cells start from `None` (v = v_leak, i = 0), which the export folds into its first
+    // step; that step reads as the cell's step from the default initial state, so each layer
+    // is one op over all T = 16 steps and the first Linear hoists into it.
+    for (name, nodes) in
+        [("norse_lif", 6), ("norse_lif_li", 6), ("norse_lif_vleak", 6), ("norse_lifbox", 4)]
+    {
+        let doc = inspect(name);
+        assert_eq!(doc["optimized"]["nodes"], nodes, "{name}: {}", doc["optimized"]);
+        for c in doc["cells"].as_array().unwrap() {
+            assert_eq!(c["steps"], 16, "{name}: {c}");
+        }
+    }
+}

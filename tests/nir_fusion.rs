@@ -1,7 +1,8 @@
 //! NIR imports fuse: `snnc inspect --json` of two_lif_neurons and the Braille RNNs shows one
-//! fused cell per NIR neuron node, with SPEC §1.2's parameters at dt = 1e-4. The optimizer peels
-//! the first step (NIR starts from v = 0, not the cell's default initial state), so each cell
-//! covers T − 1 steps and takes its initial state from the peeled step.
+//! fused cell per NIR neuron node, with SPEC §1.2's parameters at dt = 1e-4. NIR starts from
+//! v = 0, u = 0: a feed-forward cell reads its folded first step as the cell's step from that
+//! state and covers all T steps; a recurrent one (and the cell after it) peels the first step,
+//! covering T − 1 steps from the state the peeled step computed.
 
 use std::path::Path;
 use std::process::Command;
@@ -29,13 +30,13 @@ fn close(v: &Value, want: f64) -> bool {
 }
 
 /// (kind, neurons, α, β, γ, v_leak, reset) of each cell.
-fn check(model: &str, extra: &[&str], want: &[(&str, u64, f64, f64, f64, f64, &str)]) {
+fn check(model: &str, extra: &[&str], steps: u64, want: &[(&str, u64, f64, f64, f64, f64, &str)]) {
     let cs = cells(model, extra);
     assert_eq!(cs.len(), want.len(), "{model}: {cs:#?}");
     for (c, w) in cs.iter().zip(want) {
         assert_eq!(c["kind"], w.0, "{model}: {c:#}");
         assert_eq!(c["neurons"], w.1, "{model}: {c:#}");
-        assert_eq!(c["steps"], 11, "{model}: {c:#}");
+        assert_eq!(c["steps"], steps, "{model}: {c:#}");
         assert_eq!(c["order"], "integrate_then_fire", "{model}: {c:#}");
         assert_eq!(c["reset"], w.6, "{model}: {c:#}");
         assert!(close(&c["alpha_syn"], w.2) && close(&c["beta"], w.3), "{model}: {c:#}");
@@ -49,6 +50,7 @@ fn two_lif_neurons_fuses_into_two_lif_cells() {
     check(
         "models/nir/two_lif_neurons.nir",
         &[],
+        12,
         &[("LIF", 1, 0.0, 0.99, 0.01, 1.2, "value"), ("LIF", 1, 0.0, 0.99, 0.01, 0.0, "value")],
     );
 }
@@ -60,6 +62,7 @@ fn braille_rnns_fuse_into_a_recurrent_and_a_feed_forward_cuba_cell() {
     check(
         "models/nir/braille_noDelay_bias_zero.nir",
         &[],
+        11,
         &[
             ("LIFRecurrent", 38, 0.55, 0.9, 1.0, 0.0, "value"),
             ("LIF", 7, 0.5, 0.55, 1.0, 0.0, "value"),
@@ -70,6 +73,7 @@ fn braille_rnns_fuse_into_a_recurrent_and_a_feed_forward_cuba_cell() {
     check(
         "models/nir/braille_noDelay_noBias_subtract.nir",
         &["--nir-reset", "subtract"],
+        11,
         &[
             ("LIFRecurrent", 40, 0.75, 0.85, 1.0, 0.0, "subtract"),
             ("LIF", 7, 0.45, 0.7, 1.0, 0.0, "subtract"),

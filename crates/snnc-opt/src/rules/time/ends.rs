@@ -29,7 +29,7 @@ use crate::rules::time::chain::{output, positions, Step};
 use crate::sym::{Bits, Sg, Sym};
 
 /// The initial potential of a re-rolled layer.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Init {
     /// The op's default, v₋₁ = v_reset.
     Default,
@@ -39,6 +39,8 @@ pub enum Init {
     Class(Id),
     /// The sum of these two classes (a new `Add`).
     Sum(Id, Id),
+    /// A new constant: one value, or one per neuron.
+    Fill(Vec<Bits>),
 }
 
 /// The input of a re-rolled layer whose steps read rows of S widened by columns of ones
@@ -77,7 +79,7 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
                 for n in nodes(eg, c, |s| matches!(s, Sym::SpikeReset(p) if *p == first.neuron)) {
                     let a = eg.find(n.args[0]);
                     let v0 = match rec {
-                        None => at(a).then_some(from_zero),
+                        None => at(a).then_some(from_zero.clone()),
                         Some((z, w, _)) if output(eg, 0, c).is_some_and(|p| eg.find(p) == z) => {
                             zero_terms(eg, a)
                                 .into_iter()
@@ -85,10 +87,11 @@ pub fn head(eg: &EGraph, first: &Step, seq: Id, t0: i64) -> Option<Head> {
                                     let lin = linears(eg, l);
                                     lin.iter()
                                         .any(|&(x, w2)| eg.find(w2) == w && at(x))
-                                        .then(|| zero_state(&zs, from_zero))
+                                        .then(|| zero_state(&zs, from_zero.clone()))
                                 })
                                 .or_else(|| {
-                                    let (v0, wd) = biased_head(eg, a, w, seq, t, from_zero)?;
+                                    let (v0, wd) =
+                                        biased_head(eg, a, w, seq, t, from_zero.clone())?;
                                     widen = wd;
                                     Some(v0)
                                 })
@@ -189,7 +192,7 @@ fn biased_head(
                     }
                     let first_has: Vec<bool> =
                         cols.iter().map(|&c| Some(eg.find(c)) == b).collect();
-                    let v0 = k.map_or(from_zero, Init::Class);
+                    let v0 = k.map_or(from_zero.clone(), Init::Class);
                     let widen =
                         (!first_has.iter().all(|&h| h)).then_some(Widen { base, first_has });
                     return Some((v0, widen));

@@ -14,13 +14,14 @@ use snnc_ir::{Order, Tensor, VOut};
 
 use crate::analysis::{EGraph, SnnAnalysis};
 use crate::lang::SnnNode;
-use crate::rules::leak::ends::{fired as leak_fired, tail as leak_tail};
+use crate::rules::leak::cell::absorb;
+use crate::rules::leak::ends::{fired as leak_fired, head as leak_head, tail as leak_tail};
 use crate::rules::support::{add_checked, proj, ty, union, Rule};
 use crate::rules::time::chain::has_current;
 use crate::rules::time::chain::{all_steps, chains, follows, output};
-use crate::rules::time::ends::{bare_spikes, head, tail, Init, Widen};
+use crate::rules::time::ends::{bare_spikes, head, tail, Head, Init, Widen};
 use crate::rules::time::unstack::rows;
-use crate::sym::{Neuron, Sym};
+use crate::sym::{Bits, Neuron, Sym};
 
 /// A chain to re-roll.
 #[derive(Debug, Clone)]
@@ -39,8 +40,11 @@ struct Plan {
     spikes: Vec<(Id, i64)>,
     /// The tuple class of the last step, when it is a whole step (its state is the op's).
     end: Option<Id>,
-    /// A cell with a synaptic current: its current before the first step (`None`: zero).
-    u0: Option<Id>,
+    /// A cell with a synaptic current: its current before the first step (`None`: zero),
+    /// and the per-neuron factor it is scaled by (a new `Mul`).
+    u0: Option<(Id, Option<Vec<Bits>>)>,
+    /// Constants a leaky head's readings absorbed (recorded as value-used).
+    consts: Vec<Id>,
     /// A leaky chain's pruned last step: its potential before the reset (the op's V_T, which
     /// then reports v̂) and its current (U_T).
     leaky_end: Option<(Id, Option<Id>)>,
@@ -56,10 +60,15 @@ fn plans(eg: &EGraph) -> Vec<Plan> {
     for (seq, t0, chain) in chains(eg, &steps) {
         let (first, last) = (&steps[chain[0]], &steps[*chain.last().expect("non-empty")]);
         let t_end = t0 + chain.len() as i64 - 1;
-        // The ends of a leaky chain: no folded first step (the chain starts from the state
-        // the export computed), and a pruned last step read through its integration.
+        // The ends of a leaky chain: a folded first step from a constant state
+        // (`leak::ends::head`), and a pruned last step read through its integration.
         let if_cell = first.neuron.is_if();
-        let head = if if_cell { head(eg, first, seq, t0) } else { None };
+        let lhead = if if_cell { None } else { leak_head(eg, first, seq, t0) };
+        let head = if if_cell {
+            head(eg, first, seq, t0)
+        } else {
+            lhead.as_ref().map(|h| Head { t: h.t, v0: h.v0.clone(), z: Some(h.z), widen: None })
+        };
         let mut leaky_end = None;
         // A recurrent chain's bare spike is its pruned last step only when no whole step
         // follows (every step's spike is a bare spike of the state before it too), and only
@@ -108,11 +117,16 @@ fn plans(eg: &EGraph) -> Vec<Plan> {
             weights: first.rec.map(|(_, w, r)| (w, r)),
             first: head.as_ref().map_or(t0, |h| h.t),
             last: t_end + i64::from(tail.is_some()),
-            v0: head.as_ref().map_or(Init::Class(first.v), |h| h.v0),
+            v0: head.as_ref().map_or(Init::Class(first.v), |h| h.v0.clone()),
             z0: if head.is_some() { None } else { first.rec.map(|(z, _, _)| z) },
             spikes,
             end: tail.is_none().then_some(last.tuple),
-            u0: if head.is_some() { None } else { first.u },
+            u0: match (&lhead, &head) {
+                (Some(h), _) => h.u0.clone(),
+                (None, Some(_)) => None,
+                (None, None) => first.u.map(|u| (u, None)),
+            },
+            consts: lhead.map(|h| h.consts).unwrap_or_default(),
             leaky_end,
             widen: head.and_then(|h| h.widen),
         });
@@ -129,6 +143,17 @@ fn scalar_index(eg: &mut EGraph, t: i64) -> Id {
 fn zeros(eg: &mut EGraph, x: Id, b: usize, h: usize) -> Id {
     let dtype = ty(eg, x).expect("typed").dtype;
     let k = eg.analysis.leaves.intern(Tensor::zeros(dtype, &[b, h]));
+    eg.add(SnnNode::leaf(Sym::Const(k)))
+}
+
+/// A potential [b, h] of the dtype of sequence `x` filled with `v` (one value, or one per
+/// neuron).
+fn filled(eg: &mut EGraph, x: Id, b: usize, h: usize, v: &[Bits]) -> Id {
+    let dtype = ty(eg, x).expect("typed").dtype;
+    let arr = ArrayD::from_shape_fn(IxDyn(&[b, h]), |i| {
+        f64::from(if v.len() == 1 { v[0] } else { v[i[1]] }.get())
+    });
+    let k = eg.analysis.leaves.intern(Tensor::from_f64(dtype, arr));
     eg.add(SnnNode::leaf(Sym::Const(k)))
 }
 
@@ -171,13 +196,31 @@ fn apply(eg: &mut EGraph, p: &Plan) -> Vec<Id> {
             None => return Vec::new(),
         },
         Init::Zeros => Some(zeros(eg, x, b, h)),
+        Init::Fill(ref v) => Some(filled(eg, x, b, h, v)),
     };
     let mut neuron = p.neuron.clone();
     if p.leaky_end.is_some() {
         neuron.leak.1 = VOut::BeforeReset;
     }
     let absent = eg.add(SnnNode::leaf(Sym::Absent));
-    let u0 = if has_current(&neuron) { Some(p.u0.unwrap_or(absent)) } else { None };
+    absorb(eg, &p.consts);
+    let u0 = match &p.u0 {
+        Some((c, None)) => *c,
+        Some((c, Some(k))) => {
+            let dtype = ty(eg, x).expect("typed").dtype;
+            let vals: Vec<f64> = k.iter().map(|b| f64::from(b.get())).collect();
+            let shape = if vals.len() == 1 { vec![] } else { vec![vals.len()] };
+            let arr = ArrayD::from_shape_vec(IxDyn(&shape), vals).expect("shape");
+            let kc = eg.analysis.leaves.intern(Tensor::from_f64(dtype, arr));
+            let kc = eg.add(SnnNode::leaf(Sym::Const(kc)));
+            match add_checked(eg, SnnNode::new(Sym::Mul, vec![*c, kc])) {
+                Some(m) => m,
+                None => return Vec::new(),
+            }
+        }
+        None => absent,
+    };
+    let u0 = if has_current(&neuron) { Some(u0) } else { None };
     let (sym, mut args) = match p.weights {
         None => {
             let mut args = vec![x, v0.unwrap_or(absent)];
