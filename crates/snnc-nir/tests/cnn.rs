@@ -226,3 +226,59 @@ fn sinabs_cnn_matches_a_plain_loop_reference_and_its_if_layers_fire() {
         assert!(worst < 1e-3, "{key}: potentials differ by {worst}");
     }
 }
+
+fn run_one(name: &str, shape: &[usize], x: Vec<f32>) -> Tensor {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/nir").join(name);
+    let g = load_nir(&path, &NirOptions { steps: 1, batch: 1, ..NirOptions::default() }).unwrap();
+    let xt = ArrayD::from_shape_vec(IxDyn(shape), x).unwrap();
+    let mut out = snnc_interp::run(&g, &[("input".into(), Tensor::F32(xt))]).unwrap();
+    out.remove(0).1
+}
+
+#[test]
+fn conv1d_padding_same_pads_as_pytorch() {
+    // k = 4: 'same' pads 3, one before and two after (PyTorch's split).
+    let nir = read_nir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/nir/conv1d_same.nir"),
+    )
+    .unwrap();
+    let NodeKind::Conv(c) = &nir.graph.nodes["c"] else { panic!() };
+    assert_eq!((c.padding.clone(), c.padding_end.clone()), (vec![1], vec![2]));
+    let x: Vec<f32> = (1..=6).map(|v| v as f32).collect();
+    let y = run_one("conv1d_same.nir", &[1, 1, 1, 6], x.clone());
+    assert_eq!(y.shape(), &[1, 1, 1, 6]);
+    let w = [0.0, 0.1, 0.2, 0.3];
+    let want: Vec<f64> = (0..6i64)
+        .map(|i| {
+            0.5 + (0..4i64)
+                .filter(|j| (0..6).contains(&(i - 1 + j)))
+                .map(|j| f64::from(x[(i - 1 + j) as usize]) * w[j as usize])
+                .sum::<f64>()
+        })
+        .collect();
+    for (a, b) in y.to_f64().iter().zip(&want) {
+        assert!((a - b).abs() < 1e-5, "{:?} vs {want:?}", y.to_f64());
+    }
+}
+
+#[test]
+fn avgpool2d_counts_the_padding_in_the_divisor() {
+    let x: Vec<f32> = (1..=9).map(|v| v as f32).collect();
+    let y = run_one("avgpool_pad.nir", &[1, 1, 1, 3, 3], x.clone());
+    assert_eq!(y.shape(), &[1, 1, 1, 4, 4]);
+    let at = |r: i64, c: i64| {
+        if (0..3).contains(&r) && (0..3).contains(&c) {
+            f64::from(x[(r * 3 + c) as usize])
+        } else {
+            0.0
+        }
+    };
+    let y = y.to_f64();
+    for i in 0..4i64 {
+        for j in 0..4i64 {
+            let want = (at(i - 1, j - 1) + at(i - 1, j) + at(i, j - 1) + at(i, j)) / 4.0;
+            let got = y.iter().nth((i * 4 + j) as usize).copied().unwrap();
+            assert!((got - want).abs() < 1e-6, "({i}, {j}): {got} vs {want}");
+        }
+    }
+}
