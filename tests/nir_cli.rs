@@ -116,19 +116,13 @@ fn the_nir_options_change_the_result() {
 
 #[test]
 fn refused_nir_files_exit_1_naming_the_file_and_the_node() {
-    for (name, want) in [
-        (
-            "braille_noDelay_bias_zero_subgraph.nir",
-            "graph 'lif1': edge 'input' → 'lif' names node 'lif', which does not exist",
-        ),
-        ("cnn_sinabs.nir", "Conv2d node '0': convolutions are not supported yet"),
-    ] {
-        let out = snnc(&["run", &nir(name)]);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
-        assert!(err.contains(name) && err.contains(want), "{name}: {err}");
-        assert!(!err.contains("panicked"), "{err}");
-    }
+    let name = "braille_noDelay_bias_zero_subgraph.nir";
+    let want = "graph 'lif1': edge 'input' → 'lif' names node 'lif', which does not exist";
+    let out = snnc(&["run", &nir(name)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+    assert!(err.contains(name) && err.contains(want), "{name}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
     let dir = scratch("nir-bad");
     let bytes = std::fs::read(nir("two_lif_neurons.nir")).unwrap();
     let cut = dir.join("cut.nir");
@@ -140,4 +134,49 @@ fn refused_nir_files_exit_1_naming_the_file_and_the_node() {
     let out = snnc(&["run", &nir("two_lif_neurons.nir"), "--dt=0"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("dt must be a positive number"));
+}
+
+#[test]
+fn the_sinabs_cnn_runs_and_differentiates_on_ref_and_cpu_refuses_its_conv() {
+    // NIR's Flatten(start_dim=0) is over the per-sample shape: T and B stay.
+    let dir = scratch("nir-cnn");
+    let m = nir("cnn_sinabs.nir");
+    let (t, b) = (10, 2);
+    let mut s: u64 = 7;
+    let x = ndarray::ArrayD::from_shape_fn(ndarray::IxDyn(&[t, b, 2, 34, 34]), |_| {
+        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        f32::from(u8::from((s >> 33) % 100 < 5))
+    });
+    let xp = dir.join("x.npy");
+    snnc_arrays::write_npy(&xp, &snnc_ir::Tensor::F32(x)).unwrap();
+    let xs = xp.to_str().unwrap();
+    let out = dir.join("o.npz");
+    let dims = ["--dim", "T=10", "--dim", "B=2"];
+    let mut args = vec!["run", &m, "--engine", "ref", "--input", xs, "-o", out.to_str().unwrap()];
+    args.extend_from_slice(&dims);
+    snnc_ok(&args);
+    let y = npz(&out);
+    assert_eq!(y.len(), 1);
+    assert_eq!(y[0].1.shape(), &[t, b, 10]);
+    assert!(y[0].1.to_f64().iter().all(|&z| z == 0.0 || z == 1.0), "spikes");
+    assert!(y[0].1.to_f64().iter().any(|&z| z > 0.0), "the output IF layer fires");
+
+    let grads = dir.join("g.npz");
+    let mut args =
+        vec!["grad", &m, "--engine", "ref", "--input", xs, "-o", grads.to_str().unwrap()];
+    args.extend_from_slice(&dims);
+    snnc_ok(&args);
+    let grads = npz(&grads);
+    for w in ["0.weight", "0.bias", "2.weight", "5.weight", "9.weight", "11.weight"] {
+        let g = get(&grads, w);
+        assert!(g.to_f64().iter().all(|v| v.is_finite()), "{w}");
+        assert!(g.to_f64().iter().any(|&v| v != 0.0), "{w}: a gradient reaches it");
+    }
+    assert_eq!(get(&grads, "0.weight").shape(), &[16, 2, 5, 5]);
+
+    let out = snnc(&["run", &m, "--engine", "cpu", "--dim", "T=4"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cnn_sinabs.nir") && err.contains("(Conv)"), "{err}");
+    assert!(err.contains("do not implement Conv yet") && !err.contains("panicked"), "{err}");
 }

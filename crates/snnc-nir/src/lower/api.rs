@@ -6,15 +6,16 @@ use super::emit::Emit;
 use super::flat::{flatten, FlatKind};
 use super::order::schedule;
 use super::time::{unroll, At};
-use crate::{read_nir, NirError, NirFile, NirOptions, NodeKind};
+use crate::{read_nir, NirError, NirFile, NirOptions};
 
 /// Lowers the parsed file `nir` (read from `file`, which messages name) to an snnc graph that
 /// passes [`snnc_ir::verify`]: inputs `[T, B, shape...]` named after the Input nodes, outputs
 /// `[T, B, shape...]` named after the Output nodes, weights as initializers `<node>.weight`,
 /// `<node>.bias`, `<node>.scale`.
 ///
-/// Fails naming the node for convolutions and pooling (not supported yet), edges that name
-/// missing nodes, nodes no Input reaches, and shapes that do not fit.
+/// Fails naming the node for edges that name missing nodes, nodes no Input reaches, and shapes
+/// that do not fit. Convolutions and pools become the IR's `Conv` / `SumPool` / `AveragePool`
+/// per step (which the reference engine runs; the compiled engines refuse them).
 pub fn lower(file: &Path, nir: &NirFile, o: &NirOptions) -> Result<Graph, NirError> {
     let path = file.to_path_buf();
     o.check().map_err(|msg| NirError::Format { file: path.clone(), msg })?;
@@ -23,29 +24,6 @@ pub fn lower(file: &Path, nir: &NirFile, o: &NirOptions) -> Result<Graph, NirErr
         graph: f.graph,
         msg: f.msg,
     })?;
-    let unsupported: Vec<usize> = (0..flat.names.len())
-        .filter(|&i| matches!(flat.kinds[i], FlatKind::Node(NodeKind::Conv(_) | NodeKind::Pool(_))))
-        .collect();
-    if let Some(&i) = unsupported.first() {
-        let FlatKind::Node(k) = flat.kinds[i] else { unreachable!("filtered above") };
-        let what = match k {
-            NodeKind::Conv(_) => "convolutions are",
-            _ => "pooling layers are",
-        };
-        let others: Vec<String> =
-            unsupported[1..].iter().map(|&j| format!("'{}'", flat.names[j])).collect();
-        let also = if others.is_empty() {
-            String::new()
-        } else {
-            format!(" (nor nodes {})", others.join(", "))
-        };
-        return Err(NirError::Unsupported {
-            file: path,
-            node: flat.names[i].clone(),
-            kind: k.name().into(),
-            msg: format!("{what} not supported yet{also}"),
-        });
-    }
     let sched = schedule(&flat).map_err(|msg| NirError::Graph {
         file: path.clone(),
         graph: "(root)".into(),

@@ -1,9 +1,11 @@
-//! One time step of the stateless nodes: Affine, Linear, Scale, Threshold, Flatten.
+//! One time step of the stateless nodes: Affine, Linear, Scale, Threshold, Flatten, Conv1d,
+//! Conv2d, SumPool2d, AvgPool2d.
 
-use snnc_ir::{DType, IrError, Op, Tensor, ValueId};
+use snnc_ir::{ConvSpec, DType, IrError, Op, PoolKind, PoolSpec, Tensor, ValueId};
 
 use super::emit::Emit;
 use crate::nodes::affine::{AffineNode, ScaleNode};
+use crate::nodes::conv::{ConvNode, PoolNode};
 use crate::nodes::shape_ops::{FlattenNode, ThresholdNode};
 
 /// An Affine/Linear node's weights (initializers `<node>.weight`, `<node>.bias`).
@@ -78,4 +80,73 @@ pub(crate) fn flatten(
     let mut target = vec![shape[0] as i64];
     target.extend(out.iter().map(|&d| d as i64));
     e.op(base, Op::Reshape { shape: target }, &[x]).map_err(|err| err.to_string())
+}
+
+/// A Conv node's weights (initializers `<node>.weight`, `<node>.bias`) and the IR op.
+pub(crate) struct ConvWeights<'a> {
+    node: &'a ConvNode,
+    w: ValueId,
+    b: ValueId,
+    spec: ConvSpec,
+}
+
+fn sizes(v: &[i64]) -> Vec<usize> {
+    // The parser checked that every value is at least 0 (pads) or 1 (strides, dilations).
+    v.iter().map(|&x| x as usize).collect()
+}
+
+/// Declares `c`'s weights, named after the node.
+pub(crate) fn conv_weights<'a>(
+    e: &mut Emit,
+    name: &str,
+    c: &'a ConvNode,
+) -> Result<ConvWeights<'a>, IrError> {
+    let w = e.weight(&format!("{name}.weight"), &c.weight)?;
+    let bias = crate::Array { shape: vec![c.bias.data.len()], data: c.bias.data.clone() };
+    let b = e.weight(&format!("{name}.bias"), &bias)?;
+    let mut pads = sizes(&c.padding);
+    pads.extend(sizes(&c.padding_end));
+    let spec = ConvSpec {
+        strides: sizes(&c.stride),
+        pads,
+        dilations: sizes(&c.dilation),
+        group: c.groups as usize,
+    };
+    Ok(ConvWeights { node: c, w, b, spec })
+}
+
+/// The convolution of x `[B, in, spatial...]` (per sample), plus the bias.
+pub(crate) fn conv(
+    e: &mut Emit,
+    base: &str,
+    c: &ConvWeights,
+    x: ValueId,
+) -> Result<ValueId, String> {
+    let shape = e.g.ty(x).shape.clone();
+    c.node.output_shape(&shape[1..])?;
+    e.op(base, Op::Conv(c.spec.clone()), &[x, c.w, c.b]).map_err(|err| err.to_string())
+}
+
+/// The IR pool of a SumPool2d / AvgPool2d node.
+pub(crate) fn pool_spec(p: &PoolNode) -> PoolSpec {
+    let kind = if p.average { PoolKind::Avg { count_include_pad: true } } else { PoolKind::Sum };
+    PoolSpec {
+        kind,
+        kernel: sizes(&p.kernel_size),
+        strides: sizes(&p.stride),
+        pads: sizes(&[p.padding.clone(), p.padding.clone()].concat()),
+    }
+}
+
+/// The pool of x `[B, channels, h, w]` (per sample).
+pub(crate) fn pool(
+    e: &mut Emit,
+    base: &str,
+    p: &PoolNode,
+    spec: &PoolSpec,
+    x: ValueId,
+) -> Result<ValueId, String> {
+    let shape = e.g.ty(x).shape.clone();
+    p.output_shape(&shape[1..])?;
+    e.op(base, Op::Pool(spec.clone()), &[x]).map_err(|err| err.to_string())
 }

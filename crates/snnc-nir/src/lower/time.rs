@@ -9,7 +9,7 @@ use super::emit::Emit;
 use super::flat::{Flat, FlatKind};
 use super::neuron::{self, Consts, State};
 use super::order::Schedule;
-use super::stateless::{self, AffineWeights};
+use super::stateless::{self, AffineWeights, ConvWeights};
 use crate::{NirOptions, NodeKind};
 
 /// A node's data prepared before the loop.
@@ -23,6 +23,8 @@ enum Prep<'a> {
     Neuron(Box<Consts>, State),
     Delay(Vec<(usize, Option<ValueId>)>, Vec<usize>),
     Flatten(&'a crate::nodes::shape_ops::FlattenNode),
+    Conv(ConvWeights<'a>),
+    Pool(&'a crate::nodes::conv::PoolNode, snnc_ir::PoolSpec),
 }
 
 /// A failure at one node: its index and the message.
@@ -65,9 +67,9 @@ fn prepare<'a>(e: &mut Emit, f: &Flat<'a>, n: usize, o: &NirOptions) -> Result<P
             d.delay.shape.clone(),
         ),
         NodeKind::Flatten(fl) => Prep::Flatten(fl),
-        NodeKind::Conv(_) | NodeKind::Pool(_) | NodeKind::Graph(_) => {
-            return Err(At(n, "cannot be lowered".into()))
-        }
+        NodeKind::Conv(c) => Prep::Conv(stateless::conv_weights(e, name, c).map_err(err)?),
+        NodeKind::Pool(p) => Prep::Pool(p, stateless::pool_spec(p)),
+        NodeKind::Graph(_) => return Err(At(n, "cannot be lowered".into())),
     })
 }
 
@@ -199,6 +201,14 @@ pub(crate) fn unroll(
                 Prep::Flatten(fl) => {
                     let x = acc.ok_or_else(no_input)?;
                     stateless::flatten(e, &base, fl, x).map_err(|m| At(i, m))?
+                }
+                Prep::Conv(c) => {
+                    let x = acc.ok_or_else(no_input)?;
+                    stateless::conv(e, &base, c, x).map_err(|m| At(i, m))?
+                }
+                Prep::Pool(p, spec) => {
+                    let x = acc.ok_or_else(no_input)?;
+                    stateless::pool(e, &base, p, spec, x).map_err(|m| At(i, m))?
                 }
             };
             out[i].push(y);

@@ -2,7 +2,7 @@ use super::fields::Fields;
 use crate::Array;
 
 /// `Conv1d` / `Conv2d`: weight `[out, in/groups, k...]`, per spatial axis stride, padding and
-/// dilation. Parsed fully; lowering refuses them until snnc's IR has convolutions.
+/// dilation. Lowered to the IR's `Conv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConvNode {
     /// 1 or 2 spatial dimensions.
@@ -13,8 +13,12 @@ pub struct ConvNode {
     pub bias: Array,
     /// Stride per spatial axis.
     pub stride: Vec<i64>,
-    /// Zero padding per spatial axis.
+    /// Zero padding before each spatial axis (an int or tuple in the file applies to both
+    /// sides; `'valid'` is 0; `'same'` is PyTorch's split, the smaller half before).
     pub padding: Vec<i64>,
+    /// Zero padding after each spatial axis (equal to `padding` unless the file says `'same'`
+    /// and the kernel's dilated extent is even).
+    pub padding_end: Vec<i64>,
     /// Dilation per spatial axis.
     pub dilation: Vec<i64>,
     /// Groups.
@@ -23,7 +27,8 @@ pub struct ConvNode {
     pub input_shape: Option<Vec<usize>>,
 }
 
-/// `SumPool2d` / `AvgPool2d`. Parsed fully; lowering refuses them for now.
+/// `SumPool2d` / `AvgPool2d`. Lowered to the IR's `SumPool` / `AveragePool` (the average
+/// counts padding in the divisor, as PyTorch's `nn.AvgPool2d` does by default).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolNode {
     /// True for `AvgPool2d`, false for `SumPool2d`.
@@ -56,23 +61,51 @@ pub(crate) fn conv(f: &Fields, dims: usize) -> Result<ConvNode, String> {
     }
     let bias = f.array("bias")?;
     let input_shape = if f.has("input_shape") { Some(f.sizes("input_shape")?) } else { None };
-    // nir writes a padding string ('same', 'valid') only for in-memory graphs; files hold ints.
+    let stride = per_axis(f, "stride", dims)?;
+    let dilation = per_axis(f, "dilation", dims)?;
+    let groups = f.int("groups")?;
+    if groups < 1 || stride.iter().chain(&dilation).any(|&x| x < 1) {
+        return Err("groups, stride and dilation must be at least 1".into());
+    }
+    // nir ≥ 1.0 accepts the strings 'same' and 'valid' (PyTorch's) besides ints.
+    let (padding, padding_end) = if f.is_string("padding") {
+        match f.string("padding")?.as_str() {
+            "valid" => (vec![0; dims], vec![0; dims]),
+            "same" => {
+                if stride.iter().any(|&s| s != 1) {
+                    return Err(format!(
+                        "padding 'same' needs stride 1 (as in PyTorch), got stride {stride:?}"
+                    ));
+                }
+                let total: Vec<i64> = (0..dims)
+                    .map(|a| dilation[a].saturating_mul(weight.shape[2 + a] as i64 - 1))
+                    .collect();
+                let begin: Vec<i64> = total.iter().map(|t| t / 2).collect();
+                let end = total.iter().zip(&begin).map(|(t, b)| t - b).collect();
+                (begin, end)
+            }
+            other => {
+                return Err(format!("padding '{other}' is neither 'same', 'valid' nor a number"))
+            }
+        }
+    } else {
+        let p = per_axis(f, "padding", dims)?;
+        (p.clone(), p)
+    };
+    if padding.iter().any(|&p| p < 0) {
+        return Err("padding must not be negative".into());
+    }
     let node = ConvNode {
         dims,
         bias,
-        stride: per_axis(f, "stride", dims)?,
-        padding: per_axis(f, "padding", dims)?,
-        dilation: per_axis(f, "dilation", dims)?,
-        groups: f.int("groups")?,
+        stride,
+        padding,
+        padding_end,
+        dilation,
+        groups,
         input_shape,
         weight,
     };
-    if node.groups < 1 || node.stride.iter().chain(&node.dilation).any(|&x| x < 1) {
-        return Err("groups, stride and dilation must be at least 1".into());
-    }
-    if node.padding.iter().any(|&p| p < 0) {
-        return Err("padding must not be negative".into());
-    }
     if node.bias.data.len() != node.weight.shape[0] {
         return Err(format!(
             "bias has {} values but the kernel has {} output channels",
@@ -93,6 +126,13 @@ pub(crate) fn pool(f: &Fields, average: bool) -> Result<PoolNode, String> {
     if node.kernel_size.iter().chain(&node.stride).any(|&x| x < 1) {
         return Err("kernel_size and stride must be at least 1".into());
     }
+    // No window may lie wholly in the padding (PyTorch asks for at most half the kernel).
+    if (0..2).any(|a| node.padding[a] < 0 || node.padding[a] >= node.kernel_size[a]) {
+        return Err(format!(
+            "padding {:?} must be at least 0 and smaller than kernel_size {:?}",
+            node.padding, node.kernel_size
+        ));
+    }
     Ok(node)
 }
 
@@ -112,10 +152,14 @@ impl ConvNode {
         let mut out = vec![self.weight.shape[0]];
         for a in 0..self.dims {
             let k = self.weight.shape[2 + a] as i64;
-            let span = input[1 + a] as i64 + 2 * self.padding[a] - self.dilation[a] * (k - 1) - 1;
-            if span < 0 {
+            let span = (input[1 + a] as i64)
+                .checked_add(self.padding[a])
+                .and_then(|x| x.checked_add(self.padding_end[a]))
+                .and_then(|x| x.checked_sub(self.dilation[a].checked_mul(k - 1)?))
+                .map(|x| x - 1);
+            let Some(span) = span.filter(|&s| s >= 0) else {
                 return Err(format!("the kernel does not fit spatial axis {a} of {input:?}"));
-            }
+            };
             out.push((span / self.stride[a] + 1) as usize);
         }
         Ok(out)

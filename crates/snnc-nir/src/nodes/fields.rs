@@ -16,6 +16,11 @@ impl Fields<'_> {
         self.0.data.contains_key(name)
     }
 
+    /// Whether the field exists and holds strings.
+    pub fn is_string(&self, name: &str) -> bool {
+        matches!(self.0.data.get(name), Some(Data::Str { .. }))
+    }
+
     /// A numeric array, as f32; every value must be finite.
     pub fn array(&self, name: &str) -> Result<Array, String> {
         match self.get(name)? {
