@@ -11,41 +11,17 @@
 //! `cargo test -p snnc-cuda --features nvrtc --test nvrtc_family`.
 
 mod common;
+#[path = "common/nvrtc_spills.rs"]
+mod nvrtc_spills;
 
 use common::family::family_plan;
-use snnc_cuda::nvrtc::{self, compile, spills, Output};
-use snnc_cuda::{render, CudaError};
+use snnc_cuda::nvrtc;
+use snnc_cuda::CudaError;
 use snnc_ir::Order;
 
-const ARCHS: [u32; 2] = [80, 90];
-
-/// Compiles both programs of `order`'s model for every architecture: the failures.
+/// Compiles `order`'s family plan: the failures ([`nvrtc_spills::compile_order`]).
 fn compile_order(order: Order) -> Vec<String> {
-    let src = render(&family_plan(order)).unwrap_or_else(|e| panic!("{}: {e}", order.name()));
-    let mut fails = Vec::new();
-    for prog in [&src.infer, &src.train] {
-        for arch in ARCHS {
-            let label = format!("{} {}.cu sm_{arch}", order.name(), prog.name);
-            let c = match compile(&prog.code, &format!("{}.cu", prog.name), arch, Output::Cubin) {
-                Ok(c) => c,
-                Err(e) => {
-                    fails.push(format!("{label}: {e}"));
-                    continue;
-                }
-            };
-            let report = spills(&c.log);
-            for k in prog.kernels().into_iter().filter(|k| k.contains("_iaf")) {
-                match report.iter().find(|s| s.kernel == k) {
-                    None => fails.push(format!("{label}: no ptxas report for {k}")),
-                    Some(s) if s.stores > 0 || s.loads > 0 || s.stack > 0 => {
-                        fails.push(format!("{label}: {k} spills: {s:?}"))
-                    }
-                    Some(_) => {}
-                }
-            }
-        }
-    }
-    fails
+    nvrtc_spills::compile_order(order, &family_plan(order)).0
 }
 
 #[test]

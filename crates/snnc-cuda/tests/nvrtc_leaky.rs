@@ -12,44 +12,17 @@
 //! `cargo test -p snnc-cuda --features nvrtc --test nvrtc_leaky`.
 
 mod common;
+#[path = "common/nvrtc_spills.rs"]
+mod nvrtc_spills;
 
 use common::leaky::leaky_plan;
-use snnc_cuda::nvrtc::{self, compile, spills, Output};
-use snnc_cuda::{render, CudaError};
+use snnc_cuda::nvrtc;
+use snnc_cuda::CudaError;
 use snnc_ir::Order;
 
-const ARCHS: [u32; 2] = [80, 90];
-
-/// Compiles both programs of `order`'s model for every architecture: the failures, and the
-/// neuron kernels compiled.
+/// Compiles `order`'s leaky plan ([`nvrtc_spills::compile_order`]).
 fn compile_order(order: Order) -> (Vec<String>, usize) {
-    let plan = leaky_plan(order);
-    let src = render(&plan).unwrap_or_else(|e| panic!("{}: {e}", order.name()));
-    let (mut fails, mut neurons) = (Vec::new(), 0);
-    for prog in [&src.infer, &src.train] {
-        for arch in ARCHS {
-            let label = format!("{} {}.cu sm_{arch}", order.name(), prog.name);
-            let c = match compile(&prog.code, &format!("{}.cu", prog.name), arch, Output::Cubin) {
-                Ok(c) => c,
-                Err(e) => {
-                    fails.push(format!("{label}: {e}"));
-                    continue;
-                }
-            };
-            let report = spills(&c.log);
-            for k in prog.kernels().into_iter().filter(|k| k.contains("_iaf")) {
-                neurons += 1;
-                match report.iter().find(|s| s.kernel == k) {
-                    None => fails.push(format!("{label}: no ptxas report for {k}")),
-                    Some(s) if s.stores > 0 || s.loads > 0 || s.stack > 0 => {
-                        fails.push(format!("{label}: {k} spills: {s:?}"))
-                    }
-                    Some(_) => {}
-                }
-            }
-        }
-    }
-    (fails, neurons)
+    nvrtc_spills::compile_order(order, &leaky_plan(order))
 }
 
 #[test]
