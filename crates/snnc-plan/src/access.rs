@@ -147,6 +147,32 @@ impl Kernel {
                 a.r(k.src);
                 a.w(k.dst);
             }
+            Kernel::Conv(k) => {
+                a.r(k.x);
+                a.r(k.w);
+                a.ro(k.bias);
+                a.w(k.y);
+            }
+            Kernel::ConvDx(k) => {
+                a.r(k.dy);
+                a.r(k.w);
+                a.w(k.dx);
+            }
+            Kernel::ConvDw(k) => {
+                a.r(k.dy);
+                a.r(k.x);
+                a.wo(k.dw);
+                a.wo(k.db);
+            }
+            Kernel::Pool(k) => {
+                a.r(k.x);
+                a.w(k.y);
+            }
+            Kernel::PoolBack(k) => {
+                a.r(k.x);
+                a.r(k.dy);
+                a.w(k.dx);
+            }
         }
         a
     }

@@ -1,10 +1,12 @@
 //! The kernels a [`Step`](crate::Step) runs: dense and event-driven linear algebra, and the
 //! enum of every kernel. Integrate-and-fire kernels are in `kernel_iaf.rs`, elementwise and
-//! data-movement kernels in `kernel_ew.rs`, fused pairs in `kernel_fused.rs`.
+//! data-movement kernels in `kernel_ew.rs`, fused pairs in `kernel_fused.rs`, convolution and
+//! pooling in `kernel_window.rs`.
 
 use crate::kernel_ew::{AddIntoK, ConcatK, EwGradK, EwK, GatherK, SliceK, TransposeK};
 use crate::kernel_fused::LinearIafK;
 use crate::kernel_iaf::{IafBackK, IafK, PackK, RecBackK, RecK, ResetK};
+use crate::kernel_window::{ConvDwK, ConvDxK, ConvK, PoolBackK, PoolK};
 
 /// A buffer of a [`Program`](crate::Program), by index into its buffer table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -208,6 +210,16 @@ pub enum Kernel {
     /// An event-driven linear layer fused with the IAF layer that alone reads its output
     /// (forward).
     LinearIaf(LinearIafK),
+    /// 2-D convolution (1-D as height 1).
+    Conv(ConvK),
+    /// A convolution's input gradient.
+    ConvDx(ConvDxK),
+    /// A convolution's weight and bias gradients.
+    ConvDw(ConvDwK),
+    /// 2-D pooling (1-D as height 1).
+    Pool(PoolK),
+    /// A pooling's input gradient.
+    PoolBack(PoolBackK),
 }
 
 impl Kernel {
@@ -294,6 +306,12 @@ impl Kernel {
             Kernel::AddInto(_) => "add-into",
             Kernel::Unslice(_) => "unslice",
             Kernel::LinearIaf(_) => "linear-event+iaf",
+            Kernel::Conv(k) if k.event => "conv-event",
+            Kernel::Conv(_) => "conv",
+            Kernel::ConvDx(_) => "conv-dx",
+            Kernel::ConvDw(_) => "conv-dw",
+            Kernel::Pool(_) => "pool",
+            Kernel::PoolBack(_) => "pool-back",
         }
     }
 }

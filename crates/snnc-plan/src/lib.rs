@@ -51,6 +51,7 @@ mod kernel;
 mod kernel_ew;
 mod kernel_fused;
 mod kernel_iaf;
+mod kernel_window;
 mod lower;
 mod plan;
 mod stats;
@@ -73,6 +74,7 @@ pub use kernel_ew::{
 };
 pub use kernel_fused::LinearIafK;
 pub use kernel_iaf::{IafBackK, IafK, PackK, RecBackK, RecK, ResetK};
+pub use kernel_window::{ConvDwK, ConvDxK, ConvGeom, ConvK, PoolBackK, PoolGeom, PoolK, PoolOp};
 pub use lower::{compile, CompileOptions, PASSES};
 pub use plan::{Buf, BufLoc, ConstData, PackSpec, Plan, Program, Sig, Stats, Step, Target};
 pub use step_time::StepTime;

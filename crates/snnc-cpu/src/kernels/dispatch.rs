@@ -58,5 +58,15 @@ pub(crate) fn run(k: &Kernel, io: &mut Io, cx: Ctx) -> Result<(), String> {
         Kernel::Unslice(k) => shape::unslice(k, io),
         Kernel::Transpose(k) => shape::transpose(k, io),
         Kernel::AddInto(k) => shape::add_into(k, io),
+        Kernel::Conv(_)
+        | Kernel::ConvDx(_)
+        | Kernel::ConvDw(_)
+        | Kernel::Pool(_)
+        | Kernel::PoolBack(_) => Err(window_missing(k)),
     }
+}
+
+/// The refusal of a window kernel (convolution, pooling) this engine has no implementation of.
+fn window_missing(k: &Kernel) -> String {
+    format!("the cpu engine has no '{}' kernel (conv kernels not landed)", k.name())
 }

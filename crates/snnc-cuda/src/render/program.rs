@@ -79,5 +79,14 @@ fn render_step(
         Kernel::Unslice(k) => only(shape::unslice(out, k)?),
         Kernel::Transpose(k) => only(shape::transpose(out, k)?),
         Kernel::AddInto(k) => only(shape::add_into(out, k)?),
+        Kernel::Conv(_)
+        | Kernel::ConvDx(_)
+        | Kernel::ConvDw(_)
+        | Kernel::Pool(_)
+        | Kernel::PoolBack(_) => Err(CudaError::Render {
+            step: out.step,
+            kernel: k.name(),
+            msg: "the cuda engine has no kernel for it (conv kernels not landed)".into(),
+        }),
     }
 }

@@ -12,6 +12,7 @@ use crate::kernel_ew::{
 };
 use crate::kernel_fused::LinearIafK;
 use crate::kernel_iaf::{IafBackK, IafK, PackK, RecBackK, RecK, ResetK};
+use crate::kernel_window::{ConvDwK, ConvDxK, ConvGeom, ConvK, PoolBackK, PoolGeom, PoolK, PoolOp};
 use crate::plan::{Buf, BufLoc, ConstData, PackSpec, Program, Sig, Stats, Target};
 use crate::{
     BiasK, BufId, Kernel, LinearK, MmEntry, MmK, Opnd, SpikeDwK, SpikeSrc, Step, SumRowsK, WRef,
@@ -137,6 +138,14 @@ record!(ConcatK { outer, inner, parts, dst });
 record!(SliceK { outer, src_dim, start, len, inner, src, dst, acc });
 record!(TransposeK { shape, perm, src, dst, acc });
 record!(AddIntoK { src, dst, len, acc });
+record!(ConvGeom { n, c, h, w, m, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, group });
+record!(ConvK { g, x, w, bias, y, event });
+record!(ConvDxK { g, dy, w, dx, acc });
+record!(ConvDwK { g, dy, x, dw, db, acc });
+unit_enum!(PoolOp { Sum = 0, AvgIncludePad = 1, AvgExcludePad = 2, Max = 3 });
+record!(PoolGeom { n, h, w, oh, ow, kh, kw, sh, sw, ph, pw });
+record!(PoolK { op, g, x, y });
+record!(PoolBackK { op, g, x, dy, dx, acc });
 wrap_enum!(Kernel {
     Mm = 0,
     Bias = 1,
@@ -159,6 +168,11 @@ wrap_enum!(Kernel {
     AddInto = 18,
     Unslice = 19,
     LinearIaf = 20,
+    Conv = 21,
+    ConvDx = 22,
+    ConvDw = 23,
+    Pool = 24,
+    PoolBack = 25,
 });
 record!(Step { node, need, kernel });
 record!(Sig { name, dtype, shape });

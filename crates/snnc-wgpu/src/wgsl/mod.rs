@@ -84,5 +84,12 @@ pub fn render(step: usize, l: &Layout, k: &Kernel) -> Result<Vec<Launch>, String
         Kernel::Unslice(k) => shape::unslice(step, l, k),
         Kernel::Transpose(k) => shape::transpose(step, l, k),
         Kernel::AddInto(k) => shape::add_into(step, l, k),
+        Kernel::Conv(_)
+        | Kernel::ConvDx(_)
+        | Kernel::ConvDw(_)
+        | Kernel::Pool(_)
+        | Kernel::PoolBack(_) => {
+            Err(format!("the wgpu engine has no '{}' kernel (conv kernels not landed)", k.name()))
+        }
     }
 }
