@@ -34,6 +34,29 @@ struct Case {
     u0: bool,
 }
 
+impl Case {
+    /// A `t × b` sequence of `i` inputs into `h` neurons of `family` with method `method`:
+    /// scalar parameters, no initial state, the IF leak, V_T after the reset, seed 0.
+    fn new(family: snnc_ir::Family, order: Order, method: usize, [t, b, i, h]: [usize; 4]) -> Self {
+        Case {
+            t,
+            b,
+            i,
+            h,
+            method,
+            order,
+            per_neuron: false,
+            v0: false,
+            z0: 0,
+            seed: 0,
+            family,
+            leak: 0,
+            before: false,
+            u0: false,
+        }
+    }
+}
+
 struct Data {
     params: snnc_ir::IafParams,
     x: Vec<f32>,
@@ -238,25 +261,8 @@ fn every_method_and_order() {
         for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
             for (per_neuron, v0, z0) in [(false, false, 0), (true, true, 1), (true, false, 2)] {
                 for seed in 0..4 {
-                    let family = snnc_ir::Family::NORSE;
-                    let (t, b, i, h) = (12, 3, 20, 70);
-                    let (leak, before, u0) = (0, false, false);
-                    let c = Case {
-                        t,
-                        b,
-                        i,
-                        h,
-                        method,
-                        order,
-                        per_neuron,
-                        v0,
-                        z0,
-                        seed,
-                        family,
-                        leak,
-                        before,
-                        u0,
-                    };
+                    let base = Case::new(snnc_ir::Family::NORSE, order, method, [12, 3, 20, 70]);
+                    let c = Case { per_neuron, v0, z0, seed, ..base };
                     if check(&c) {
                         compared += 1;
                         break;
@@ -279,24 +285,8 @@ fn every_single_spike_family_member() {
         for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
             for (per_neuron, v0, z0) in [(false, false, 0), (true, true, 1)] {
                 for seed in 0..6 {
-                    let (t, b, i, h, method) = (10, 2, 16, 70, 1);
-                    let (leak, before, u0) = (0, false, false);
-                    let c = Case {
-                        t,
-                        b,
-                        i,
-                        h,
-                        method,
-                        order,
-                        per_neuron,
-                        v0,
-                        z0,
-                        seed,
-                        family,
-                        leak,
-                        before,
-                        u0,
-                    };
+                    let base = Case::new(family, order, 1, [10, 2, 16, 70]);
+                    let c = Case { per_neuron, v0, z0, seed, ..base };
                     if check(&c) {
                         compared += 1;
                         break;
@@ -328,23 +318,8 @@ fn every_leak_member_and_v_out() {
                     }
                     cases += 1;
                     for seed in 0..6 {
-                        let (t, b, i, h, method) = (10, 2, 16, 70, 1);
-                        let c = Case {
-                            t,
-                            b,
-                            i,
-                            h,
-                            method,
-                            order,
-                            per_neuron,
-                            v0,
-                            z0,
-                            seed,
-                            family,
-                            leak,
-                            before,
-                            u0: v0,
-                        };
+                        let base = Case::new(family, order, 1, [10, 2, 16, 70]);
+                        let c = Case { per_neuron, v0, z0, seed, leak, before, u0: v0, ..base };
                         if check(&c) {
                             compared += 1;
                             break;
