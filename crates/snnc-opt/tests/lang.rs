@@ -158,6 +158,7 @@ fn every_rule_is_named() {
         "step-rec-fti",
         "leak-step-itf",
         "leak-li",
+        "leak-mem-itf",
         "gather-axis",
         "concat-axis",
         "transpose-linear",

@@ -276,3 +276,45 @@ fn leaky_fusion_is_an_option() {
     assert!(off.graph.nodes().iter().all(|n| n.op.iaf_params().is_none_or(|p| p.leak.is_if())));
     assert!(!off.rewrites.keys().any(|r| r.starts_with("leak-")), "{:?}", off.rewrites);
 }
+
+/// A layer whose spikes come from an integrate-then-fire cell and whose final potential from a
+/// fire-then-integrate cell over the same input (snnTorch's `mem`, as the IF rules read it),
+/// with `v0` passed to both cells, or not, and reset potential `v_reset`.
+fn two_views(v0: bool, v_reset: &str) -> String {
+    let attrs = |order: &str| {
+        format!("{{v_th = 1.0, v_reset = {v_reset}, method = \"super\", alpha = 100.0, order = \"{order}\", reset = \"subtract\"}}")
+    };
+    let args = if v0 { "x, v0" } else { "x" };
+    format!(
+        "graph t {{
+  input x: f32[4,2,3]
+  input v0: f32[2,3]
+  z, vt = IAF({args}) {}
+  z2, mem = IAF({args}) {}
+  output z, mem
+}}",
+        attrs("integrate_then_fire"),
+        attrs("fire_then_integrate")
+    )
+}
+
+/// The cells of `text` after optimizing: (order, V_T before the reset) of each.
+fn cells_of(text: &str) -> Vec<(snnc_ir::Order, bool)> {
+    let out = optimize(&graph(text), &OptOptions::default()).expect("optimizes");
+    out.graph
+        .nodes()
+        .iter()
+        .filter_map(|n| n.op.iaf_params())
+        .map(|p| (p.order, p.v_out == snnc_ir::VOut::BeforeReset))
+        .collect()
+}
+
+#[test]
+fn spikes_and_the_potential_before_the_reset_are_one_cell() {
+    use snnc_ir::Order::{FireThenIntegrate as Fti, IntegrateThenFire as Itf};
+    assert_eq!(cells_of(&two_views(false, "0.0")), [(Itf, true)]);
+    // A given V0 might fire at the fire-then-integrate cell's first decision.
+    assert_eq!(cells_of(&two_views(true, "0.0")), [(Itf, false), (Fti, false)]);
+    // So does a default V0 (v_reset) at the threshold.
+    assert_eq!(cells_of(&two_views(false, "1.0")), [(Itf, false), (Fti, false)]);
+}
