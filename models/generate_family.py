@@ -14,7 +14,8 @@ The network of every fixture is Linear(20->32) -> IF -> Linear(32->10) -> IF, B 
   `snn.RLeaky(beta=1.0, linear_features=32, all_to_all=True)` as the hidden layer of a recurrent
   variant; the tutorial loop with `init_leaky()` / `init_rleaky()`.
 * sinabs 3.1.3: `sinabs.layers.IAF` (MultiSpike/SingleSpike, MembraneSubtract/MembraneReset) on a
-  batch-major [B, T, N] input; `reset_states()` before each run.
+  batch-major [B, T, N] input, and `sinabs.layers.IAFRecurrent` (rec_connect = nn.Linear) as the
+  hidden layer of a recurrent variant; `reset_states()` before each run.
 
 Outputs and gradients come from the library itself (float32 forward; gradients from the library's
 own autograd). An independent implementation of SPEC section 1.1 (`family_forward` below, with
@@ -114,7 +115,9 @@ class SpecSpike(torch.autograd.Function):
 
 def spec_layer(cur, cfg, surrogate, rec=None):
     """One IF layer over time-major currents cur [T,B,N]. rec = (R, b_rec, fold_first_bias):
-    I_t = cur_t + z_{t-1} R^T + b_rec (snnTorch RLeaky). Returns z [T,B,N], v_T (after reset),
+    I_t = cur_t + z_{t-1} R^T + b_rec (snnTorch RLeaky, sinabs IAFRecurrent); with
+    cfg["rec_first"] == "zero" (sinabs) the recurrent term of t = 0 is 0, bias included.
+    Returns z [T,B,N], v_T (after reset),
     v_hat_T (before reset), list of Theta arguments s_t, list of the multi-spike margins."""
     method, alpha = surrogate
     v_th = 1.0
@@ -126,7 +129,9 @@ def spec_layer(cur, cfg, surrogate, rec=None):
         i_t = cur[t]
         if rec is not None:
             R, b_rec, fold_first = rec
-            if t == 0 and fold_first:
+            if t == 0 and cfg.get("rec_first") == "zero":
+                pass
+            elif t == 0 and fold_first:
                 # the exporter folds z_{-1} = 0 into a constant: b_rec's t=0 path is gone
                 i_t = i_t + z_prev @ R.T + b_rec.detach()
             else:
@@ -159,8 +164,9 @@ def family_forward(P, x, cfg, surrogate, fold_first_bias=False):
     xt = x.transpose(0, 1) if cfg["layout"] == "batch_major" else x
     c1 = xt @ P["fc1.weight"].T + P["fc1.bias"]
     rec = None
-    if "lif1.recurrent.weight" in P:
-        rec = (P["lif1.recurrent.weight"], P["lif1.recurrent.bias"], fold_first_bias)
+    for r in ("lif1.recurrent", "iaf1.rec_connect"):
+        if f"{r}.weight" in P:
+            rec = (P[f"{r}.weight"], P[f"{r}.bias"], fold_first_bias)
     z1, _, _, _, m1 = spec_layer(c1, cfg, surrogate, rec)
     c2 = z1 @ P["fc2.weight"].T + P["fc2.bias"]
     z2, v2, vh2, _, m2 = spec_layer(c2, cfg, surrogate)
@@ -196,7 +202,7 @@ def acceptable(sd, xs, cfg):
     return True
 
 
-def search(base, cfg, scales, Ts=(T,), recurrent=False, tries=400):
+def search(base, cfg, scales, Ts=(T,), recurrent=False, tries=400, rec_name="lif1.recurrent"):
     """First seed >= base whose weights and inputs (every T in Ts; each x a prefix of the longest)
     give margins >= MIN_MARGIN, spike rates in range (and multi-spikes where asked)."""
     xm, xs_, w1, b1, w2, b2 = scales
@@ -205,8 +211,8 @@ def search(base, cfg, scales, Ts=(T,), recurrent=False, tries=400):
         sd = {"fc1.weight": torch.randn(H, I, generator=g) * w1,
               "fc1.bias": b1 + 0.1 * torch.randn(H, generator=g)}
         if recurrent:
-            sd["lif1.recurrent.weight"] = torch.randn(H, H, generator=g) * 0.15
-            sd["lif1.recurrent.bias"] = 0.05 * torch.randn(H, generator=g)
+            sd[f"{rec_name}.weight"] = torch.randn(H, H, generator=g) * 0.15
+            sd[f"{rec_name}.bias"] = 0.05 * torch.randn(H, generator=g)
         sd["fc2.weight"] = torch.randn(O, H, generator=g) * w2
         sd["fc2.bias"] = b2 + 0.1 * torch.randn(O, generator=g)
         xlong = xm + xs_ * torch.randn(max(Ts), B, I, generator=g)
@@ -303,6 +309,15 @@ class SinabsNet(torch.nn.Module):
 
     def forward(self, x):
         return self.iaf2(self.fc2(self.iaf1(self.fc1(x)))), self.iaf2.v_mem
+
+
+class SinabsRecNet(SinabsNet):
+    """sinabs: Linear -> IAFRecurrent(rec_connect=Linear(H, H)) -> Linear -> IAF on [B, T, N]."""
+
+    def __init__(self, spike_fn, reset_fn, surrogate_grad_fn):
+        super().__init__(spike_fn, reset_fn, surrogate_grad_fn)
+        self.iaf1 = sl.IAFRecurrent(rec_connect=torch.nn.Linear(H, H), spike_fn=spike_fn,
+                                    reset_fn=reset_fn, surrogate_grad_fn=surrogate_grad_fn)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -778,6 +793,51 @@ def gen_sinabs():
                            choices, [], seed, ["spikes", "v_mem"], with_grads=False, extra=extra)
 
 
+def gen_sinabs_recurrent():
+    """sinabs' IAFRecurrent as the hidden layer: rec_connect = nn.Linear(H, H) with bias, fed
+    the previous step's spikes (counts for MultiSpike); its first step adds nothing (sinabs
+    starts from rec_out = 0, bias included)."""
+    lib = "sinabs"
+    variants = [
+        ("sinabs_iaf_rec_multi_subtract", sa.MultiSpike, (0.4, 1.0, 0.45, 0.1, 0.55, 0.05)),
+        ("sinabs_iaf_rec_single_subtract", sa.SingleSpike, (0.25, 1.0, 0.25, 0.1, 0.45, 0.05)),
+    ]
+    for i, (name, spike_fn, scales) in enumerate(variants):
+        multi = spike_fn is sa.MultiSpike
+        choices = {"threshold": "ge", "reset": "subtract", "reset_grad": "attached",
+                   "spikes": "multi" if multi else "single", "layout": "batch_major",
+                   "initial_potential": 0.0}
+        cfg = {"threshold": "ge", "reset": "subtract", "reset_grad": "attached",
+               "spikes": choices["spikes"], "layout": "batch_major", "v0": 0.0, "v_reset": 0.0,
+               "mem": "after_reset", "mem_output": "v_mem", "rec_first": "zero"}
+
+        def build(key, spike_fn=spike_fn):
+            return SinabsRecNet(spike_fn, sa.MembraneSubtract(), sin_surrogate(key))
+
+        Ts = (T, *TS_EXTRA)
+        seed, sd, xs = search(5000 + 100 * i, cfg, scales, Ts, recurrent=True,
+                              rec_name="iaf1.rec_connect")
+        cell = (f"sinabs.layers.IAFRecurrent(rec_connect=nn.Linear({H},{H}), "
+                f"spike_fn={spike_fn.__name__}, reset_fn=MembraneSubtract())")
+        desc = (f"sinabs {VERSIONS[lib]}: nn.Linear({I}->{H}) -> {cell} -> nn.Linear({H}->{O}) "
+                f"-> IAF(spike_fn={spike_fn.__name__}, reset_fn=MembraneSubtract()) on a "
+                f"batch-major input [B,T,{I}]; reset_states() before each run. Outputs: spikes "
+                f"[B,T,O] and the last IAF's v_mem after the last step (after its reset).")
+        extra = {"spike_fn": spike_fn.__name__, "reset_fn": "MembraneSubtract()",
+                 "recurrent": ("I_t = fc1(x_t) + rec_connect(z_{t-1}) for t >= 1, I_0 = fc1(x_0) "
+                               "(sinabs starts from rec_out = 0: no recurrent bias at t = 0); "
+                               "z are spike counts for MultiSpike"),
+                 "mem_output": {"name": "v_mem", "is": "iaf2.v_mem after the last step, after "
+                                "the reset (SPEC v_T)"}}
+        family_fixture(name, lib, cell, desc, build, "exp", sd, xs[0], cfg, choices,
+                       [SIN_GRADS["exp"]], seed, ["spikes", "v_mem"], extra=extra)
+        for Tx, x in zip(Ts[1:], xs[1:]):
+            family_fixture(f"{name}_t{Tx}", lib, cell,
+                           f"The network of {name} (same weights) over T={Tx}; x[:, :T] is a "
+                           f"prefix of the T={max(Ts)} input.", build, "exp", sd, x, cfg,
+                           choices, [], seed, ["spikes", "v_mem"], with_grads=False, extra=extra)
+
+
 # ----------------------------------------------------------------------------------------------
 # N-MNIST-sized benchmark models (not committed), mirroring scripts/peers.py's Norse model
 # ----------------------------------------------------------------------------------------------
@@ -822,7 +882,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bench", metavar="OUTDIR",
                     help="only export the N-MNIST-sized benchmark models to OUTDIR")
-    ap.add_argument("--only", help="only the fixtures of this library")
+    ap.add_argument("--only", help="only the fixtures of this library (spikingjelly, snntorch, "
+                    "sinabs, sinabs_recurrent)")
     a = ap.parse_args()
     if a.bench:
         bench(a.bench)
@@ -832,7 +893,7 @@ def main():
         for r in check_surrogates():
             print("surrogate", r)
     for lib, fn in (("spikingjelly", gen_spikingjelly), ("snntorch", gen_snntorch),
-                    ("sinabs", gen_sinabs)):
+                    ("sinabs", gen_sinabs), ("sinabs_recurrent", gen_sinabs_recurrent)):
         if a.only in (None, lib):
             fn()
     for s in SUMMARY:

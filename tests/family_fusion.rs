@@ -7,17 +7,28 @@ mod common;
 use common::*;
 use serde_json::Value;
 
+/// Why sinabs' multi-spike `IAFRecurrent` runs its recurrent layer unfused.
+const RECURRENT_MULTI: &str = "the recurrent cell ops hand the previous step's spikes to the \
+     next as bits (every compiled engine's recurrent kernel sums R's columns of the active \
+     neurons), so a recurrent layer whose spikes are counts (sinabs' MultiSpike) stays unfused \
+     and runs as exported: correct on every engine, one step at a time, its size growing with T";
+
 /// Fixtures whose optimized graph has more or fewer cells than spiking layers, and why.
-const CELLS: &[(&str, usize, &str)] = &[(
-    "snntorch_leaky_zero",
-    3,
-    "snnTorch exposes the last layer's potential before its reset, and this export passes V0 \
+const CELLS: &[(&str, usize, &str)] = &[
+    ("sinabs_iaf_rec_multi_subtract", 1, RECURRENT_MULTI),
+    ("sinabs_iaf_rec_multi_subtract_t8", 1, RECURRENT_MULTI),
+    ("sinabs_iaf_rec_multi_subtract_t32", 1, RECURRENT_MULTI),
+    (
+        "snntorch_leaky_zero",
+        3,
+        "snnTorch exposes the last layer's potential before its reset, and this export passes V0 \
      (init_leaky's zeros, a parameter) to both of the cells the IF rules read: one \
      integrate-then-fire cell for the spikes, one fire-then-integrate cell for that potential. \
      They are one cell with V_T before the reset only when the fire-then-integrate cell's \
      first decision, on V0, cannot fire, which a given V0 does not promise (leak-mem-itf \
      merges them when V0 is left out, as in the subtract exports)",
-)];
+    ),
+];
 
 fn inspect(name: &str) -> Value {
     let model = family_fixture(name).join("model.onnx");
@@ -51,7 +62,12 @@ fn every_spiking_layer_is_one_fused_cell_of_the_library_family() {
 
 #[test]
 fn optimized_node_count_does_not_depend_on_t() {
-    for base in ["sj_hard_s", "snntorch_leaky_subtract", "sinabs_iaf_multi_subtract"] {
+    for base in [
+        "sj_hard_s",
+        "snntorch_leaky_subtract",
+        "sinabs_iaf_multi_subtract",
+        "sinabs_iaf_rec_single_subtract",
+    ] {
         let counts: Vec<(String, u64)> = ["_t8", "", "_t32"]
             .iter()
             .map(|sfx| {

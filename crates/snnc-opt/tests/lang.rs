@@ -167,6 +167,7 @@ fn every_rule_is_named() {
         "linear-transposed",
         "linear-bias",
         "linear-hoist-gather",
+        "linear-unhoist-gather",
         "concat-unstack",
         "iaf-reroll",
         "spike-linear",

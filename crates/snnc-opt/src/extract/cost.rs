@@ -9,8 +9,11 @@ use snnc_ir::{infer_types, Graph, TensorType};
 
 use crate::sym::Sym;
 
-/// The fixed cost of running one node (a kernel launch, a pass over memory).
-pub const OVERHEAD: f64 = 64.0;
+/// The fixed cost of running one node (a kernel launch, a pass over memory), in multiply-adds.
+/// A node's dispatch costs about a microsecond on the cpu engine; much less than this and a
+/// small layer's fused cell prices the same as its unfused steps, so that extraction would
+/// depend on T (docs/optimizer.md, "Extraction and the cost model").
+pub const OVERHEAD: f64 = 512.0;
 
 /// The share of a dense product that an event-driven spike-linear is assumed to cost. Engines
 /// may run it dense, so it never costs more than a `Linear`; at the firing rates SNNs run at

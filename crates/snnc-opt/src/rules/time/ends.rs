@@ -150,8 +150,10 @@ fn narrowed(eg: &EGraph, seq: Id, k: usize) -> Vec<Id> {
 /// `rec-bias-forward` moved beside it). The exported first step (at `t`, from the zero state)
 /// has no recurrent product, so it lacks c: it integrates `lin(x₀, W, b) + k` or
 /// `lin(x₀, W, b)` (or the same without b), k the export's constant for the folded
-/// Gemm(0, R, c) (snnTorch's `RLeaky`; the generated exports leave the term out). The layer
-/// starts at `t` from V0 = k (or `from_zero`) and reads S widened by a column per bias: ones
+/// Gemm(0, R, c) (snnTorch's `RLeaky`; the generated exports leave the term out), or
+/// `(lin(x₀, W, b) + 0) + 0` (a zero state stored as an initializer, and the folded R·z₋₁).
+/// The layer starts at `t` from V0 = k, the sum of the zeros, or `from_zero`, and reads S
+/// widened by a column per bias: ones
 /// for b, and for c 0 at `t` and 1 after, so c gets exactly the gradient of the steps that add
 /// it and k that of the first step.
 fn biased_head(
@@ -165,18 +167,28 @@ fn biased_head(
     if t < 0 {
         return None;
     }
-    let mut terms: Vec<(Id, Option<Id>)> = vec![(eg.find(a), None)];
-    for d in args_of(eg, a, &Sym::Add, 2) {
-        terms.extend([(d[0], Some(d[1])), (d[1], Some(d[0]))]);
-    }
     let a_ty = ty(eg, a)?;
+    // The first step's input term l and the initial state: a constant k (`l + k`, either
+    // order), or two zero-valued addends (`(l + 0) + 0`: a zero state stored as an initializer
+    // plus the folded R·z₋₁ = 0, sinabs' `IAFRecurrent`), or none.
+    let mut terms: Vec<(Id, Init)> = vec![(eg.find(a), from_zero.clone())];
+    for d in args_of(eg, a, &Sym::Add, 2) {
+        for (l, k) in [(d[0], d[1]), (d[1], d[0])] {
+            if !eg[k].data.state && ty(eg, k) == Some(a_ty) {
+                terms.push((l, Init::Class(k)));
+            }
+        }
+    }
+    for (l, zs) in zero_terms(eg, a) {
+        if zs.len() == 2 {
+            terms.push((l, zero_state(&zs, from_zero.clone())));
+        }
+    }
     for (w0, cols) in weight_columns(eg, w) {
         for base in narrowed(eg, seq, cols.len()) {
             let at = |x: Id| positions(eg, x).contains(&(base, t));
-            for &(l, k) in &terms {
-                if k.is_some_and(|k| eg[k].data.state || ty(eg, k) != Some(a_ty)) {
-                    continue;
-                }
+            for (l, v0) in &terms {
+                let l = *l;
                 // The first step's own bias, if any, must be one of the columns.
                 let mut biases: Vec<Option<Id>> = biased_linears(eg, l)
                     .into_iter()
@@ -192,7 +204,7 @@ fn biased_head(
                     }
                     let first_has: Vec<bool> =
                         cols.iter().map(|&c| Some(eg.find(c)) == b).collect();
-                    let v0 = k.map_or(from_zero.clone(), Init::Class);
+                    let v0 = v0.clone();
                     let widen =
                         (!first_has.iter().all(|&h| h)).then_some(Widen { base, first_has });
                     return Some((v0, widen));

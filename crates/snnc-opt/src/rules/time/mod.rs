@@ -5,4 +5,5 @@ pub mod chain;
 pub mod ends;
 pub mod linear;
 pub mod reroll;
+pub mod unhoist;
 pub mod unstack;
