@@ -7,8 +7,9 @@
 //! as unrolled exports spell it, so `linear-unhoist-gather` adds that spelling,
 //! Linear(Gather(S, t), W) + b, to the row's class (the two are equal; `linear-hoist-gather`
 //! is the same equation read the other way). It applies to every row of a sequence `Linear`
-//! that some step adds to a recurrent term (the first step, which has none, included), so
-//! feed-forward layers, whose steps read the rows as they are, get no per-step products.
+//! that some step adds to a recurrent term (the first step, which has none, included), and
+//! only to rows without a per-step product: feed-forward layers, whose steps read the rows as
+//! they are, and unrolled exports, which spell the product in the loop already, get none.
 
 use egg::Id;
 
@@ -40,7 +41,7 @@ fn sequences_beside_recurrent(eg: &EGraph, c: Id) -> Vec<Id> {
                 .filter(|g| index_of(eg, g.args[1]).is_some() && is_sequence_linear(eg, g.args[0]))
                 .map(|g| eg.find(g.args[0]))
                 .collect();
-            if !seqs.is_empty() && has_recurrent_term(eg, other) {
+            if !seqs.is_empty() && !has_step_product(eg, row) && has_recurrent_term(eg, other) {
                 out.extend(seqs);
             }
         }
@@ -50,7 +51,16 @@ fn sequences_beside_recurrent(eg: &EGraph, c: Id) -> Vec<Id> {
     out
 }
 
-/// Every row `Gather(L, t)` of class `l` with a constant t: (row class, t class).
+/// Whether class `row` already has a per-step product (the export spelled the step's input
+/// layer inside the loop): such a row needs no second spelling.
+fn has_step_product(eg: &EGraph, row: Id) -> bool {
+    nodes(eg, row, |s| matches!(s, Sym::Linear { .. } | Sym::Gemm { .. } | Sym::MatMul))
+        .next()
+        .is_some()
+}
+
+/// Every row `Gather(L, t)` of class `l` with a constant t that has no per-step product yet:
+/// (row class, t class).
 fn rows_of(eg: &EGraph, l: Id) -> Vec<(Id, Id)> {
     let mut out: Vec<(Id, Id)> = eg[eg.find(l)]
         .parents()
@@ -58,6 +68,7 @@ fn rows_of(eg: &EGraph, l: Id) -> Vec<(Id, Id)> {
         .filter(|(_, n)| n.sym == Sym::Gather(0) && n.args.len() == 2)
         .filter(|(_, n)| eg.find(n.args[0]) == eg.find(l) && index_of(eg, n.args[1]).is_some())
         .map(|(p, n)| (eg.find(p), eg.find(n.args[1])))
+        .filter(|&(row, _)| !has_step_product(eg, row))
         .collect();
     out.sort();
     out.dedup();
