@@ -5,8 +5,9 @@
 //! for feed-forward IAF layers forward and in reverse time; one workgroup per batch row for
 //! recurrent layers (event-driven recurrent input from bit-packed spikes); one thread per
 //! output element for products (event-driven on 0/1 inputs), elementwise register programs
-//! (straight-line code), gradients and data movement. Spikes are saved bit-packed in u32
-//! words. Every offset, size and parameter is a literal, so the source is a pure function of
+//! (straight-line code), gradients and data movement; convolutions and pooling as gathers
+//! (one thread per output, or per input element for the input gradients; one workgroup per
+//! weight element). Spikes are saved bit-packed in u32 words. Every offset, size and parameter is a literal, so the source is a pure function of
 //! the plan; pipelines are cached by source.
 //!
 //! All buffers of a program live in one f32 storage buffer (constants, inputs, upstream
@@ -30,6 +31,8 @@ mod engine;
 mod error;
 mod layout;
 mod plan_engine;
+#[cfg(test)]
+mod test_run;
 mod wgsl;
 
 pub use api::{grad, run};
