@@ -122,7 +122,7 @@ impl<'p> Engine<'p> {
     }
 
     #[allow(clippy::type_complexity)]
-    fn execute(
+    pub(crate) fn execute(
         &self,
         prog: &Program,
         ins: Vec<Cow<[f32]>>,
