@@ -1,7 +1,7 @@
 //! Every fixture on every engine, through the `snnc` binary: the Norse exports and `snn`
 //! custom-op models of models/fixtures, the SpikingJelly, snnTorch and sinabs exports of
 //! models/family, the leaky cells of all four libraries (models/leaky), and the spiking CNNs
-//! of Norse and sinabs (models/cnn; the compiled engines refuse their Conv and pools for now). Each runs on the reference interpreter at both stages (the graph as
+//! of Norse and sinabs (models/cnn; the GPU engines refuse their Conv and pools for now). Each runs on the reference interpreter at both stages (the graph as
 //! imported, and as optimized), and on every compiled engine through the engines' common
 //! interface (`snnc_plan::Engine`): cpu from the ONNX file and from a plan saved by
 //! `snnc compile`, wgpu (feature `wgpu`; lavapipe in CI) and cuda (feature `cuda` and
@@ -50,18 +50,19 @@ struct Refused {
     why: &'static str,
 }
 
-/// Why the spiking CNNs do not run on the compiled engines yet.
+/// Why the spiking CNNs do not run on the GPU engines yet.
 const CONV_KERNELS: &str = "conv kernels not landed";
 
-const ENGINES: &[&str] = &["cpu", "plan", "wgpu", "cuda"];
+/// The engines without convolution kernels yet.
+const GPU_ENGINES: &[&str] = &["wgpu", "cuda"];
 
 const REFUSED: &[Refused] = &[
-    Refused { fixture: "norse_cnn", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
-    Refused { fixture: "norse_cnn_t16", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
-    Refused { fixture: "norse_cnn_t32", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
-    Refused { fixture: "sinabs_cnn", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
-    Refused { fixture: "sinabs_cnn_t16", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
-    Refused { fixture: "sinabs_cnn_t32", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
+    Refused { fixture: "norse_cnn", modes: GPU_ENGINES, op: "Conv", why: CONV_KERNELS },
+    Refused { fixture: "norse_cnn_t16", modes: GPU_ENGINES, op: "Conv", why: CONV_KERNELS },
+    Refused { fixture: "norse_cnn_t32", modes: GPU_ENGINES, op: "Conv", why: CONV_KERNELS },
+    Refused { fixture: "sinabs_cnn", modes: GPU_ENGINES, op: "Conv", why: CONV_KERNELS },
+    Refused { fixture: "sinabs_cnn_t16", modes: GPU_ENGINES, op: "Conv", why: CONV_KERNELS },
+    Refused { fixture: "sinabs_cnn_t32", modes: GPU_ENGINES, op: "Conv", why: CONV_KERNELS },
 ];
 
 /// Checks that `mode` refuses `model` as `r` says: exit code 1, the op and the reason named.
@@ -360,8 +361,9 @@ mod leaky {
     }
 }
 
-/// The spiking CNNs of Norse and sinabs (models/cnn): the reference interpreter runs and
-/// differentiates them; the compiled engines refuse their Conv nodes ([`REFUSED`]).
+/// The spiking CNNs of Norse and sinabs (models/cnn): the reference interpreter and the cpu
+/// engine (from the ONNX file and from a saved plan) run and differentiate them; the GPU
+/// engines refuse their Conv nodes ([`REFUSED`]).
 mod cnn {
     use super::*;
 
