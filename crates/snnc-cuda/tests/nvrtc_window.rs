@@ -7,6 +7,10 @@
 //! The kernels' formulations are the WGSL ones, which `snnc-wgpu`'s window tests check against
 //! naive loops on the device.
 //!
+//! The sinabs CNN fixture's plans (models/cnn/sinabs_cnn, imported and optimized) compile too,
+//! with every window kernel free of spills (the Norse export, one convolution per layer and
+//! step, holds the same kernels many times over and takes NVRTC minutes).
+//!
 //! Needs NVRTC (see `nvrtc.rs`). Run with
 //! `cargo test -p snnc-cuda --features nvrtc --test nvrtc_window`.
 
@@ -52,4 +56,39 @@ fn every_window_kernel_compiles_for_sm80_and_sm90_without_spills() {
     // One kernel per pooling step: every op over every geometry, forward and backward.
     let pool_steps = pool_program().steps.len();
     assert_eq!(kernels.iter().filter(|k| k.contains("_pool")).count(), pool_steps);
+}
+
+/// Whether kernel `k` is one the window steps render.
+fn is_window(k: &str) -> bool {
+    FAMILIES.iter().any(|f| k.ends_with(f))
+}
+
+#[test]
+fn the_sinabs_cnn_compiles_for_sm80_and_sm90_without_window_spills() {
+    assert!(nvrtc::available(), "{}", CudaError::NoNvrtc);
+    let plans: Vec<_> = common::fixture_plans("cnn/sinabs_cnn");
+    let results: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = plans
+            .iter()
+            .map(|(label, plan)| {
+                s.spawn(move || {
+                    let src = snnc_cuda::render(plan).unwrap_or_else(|e| panic!("{label}: {e}"));
+                    let mut out = (Vec::new(), 0);
+                    for prog in [&src.infer, &src.train] {
+                        let (f, n) = nvrtc_spills::compile_module(label, prog, is_window);
+                        out.0.extend(f);
+                        out.1 += n;
+                    }
+                    (label, out)
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().expect("compile thread")).collect()
+    });
+    let mut fails = Vec::new();
+    for (label, (f, n)) in results {
+        fails.extend(f);
+        assert!(n > 0, "{label}: no window kernel compiled");
+    }
+    assert!(fails.is_empty(), "{}", fails.join("\n"));
 }
