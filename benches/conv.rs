@@ -1,8 +1,9 @@
 //! Convolution benchmarks (`cargo bench -p snnc-kernels --bench conv`): the event-driven path
 //! against the dense one (im2col + GEMM) on the three Conv layers of the N-MNIST spiking CNN
 //! at B = 16, T = 100 (1600 images), over input densities 1–50 %: the crossover behind
-//! `CONV_EVENT_CROSSOVER` (docs/conv.md records the numbers); then dW (event-driven for
-//! sparse images against im2col + GEMM), dX and the 2×2 sum pool at 5 %.
+//! `CONV_EVENT_CROSSOVER` (docs/conv.md records the numbers); then dW, event-driven against
+//! im2col + GEMM over densities 5–30 % (`CONV_DW_EVENT_CROSSOVER`), dX and the 2×2 sum pool at
+//! 5 %.
 //!
 //! Throughput is in elements/s where one element is one multiply-add of the dense product, so
 //! both paths of a layer read on the same scale.
@@ -98,7 +99,7 @@ fn backward(c: &mut Criterion) {
         let mut dx = vec![0f32; d.n * ch * h * h];
         let mut g = c.benchmark_group(format!("conv-backward/{name}"));
         g.throughput(Throughput::Elements(macs(&d)));
-        for density in [0.05, 0.2] {
+        for density in [0.05, 0.1, 0.15, 0.2, 0.3] {
             let x = spikes(d.n * ch * h * h, density, 5);
             let pct = format!("{}%", (density * 100.0).round());
             for (label, path) in [("dw-event", ConvPath::Event), ("dw-dense", ConvPath::Dense)] {

@@ -10,11 +10,16 @@ use crate::error::check_len;
 use crate::gemm::sgemm_seq;
 use crate::{KernelError, Threads};
 
-/// The density (nonzero inputs over all inputs of an image) up to which
-/// [`ConvPath::Auto`] scatters events. Measured with `cargo bench -p snnc-kernels --bench
-/// conv` on the N-MNIST CNN's three layers (1600 images, see docs/conv.md): on the 2-core
-/// development machine the event path is faster up to about this density on every layer.
-pub const CONV_EVENT_CROSSOVER: f64 = 0.15;
+/// The density (nonzero inputs over all inputs of an image) up to which [`ConvPath::Auto`]
+/// scatters events in the forward pass. Measured with `cargo bench -p snnc-kernels --bench
+/// conv` on the N-MNIST CNN's three layers (1600 images each, see docs/conv.md): the event
+/// path is faster at 30 % on every layer and slower at 50 %.
+pub const CONV_EVENT_CROSSOVER: f64 = 0.3;
+
+/// The density up to which [`conv2d_dw`](crate::conv2d_dw) gathers dW event-driven. Measured
+/// as [`CONV_EVENT_CROSSOVER`]: the event path is faster at 30 % (the densest point measured)
+/// on every layer.
+pub const CONV_DW_EVENT_CROSSOVER: f64 = 0.3;
 
 /// Images per parallel task (task boundaries depend on the shape only).
 pub(crate) const IMGS: usize = 4;
@@ -22,7 +27,8 @@ pub(crate) const IMGS: usize = 4;
 /// Which forward path a convolution takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConvPath {
-    /// Per image: events up to [`CONV_EVENT_CROSSOVER`], dense above.
+    /// Per image: events up to the measured crossover ([`CONV_EVENT_CROSSOVER`] forward,
+    /// [`CONV_DW_EVENT_CROSSOVER`] for dW), dense above.
     Auto,
     /// Always scatter events.
     Event,
@@ -39,11 +45,11 @@ pub struct ConvRun {
     pub dense: usize,
 }
 
-/// Whether an image of `x` should be scattered: its share of nonzero entries is at most
-/// [`CONV_EVENT_CROSSOVER`].
-pub(crate) fn sparse_enough(x: &[f32]) -> bool {
+/// Whether an image `x` should take the event path: its share of nonzero entries is at most
+/// `crossover`.
+pub(crate) fn sparse_enough(x: &[f32], crossover: f64) -> bool {
     let nnz = x.iter().filter(|&&v| v != 0.0).count();
-    (nnz as f64) <= CONV_EVENT_CROSSOVER * x.len() as f64
+    (nnz as f64) <= crossover * x.len() as f64
 }
 
 /// Adds `bias[o]` to every output of channel `o` of one image `[m, p]`.
@@ -116,7 +122,7 @@ pub fn conv2d(
                         let event = match path {
                             ConvPath::Event => true,
                             ConvPath::Dense => false,
-                            ConvPath::Auto => sparse_enough(xi),
+                            ConvPath::Auto => sparse_enough(xi, CONV_EVENT_CROSSOVER),
                         };
                         match (&packed, event) {
                             (Some(wt), true) => {

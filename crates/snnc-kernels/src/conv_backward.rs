@@ -4,8 +4,8 @@
 
 use rayon::prelude::*;
 
-use crate::conv::{sparse_enough, ConvPath, IMGS};
-use crate::conv_event::Reach;
+use crate::conv::{sparse_enough, ConvPath, CONV_DW_EVENT_CROSSOVER, IMGS};
+use crate::conv_event::{channels_last, gather_dw, unpack_taps_add, Reach};
 use crate::conv_geom::{ConvDims, ConvSizes};
 use crate::error::check_len;
 use crate::gemm::sgemm_seq;
@@ -57,8 +57,17 @@ pub fn conv2d_dx(
 /// One chunk's partial `dw` (`[m, taps]`) and `db` (`[m]`, in f64).
 type Partial = (Vec<f32>, Vec<f64>);
 
-/// Adds `dy·xᵀ` of one image to `pdw`: im2col + GEMM (dense) or, for a sparse image, each
-/// nonzero input times the `dy` of the outputs it reached.
+/// Per-task scratch of [`conv2d_dw`]: the im2col matrix, one image's `dy` channels last, and
+/// the event images' partial `dw` in [`pack_taps`](crate::conv_event::pack_taps)'s layout.
+#[derive(Default)]
+struct Scratch {
+    col: Vec<f32>,
+    dyt: Vec<f32>,
+    pdt: Vec<f32>,
+}
+
+/// Adds `dy·xᵀ` of one image: im2col + GEMM into `pdw` (dense) or, for a sparse image, each
+/// nonzero input times the `dy` of the outputs it reached into `sc.pdt`.
 #[allow(clippy::too_many_arguments)]
 fn dw_image(
     d: &ConvDims,
@@ -68,39 +77,20 @@ fn dw_image(
     event: bool,
     reach: Reach<'_>,
     pdw: &mut [f32],
-    col: &mut Vec<f32>,
+    sc: &mut Scratch,
 ) -> Result<(), KernelError> {
-    if !event {
-        col.resize(s.taps * s.p, 0.0);
-        for g in 0..d.group {
-            d.im2col(s, xi, g, col);
-            let dyg = &dyi[g * s.mg * s.p..][..s.mg * s.p];
-            let pg = &mut pdw[g * s.mg * s.taps..][..s.mg * s.taps];
-            // dW_g [mg, taps] += dy_g [mg, p] · colᵀ [p, taps].
-            sgemm_seq(s.mg, s.taps, s.p, (dyg, s.p, 1), (col, 1, s.p), pg, s.taps, true)?;
-        }
+    if event {
+        channels_last(dyi, d.m, s.p, &mut sc.dyt);
+        gather_dw(d, s.mg, xi, &sc.dyt, reach, &mut sc.pdt);
         return Ok(());
     }
-    let (rows, cols) = reach;
-    let (h, w, kh, kw, ow) = (d.h, d.w, d.kh, d.kw, d.ow);
-    for cin in 0..d.c {
-        let (g, cl) = (cin / s.cg, cin % s.cg);
-        let plane = &xi[cin * h * w..][..h * w];
-        for (iy, rr) in rows.iter().enumerate() {
-            for (ix, &v) in plane[iy * w..][..w].iter().enumerate() {
-                if v == 0.0 {
-                    continue;
-                }
-                for &(ky, oy) in rr {
-                    for &(kx, ox) in &cols[ix] {
-                        let (tap, q) = ((cl * kh + ky) * kw + kx, oy * ow + ox);
-                        for o in g * s.mg..(g + 1) * s.mg {
-                            pdw[o * s.taps + tap] += v * dyi[o * s.p + q];
-                        }
-                    }
-                }
-            }
-        }
+    sc.col.resize(s.taps * s.p, 0.0);
+    for g in 0..d.group {
+        d.im2col(s, xi, g, &mut sc.col);
+        let dyg = &dyi[g * s.mg * s.p..][..s.mg * s.p];
+        let pg = &mut pdw[g * s.mg * s.taps..][..s.mg * s.taps];
+        // dW_g [mg, taps] += dy_g [mg, p] · colᵀ [p, taps].
+        sgemm_seq(s.mg, s.taps, s.p, (dyg, s.p, 1), (&sc.col, 1, s.p), pg, s.taps, true)?;
     }
     Ok(())
 }
@@ -108,7 +98,7 @@ fn dw_image(
 /// The parameter gradients: `dw[o, c, ky, kx] (+)= Σ_{i, oy, ox} dy[i, o, oy, ox]·x[i, g·cg +
 /// c, tap]` and `db[o] (+)= Σ_{i, oy, ox} dy[i, o, oy, ox]` (each only when given; added to
 /// the old contents when `acc`). `path` picks dW's per-image method as [`ConvPath`] does the
-/// forward's (event-driven for sparse `x`). Images are summed in fixed chunks, then the chunks
+/// forward's, with its own measured crossover ([`CONV_DW_EVENT_CROSSOVER`]). Images are summed in fixed chunks, then the chunks
 /// in order, so the result does not depend on `threads`.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_dw(
@@ -136,22 +126,29 @@ pub fn conv2d_dw(
     let partials: Vec<Partial> = threads.install(|| {
         (0..chunks)
             .into_par_iter()
-            .map_init(Vec::new, |col, t| {
+            .map_init(Scratch::default, |sc, t| {
                 let mut pdw = vec![0f32; if want_w { d.m * s.taps } else { 0 }];
                 let mut pdb = vec![0f64; if want_b { d.m } else { 0 }];
+                sc.pdt.clear();
+                sc.pdt.resize(pdw.len(), 0.0);
+                let mut events = false;
                 for i in t * DW_CHUNK..((t + 1) * DW_CHUNK).min(d.n) {
                     let (xi, dyi) = (&x[i * s.x_img..][..s.x_img], &dy[i * s.y_img..][..s.y_img]);
                     if want_w {
                         let event = match path {
                             ConvPath::Event => true,
                             ConvPath::Dense => false,
-                            ConvPath::Auto => sparse_enough(xi),
+                            ConvPath::Auto => sparse_enough(xi, CONV_DW_EVENT_CROSSOVER),
                         };
-                        dw_image(d, &s, xi, dyi, event, (&rows, &cols), &mut pdw, col)?;
+                        events |= event;
+                        dw_image(d, &s, xi, dyi, event, (&rows, &cols), &mut pdw, sc)?;
                     }
                     for (o, b) in pdb.iter_mut().enumerate() {
                         *b += dyi[o * s.p..][..s.p].iter().map(|&v| f64::from(v)).sum::<f64>();
                     }
+                }
+                if events {
+                    unpack_taps_add(d, &s, &sc.pdt, &mut pdw);
                 }
                 Ok((pdw, pdb))
             })

@@ -73,7 +73,10 @@ impl ConvDims {
         if self.sh == 0 || self.sw == 0 || self.dh == 0 || self.dw == 0 {
             return bad(format!("conv: zero stride or dilation in {self:?}"));
         }
-        if self.group == 0 || self.c % self.group != 0 || self.m % self.group != 0 {
+        if self.group == 0
+            || !self.c.is_multiple_of(self.group)
+            || !self.m.is_multiple_of(self.group)
+        {
             return bad(format!(
                 "conv: channels {} → {} do not split into {} groups",
                 self.c, self.m, self.group

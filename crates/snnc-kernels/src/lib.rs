@@ -61,7 +61,7 @@ mod weights;
 pub use crate::gemm::sgemm;
 pub use aligned::AlignedBuf;
 pub use bits::{SpikeBits, SpikeBitsView};
-pub use conv::{conv2d, ConvPath, ConvRun, CONV_EVENT_CROSSOVER};
+pub use conv::{conv2d, ConvPath, ConvRun, CONV_DW_EVENT_CROSSOVER, CONV_EVENT_CROSSOVER};
 pub use conv_backward::{conv2d_dw, conv2d_dx};
 pub use conv_geom::ConvDims;
 pub use elementwise::{add_bias_rows, sum_rows, transpose};
