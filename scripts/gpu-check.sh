@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # For a GPU machine (H100/H200, PyTorch installed, no network): in one call, under 10 minutes,
 #   1. builds snnc with `--features cuda` (release; `wgpu` too when that feature exists),
-#   2. runs `snnc check --engine cuda` on every fixture (models/fixtures, models/family, and the
-#      leaky cells of models/leaky, SPEC §1.2), models/text/where_reset.snn (ONNX Where,
+#   2. runs `snnc check --engine cuda` on every fixture (models/fixtures, models/family, the
+#      leaky cells of models/leaky, SPEC §1.2, and the spiking CNNs of models/cnn),
+#      models/text/where_reset.snn (ONNX Where,
 #      broadcast) and models/text/lif.snn (current-based LIF, LI read-out) (and `--engine wgpu`
 #      when built), the shared fixture suite (tests/fixtures.rs, modules cuda:: and wgpu::, the
 #      leaky fixtures' leaky::cuda:: included) against the libraries' saved outputs and
@@ -73,7 +74,7 @@ check_timeout=${CHECK_TIMEOUT:-120}
 for engine in $engines; do
   echo "== snnc check --engine $engine on every fixture"
   for m in models/fixtures/*/model.onnx models/family/*/model.onnx models/leaky/*/model.onnx \
-      models/text/where_reset.snn models/text/lif.snn; do
+      models/cnn/*/model.onnx models/text/where_reset.snn models/text/lif.snn; do
     if ! timeout "$check_timeout" "$snnc" check "$m" --engine "$engine" 2>&1 | sed 's/^/  /'; then
       echo "  FAILED: $m ($engine)"; status=1
     fi

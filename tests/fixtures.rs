@@ -1,11 +1,12 @@
 //! Every fixture on every engine, through the `snnc` binary: the Norse exports and `snn`
 //! custom-op models of models/fixtures, the SpikingJelly, snnTorch and sinabs exports of
 //! models/family, the leaky cells of all four libraries (models/leaky), and the spiking CNNs
-//! of Norse and sinabs (models/cnn; the compiled engines refuse their Conv and pools for now). Each runs on the reference interpreter at both stages (the graph as
-//! imported, and as optimized), and on every compiled engine through the engines' common
-//! interface (`snnc_plan::Engine`): cpu from the ONNX file and from a plan saved by
-//! `snnc compile`, wgpu (feature `wgpu`; lavapipe in CI) and cuda (feature `cuda` and
-//! `--cfg snnc_gpu`: on a GPU machine, `scripts/gpu-check.sh`). One test body for every fixture and engine.
+//! of Norse and sinabs (models/cnn). Each runs on the reference interpreter at both stages
+//! (the graph as imported, and as optimized), and on every compiled engine through the
+//! engines' common interface (`snnc_plan::Engine`): cpu from the ONNX file and from a plan
+//! saved by `snnc compile`, wgpu (feature `wgpu`; lavapipe in CI) and cuda (feature `cuda` and
+//! `--cfg snnc_gpu`: on a GPU machine, `scripts/gpu-check.sh`). One test body for every
+//! fixture and engine.
 //!
 //! Outputs equal the saved references (the library's own; SPEC §5: spikes exactly, potentials
 //! to 1e-5) and gradients match the library's autograd to 1e-4 per tensor for every surrogate
@@ -50,19 +51,8 @@ struct Refused {
     why: &'static str,
 }
 
-/// Why the spiking CNNs do not run on the compiled engines yet.
-const CONV_KERNELS: &str = "conv kernels not landed";
-
-const ENGINES: &[&str] = &["cpu", "plan", "wgpu", "cuda"];
-
-const REFUSED: &[Refused] = &[
-    Refused { fixture: "norse_cnn", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
-    Refused { fixture: "norse_cnn_t16", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
-    Refused { fixture: "norse_cnn_t32", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
-    Refused { fixture: "sinabs_cnn", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
-    Refused { fixture: "sinabs_cnn_t16", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
-    Refused { fixture: "sinabs_cnn_t32", modes: ENGINES, op: "Conv", why: CONV_KERNELS },
-];
+/// None at present: every fixture runs on every engine.
+const REFUSED: &[Refused] = &[];
 
 /// Checks that `mode` refuses `model` as `r` says: exit code 1, the op and the reason named.
 fn check_refused(model: &str, tmp: &Path, mode: &str, r: &Refused) {
@@ -366,8 +356,9 @@ mod leaky {
     }
 }
 
-/// The spiking CNNs of Norse and sinabs (models/cnn): the reference interpreter runs and
-/// differentiates them; the compiled engines refuse their Conv nodes ([`REFUSED`]).
+/// The spiking CNNs of Norse and sinabs (models/cnn): run and differentiated on the reference
+/// interpreter and on every compiled engine (cpu from the ONNX file and from a saved plan,
+/// wgpu, cuda).
 mod cnn {
     use super::*;
 

@@ -62,6 +62,48 @@ pub fn sgemm(
     accumulate: bool,
     threads: Threads,
 ) -> Result<(), KernelError> {
+    if !checked(m, n, k, (a, a_rs, a_cs), (b, b_rs, b_cs), c, c_rs, accumulate)? {
+        return Ok(());
+    }
+    let par = match threads {
+        Threads::Fixed(1) => Parallelism::None,
+        _ => Parallelism::Rayon(0),
+    };
+    threads.install(|| raw(m, n, k, (a, a_rs, a_cs), (b, b_rs, b_cs), c, c_rs, accumulate, par))
+}
+
+/// [`sgemm`] on the calling thread, for kernels that are already parallel over their own
+/// tasks (moving into a [`Threads`] pool from inside a task would serialize the tasks).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sgemm_seq(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: (&[f32], usize, usize),
+    b: (&[f32], usize, usize),
+    c: &mut [f32],
+    c_rs: usize,
+    accumulate: bool,
+) -> Result<(), KernelError> {
+    if checked(m, n, k, a, b, c, c_rs, accumulate)? {
+        raw(m, n, k, a, b, c, c_rs, accumulate, Parallelism::None);
+    }
+    Ok(())
+}
+
+/// Checks the operands of a product; `Ok(false)` when nothing is left to compute (an empty
+/// product, or `k = 0`, whose zero fill is done here).
+#[allow(clippy::too_many_arguments)]
+fn checked(
+    m: usize,
+    n: usize,
+    k: usize,
+    (a, a_rs, a_cs): (&[f32], usize, usize),
+    (b, b_rs, b_cs): (&[f32], usize, usize),
+    c: &mut [f32],
+    c_rs: usize,
+    accumulate: bool,
+) -> Result<bool, KernelError> {
     check_fits("sgemm A", m, k, a_rs, a_cs, a.len())?;
     check_fits("sgemm B", k, n, b_rs, b_cs, b.len())?;
     check_fits("sgemm C", m, n, c_rs, 1, c.len())?;
@@ -79,7 +121,7 @@ pub fn sgemm(
         });
     }
     if m == 0 || n == 0 {
-        return Ok(());
+        return Ok(false);
     }
     if k == 0 {
         if !accumulate {
@@ -87,38 +129,48 @@ pub fn sgemm(
                 c[i * c_rs..i * c_rs + n].fill(0.0);
             }
         }
-        return Ok(());
+        return Ok(false);
     }
-    let par = match threads {
-        Threads::Fixed(1) => Parallelism::None,
-        _ => Parallelism::Rayon(0),
-    };
-    threads.install(|| {
-        // SAFETY: every operand's extent was checked against its buffer above (all offsets
-        // fit in isize), C's rows do not overlap, and C is borrowed mutably while A and B are
-        // shared, so no operand aliases C.
-        unsafe {
-            gemm::gemm(
-                m,
-                n,
-                k,
-                c.as_mut_ptr(),
-                1,
-                c_rs as isize,
-                accumulate,
-                a.as_ptr(),
-                a_cs as isize,
-                a_rs as isize,
-                b.as_ptr(),
-                b_cs as isize,
-                b_rs as isize,
-                1.0f32,
-                1.0f32,
-                false,
-                false,
-                false,
-                par,
-            )
-        }
-    })
+    Ok(true)
+}
+
+/// The product itself, on operands [`checked`] accepted.
+#[allow(clippy::too_many_arguments)]
+fn raw(
+    m: usize,
+    n: usize,
+    k: usize,
+    (a, a_rs, a_cs): (&[f32], usize, usize),
+    (b, b_rs, b_cs): (&[f32], usize, usize),
+    c: &mut [f32],
+    c_rs: usize,
+    accumulate: bool,
+    par: Parallelism,
+) {
+    // SAFETY: [`checked`] accepted every operand: each extent fits its buffer (all offsets
+    // fit in isize), C's rows do not overlap, and C is borrowed mutably while A and B are
+    // shared, so no operand aliases C.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            c_rs as isize,
+            accumulate,
+            a.as_ptr(),
+            a_cs as isize,
+            a_rs as isize,
+            b.as_ptr(),
+            b_cs as isize,
+            b_rs as isize,
+            1.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            par,
+        )
+    }
 }

@@ -16,6 +16,8 @@
 //! | recurrent IAF sequence, forward / reverse time | [`IafCell::recurrent_forward`], [`IafCell::recurrent_backward`] |
 //! | spike-linear `x·Wᵀ + b` and its `dW`, event-driven | [`spike_linear`], [`spike_linear_dw`] |
 //! | spike-linear feeding an IAF layer, fused | [`spike_linear_iaf`] |
+//! | 2-D convolution (1-D as height 1), event-driven below a measured density, im2col + GEMM above; dX, dW and the bias gradient | [`conv2d`], [`conv2d_dx`], [`conv2d_dw`] |
+//! | 2-D pooling (sum, average, max), forward and dX | [`pool2d`], [`pool2d_backward`] |
 //! | layout helpers | [`SpikeBits`], [`SpikeWeights`], [`AlignedBuf`], [`transpose`], [`add_bias_rows`], [`sum_rows`] |
 //!
 //! **Numerics.** Everything is f32. The feed-forward forward pass is bitwise the reference
@@ -33,6 +35,10 @@
 mod aligned;
 mod bits;
 mod col_lists;
+mod conv;
+mod conv_backward;
+mod conv_event;
+mod conv_geom;
 mod elementwise;
 mod error;
 mod family;
@@ -40,6 +46,7 @@ mod gemm;
 mod iaf;
 mod iaf_backward;
 mod ones;
+mod pool;
 mod recurrent;
 mod recurrent_backward;
 mod simd;
@@ -54,10 +61,14 @@ mod weights;
 pub use crate::gemm::sgemm;
 pub use aligned::AlignedBuf;
 pub use bits::{SpikeBits, SpikeBitsView};
+pub use conv::{conv2d, ConvPath, ConvRun, CONV_DW_EVENT_CROSSOVER, CONV_EVENT_CROSSOVER};
+pub use conv_backward::{conv2d_dw, conv2d_dx};
+pub use conv_geom::ConvDims;
 pub use elementwise::{add_bias_rows, sum_rows, transpose};
 pub use error::KernelError;
 pub use iaf::{IafCell, IafOutputs, SeqDims};
 pub use iaf_backward::{IafGrads, IafUpstream};
+pub use pool::{pool2d, pool2d_backward, PoolDims, PoolMode};
 pub use recurrent::RecurrentInputs;
 pub use recurrent_backward::{RecurrentGrads, RecurrentSaved, RecurrentUpstream};
 pub use spike_dw::{spike_linear_dw, DwLayout};

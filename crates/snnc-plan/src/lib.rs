@@ -23,6 +23,8 @@
 //! | event-driven `Linear`/`SpikeLinear` + the `IAF` that alone reads it | [`LinearIafK`], one step (pass `fuse-linear-iaf`) |
 //! | `IAFRecurrent`, `IAFStep` | [`RecK`] (T = 1 for the step) |
 //! | `SpikeReset` | [`ResetK`] |
+//! | `Conv` (1-D as 2-D of height 1) | [`ConvK`] over every image (leading axes flattened); `event` when the input is probably sparse |
+//! | `SumPool`, `AveragePool`, `MaxPool` | [`PoolK`] over every plane |
 //! | arithmetic, comparisons, `Where`, activations, `Spike`, value-changing `Cast` | [`EwK`], fused along chains |
 //! | `Gather`, `Concat`, `Transpose` | [`GatherK`], [`ConcatK`], [`TransposeK`] |
 //! | `Identity`, `Reshape`, `Squeeze`, `Unsqueeze`, value-preserving `Cast` | aliases (no kernel) |
@@ -33,7 +35,8 @@
 //!
 //! **Backward.** One reverse-time kernel per IAF layer ([`IafBackK`], [`RecBackK`]) that reads
 //! only the saved pre-reset potentials (and, for recurrent layers, the bit-packed spikes);
-//! GEMMs for dX and dW, with dW event-driven ([`SpikeDwK`]) where the layer input is spikes.
+//! GEMMs for dX and dW, with dW event-driven ([`SpikeDwK`]) where the layer input is spikes;
+//! [`ConvDxK`], [`ConvDwK`] (dW and the bias gradient) and [`PoolBackK`] for the window ops.
 //! Each backward step carries the [`Wrt`] mask of what it leads to, so a run with
 //! [`Wrt::Params`] never computes the gradient of a data input. The surrogate of
 //! `Greater`/`Less` (plain exports) is the one given at compile time ([`Plan::surrogate`]).

@@ -122,7 +122,7 @@ impl<'p> Engine<'p> {
     }
 
     #[allow(clippy::type_complexity)]
-    fn execute(
+    pub(crate) fn execute(
         &self,
         prog: &Program,
         ins: Vec<Cow<[f32]>>,
@@ -278,16 +278,16 @@ fn invalid(m: String) -> WgpuError {
     WgpuError::Plan(snnc_plan::PlanError::Invalid(m))
 }
 
-fn as_bytes(x: &[f32]) -> Vec<u8> {
+pub(crate) fn as_bytes(x: &[f32]) -> Vec<u8> {
     x.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
-fn u32_bytes(x: &[u32]) -> Vec<u8> {
+pub(crate) fn u32_bytes(x: &[u32]) -> Vec<u8> {
     x.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
 /// Maps `staging` and returns its words (as f32; error words are reinterpreted by the caller).
-fn read_back(gpu: &Gpu, staging: &wgpu::Buffer) -> Result<Vec<f32>, WgpuError> {
+pub(crate) fn read_back(gpu: &Gpu, staging: &wgpu::Buffer) -> Result<Vec<f32>, WgpuError> {
     let slice = staging.slice(..);
     let (tx, rx) = std::sync::mpsc::channel();
     slice.map_async(wgpu::MapMode::Read, move |r| {

@@ -159,3 +159,32 @@ impl Layout {
         }
     }
 }
+
+#[cfg(test)]
+impl Layout {
+    /// A memory map of `lens.len()` arena buffers of `lens` elements, back to back from offset
+    /// 0 (buffer `i` is `BufId(i)`), for tests that run kernels on hand-made buffers.
+    pub(crate) fn arena_only(lens: &[usize]) -> Layout {
+        let mut off = 0;
+        let bufs = lens
+            .iter()
+            .map(|&len| {
+                let b = snnc_plan::Buf { loc: BufLoc::Arena { off }, len };
+                off += len;
+                b
+            })
+            .collect();
+        Layout {
+            consts: Vec::new(),
+            inputs: Vec::new(),
+            seeds: Vec::new(),
+            arena: 0,
+            scratch: off,
+            f32_len: off,
+            slots: Vec::new(),
+            scratch_u32: ERR_WORDS,
+            u32_len: ERR_WORDS,
+            bufs,
+        }
+    }
+}

@@ -5,9 +5,11 @@
 //! for feed-forward IAF layers forward and in reverse time; one workgroup per batch row for
 //! recurrent layers (event-driven recurrent input from bit-packed spikes); one thread per
 //! output element for products (event-driven on 0/1 inputs), elementwise register programs
-//! (straight-line code), gradients and data movement. Spikes are saved bit-packed in u32
-//! words. Every offset, size and parameter is a literal, so the source is a pure function of
-//! the plan; pipelines are cached by source.
+//! (straight-line code), gradients and data movement; convolutions and pooling as gathers
+//! (one thread per output, or per input element for the input gradients; one workgroup per
+//! weight element). Spikes are saved bit-packed in u32 words. Every offset, size and
+//! parameter is a literal, so the source is a pure function of the plan; pipelines are cached
+//! by source.
 //!
 //! All buffers of a program live in one f32 storage buffer (constants, inputs, upstream
 //! gradients, the plan's arena, scratch) and one u32 storage buffer (an error flag, the spike
@@ -30,7 +32,11 @@ mod engine;
 mod error;
 mod layout;
 mod plan_engine;
+#[cfg(test)]
+mod test_run;
 mod wgsl;
+#[cfg(test)]
+mod window_engine_tests;
 
 pub use api::{grad, run};
 pub use device::Gpu;

@@ -3,7 +3,7 @@
 use snnc_kernels::Threads;
 use snnc_plan::{Kernel, Plan};
 
-use crate::kernels::{ew, ew_grad, fused, iaf, linear, shape};
+use crate::kernels::{ew, ew_grad, fused, iaf, linear, shape, window};
 use crate::store::Io;
 
 /// What every kernel may need besides its buffers.
@@ -58,15 +58,10 @@ pub(crate) fn run(k: &Kernel, io: &mut Io, cx: Ctx) -> Result<(), String> {
         Kernel::Unslice(k) => shape::unslice(k, io),
         Kernel::Transpose(k) => shape::transpose(k, io),
         Kernel::AddInto(k) => shape::add_into(k, io),
-        Kernel::Conv(_)
-        | Kernel::ConvDx(_)
-        | Kernel::ConvDw(_)
-        | Kernel::Pool(_)
-        | Kernel::PoolBack(_) => Err(window_missing(k)),
+        Kernel::Conv(k) => window::conv(k, io, cx),
+        Kernel::ConvDx(k) => window::conv_dx(k, io, cx),
+        Kernel::ConvDw(k) => window::conv_dw(k, io, cx),
+        Kernel::Pool(k) => window::pool(k, io, cx),
+        Kernel::PoolBack(k) => window::pool_back(k, io, cx),
     }
-}
-
-/// The refusal of a window kernel (convolution, pooling) this engine has no implementation of.
-fn window_missing(k: &Kernel) -> String {
-    format!("the cpu engine has no '{}' kernel (conv kernels not landed)", k.name())
 }

@@ -10,5 +10,6 @@ pub(crate) mod fused;
 pub(crate) mod iaf;
 pub(crate) mod linear;
 pub(crate) mod shape;
+pub(crate) mod window;
 
 pub(crate) use dispatch::{need, need_dims, numel, run, Ctx};

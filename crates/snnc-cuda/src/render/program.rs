@@ -4,7 +4,7 @@ use snnc_plan::{BufLoc, Kernel, Plan, Program, SpikeSrc};
 
 use super::prelude::prelude;
 use super::source::{Launch, Out, ProgramSource, Source, StepCode};
-use super::{ew, ew_grad, fused, iaf, linear, recurrent, shape};
+use super::{conv, ew, ew_grad, fused, iaf, linear, pool, recurrent, shape};
 use crate::CudaError;
 
 /// Renders both programs of `plan` (`infer.cu` and `train.cu`).
@@ -22,9 +22,10 @@ pub fn render_program(plan: &Plan, prog: &Program, name: &str) -> Result<Program
     let is_input = |b: snnc_plan::BufId| {
         prog.bufs.get(b.0 as usize).is_some_and(|x| matches!(x.loc, BufLoc::Input(_)))
     };
+    let len = |b: snnc_plan::BufId| prog.bufs.get(b.0 as usize).map(|x| x.len);
     for (i, step) in prog.steps.iter().enumerate() {
         let mut out = Out { code: &mut code, step: i };
-        let (launches, dense) = render_step(&mut out, &step.kernel, is_input)?;
+        let (launches, dense) = render_step(&mut out, &step.kernel, is_input, &len)?;
         steps.push(StepCode { step: i, launches, dense });
     }
     Ok(ProgramSource { name: name.to_string(), code, steps })
@@ -37,6 +38,7 @@ fn render_step(
     out: &mut Out<'_>,
     k: &Kernel,
     is_input: impl Fn(snnc_plan::BufId) -> bool,
+    len: &dyn Fn(snnc_plan::BufId) -> Option<usize>,
 ) -> Result<Rendered, CudaError> {
     let only = |l: Vec<Launch>| Ok((l, None));
     match k {
@@ -79,14 +81,10 @@ fn render_step(
         Kernel::Unslice(k) => only(shape::unslice(out, k)?),
         Kernel::Transpose(k) => only(shape::transpose(out, k)?),
         Kernel::AddInto(k) => only(shape::add_into(out, k)?),
-        Kernel::Conv(_)
-        | Kernel::ConvDx(_)
-        | Kernel::ConvDw(_)
-        | Kernel::Pool(_)
-        | Kernel::PoolBack(_) => Err(CudaError::Render {
-            step: out.step,
-            kernel: k.name(),
-            msg: "the cuda engine has no kernel for it (conv kernels not landed)".into(),
-        }),
+        Kernel::Conv(k) => only(conv::conv(out, k, len)?),
+        Kernel::ConvDx(k) => only(conv::conv_dx(out, k, len)?),
+        Kernel::ConvDw(k) => only(conv::conv_dw(out, k, len)?),
+        Kernel::Pool(k) => only(pool::pool(out, k, len)?),
+        Kernel::PoolBack(k) => only(pool::pool_back(out, k, len)?),
     }
 }

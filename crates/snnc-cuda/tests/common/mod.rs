@@ -5,6 +5,7 @@
 
 pub mod family;
 pub mod leaky;
+pub mod window;
 
 use std::path::{Path, PathBuf};
 

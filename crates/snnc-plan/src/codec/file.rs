@@ -14,8 +14,9 @@ use crate::{Plan, PlanError};
 /// The first bytes of every plan file.
 pub const MAGIC: [u8; 8] = *b"SNNCPLAN";
 
-/// The plan format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 6;
+/// The plan format version this build writes and reads (7: the window kernels `Conv`, `ConvDx`,
+/// `ConvDw`, `Pool`, `PoolBack`).
+pub const FORMAT_VERSION: u32 = 7;
 
 const HEADER: usize = 8 + 4 + 8 + 4;
 

@@ -6,7 +6,7 @@ use crate::kernel_ew::{AddIntoK, EwGradK, EwInput, GatherK, GradRule, SliceK, Tr
 use crate::kernel_iaf::IafBackK;
 use crate::lower::ctx::Lower;
 use crate::lower::select::{cast_is_alias, full_perm, in_value, split_axis};
-use crate::lower::{backward_iaf, backward_linear};
+use crate::lower::{backward_iaf, backward_linear, backward_window};
 use crate::{BufId, Kernel, PlanError};
 
 pub(crate) type R = Result<(), PlanError>;
@@ -133,7 +133,8 @@ pub(crate) fn node(l: &mut Lower, ni: usize, node: &Node, gouts: &[Option<BufId>
         }
         Op::Iaf(_) | Op::IafFeedForwardStep(_) | Op::IafRecurrent(_) | Op::IafStep(_) => Ok(()),
         Op::SpikeReset(_) => Ok(()),
-        Op::Conv(_) | Op::Pool(_) => Err(super::select::window_refused(node)),
+        Op::Conv(spec) => backward_window::conv(l, ni, node, g, spec),
+        Op::Pool(spec) => backward_window::pool(l, ni, node, g, spec),
     }
 }
 

@@ -17,6 +17,7 @@ mod backward;
 mod backward_iaf;
 mod backward_linear;
 mod backward_rules;
+mod backward_window;
 mod bind;
 mod ctx;
 mod fuse;
@@ -26,6 +27,7 @@ mod pipeline;
 mod saved;
 mod select;
 mod select_ops;
+mod select_window;
 mod slice_clip;
 
 pub(crate) use liveness::target_values;

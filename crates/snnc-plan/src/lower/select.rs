@@ -5,7 +5,7 @@ use snnc_ir::{normalize_axis, DType, Node, Op, ValueId};
 
 use crate::kernel_ew::{BinOp, ConcatK, EwInput, EwK, GatherK, Instr, TransposeK, UnOp};
 use crate::lower::ctx::{Lower, Spec};
-use crate::lower::{select_ops, slice_clip};
+use crate::lower::{select_ops, select_window, slice_clip};
 use crate::{Kernel, PlanError};
 
 /// Runs the pass over every live node, in order.
@@ -89,20 +89,9 @@ fn lower_node(l: &mut Lower, ni: usize, node: &Node) -> Result<(), PlanError> {
             supported(node, &p.to_iaf(snnc_ir::Order::IntegrateThenFire))?;
             select_ops::reset(l, ni, node, p)
         }
-        Op::Conv(_) | Op::Pool(_) => Err(window_refused(node)),
+        Op::Conv(spec) => select_window::conv(l, ni, node, spec),
+        Op::Pool(spec) => select_window::pool(l, ni, node, spec),
     }
-}
-
-/// The compiled engines' refusal of the window ops (Conv and the pools), naming the node.
-pub(crate) fn window_refused(node: &Node) -> PlanError {
-    PlanError::node(
-        node,
-        format!(
-            "the compiled engines (cpu, wgpu, cuda) do not implement {} yet (conv kernels not \
-             landed); run it with --engine ref",
-            node.op.name()
-        ),
-    )
 }
 
 /// The neuron's parameters, checked: the family's choices (SPEC §1.1) go together. Every

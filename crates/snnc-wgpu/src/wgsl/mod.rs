@@ -4,12 +4,16 @@
 
 mod cell;
 pub mod common;
+mod conv;
 mod ew;
 mod fused;
 mod iaf;
 mod linear;
+mod pool;
 mod recurrent;
 mod shape;
+#[cfg(test)]
+mod window_tests;
 
 use snnc_ir::neuron::Fault;
 use snnc_plan::{BufId, Kernel};
@@ -84,12 +88,10 @@ pub fn render(step: usize, l: &Layout, k: &Kernel) -> Result<Vec<Launch>, String
         Kernel::Unslice(k) => shape::unslice(step, l, k),
         Kernel::Transpose(k) => shape::transpose(step, l, k),
         Kernel::AddInto(k) => shape::add_into(step, l, k),
-        Kernel::Conv(_)
-        | Kernel::ConvDx(_)
-        | Kernel::ConvDw(_)
-        | Kernel::Pool(_)
-        | Kernel::PoolBack(_) => {
-            Err(format!("the wgpu engine has no '{}' kernel (conv kernels not landed)", k.name()))
-        }
+        Kernel::Conv(k) => conv::conv(step, l, k),
+        Kernel::ConvDx(k) => conv::conv_dx(step, l, k),
+        Kernel::ConvDw(k) => conv::conv_dw(step, l, k),
+        Kernel::Pool(k) => pool::pool(step, l, k),
+        Kernel::PoolBack(k) => pool::pool_back(step, l, k),
     }
 }

@@ -1,0 +1,146 @@
+//! 2-D convolution, forward: event-driven (scatter the kernel of each nonzero input into the
+//! outputs it reaches) below a measured density, im2col + GEMM above it. Parallel over
+//! images; each image's path depends on its own data only.
+
+use rayon::prelude::*;
+
+use crate::conv_event::{event_image, pack_taps};
+use crate::conv_geom::{ConvDims, ConvSizes};
+use crate::error::check_len;
+use crate::gemm::sgemm_seq;
+use crate::{KernelError, Threads};
+
+/// The density (nonzero inputs over all inputs of an image) up to which [`ConvPath::Auto`]
+/// scatters events in the forward pass. Measured with `cargo bench -p snnc-kernels --bench
+/// conv` on the N-MNIST CNN's three layers (1600 images each, see docs/conv.md): the event
+/// path is faster at 30 % on every layer and slower at 50 %.
+pub const CONV_EVENT_CROSSOVER: f64 = 0.3;
+
+/// The density up to which [`conv2d_dw`](crate::conv2d_dw) gathers dW event-driven. Measured
+/// as [`CONV_EVENT_CROSSOVER`]: the event path is faster at 30 % (the densest point measured)
+/// on every layer.
+pub const CONV_DW_EVENT_CROSSOVER: f64 = 0.3;
+
+/// Images per parallel task (task boundaries depend on the shape only).
+pub(crate) const IMGS: usize = 4;
+
+/// Which forward path a convolution takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvPath {
+    /// Per image: events up to the measured crossover ([`CONV_EVENT_CROSSOVER`] forward,
+    /// [`CONV_DW_EVENT_CROSSOVER`] for dW), dense above.
+    Auto,
+    /// Always scatter events.
+    Event,
+    /// Always im2col + GEMM.
+    Dense,
+}
+
+/// How many images took each path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ConvRun {
+    /// Images computed by scattering events.
+    pub event: usize,
+    /// Images computed by im2col + GEMM.
+    pub dense: usize,
+}
+
+/// Whether an image `x` should take the event path: its share of nonzero entries is at most
+/// `crossover`.
+pub(crate) fn sparse_enough(x: &[f32], crossover: f64) -> bool {
+    let nnz = x.iter().filter(|&&v| v != 0.0).count();
+    (nnz as f64) <= crossover * x.len() as f64
+}
+
+/// Adds `bias[o]` to every output of channel `o` of one image `[m, p]`.
+pub(crate) fn add_bias(y: &mut [f32], p: usize, bias: Option<&[f32]>) {
+    if let Some(b) = bias {
+        for (row, &bo) in y.chunks_exact_mut(p.max(1)).zip(b) {
+            row.iter_mut().for_each(|v| *v += bo);
+        }
+    }
+}
+
+/// One image by im2col + GEMM per group (`col` is scratch).
+fn dense_image(
+    d: &ConvDims,
+    s: &ConvSizes,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    y: &mut [f32],
+    col: &mut Vec<f32>,
+) -> Result<(), KernelError> {
+    col.resize(s.taps * s.p, 0.0);
+    for g in 0..d.group {
+        d.im2col(s, x, g, col);
+        let wg = &w[g * s.mg * s.taps..][..s.mg * s.taps];
+        let yg = &mut y[g * s.mg * s.p..][..s.mg * s.p];
+        sgemm_seq(s.mg, s.p, s.taps, (wg, s.taps, 1), (col, s.p, 1), yg, s.p, false)?;
+    }
+    add_bias(y, s.p, bias);
+    Ok(())
+}
+
+/// `y = conv(x, w) + bias` (see [`ConvDims`]): `x` `[n, c, h, w]`, `w` `[m, c/group, kh, kw]`,
+/// `bias` `[m]` or none, `y` `[n, m, oh, ow]` (overwritten).
+///
+/// The event path sums, for each output, the products of its nonzero taps in input order; it
+/// is exact for any values (not only 0/1) and differs from the dense path by rounding only
+/// (and where a weight is infinite or NaN, which a zero input then does not reach). Errors on
+/// an inconsistent geometry or buffer length.
+pub fn conv2d(
+    d: &ConvDims,
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    y: &mut [f32],
+    path: ConvPath,
+    threads: Threads,
+) -> Result<ConvRun, KernelError> {
+    let s = d.sizes()?;
+    check_len("conv x [n,c,h,w]", x.len(), d.n * s.x_img)?;
+    check_len("conv w [m,c/group,kh,kw]", w.len(), d.m * s.taps)?;
+    check_len("conv y [n,m,oh,ow]", y.len(), d.n * s.y_img)?;
+    if let Some(b) = bias {
+        check_len("conv bias [m]", b.len(), d.m)?;
+    }
+    if d.n == 0 || s.y_img == 0 {
+        return Ok(ConvRun::default());
+    }
+    let packed = (path != ConvPath::Dense).then(|| pack_taps(d, &s, w));
+    let (rows, cols) = (d.rows_reached(), d.cols_reached());
+    let run = threads.install(|| {
+        y.par_chunks_mut(IMGS * s.y_img)
+            .enumerate()
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(col, acc), (t, ys)| {
+                    let mut run = ConvRun::default();
+                    for (j, yi) in ys.chunks_exact_mut(s.y_img).enumerate() {
+                        let xi = &x[(t * IMGS + j) * s.x_img..][..s.x_img];
+                        let event = match path {
+                            ConvPath::Event => true,
+                            ConvPath::Dense => false,
+                            ConvPath::Auto => sparse_enough(xi, CONV_EVENT_CROSSOVER),
+                        };
+                        match (&packed, event) {
+                            (Some(wt), true) => {
+                                event_image(d, &s, xi, wt, (&rows, &cols), bias, yi, acc);
+                                run.event += 1;
+                            }
+                            _ => {
+                                dense_image(d, &s, xi, w, bias, yi, col)?;
+                                run.dense += 1;
+                            }
+                        }
+                    }
+                    Ok(run)
+                },
+            )
+            .try_reduce(ConvRun::default, |a, b| {
+                Ok(ConvRun { event: a.event + b.event, dense: a.dense + b.dense })
+            })
+    })??;
+    Ok(run)
+}
