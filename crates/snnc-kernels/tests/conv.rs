@@ -4,7 +4,10 @@
 //! the kernels must match the f64 loops bitwise, whatever the path and the thread count.
 
 use proptest::prelude::*;
-use snnc_kernels::{conv2d, conv2d_dw, conv2d_dx, ConvDims, ConvPath, KernelError, Threads};
+use snnc_kernels::{
+    conv2d, conv2d_dw, conv2d_dx, ConvDims, ConvPath, ConvRun, KernelError, Threads,
+    CONV_EVENT_CROSSOVER,
+};
 
 /// Deterministic values: a multiple of 1/8 in [−2, 2], zero with probability `zero`.
 fn values(len: usize, zero: f64, seed: u64) -> Vec<f32> {
@@ -222,4 +225,25 @@ fn no_bias_and_bad_shapes() {
     assert!(conv2d_dx(&zero, &k.dy, &k.w, &mut y, false, Threads::All).is_err());
     let huge = ConvDims { oh: usize::MAX / 2, ..k.d };
     assert!(conv2d(&huge, &k.x, &k.w, None, &mut y, ConvPath::Auto, Threads::All).is_err());
+}
+
+/// `Auto` decides per image from its own density: images at the crossover are scattered, one
+/// nonzero more takes the dense path, and both give the definition's sums.
+#[test]
+fn auto_picks_each_images_path_at_the_crossover() {
+    let mut k = case((4, 1, 2, 3), (10, 10), (3, 3), (2, 2), (1, 1), (1, 1, 1, 1), 0.0, 5).unwrap();
+    let img = k.d.c * k.d.h * k.d.w;
+    let at = (CONV_EVENT_CROSSOVER * img as f64).floor() as usize;
+    // Images 0 and 2 at the crossover, 1 and 3 one nonzero above it.
+    for (i, x) in k.x.chunks_exact_mut(img).enumerate() {
+        let nnz = if i % 2 == 0 { at } else { at + 1 };
+        for (j, v) in x.iter_mut().enumerate() {
+            *v = if j < nnz { 1.0 + (j % 3) as f32 } else { 0.0 };
+        }
+    }
+    let want = naive_forward(&k);
+    let mut y = vec![f32::NAN; want.len()];
+    let run = conv2d(&k.d, &k.x, &k.w, Some(&k.b), &mut y, ConvPath::Auto, Threads::All).unwrap();
+    assert_eq!(run, ConvRun { event: 2, dense: 2 });
+    assert_eq!(y, want);
 }
