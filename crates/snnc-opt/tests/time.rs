@@ -71,3 +71,23 @@ fn stacked_steps_are_the_sequence() {
         "(concat:0 ?a (gather:0 input:0 ?i) ?b)"
     ));
 }
+
+#[test]
+fn hoisting_keeps_the_matched_products_weight_layout() {
+    // A square weight: w and its transpose type-check alike, so only the layout flag
+    // tells x·w from x·wᵀ. The step's class holds Linear:n(xt, w) and, after
+    // `linear-transposed`, Linear:t(xt, Transpose(w)); each hoists with its own flag.
+    let text = "graph t {
+  input x: f32[5,2,3]
+  weight w: f32[3,3] = [1,2,3,4,5,6,7,8,9]
+  weight t1: i64[] = 1
+  xt = Gather(x, t1) {axis = 0}
+  y = MatMul(xt, w)
+  output y
+}";
+    let rules = ["matmul-to-linear", "linear-transposed", "linear-hoist-gather"];
+    assert!(reaches(text, &rules, 0, "(gather:0 (linear:n input:0 init:0) ?t)"));
+    assert!(reaches(text, &rules, 0, "(gather:0 (linear:t input:0 (transpose:1,0 init:0)) ?t)"));
+    assert!(!reaches(text, &rules, 0, "(gather:0 (linear:t input:0 init:0) ?t)"));
+    assert!(!reaches(text, &rules, 0, "(gather:0 (linear:n input:0 (transpose:1,0 init:0)) ?t)"));
+}

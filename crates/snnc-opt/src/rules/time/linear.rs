@@ -122,6 +122,20 @@ fn linear_bias() -> Rule {
     )
 }
 
+/// Whether the linear node `n` reads the row `Gather(m[0], m[1])` with the weight and bias
+/// `m[2..]` (a match of `linear-hoist-gather`).
+fn reads_row(eg: &EGraph, n: &SnnNode, m: &[Id]) -> bool {
+    n.args.len() + 1 == m.len()
+        && n.args[1..].iter().zip(&m[2..]).all(|(&a, &b)| eg.find(a) == eg.find(b))
+        && nodes(eg, n.args[0], |s| *s == Sym::Gather(0))
+            .any(|g| eg.find(g.args[0]) == eg.find(m[0]) && eg.find(g.args[1]) == eg.find(m[1]))
+}
+
+/// `linear-hoist-gather`: lin(Gather(S, t), W[, b]) is Gather(lin(S, W[, b]), t), with the
+/// operator (and so the weight layout, trans_b) of the node matched. The class may also hold
+/// products of the row by other weights (`linear-transposed` adds lin:t(x, Transpose(M)) beside
+/// lin:n(x, M)); pairing one node's operator with another's weight is wrong, and with a square
+/// weight it type-checks.
 fn hoist() -> Rule {
     custom(
         "linear-hoist-gather",
@@ -141,7 +155,11 @@ fn hoist() -> Rule {
         },
         |eg, c, m| {
             let mut changed = Vec::new();
-            let syms: Vec<Sym> = nodes(eg, c, is_linear).map(|n| n.sym.clone()).collect();
+            let mut syms: Vec<Sym> = nodes(eg, c, is_linear)
+                .filter(|n| reads_row(eg, n, m))
+                .map(|n| n.sym.clone())
+                .collect();
+            syms.dedup();
             for sym in syms {
                 let mut args = vec![m[0]];
                 args.extend(&m[2..]);
