@@ -3,6 +3,7 @@
 
     python models/generate_cnn.py                  # regenerates every fixture in models/cnn/
     python models/generate_cnn.py --only norse     # only one library's fixtures
+    python models/generate_cnn.py --bench models/bench/cnn   # the issue #15 benchmark models
 
 The network is the NIR paper's N-MNIST CNN (the shapes of /work/shared/nir/cnn_sinabs.nir):
 
@@ -34,6 +35,7 @@ ONNX name. Everything is seeded.
 """
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -115,14 +117,14 @@ class NorseCNN(nn.Module):
 class SinabsCNN(nn.Sequential):
     """The users' way: one nn.Sequential over the squeezed [B*T, ...] batch."""
 
-    def __init__(self):
+    def __init__(self, batch=B):
         c1, c2, c3 = convs()
         super().__init__(
-            c1, sl.IAFSqueeze(batch_size=B),
-            c2, sl.IAFSqueeze(batch_size=B), sl.SumPool2d(2),
-            c3, sl.IAFSqueeze(batch_size=B), sl.SumPool2d(2),
-            nn.Flatten(), nn.Linear(128, 256), sl.IAFSqueeze(batch_size=B),
-            nn.Linear(256, 10), sl.IAFSqueeze(batch_size=B))
+            c1, sl.IAFSqueeze(batch_size=batch),
+            c2, sl.IAFSqueeze(batch_size=batch), sl.SumPool2d(2),
+            c3, sl.IAFSqueeze(batch_size=batch), sl.SumPool2d(2),
+            nn.Flatten(), nn.Linear(128, 256), sl.IAFSqueeze(batch_size=batch),
+            nn.Linear(256, 10), sl.IAFSqueeze(batch_size=batch))
 
     def reset_state(self):
         for m in self:
@@ -137,8 +139,8 @@ def torch_name(lib, layer, what):
     return f"{layer}.{what}" if lib == "norse" else f"{SINABS_NAMES[layer]}.{what}"
 
 
-def build(lib):
-    return NorseCNN() if lib == "norse" else SinabsCNN()
+def build(lib, batch=B):
+    return NorseCNN() if lib == "norse" else SinabsCNN(batch)
 
 
 def params(lib, seed):
@@ -166,14 +168,14 @@ def run_lib(lib, sd, x):
 # Independent implementation (SPEC section 1.1 cells) for the spike and margin checks
 # ----------------------------------------------------------------------------------------------
 
-def spec_forward(lib, sd, x):
+def spec_forward(lib, sd, x, batch=B):
     """(output spikes, [spike sequence per IF layer], min margin, every potential v_hat): Norse
     cells are integrate-then-fire, gt, reset to 0; sinabs cells are multi-spike, subtract."""
     P = {layer: (sd[torch_name(lib, layer, "weight")], sd[torch_name(lib, layer, "bias")])
          for layer in LAYERS}
     if lib == "sinabs":
-        Tn = x.shape[0] // B
-        x = x.reshape(B, Tn, *x.shape[1:]).transpose(0, 1)
+        Tn = x.shape[0] // batch
+        x = x.reshape(batch, Tn, *x.shape[1:]).transpose(0, 1)
     Tn = x.shape[0]
     v = [None] * 5
     margins, seqs, vhs = [], [[] for _ in range(5)], []
@@ -206,7 +208,7 @@ def spec_forward(lib, sd, x):
         outs.append(z)
     out = torch.stack(outs)
     if lib == "sinabs":
-        out = out.transpose(0, 1).reshape(B * Tn, -1)
+        out = out.transpose(0, 1).reshape(batch * Tn, -1)
     return out, [torch.stack(s) for s in seqs], min(margins), torch.cat(vhs)
 
 
@@ -401,10 +403,72 @@ def gen(lib, base_seed):
         fixture(lib, f"{name}_t{Tn}", sd, prefix(lib, x, Tn), seed, False, base=name)
 
 
+# ----------------------------------------------------------------------------------------------
+# Issue #15's benchmark models (not committed): B = 16, T = 100, 5 % input spikes
+# ----------------------------------------------------------------------------------------------
+
+BENCH_DIMS = dict(T=100, B=16, C=2, H=34, W=34)
+BENCH_DENSITY = 0.05
+
+
+def bench_input(lib, density=BENCH_DENSITY):
+    """Seeded 2x34x34 spikes at `density`, in the library's layout ([T, B, ...] for Norse,
+    sinabs' squeezed [B*T, ...] with row b*T + t)."""
+    d = BENCH_DIMS
+    g = torch.Generator().manual_seed(0)
+    x = (torch.rand(d["T"], d["B"], d["C"], d["H"], d["W"], generator=g) < density).float()
+    return x if lib == "norse" else x.transpose(0, 1).reshape(d["B"] * d["T"], *x.shape[2:])
+
+
+def bench_seed(lib):
+    """The seed of the committed fixture `models/cnn/{lib}_cnn` (its weights)."""
+    with open(os.path.join(CNN, f"{lib}_cnn", "meta.json")) as f:
+        return json.load(f)["seed"]
+
+
+def bench_net(lib):
+    """The network with the weights of the committed fixture `models/cnn/{lib}_cnn` (its seed
+    in meta.json), at the bench batch size, in eval state."""
+    net = build(lib, BENCH_DIMS["B"])
+    net.load_state_dict(params(lib, bench_seed(lib)), strict=False)
+    net.reset_state()
+    return net
+
+
+def bench_dir(outdir, lib):
+    return os.path.join(outdir, f"{lib}_cnn")
+
+
+def bench(outdir, libs=("norse", "sinabs"), density=BENCH_DENSITY):
+    """Export each library's CNN at B = 16, T = 100 to OUTDIR/{lib}_cnn with its input
+    (`input_0.05.npy`), and record the spike rate of every IF layer in meta.json."""
+    for lib in libs:
+        d = bench_dir(outdir, lib)
+        if os.path.isdir(d):
+            shutil.rmtree(d)
+        os.makedirs(d)
+        net, x = bench_net(lib), bench_input(lib, density)
+        gf.export_norse(net, x, d, ["x"], ["spikes"])
+        np.save(os.path.join(d, f"input_{density:g}.npy"), x.numpy())
+        _, seqs, _, _ = spec_forward(lib, params(lib, bench_seed(lib)), x, BENCH_DIMS["B"])
+        rates = dict(zip(["if1", "if2", "if3", "if4", "spikes"],
+                         [float((s > 0).float().mean()) for s in seqs]))
+        with open(os.path.join(d, "meta.json"), "w") as f:
+            json.dump({"network": DESCRIPTIONS[lib], "dims": BENCH_DIMS, "density": density,
+                       "seed": bench_seed(lib), "spike_rates": rates, "inputs": ["x"],
+                       "outputs": ["spikes"]}, f, indent=2)
+        print(f"wrote {d}: spike rates {rates}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", choices=["norse", "sinabs"])
+    ap.add_argument("--bench", metavar="OUTDIR",
+                    help="only export the B=16, T=100 benchmark models to OUTDIR/{lib}_cnn")
     a = ap.parse_args()
+    if a.bench:
+        bench(a.bench, (a.only,) if a.only else ("norse", "sinabs"))
+        return
     os.makedirs(CNN, exist_ok=True)
     for lib, base in (("norse", 100), ("sinabs", 200)):
         if a.only in (None, lib):

@@ -31,6 +31,8 @@ pub fn rules_with(surrogate: &Surrogate, reset_grad: ResetGrad, leaky: bool) -> 
     r.extend(time::axis::rules());
     r.extend(time::linear::rules());
     r.extend(time::unhoist::rules());
+    r.extend(time::map::rules());
+    r.extend(time::flatten::rules());
     r.extend(time::unstack::rules());
     r.extend(time::reroll::rules());
     r.extend(event::rules());

@@ -22,6 +22,12 @@ pub fn fixture(name: &str) -> Graph {
     snnc_onnx::load_onnx(&p, &Default::default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A spiking-CNN fixture's model (models/cnn), imported.
+pub fn cnn_fixture(name: &str) -> Graph {
+    let p = root().join("models/cnn").join(name).join("model.onnx");
+    snnc_onnx::load_onnx(&p, &Default::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Parses a text-IR graph.
 pub fn graph(text: &str) -> Graph {
     snnc_text::parse_str(text, None, "test.snn").unwrap_or_else(|e| panic!("{e}"))
