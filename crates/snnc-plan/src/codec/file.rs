@@ -15,7 +15,7 @@ use crate::{Plan, PlanError};
 pub const MAGIC: [u8; 8] = *b"SNNCPLAN";
 
 /// The plan format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 
 const HEADER: usize = 8 + 4 + 8 + 4;
 
