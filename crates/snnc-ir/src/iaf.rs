@@ -144,7 +144,9 @@ impl IafParams {
         }
         check_amount(&self.reset_amount, &self.family)?;
         let amount = self.reset_amount.as_ref().map(|a| ("reset_amount", a));
-        for (name, v) in [("v_th", &self.v_th), ("v_reset", &self.v_reset)].into_iter().chain(amount) {
+        for (name, v) in
+            [("v_th", &self.v_th), ("v_reset", &self.v_reset)].into_iter().chain(amount)
+        {
             if v.len() != 1 && v.len() != neurons {
                 return Err(format!(
                     "{name} has {} values but the layer has {neurons} neurons (expected 1 or {neurons})",

@@ -76,7 +76,8 @@ mod tests {
 
     #[test]
     fn a_reset_amount_is_what_subtract_removes() {
-        let sub = Family { reset: Reset::Subtract, reset_grad: ResetGrad::Attached, ..Family::NORSE };
+        let sub =
+            Family { reset: Reset::Subtract, reset_grad: ResetGrad::Attached, ..Family::NORSE };
         let t = StepText::with_amount(Dialect::CudaF32, sub, "zf", "rd");
         assert_eq!(t.reset, "(u - (zf * rd))");
         assert_eq!(t.dz, "(-rd)");

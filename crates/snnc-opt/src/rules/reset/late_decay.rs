@@ -3,7 +3,7 @@
 //! previous step subtracted after the decay. That is `β·(v − z·k/β) + I`: a `subtract` reset
 //! of v whose amount is k/β, then the leaky integration, which the leak step rules fuse into
 //! one cell ([`crate::rules::leak`]). `RLeaky` adds its two currents one after the other,
-//! `((β·v + I₁) + I₂) − z·k`, read the same way.
+//! `((β·v + I₁) + I₂) − z·k`, which becomes `β·(v − z·k/β) + (I₁ + I₂)`.
 //!
 //! Like [`crate::rules::reset::late`], the rewrite rounds differently from the export (the
 //! amount k/β is rounded to f32 once, and the product by β moves ahead of the sum): potentials
@@ -126,20 +126,15 @@ fn apply(eg: &mut EGraph, c: Id, l: &Late, rg: ResetGrad) -> Vec<Id> {
         };
         let (pz, pv) = (proj(eg, 0, t), proj(eg, 1, t));
         let (a, b) = if l.v_first { (pv, l.beta) } else { (l.beta, pv) };
-        let Some(mut s) = add_like(eg, Sym::Mul, a, b, l.v) else { continue };
-        let mut ok = true;
-        for &i in &l.inputs {
-            match add_like(eg, Sym::Add, s, i, c) {
-                Some(x) => s = x,
-                None => {
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        if !ok {
-            continue;
-        }
+        let Some(m) = add_like(eg, Sym::Mul, a, b, l.v) else { continue };
+        // `β·r + (I₁ + I₂)`: the step's whole current in one class, which the leaky rules
+        // read as a recurrent current `x·Wᵀ + z·Rᵀ` (a sum rounded as the fused step does).
+        let current = match l.inputs[..] {
+            [i] => Some(i),
+            [i1, i2] => add_like(eg, Sym::Add, i1, i2, c),
+            _ => None,
+        };
+        let Some(s) = current.and_then(|i| add_like(eg, Sym::Add, m, i, c)) else { continue };
         mark_value_used(eg, fire.th);
         if let Some(k) = l.k {
             mark_value_used(eg, k);
