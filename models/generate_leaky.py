@@ -11,7 +11,7 @@
 
 The network of every fixture is Linear(20->32) -> leaky cell -> Linear(32->10) -> leaky cell (or
 a leaky-integrator readout), B = 4, T = 16 (plus T = 8 / 32 copies with the same weights for one
-or two fixtures per library), written the way each library's users write it:
+or more fixtures per library), written the way each library's users write it:
 
 * Norse 1.1.0: `LIFCell` (current-based: synaptic current + membrane), `LIFBoxCell` (no
   synapse), `LIFCell` -> `LICell` readout, and `LIFRecurrentCell` as the hidden layer.
@@ -867,9 +867,9 @@ def gen_snntorch():
         ("snntorch_synaptic", "synaptic", "subtract", ["atan", "fast_sigmoid"],
          (0.03, 1.0, 0.05, 0.02, 0.1, 0.02), (T,)),
         ("snntorch_rleaky", "rleaky", "subtract", ["atan"],
-         (0.1, 1.0, 0.15, 0.05, 0.3, 0.05), (T,)),
+         (0.1, 1.0, 0.15, 0.05, 0.3, 0.05), (T, *TS_EXTRA)),
         ("snntorch_rsynaptic", "rsynaptic", "subtract", ["atan"],
-         (0.03, 1.0, 0.05, 0.02, 0.1, 0.02), (T,)),
+         (0.03, 1.0, 0.05, 0.02, 0.1, 0.02), (T, *TS_EXTRA)),
     ]
     alpha, beta = 0.8, 0.9
     for i, (name, cell, mech, gkeys, scales, Ts) in enumerate(variants):

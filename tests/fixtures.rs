@@ -345,7 +345,11 @@ mod leaky {
         snntorch_leaky_subtract_t8,
         snntorch_leaky_zero,
         snntorch_rleaky,
+        snntorch_rleaky_t32,
+        snntorch_rleaky_t8,
         snntorch_rsynaptic,
+        snntorch_rsynaptic_t32,
+        snntorch_rsynaptic_t8,
         snntorch_synaptic,
     );
 

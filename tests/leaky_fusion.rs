@@ -10,21 +10,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-/// Why snnTorch's subtract reset with β ≠ 1 stays unfused.
-const SNNTORCH_SUBTRACT: &str = "snnTorch subtracts the threshold after the decay \
-     (mem = β·mem + I − z·thr, meta.json `deviation`), which is SPEC §1.2's subtract reset only \
-     for β = 1; the IR has no reset by v_th/β, so the layers run as exported (correct, unfused)";
-
-/// Fixtures whose optimized graph has fewer cells than layers, and why.
-const UNFUSED: &[(&str, usize, &str)] = &[
-    ("snntorch_leaky_subtract", 0, SNNTORCH_SUBTRACT),
-    ("snntorch_leaky_subtract_t8", 0, SNNTORCH_SUBTRACT),
-    ("snntorch_leaky_subtract_t32", 0, SNNTORCH_SUBTRACT),
-    ("snntorch_synaptic", 0, SNNTORCH_SUBTRACT),
-    ("snntorch_rleaky", 0, SNNTORCH_SUBTRACT),
-    ("snntorch_rsynaptic", 0, SNNTORCH_SUBTRACT),
-];
-
 fn inspect(name: &str) -> Value {
     let model = leaky_fixture(name).join("model.onnx");
     let out = snnc_ok(&["inspect", model.to_str().unwrap(), "--json"]);
@@ -40,6 +25,13 @@ fn kind(cell: &str) -> &'static str {
     }
 }
 
+/// The amount a fixture's subtract reset removes where the library subtracts after the decay
+/// (meta.json's `deviation`, snnTorch: v_th/β); `None` where it is SPEC §1.1's v_th.
+fn reset_amount(meta: &Value) -> Option<f64> {
+    let d = &meta["deviation"];
+    (d["kind"] == "subtract_after_decay").then(|| d["subtract_amount"].as_f64().unwrap())
+}
+
 /// Whether every value of the per-neuron list `got` is within 1e-6 of `want`.
 fn close(got: &Value, want: f64) -> bool {
     let v = got.as_array().expect("a list of values");
@@ -53,12 +45,9 @@ fn every_leaky_layer_is_one_fused_cell_with_the_library_parameters() {
         let meta = meta_at(&leaky_fixture(&name));
         let layers = meta["layers"].as_array().unwrap();
         let cells = doc["cells"].as_array().unwrap();
-        let want = UNFUSED.iter().find(|c| c.0 == name).map_or(layers.len(), |c| c.1);
-        assert_eq!(cells.len(), want, "{name}: {}", doc["cells"]);
+        assert_eq!(cells.len(), layers.len(), "{name}: {}", doc["cells"]);
         assert_eq!(doc["optimizer"]["fell_back"], Value::Null, "{name}");
-        if want == 0 {
-            continue;
-        }
+        let amount = reset_amount(&meta);
         // The cells are in node order, which is layer order.
         for (c, l) in cells.iter().zip(layers) {
             let k = kind(l["cell"].as_str().unwrap());
@@ -76,13 +65,27 @@ fn every_leaky_layer_is_one_fused_cell_with_the_library_parameters() {
                 assert!(close(&c["v_th"], l["v_th"].as_f64().unwrap()), "{name}: {c}");
                 assert!(close(&c["v_reset"], l["v_reset"].as_f64().unwrap()), "{name}: {c}");
             }
+            if l["reset"] == "subtract" {
+                let want = amount.unwrap_or_else(|| l["v_th"].as_f64().unwrap());
+                assert!(close(&c["reset_amount"], want), "{name}: reset amount {c}");
+            } else {
+                assert_eq!(c["reset_amount"], Value::Null, "{name}: {c}");
+            }
         }
     }
 }
 
 #[test]
 fn optimized_node_count_does_not_depend_on_t() {
-    for base in ["norse_lif", "norse_lif_li", "sj_lif_hard_s", "sinabs_lif_multi"] {
+    for base in [
+        "norse_lif",
+        "norse_lif_li",
+        "sj_lif_hard_s",
+        "sinabs_lif_multi",
+        "snntorch_leaky_subtract",
+        "snntorch_rleaky",
+        "snntorch_rsynaptic",
+    ] {
         let docs: Vec<(String, Value)> = ["_t8", "", "_t32"]
             .iter()
             .map(|s| format!("{base}{s}"))
@@ -103,12 +106,19 @@ fn optimized_node_count_does_not_depend_on_t() {
 }
 
 #[test]
-fn unfused_leaky_layers_stay_as_exported() {
-    // The exception above, checked where it shows: snnTorch's subtract reset with β ≠ 1
-    // keeps its per-step arithmetic, so the optimized graph grows with T.
-    let n = |name: &str| inspect(name)["optimized"]["nodes"].as_u64().unwrap();
-    let (t8, t16) = (n("snntorch_leaky_subtract_t8"), n("snntorch_leaky_subtract"));
-    assert!(t16 > t8, "{t8} {t16}");
+fn snntorch_subtract_after_decay_folds_to_one_op_per_layer() {
+    // snnTorch's state starts at 0 and its first step's reset is 0·thr, which the export
+    // folds; the feed-forward layers then read as the cell from its default initial state, so
+    // each layer is one op over all T steps beside its Linear (2 Linears + 2 cells), a
+    // synaptic one also with the product the export computes its initial current U0 from.
+    for (name, nodes) in [("snntorch_leaky_subtract", 4), ("snntorch_synaptic", 6)] {
+        let doc = inspect(name);
+        assert_eq!(doc["optimized"]["nodes"], nodes, "{name}: {}", doc["optimized"]);
+        for c in doc["cells"].as_array().unwrap() {
+            assert_eq!(c["steps"], 16, "{name}: {c}");
+            assert_eq!(c["v_out"], "before_reset", "{name}: {c}");
+        }
+    }
 }
 
 #[test]

@@ -203,6 +203,7 @@ fn fused_snn_graph(fam: Family) {
         v_reset: vec![-0.1, 0.0, 0.1, 0.2],
         surrogate: "tanh:2".parse().unwrap(),
         family: fam,
+        reset_amount: None,
     };
     let o = g.add_node("", Op::SpikeReset(rp), vec![Some(h2)], &[Some("zr"), Some("vr")]).unwrap();
     let (zr, vr) = (o[0].unwrap(), o[1].unwrap());

@@ -254,6 +254,10 @@ fn leak_terms_only_where_needed() {
                 assert_eq!(has("const float vl"), leak && !back, "{label}:\n{text}");
                 let table = format!("snnc_s{:04}_beta[", sc.step);
                 assert_eq!(code.code.contains(&table), leak && l.beta.len() > 1, "{label}");
+                // A per-neuron reset amount is a table; a scalar one a literal in the step.
+                let amounts = format!("snnc_s{:04}_reset_amount[", sc.step);
+                let per_neuron = p.reset_amount.as_ref().is_some_and(|a| a.len() > 1);
+                assert_eq!(code.code.contains(&amounts), per_neuron, "{label}");
                 if p.family.is_integrator()
                     && matches!(step.kernel, Kernel::Iaf(_) | Kernel::LinearIaf(_))
                 {

@@ -89,6 +89,7 @@ fn reset_params(surrogate: Surrogate) -> ResetParams {
         v_reset: vec![-0.1, 0.0, 0.3],
         surrogate,
         family: Default::default(),
+        reset_amount: None,
     }
 }
 

@@ -37,6 +37,7 @@ fn params(order: Order, family: Family, current: bool, v_out: VOut) -> IafParams
         family,
         leak: leak(current),
         v_out,
+        reset_amount: None,
     }
 }
 
@@ -73,6 +74,7 @@ fn primitives(p: &IafParams) -> Graph {
     let mut u = current.then(|| input(&mut g, "U0", DType::F64, &[B, N]));
     let g_ = &mut g;
     let th = per_neuron(g_, &p.v_th, "th");
+    let rd = p.reset_amount.as_ref().map_or(th, |a| per_neuron(g_, a, "rd"));
     let r = per_neuron(g_, &p.v_reset, "r");
     let (al, be, ga, vl) = (
         per_neuron(g_, &p.leak.alpha, "alpha"),
@@ -117,7 +119,7 @@ fn primitives(p: &IafParams) -> Graph {
                     op(g, Op::Add, &[keep, rs], &n("after"))
                 }
                 Reset::Subtract => {
-                    let zt = op(g, Op::Mul, &[z, th], &n("zt"));
+                    let zt = op(g, Op::Mul, &[z, rd], &n("zt"));
                     op(g, Op::Sub, &[w, zt], &n("after"))
                 }
                 Reset::None => w,
@@ -171,8 +173,8 @@ fn feed(p: &IafParams, seed: u64) -> Vec<(String, Tensor)> {
 }
 
 /// Every combination the cell offers: both orders, value/subtract resets, attached and
-/// detached, with and without a current, V_T after and before the reset, and the leaky
-/// integrator.
+/// detached, with and without a current, V_T after and before the reset, the leaky
+/// integrator, and a subtract reset of its own amount (per neuron, and scalar).
 fn cases() -> Vec<IafParams> {
     let mut out = Vec::new();
     for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
@@ -189,6 +191,17 @@ fn cases() -> Vec<IafParams> {
         let family = Family { reset: Reset::Subtract, ..Family::NORSE };
         out.push(params(Order::IntegrateThenFire, family, current, VOut::BeforeReset));
     }
+    let family = Family { reset: Reset::Subtract, ..Family::NORSE };
+    for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
+        let amount = Some(vec![0.625, 0.875, 0.5]);
+        out.push(IafParams {
+            reset_amount: amount,
+            ..params(order, family, true, VOut::AfterReset)
+        });
+    }
+    let scalar = Some(vec![0.5625]);
+    let before = params(Order::IntegrateThenFire, family, false, VOut::BeforeReset);
+    out.push(IafParams { reset_amount: scalar, ..before });
     out
 }
 

@@ -1,7 +1,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::{Family, Leak, Surrogate, VOut};
+use crate::{Family, Leak, Reset, Surrogate, VOut};
 
 /// Update order of an integrate-and-fire step (SPEC §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,6 +65,9 @@ pub struct IafParams {
     pub leak: Leak,
     /// Which potential the sequence ops' V_T reports.
     pub v_out: VOut,
+    /// What the `subtract` reset removes per spike, length 1 or N; `None`: v_th (SPEC §1.1).
+    /// snnTorch subtracts v_th after the next step's decay, which is v_th/β before it.
+    pub reset_amount: Option<Vec<f32>>,
 }
 
 impl Default for IafParams {
@@ -79,8 +82,27 @@ impl Default for IafParams {
             family: Family::default(),
             leak: Leak::default(),
             v_out: VOut::AfterReset,
+            reset_amount: None,
         }
     }
+}
+
+/// The value of neuron `n` in a list of one value (a scalar) or one per neuron.
+fn at(v: &[f32], n: usize) -> f32 {
+    if v.len() == 1 {
+        v[0]
+    } else {
+        v[n]
+    }
+}
+
+/// Checks that a `reset_amount` goes with the `subtract` reset: the other resets remove no
+/// amount, so an attribute there is a mistake rather than something to ignore.
+fn check_amount(amount: &Option<Vec<f32>>, family: &Family) -> Result<(), String> {
+    if amount.is_some() && family.reset != Reset::Subtract {
+        return Err(format!("reset_amount needs reset = subtract (got reset = {})", family.reset));
+    }
+    Ok(())
 }
 
 impl IafParams {
@@ -102,6 +124,15 @@ impl IafParams {
         }
     }
 
+    /// What the `subtract` reset removes from neuron `n` per spike: its reset amount, or
+    /// its threshold when the cell has none.
+    pub fn reset_amount_at(&self, n: usize) -> f32 {
+        match &self.reset_amount {
+            Some(a) => at(a, n),
+            None => self.v_th_at(n),
+        }
+    }
+
     /// Checks that every parameter vector has length 1 or `neurons` and is finite, that the
     /// family's choices go together ([`Family::check`]), and that `v_out = before_reset` comes
     /// with the integrate-then-fire order (the other order's V_T is already before its reset).
@@ -111,7 +142,11 @@ impl IafParams {
         if self.v_out == VOut::BeforeReset && self.order != Order::IntegrateThenFire {
             return Err("v_out = before_reset needs order = integrate_then_fire".into());
         }
-        for (name, v) in [("v_th", &self.v_th), ("v_reset", &self.v_reset)] {
+        check_amount(&self.reset_amount, &self.family)?;
+        let amount = self.reset_amount.as_ref().map(|a| ("reset_amount", a));
+        for (name, v) in
+            [("v_th", &self.v_th), ("v_reset", &self.v_reset)].into_iter().chain(amount)
+        {
             if v.len() != 1 && v.len() != neurons {
                 return Err(format!(
                     "{name} has {} values but the layer has {neurons} neurons (expected 1 or {neurons})",
@@ -139,6 +174,8 @@ pub struct ResetParams {
     pub surrogate: Surrogate,
     /// Threshold, reset, reset gradient and spike count (SPEC §1.1).
     pub family: Family,
+    /// What the `subtract` reset removes per spike, length 1 or N; `None`: v_th.
+    pub reset_amount: Option<Vec<f32>>,
 }
 
 impl ResetParams {
@@ -152,6 +189,7 @@ impl ResetParams {
             family: self.family,
             leak: Leak::default(),
             v_out: VOut::AfterReset,
+            reset_amount: self.reset_amount.clone(),
         }
     }
 

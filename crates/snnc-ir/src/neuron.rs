@@ -66,25 +66,26 @@ pub fn spike<N: Num>(f: Family, s: N, u: N, th: N) -> N {
     }
 }
 
-/// The potential `u` after the reset of spike(s) `z` (threshold `th`, reset potential `r`):
-/// `value` is `(1 − z)·u + z·r`, `subtract` is `u − z·th`, `none` is `u`.
+/// The potential `u` after the reset of spike(s) `z` (reset amount `d`, reset potential `r`):
+/// `value` is `(1 − z)·u + z·r`, `subtract` is `u − z·d`, `none` is `u`. The amount is the
+/// threshold unless the cell has its own ([`crate::IafParams::reset_amount_at`]).
 #[inline(always)]
-pub fn reset<N: Num>(f: Family, z: N, u: N, th: N, r: N) -> N {
+pub fn reset<N: Num>(f: Family, z: N, u: N, d: N, r: N) -> N {
     match f.reset {
         Reset::Value => (u.lit(1.0) - z.clone()) * u + z * r,
-        Reset::Subtract => u - z * th,
+        Reset::Subtract => u - z * d,
         Reset::None => u,
     }
 }
 
-/// `(∂reset/∂u, ∂reset/∂z)` of [`reset`] at `z`, `u`; the second is 0 when the reset is
-/// detached.
+/// `(∂reset/∂u, ∂reset/∂z)` of [`reset`] at `z`, `u` (reset amount `d`); the second is 0
+/// when the reset is detached.
 #[inline(always)]
-pub fn reset_partials<N: Num>(f: Family, z: N, u: N, th: N, r: N) -> (N, N) {
+pub fn reset_partials<N: Num>(f: Family, z: N, u: N, d: N, r: N) -> (N, N) {
     let (one, zero) = (u.lit(1.0), u.lit(0.0));
     let (du, dz) = match f.reset {
         Reset::Value => (one - z, r - u),
-        Reset::Subtract => (one, -th),
+        Reset::Subtract => (one, -d),
         Reset::None => (one, zero.clone()),
     };
     match f.reset_grad {

@@ -193,12 +193,13 @@ pub(crate) const fn integrator<F: Fam>() -> bool {
 }
 
 /// `(s, z, v)` of a neuron of member `F` at potential `u`: the surrogate's argument, the
-/// spike(s), and the potential after the reset ([`neuron::spike`], [`neuron::reset`]).
+/// spike(s), and the potential after the reset ([`neuron::spike`], [`neuron::reset`]) by
+/// reset amount `d` (the `subtract` reset's) or to reset potential `r`.
 #[inline(always)]
-pub(crate) fn fire<F: Fam>(u: f32, th: f32, r: f32) -> (f32, f32, f32) {
+pub(crate) fn fire<F: Fam>(u: f32, th: f32, d: f32, r: f32) -> (f32, f32, f32) {
     let s = u - th;
     let z = neuron::spike(F::F, s, u, th);
-    (s, z, neuron::reset(F::F, z, u, th, r))
+    (s, z, neuron::reset(F::F, z, u, d, r))
 }
 
 /// Evaluates `$body` with `$o` bound to the constant [`Order`](snnc_ir::Order) equal to

@@ -62,6 +62,8 @@ impl SeqDims {
 pub struct IafCell {
     pub(crate) th: Vec<f32>,
     pub(crate) reset: Vec<f32>,
+    /// What the `subtract` reset removes per spike (the threshold unless the cell has its own).
+    pub(crate) amount: Vec<f32>,
     pub(crate) alpha: Vec<f32>,
     pub(crate) beta: Vec<f32>,
     pub(crate) gamma: Vec<f32>,
@@ -84,6 +86,8 @@ pub struct IafCell {
 pub(crate) struct Neurons<'a> {
     pub th: &'a [f32],
     pub r: &'a [f32],
+    /// The reset amounts.
+    pub d: &'a [f32],
     pub a: &'a [f32],
     pub b: &'a [f32],
     pub g: &'a [f32],
@@ -97,6 +101,7 @@ impl Neurons<'_> {
         Neurons {
             th: &self.th[..n],
             r: &self.r[..n],
+            d: &self.d[..n],
             a: &self.a[..n],
             b: &self.b[..n],
             g: &self.g[..n],
@@ -270,13 +275,13 @@ pub(crate) fn step_one<F: Fam, K: Lk>(
     let out = |z: f32, v: f32| if integrator::<F>() { v } else { z };
     match order {
         Order::FireThenIntegrate => {
-            let (_, z, after) = fire::<F>(v, p.th[j], p.r[j]);
+            let (_, z, after) = fire::<F>(v, p.th[j], p.d[j], p.r[j]);
             let v2 = integrate::<K>(after, c, b, g, vl);
             (v, out(z, v2), v2, c)
         }
         Order::IntegrateThenFire => {
             let w = integrate::<K>(v, c, b, g, vl);
-            let (_, z, after) = fire::<F>(w, p.th[j], p.r[j]);
+            let (_, z, after) = fire::<F>(w, p.th[j], p.d[j], p.r[j]);
             (w, out(z, after), after, c)
         }
     }
@@ -434,6 +439,7 @@ impl IafCell {
         Ok(IafCell {
             th: each(&|n| params.v_th_at(n)),
             reset: each(&|n| params.v_reset_at(n)),
+            amount: each(&|n| params.reset_amount_at(n)),
             kind: Kind::of(leaky, &alpha, &beta, &gamma),
             alpha,
             beta,
@@ -455,6 +461,7 @@ impl IafCell {
         Neurons {
             th: &self.th[n0..n0 + len],
             r: &self.reset[n0..n0 + len],
+            d: &self.amount[n0..n0 + len],
             a: &self.alpha[n0..n0 + len],
             b: &self.beta[n0..n0 + len],
             g: &self.gamma[n0..n0 + len],

@@ -71,7 +71,7 @@ pub(crate) fn back_one<D: Deriv, F: Fam, K: Lk>(
     gv: &mut f32,
     gu: &mut f32,
 ) -> f32 {
-    let (th, r) = (p.th[j], p.r[j]);
+    let (th, r, amount) = (p.th[j], p.r[j], p.d[j]);
     // A leaky integrator's output is its potential: its gradient joins gv, and no spike
     // passes any back.
     let (g, gz) = if integrator::<F>() { (*gv + gz, 0.0) } else { (*gv, gz) };
@@ -81,7 +81,7 @@ pub(crate) fn back_one<D: Deriv, F: Fam, K: Lk>(
         }
         let s = w - th;
         let z = neuron::spike(F::F, s, w, th);
-        let (ru, rz) = neuron::reset_partials(F::F, z, w, th, r);
+        let (ru, rz) = neuron::reset_partials(F::F, z, w, amount, r);
         let gzz = gz + g * rz;
         g * ru + gzz * d.at(s)
     };

@@ -37,6 +37,8 @@ pub struct Cell {
     pub leak: Leak,
     /// Which potential V_T reports.
     pub v_out: VOut,
+    /// What the `subtract` reset removes per spike (`None`: v_th).
+    pub reset_amount: Option<Vec<f32>>,
 }
 
 /// The cells of `g`, in node order.
@@ -71,6 +73,7 @@ pub fn cells(g: &Graph) -> Vec<Cell> {
                 family: p.family,
                 leak: p.leak.clone(),
                 v_out: p.v_out,
+                reset_amount: p.reset_amount.clone(),
             })
         })
         .collect()

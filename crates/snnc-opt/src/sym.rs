@@ -59,6 +59,8 @@ pub struct Neuron {
     /// α, β, γ and v_leak (SPEC §1.2), in that order, and which potential V_T reports; the
     /// integrate-and-fire cell's ([`Neuron::IF_LEAK`]) for a fused reset.
     pub leak: ([Vec<Bits>; 4], VOut),
+    /// What the `subtract` reset removes per spike; `None`: v_th.
+    pub amount: Option<Vec<Bits>>,
 }
 
 impl Neuron {
@@ -87,6 +89,7 @@ impl Neuron {
             sg: Sg::of(&Surrogate::default()),
             family: Family::NORSE,
             leak: Self::if_leak(),
+            amount: None,
         }
     }
 
@@ -98,6 +101,7 @@ impl Neuron {
             sg: Sg::of(&p.surrogate),
             family: p.family,
             leak: Self::if_leak(),
+            amount: bits_of(&p.reset_amount),
         }
     }
 
@@ -109,6 +113,7 @@ impl Neuron {
             sg: Sg::of(&p.surrogate),
             family: p.family,
             leak: Self::leak_of(&p.leak, p.v_out),
+            amount: bits_of(&p.reset_amount),
         }
     }
 
@@ -119,6 +124,7 @@ impl Neuron {
             v_reset: self.v_reset.iter().map(|b| b.get()).collect(),
             surrogate: self.sg.get(),
             family: self.family,
+            reset_amount: self.amount.as_ref().map(|a| a.iter().map(|b| b.get()).collect()),
         }
     }
 
@@ -137,6 +143,11 @@ impl Neuron {
     pub fn resets_to_zero(&self) -> bool {
         self.v_reset.iter().all(|b| b.get() == 0.0)
     }
+}
+
+/// The bits of a reset amount.
+fn bits_of(a: &Option<Vec<f32>>) -> Option<Vec<Bits>> {
+    a.as_ref().map(|a| a.iter().map(|&x| Bits::of(x)).collect())
 }
 
 /// The operator of an e-node.

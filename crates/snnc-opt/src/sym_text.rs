@@ -5,7 +5,8 @@
 //! `linear:t` / `linear:n` (W stored [N,K] or [K,N]), `cast:f32`, `spike:super:100` (`spikege:super:100` for [x ≥ 0]),
 //! `spikereset:1:0:super:100` (v_th, v_reset, method, alpha), `iaf:itf:1:0:super:100` (order
 //! first; also `iafrec`, `ffstep`, `recstep`; a leaky cell also spells its family and then
-//! `leak:α:β:γ:v_leak:after|before`, e.g. `ffstep:itf:1:0:super:100:gt:value:attached:single:leak:0:0.5:0.5:0:after`),
+//! `leak:α:β:γ:v_leak:after|before`, e.g. `ffstep:itf:1:0:super:100:gt:value:attached:single:leak:0:0.5:0.5:0:after`;
+//! a cell with its own reset amount ends in `amount:d`, after its family and any leak),
 //! `proj:1`, and the leaves `input:0`, `init:3`, `const:2`, `absent`.
 
 use std::fmt;
@@ -50,13 +51,16 @@ fn neuron(n: &Neuron) -> String {
         n.sg.alpha.get()
     );
     let f = n.family;
-    if !f.is_norse() || !n.is_if() {
+    if !f.is_norse() || !n.is_if() || n.amount.is_some() {
         s.push_str(&format!(":{}:{}:{}:{}", f.threshold, f.reset, f.reset_grad, f.spikes));
     }
     if !n.is_if() {
         let ([a, b, g, vl], v_out) = &n.leak;
         let vo = if *v_out == VOut::BeforeReset { "before" } else { "after" };
         s.push_str(&format!(":leak:{}:{}:{}:{}:{vo}", floats(a), floats(b), floats(g), floats(vl)));
+    }
+    if let Some(d) = &n.amount {
+        s.push_str(&format!(":amount:{}", floats(d)));
     }
     s
 }
@@ -195,7 +199,8 @@ impl<'a> Fields<'a> {
 
     /// A neuron, last in its operator: the family's choices are Norse's unless four more
     /// fields follow, and the leak the IF cell's unless `leak` and its five fields follow
-    /// (α, β, γ, v_leak, `after` or `before`).
+    /// (α, β, γ, v_leak, `after` or `before`), and the reset amount v_th unless `amount` and
+    /// its values follow.
     fn neuron(&mut self) -> Result<Neuron, String> {
         let (v_th, v_reset, sg) = (self.bits()?, self.bits()?, self.sg()?);
         let family = match self.0.next() {
@@ -207,8 +212,9 @@ impl<'a> Fields<'a> {
                 spikes: self.next()?.parse()?,
             },
         };
-        let leak = match self.0.next() {
-            None => Neuron::if_leak(),
+        let mut tag = self.0.next();
+        let leak = match tag {
+            None | Some("amount") => Neuron::if_leak(),
             Some("leak") => {
                 let p = [self.bits()?, self.bits()?, self.bits()?, self.bits()?];
                 let v_out = match self.next()? {
@@ -216,11 +222,17 @@ impl<'a> Fields<'a> {
                     "before" => VOut::BeforeReset,
                     s => return Err(format!("bad v_out '{s}'")),
                 };
+                tag = self.0.next();
                 (p, v_out)
             }
-            Some(s) => return Err(format!("expected 'leak', got '{s}'")),
+            Some(s) => return Err(format!("expected 'leak' or 'amount', got '{s}'")),
         };
-        Ok(Neuron { v_th, v_reset, sg, family, leak })
+        let amount = match tag {
+            None => None,
+            Some("amount") => Some(self.bits()?),
+            Some(s) => return Err(format!("expected 'amount', got '{s}'")),
+        };
+        Ok(Neuron { v_th, v_reset, sg, family, leak, amount })
     }
 }
 

@@ -16,7 +16,14 @@ fn operators_print_and_parse_back() {
         sg: Sg::of(&"triangle:0.75".parse::<Surrogate>().unwrap()),
         family: Default::default(),
         leak: Neuron::if_leak(),
+        amount: None,
     };
+    // A subtract reset of its own amount, with and without a leak (each prints its tag).
+    let sub = snnc_ir::Family { reset: snnc_ir::Reset::Subtract, ..Default::default() };
+    let amount =
+        Neuron { family: sub, amount: Some(vec![Bits::of(1.25), Bits::of(0.75)]), ..n.clone() };
+    let mut leaky = amount.clone();
+    leaky.leak.0[1] = vec![Bits::of(0.9)];
     let syms = [
         Sym::Input(3),
         Sym::Init(0),
@@ -67,6 +74,10 @@ fn operators_print_and_parse_back() {
         Sym::Spike(Sg::of(&Surrogate::default()), Threshold::Gt),
         Sym::Spike(Sg::of(&Surrogate::default()), Threshold::Ge),
         Sym::SpikeReset(n.clone()),
+        Sym::SpikeReset(amount.clone()),
+        Sym::Iaf(leaky.clone(), Order::IntegrateThenFire),
+        Sym::IafRecurrent(leaky, Order::IntegrateThenFire),
+        Sym::FfStep(amount, Order::IntegrateThenFire),
         Sym::Iaf(n.clone(), Order::FireThenIntegrate),
         Sym::IafRecurrent(n.clone(), Order::IntegrateThenFire),
         Sym::FfStep(n.clone(), Order::IntegrateThenFire),
@@ -156,6 +167,7 @@ fn every_rule_is_named() {
         "step-ff-fti",
         "step-rec-itf",
         "step-rec-fti",
+        "reset-late-decay",
         "leak-step-itf",
         "leak-li",
         "leak-mem-itf",

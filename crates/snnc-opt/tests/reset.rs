@@ -173,3 +173,48 @@ fn a_late_reset_two_sums_deep() {
     let goal = "(add (add (sub input:0 ?z) input:1) input:2)";
     check(&["reset-late-rec"], goal, &text("v"), &text("w"));
 }
+
+/// snnTorch's subtract reset after a decay (β = 0.8): `(β·v + i₁) − z·th` with z = Θ(v − th)
+/// is `β·(v − z·th/β) + i₁`, a fused reset of amount th/β = 1.25 (per neuron with a β per
+/// neuron); `RLeaky`'s two sums become one current, `β·(…) + (i₁ + i₂)`. A spike of another
+/// potential, a decay of 1 (the late reset without a decay) and a decay stored as a trainable
+/// parameter match nothing.
+#[test]
+fn a_late_reset_after_a_decay_removes_th_over_beta() {
+    let text = |spike_of: &str, beta: &str, sum: &str| {
+        format!(
+            "graph t {{
+  input v: f32[2,3]
+  input i1: f32[2,3]
+  input i2: f32[2,3]
+  input w: f32[2,3]
+  th = Constant() {{value = f32[] 1.0}}
+  {beta}
+  s = Sub({spike_of}, th)
+  z = Spike(s) {{surrogate = \"super:100\"}}
+  m = Mul(b, v)\n a = Add(m, i1)\n {sum}\n k = Mul(z, th)\n out = Sub(c, k)
+  output out
+}}"
+        )
+    };
+    let goal = |amount: &str, current: &str| {
+        let reset = format!("spikereset:1:0:super:100:gt:subtract:attached:single:amount:{amount}");
+        format!("(add (mul ?b (proj:1 ({reset} input:0))) {current})")
+    };
+    let decay = "b = Constant() {value = f32[] 0.8}";
+    let rules = ["reset-late-decay", "identity"];
+    let one_sum = "c = Identity(a)";
+    let g = goal("1.25", "input:1");
+    check(&rules, &g, &text("v", decay, one_sum), &text("w", decay, one_sum));
+    let one = "b = Constant() {value = f32[] 1.0}";
+    assert!(!reaches(&text("v", one, one_sum), &rules, 0, &goal("1", "input:1")));
+    let per_neuron = "b = Constant() {value = f32[3] [0.8, 0.5, 1.0]}";
+    let g = goal("1.25,2,1", "input:1");
+    assert!(reaches(&text("v", per_neuron, one_sum), &rules, 0, &g));
+    let param = "weight b: f32[3] = [0.8, 0.5, 1.0]";
+    assert!(!reaches(&text("v", param, one_sum), &rules, 0, &g));
+    let two_sums = "c = Add(a, i2)";
+    let g = goal("1.25", "(add input:1 input:2)");
+    let rule = ["reset-late-decay"];
+    check(&rule, &g, &text("v", decay, two_sums), &text("w", decay, two_sums));
+}

@@ -55,6 +55,8 @@ pub struct CellText {
     /// Which neurons leak (β ≠ 1 or γ ≠ 1).
     leak: Which,
     before: bool,
+    /// The cell has its own reset amount (the `subtract` reset removes `rd`, not `th`).
+    amount: bool,
 }
 
 impl CellText {
@@ -67,15 +69,19 @@ impl CellText {
         CellText {
             dialect,
             family: p.family,
-            leaky: !l.is_if() || p.family.is_integrator() || p.v_out == VOut::BeforeReset,
+            leaky: !l.is_if()
+                || p.family.is_integrator()
+                || p.v_out == VOut::BeforeReset
+                || p.reset_amount.is_some(),
             current,
             leak,
             before: p.v_out == VOut::BeforeReset,
+            amount: p.reset_amount.is_some(),
         }
     }
 
-    /// Whether the cell is not the IF cell (it has a leak, a synaptic current, or no spikes)
-    /// or reports V_T before the reset ([`Kernel::leaky`](crate::Kernel::leaky) is `Some`):
+    /// Whether the cell is not the IF cell (it has a leak, a synaptic current, no spikes, or
+    /// a reset amount of its own) or reports V_T before the reset ([`Kernel::leaky`](crate::Kernel::leaky) is `Some`):
     /// then its kernels print [`CellText::forward`] and [`CellText::backward`], else the IF
     /// cell's own step, which is theirs with α = 0, β = γ = 1.
     pub fn leaky(&self) -> bool {
@@ -112,7 +118,8 @@ impl CellText {
     }
 
     /// The leak parameters the forward (`backward = false`) or reverse step reads, with the
-    /// values of `p`: `al` with a current, `bt`, `gm` with a leak, `vl` with a leak forward.
+    /// values of `p`: `al` with a current, `bt`, `gm` with a leak, `vl` with a leak forward,
+    /// and `rd` (the reset amount) for a cell with its own.
     pub fn params<'p>(&self, p: &'p IafParams, backward: bool) -> Vec<(&'static str, &'p [f32])> {
         let l = &p.leak;
         let mut out = Vec::new();
@@ -129,7 +136,16 @@ impl CellText {
                 out.push(("vl", &l.v_leak[..]));
             }
         }
+        if let Some(d) = &p.reset_amount {
+            out.push(("rd", &d[..]));
+        }
         out
+    }
+
+    /// The spike and reset of the cell's family member, the reset removing `rd` where the
+    /// cell has its own reset amount.
+    fn step_text(&self, z: &str) -> StepText {
+        StepText::with_amount(self.dialect, self.family, z, if self.amount { "rd" } else { "th" })
     }
 
     fn var(&self, name: &str) -> Code {
@@ -195,7 +211,7 @@ impl CellText {
     /// (`u − th`) and the spike variable `z` (0 for a leaky integrator), then assign `v` (and
     /// `syn`). The step's output is `z`, or `v` for a leaky integrator.
     pub fn forward(&self, order: Order, x: &str, z: &str) -> Vec<String> {
-        let t = StepText::new(self.dialect, self.family, z);
+        let t = self.step_text(z);
         let c = self.var("c");
         let mut out = vec![self.decl("c", &self.current_expr(&self.var(x)))];
         if self.has_current() {
@@ -235,7 +251,7 @@ impl CellText {
         z: &str,
         gh: Option<(&str, &str)>,
     ) -> Vec<String> {
-        let t = StepText::new(self.dialect, self.family, z);
+        let t = self.step_text(z);
         let integrator = self.integrator();
         let mut out = Vec::new();
         // A leaky integrator's output is its potential: its gradient joins g, and no spike

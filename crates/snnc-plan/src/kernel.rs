@@ -254,7 +254,7 @@ impl Kernel {
     /// What of the leaky cell (SPEC §1.2) an integrate-and-fire kernel computes beyond the IF
     /// cell, for an engine that implements only the IF cell to refuse it with: the attributes
     /// that differ (`alpha_syn`, `beta`, `gamma`, `v_leak`, `spikes = none`,
-    /// `v_out = before_reset`), comma-separated; `None` for the IF cell and other kernels.
+    /// `v_out = before_reset`, `reset_amount`), comma-separated; `None` for the IF cell and other kernels.
     pub fn leaky(&self) -> Option<String> {
         let p = self.iaf_params()?;
         let l = &p.leak;
@@ -277,6 +277,9 @@ impl Kernel {
         }
         if p.v_out == snnc_ir::VOut::BeforeReset {
             parts.push("v_out = before_reset");
+        }
+        if p.reset_amount.is_some() {
+            parts.push("reset_amount");
         }
         (!parts.is_empty()).then(|| parts.join(", "))
     }

@@ -99,6 +99,8 @@ pub struct ResetK {
     pub v_reset: Vec<f32>,
     /// Threshold, reset, reset gradient and spike count.
     pub family: snnc_ir::Family,
+    /// What the `subtract` reset removes per spike, 1 or n values; `None`: v_th.
+    pub reset_amount: Option<Vec<f32>>,
     /// Input potentials v̂.
     pub v: BufId,
     /// Spikes.

@@ -18,6 +18,14 @@ fn params(a: &IafParams, b: &IafParams) -> bool {
         && a.family == b.family
         && a.leak.named().iter().zip(b.leak.named()).all(|((_, x), (_, y))| bits(x, y))
         && a.v_out == b.v_out
+        && amounts(&a.reset_amount, &b.reset_amount)
+}
+
+fn amounts(a: &Option<Vec<f32>>, b: &Option<Vec<f32>>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => bits(x, y),
+        (x, y) => x.is_none() && y.is_none(),
+    }
 }
 
 /// True when both ops are the same variant with bit-identical attributes.
@@ -43,6 +51,7 @@ pub fn ops_identical(a: &Op, b: &Op) -> bool {
                 && bits(&x.v_reset, &y.v_reset)
                 && surrogates(&x.surrogate, &y.surrogate)
                 && x.family == y.family
+                && amounts(&x.reset_amount, &y.reset_amount)
         }
         _ => a == b,
     }

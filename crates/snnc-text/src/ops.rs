@@ -76,6 +76,7 @@ const IAF_ATTRS: &[&str] = &[
     "gamma",
     "v_leak",
     "v_out",
+    "reset_amount",
 ];
 const RESET_ATTRS: &[&str] = &[
     "v_th",
@@ -87,6 +88,7 @@ const RESET_ATTRS: &[&str] = &[
     "reset",
     "reset_grad",
     "spikes",
+    "reset_amount",
 ];
 
 /// The attributes `op` accepts, or `None` for an unknown op.
@@ -250,7 +252,8 @@ impl<'a> Attrs<'a> {
             v_leak: self.floats("v_leak", 0.0)?,
         };
         let v_out = self.choice("v_out", VOut::AfterReset)?;
-        Ok(IafParams { v_th, v_reset, surrogate, order, family, leak, v_out })
+        let reset_amount = self.amount()?;
+        Ok(IafParams { v_th, v_reset, surrogate, order, family, leak, v_out, reset_amount })
     }
 
     fn reset(&mut self) -> PResult<ResetParams> {
@@ -258,7 +261,17 @@ impl<'a> Attrs<'a> {
         let v_reset = self.floats("v_reset", 0.0)?;
         let surrogate = self.surrogate()?;
         let family = self.family()?;
-        Ok(ResetParams { v_th, v_reset, surrogate, family })
+        let reset_amount = self.amount()?;
+        Ok(ResetParams { v_th, v_reset, surrogate, family, reset_amount })
+    }
+
+    /// `reset_amount`, absent (the reset removes v_th) when not given.
+    fn amount(&mut self) -> PResult<Option<Vec<f32>>> {
+        if self.items.iter().any(|a| a.name == "reset_amount") {
+            Ok(Some(self.floats("reset_amount", 0.0)?))
+        } else {
+            Ok(None)
+        }
     }
 
     /// The string attribute `name` parsed as `T`, or `default` when absent.

@@ -159,23 +159,30 @@ fn leak_attrs(p: &IafParams) -> String {
 
 fn iaf_attrs(p: &IafParams) -> String {
     format!(
-        "v_th = {}, v_reset = {}, {}, order = {}{}{}",
+        "v_th = {}, v_reset = {}, {}, order = {}{}{}{}",
         floats(&p.v_th),
         floats(&p.v_reset),
         surrogate_attrs(&p.surrogate),
         quote(p.order.name()),
         family_attrs(&p.family),
+        amount_attr(&p.reset_amount),
         leak_attrs(p)
     )
 }
 
+/// `, reset_amount = value` when the cell has its own reset amount (absent: v_th).
+fn amount_attr(a: &Option<Vec<f32>>) -> String {
+    a.as_ref().map(|a| format!(", reset_amount = {}", floats(a))).unwrap_or_default()
+}
+
 fn reset_attrs(p: &ResetParams) -> String {
     format!(
-        "v_th = {}, v_reset = {}, {}{}",
+        "v_th = {}, v_reset = {}, {}{}{}",
         floats(&p.v_th),
         floats(&p.v_reset),
         surrogate_attrs(&p.surrogate),
-        family_attrs(&p.family)
+        family_attrs(&p.family),
+        amount_attr(&p.reset_amount)
     )
 }
 

@@ -85,6 +85,11 @@ fn ir_errors_point_at_the_node() {
     check("  y = Neg(x, x)", (3, 3), "takes 1 inputs, got 2");
     check("  y, z = Neg(x)", (3, 3), "has 1 outputs, 2 were named");
     check("  z = IAF(x) {v_th = [1, 2]}", (3, 3), "X must have rank 3");
+    // A reset amount is what the subtract reset removes: one value or one per neuron.
+    let amount = "reset_amount needs reset = subtract (got reset = value)";
+    check("  @sr z, v = SpikeReset(x) {reset_amount = 0.5}", (3, 3), amount);
+    let sub = "  @sr z, v = SpikeReset(x) {reset = \"subtract\", reset_amount = [1, 2]}";
+    check(sub, (3, 3), "node 'sr' (SpikeReset): reset_amount has 2 values but the layer has 3");
 }
 
 #[test]

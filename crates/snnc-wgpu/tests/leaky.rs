@@ -1,8 +1,8 @@
 //! The leaky cell (SPEC §1.2) through the wgpu engine's kernels against the reference
 //! interpreter, outputs and the gradients of every input (V0, U0, Z0) and weight: LIF with a
 //! scalar leak, current-based LIF, per-neuron parameters that mix neurons with and without a
-//! current and a leak, `v_out = before_reset` (also on the IF cell), and leaky integrators
-//! (`spikes = none`), in both update orders, feed-forward (the fused linear + IAF step, then a
+//! current and a leak, `v_out = before_reset` (also on the IF cell), a subtract reset of its
+//! own amount (snnTorch's thr/β, per neuron and scalar), and leaky integrators (`spikes = none`), in both update orders, feed-forward (the fused linear + IAF step, then a
 //! spike-linear layer on its spikes) and recurrent.
 //! A machine without a wgpu adapter fails these tests: the engine is never skipped silently.
 
@@ -63,8 +63,14 @@ fn recurrent(attrs: &str, current: bool, order: Order, li: bool) -> String {
     } else {
         (String::new(), "", "")
     };
-    let family =
-        if li { "spikes = \"none\", reset = \"none\"" } else { "reset_grad = \"detached\"" };
+    // A reset amount is what a subtract reset removes; the other cases reset to a value.
+    let family = if li {
+        "spikes = \"none\", reset = \"none\""
+    } else if attrs.contains("reset_amount") {
+        "reset = \"subtract\", reset_grad = \"detached\""
+    } else {
+        "reset_grad = \"detached\""
+    };
     let z = if li { "m" } else { "z" };
     format!(
         "graph rec {{\n  input x: f32[{T},{B},{K}]\n  input v0: f32[{B},{N}]\n  input z0: f32[{B},{N}]\n\
@@ -112,6 +118,18 @@ fn every_leak(recurrent: bool, model: fn(&str, bool, Order, bool) -> String) -> 
         ));
         cases.push((format!("{label} LI"), attrs.clone(), current, Order::IntegrateThenFire, true));
     }
+    let amount = "beta = 0.875, reset_amount = [0.5625, 0.625, 0.5, 0.75, 0.6875, 0.5, 0.59375]";
+    for order in [Order::FireThenIntegrate, Order::IntegrateThenFire] {
+        cases.push((format!("amount {}", order.name()), amount.into(), false, order, false));
+    }
+    let scalar = "alpha_syn = 0.75, beta = 0.875, reset_amount = 0.6, v_out = \"before_reset\"";
+    cases.push((
+        "cuba amount before_reset".into(),
+        scalar.into(),
+        true,
+        Order::IntegrateThenFire,
+        false,
+    ));
     let before = "v_out = \"before_reset\"".to_string();
     cases.push(("IF before_reset".into(), before.clone(), false, Order::IntegrateThenFire, false));
     cases.push(("LI before_reset".into(), before, false, Order::IntegrateThenFire, true));

@@ -98,26 +98,44 @@ fn print_optimizer(o: &Optimized) {
     }
 }
 
-/// `, α = …, β = …, γ = …, v_leak = …` for a leaky cell (and `V_T before the reset`), "" for
-/// the IF cell.
+/// A scalar-or-per-neuron parameter: the value, or the first four of a list.
+fn shown(v: &[f32]) -> String {
+    let vals: Vec<String> = v.iter().take(4).map(|x| format!("{x}")).collect();
+    let more = if v.len() > 4 { format!(", … ({} values)", v.len()) } else { String::new() };
+    if v.len() == 1 {
+        vals[0].clone()
+    } else {
+        format!("[{}{more}]", vals.join(", "))
+    }
+}
+
+/// `, α = …, β = …, γ = …, v_leak = …` for a leaky cell (and `V_T before the reset`, and the
+/// reset amount of a cell with its own), "" for the IF cell.
 fn leak_text(c: &Cell) -> String {
     let mut out = String::new();
     if !c.leak.is_if() {
         let l = &c.leak;
         for (name, v) in [("α", &l.alpha), ("β", &l.beta), ("γ", &l.gamma), ("v_leak", &l.v_leak)]
         {
-            let vals: Vec<String> = v.iter().take(4).map(|x| format!("{x}")).collect();
-            let more =
-                if v.len() > 4 { format!(", … ({} values)", v.len()) } else { String::new() };
-            let shown =
-                if v.len() == 1 { vals[0].clone() } else { format!("[{}{more}]", vals.join(", ")) };
-            out.push_str(&format!(", {name} = {shown}"));
+            out.push_str(&format!(", {name} = {}", shown(v)));
         }
+    }
+    if let Some(d) = &c.reset_amount {
+        out.push_str(&format!(", reset amount = {}", shown(d)));
     }
     if c.v_out == snnc_ir::VOut::BeforeReset {
         out.push_str(", V_T before the reset");
     }
     out
+}
+
+/// What a `subtract` reset removes per spike (its own amount, else v_th); null for the
+/// other resets, which remove no amount.
+fn amount_json(c: &Cell) -> Value {
+    if c.family.reset != snnc_ir::Reset::Subtract {
+        return Value::Null;
+    }
+    json!(c.reset_amount.as_ref().unwrap_or(&c.v_th))
 }
 
 fn cell_line(c: &Cell) -> String {
@@ -163,6 +181,7 @@ fn cell_json(c: &Cell) -> Value {
         "gamma": c.leak.gamma,
         "v_leak": c.leak.v_leak,
         "v_out": c.v_out.name(),
+        "reset_amount": amount_json(c),
     })
 }
 

@@ -37,6 +37,12 @@ pub fn neuron(p: &IafParams, n: usize, dt: f64, reset: NirReset) -> Result<Neuro
             }
         }
     }
+    let own_amount = (0..n).any(|i| p.reset_amount_at(i) != p.v_th_at(i));
+    if spiking && p.family.reset == Reset::Subtract && own_amount {
+        return Err("its subtract reset removes a reset_amount other than v_th (snnTorch's \
+                    subtraction after the decay); NIR's subtract reset removes v_threshold"
+            .into());
+    }
     let per = |v: &[f32]| -> Vec<f64> {
         (0..n).map(|i| f64::from(if v.len() == 1 { v[0] } else { v[i] })).collect()
     };

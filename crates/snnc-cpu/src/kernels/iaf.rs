@@ -86,18 +86,20 @@ pub(crate) fn reset(k: &ResetK, io: &mut Io) -> Result<(), String> {
     need_dims("v", v.len(), &[k.rows, k.n])?;
     let len = v.len();
     let at = |p: &[f32], j: usize| if p.len() == 1 { p[0] } else { p[j] };
-    for p in [&k.v_th, &k.v_reset] {
+    for p in [&k.v_th, &k.v_reset].into_iter().chain(k.reset_amount.as_ref()) {
         if p.len() != 1 && p.len() != k.n {
             return Err(format!("{} parameter values for {} neurons (invalid plan)", p.len(), k.n));
         }
     }
     k.family.check()?;
+    // The amount the subtract reset removes: the threshold unless the cell has its own.
+    let amount = k.reset_amount.as_ref().unwrap_or(&k.v_th);
     let step = |i: usize| {
         let j = i % k.n.max(1);
         let u = 0.0 + v[i];
-        let (th, r) = (at(&k.v_th, j), at(&k.v_reset, j));
+        let (th, r, d) = (at(&k.v_th, j), at(&k.v_reset, j), at(amount, j));
         let z = neuron::spike(k.family, u - th, u, th);
-        (z, neuron::reset(k.family, z, u, th, r))
+        (z, neuron::reset(k.family, z, u, d, r))
     };
     if let Some(z) = io.wo(k.z)? {
         need("z", z.len(), len)?;

@@ -59,6 +59,7 @@ impl<'p> Cell<'p> {
                 "al" => "alpha_syn",
                 "bt" => "beta",
                 "gm" => "gamma",
+                "rd" => "reset_amount",
                 _ => "v_leak",
             };
             let (table, val) = param_table(out, what, v, index);

@@ -270,9 +270,13 @@ pub(crate) fn reset(out: &mut Out<'_>, k: &ResetK) -> Result<Vec<Launch>, CudaEr
     }
     let (t1, th) = param_table(out, "th", &k.v_th, "j");
     let (t2, r) = param_table(out, "reset", &k.v_reset, "j");
+    // The amount the subtract reset removes: the threshold unless the cell has its own.
+    let amount = k.reset_amount.as_ref().unwrap_or(&k.v_th);
+    let (t3, rd) = param_table(out, "reset_amount", amount, "j");
     out.code.push_str(&t1);
     out.code.push_str(&t2);
-    let t = StepText::new(Dialect::CudaF32, k.family, "zf");
+    out.code.push_str(&t3);
+    let t = StepText::with_amount(Dialect::CudaF32, k.family, "zf", "rd");
     let mut kb = Kb::new(out.step, "spike_reset");
     kb.read("v", k.v);
     let mut stores = String::new();
@@ -290,6 +294,7 @@ pub(crate) fn reset(out: &mut Out<'_>, k: &ResetK) -> Result<Vec<Launch>, CudaEr
          \x20       const i64 j = i % {n}LL;\n\
          \x20       const float th = {th};\n\
          \x20       const float r = {r};\n\
+         \x20       const float rd = {rd};\n\
          \x20       const float u = 0.0f + v[i];\n\
          \x20       const float s = u - th;\n\
          \x20       const float zf = {spike};\n\

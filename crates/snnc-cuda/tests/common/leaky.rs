@@ -4,13 +4,15 @@
 //! layer) and a recurrent layer (V0, Z0, and U0 with a current). Variants: a scalar leak
 //! (LIF), a current (CUBA), per-neuron parameters mixing neurons with and without a current
 //! and a leak, a per-neuron leak without a current, leaky integrators (with and without a
-//! current), and V_T before the reset (integrate-then-fire only; also on the IF cell).
+//! current), V_T before the reset (integrate-then-fire only; also on the IF cell), and a
+//! subtract reset of its own amount (snnTorch's thr/β; per neuron, and scalar with V_T before
+//! the reset).
 
 use snnc_ir::Order;
 use snnc_plan::Plan;
 
 /// `(name, attributes, has a current, leaky integrator, integrate-then-fire only)`.
-const VARIANTS: [(&str, &str, bool, bool, bool); 8] = [
+const VARIANTS: [(&str, &str, bool, bool, bool); 10] = [
     ("lif", "beta = 0.875, gamma = 0.5, v_leak = 0.125", false, false, false),
     ("cuba", "alpha_syn = 0.75, beta = 0.875, gamma = 0.625", true, false, false),
     (
@@ -26,6 +28,20 @@ const VARIANTS: [(&str, &str, bool, bool, bool); 8] = [
     ("cuba_li", "alpha_syn = 0.5, beta = 0.875, gamma = 0.25", true, true, false),
     ("before", "alpha_syn = 0.5, beta = 0.875, v_out = \"before_reset\"", true, false, true),
     ("if_before", "v_out = \"before_reset\"", false, false, true),
+    (
+        "amount",
+        "alpha_syn = 0.5, beta = 0.875, reset_amount = [0.5625, 0.625, 0.5, 0.75]",
+        true,
+        false,
+        false,
+    ),
+    (
+        "amount_before",
+        "beta = 0.875, reset_amount = 0.5714286, v_out = \"before_reset\"",
+        false,
+        false,
+        true,
+    ),
 ];
 
 /// `weight name: f32[rows,cols] = [...]`, values in (−0.5, 0.5) (only compiled, never run).

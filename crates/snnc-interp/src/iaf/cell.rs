@@ -12,7 +12,8 @@
 //! The family's choices (SPEC §1.1) define `spike` and `reset` of a potential `u`:
 //!
 //! * spike: `single` is `Θ(s)` (`gt`) or `[s ≥ 0]` (`ge`); `multi` is `[u > 0]·trunc(u / th)`;
-//! * reset: `value` is `(1 − z)·u + z·r`; `subtract` is `u − z·th`; `none` is `u`.
+//! * reset: `value` is `(1 − z)·u + z·r`; `subtract` is `u − z·d`, d the neuron's reset amount
+//!   (its threshold unless the cell has its own); `none` is `u`.
 //!
 //! Each arithmetic result is rounded to the value dtype, exactly as the primitive-op spelling of
 //! the step (`Sub`, `Greater`, `Cast`, `Sub`, `Mul`, `Mul`, `Add`, `Add`) would round it.
@@ -29,6 +30,8 @@ pub(crate) struct Cell {
     pub th: Vec<f64>,
     /// Reset potential per neuron.
     pub reset: Vec<f64>,
+    /// What the `subtract` reset removes per spike, per neuron (the threshold by default).
+    pub amount: Vec<f64>,
     /// Update order.
     pub order: Order,
     /// The backward of Θ.
@@ -113,14 +116,14 @@ impl Cell {
 
     /// Potential `u` after the reset of spike(s) `z`, for neuron `n` ([`neuron::reset`]).
     fn reset_of(&self, n: usize, z: f64, u: f64) -> f64 {
-        let (th, r) = (self.num(self.th[n]), self.num(self.reset[n]));
-        neuron::reset(self.family, self.num(z), self.num(u), th, r).v
+        let (d, r) = (self.num(self.amount[n]), self.num(self.reset[n]));
+        neuron::reset(self.family, self.num(z), self.num(u), d, r).v
     }
 
     /// (∂reset/∂u, ∂reset/∂z) at potential `u` and spike(s) `z`, in f64; the second is 0
     /// when the reset is detached ([`neuron::reset_partials`]).
     fn reset_partials(&self, n: usize, z: f64, u: f64) -> (f64, f64) {
-        neuron::reset_partials(self.family, z, u, self.th[n], self.reset[n])
+        neuron::reset_partials(self.family, z, u, self.amount[n], self.reset[n])
     }
 
     /// One forward step of neuron `n` from potential `v` and current `u` with input `x`.

@@ -101,6 +101,7 @@ pub(crate) fn layer<'a>(
     let cell = Cell {
         th: (0..h).map(|n| p.v_th_at(n) as f64).collect(),
         reset: (0..h).map(|n| p.v_reset_at(n) as f64).collect(),
+        amount: (0..h).map(|n| p.reset_amount_at(n) as f64).collect(),
         order: p.order,
         surrogate: p.surrogate,
         family: p.family,

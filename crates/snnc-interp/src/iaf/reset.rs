@@ -17,6 +17,7 @@ pub(crate) fn cell(p: &ResetParams, dtype: DType, neurons: usize) -> Result<Cell
     Ok(Cell {
         th: (0..neurons).map(|n| iaf.v_th_at(n) as f64).collect(),
         reset: (0..neurons).map(|n| iaf.v_reset_at(n) as f64).collect(),
+        amount: (0..neurons).map(|n| iaf.reset_amount_at(n) as f64).collect(),
         order: Order::IntegrateThenFire,
         surrogate: p.surrogate,
         family: p.family,

@@ -24,7 +24,9 @@ macro_rules! snn {
 
 /// `LI`: a leaky integrator, `IAF` with `spikes = none` and `reset = none`.
 fn lower_li(ctx: &NodeCtx) -> Result<Lowered, String> {
-    for name in ["threshold", "reset", "reset_grad", "spikes", "v_th", "v_reset", "v_out"] {
+    for name in
+        ["threshold", "reset", "reset_grad", "spikes", "v_th", "v_reset", "v_out", "reset_amount"]
+    {
         if ctx.node.attribute.iter().any(|a| a.name == name) {
             return Err(format!("LI has no threshold: attribute '{name}' does not apply"));
         }
@@ -47,7 +49,7 @@ pub(crate) const OPS: &[Entry] = &[
     Entry { domain: SNN_DOMAIN, op_type: "LI", convert: lower_li, static_inputs: &[] },
 ];
 
-const ATTRS: [&str; 14] = [
+const ATTRS: [&str; 15] = [
     "v_th",
     "v_reset",
     "method",
@@ -62,6 +64,7 @@ const ATTRS: [&str; 14] = [
     "gamma",
     "v_leak",
     "v_out",
+    "reset_amount",
 ];
 
 /// The string attribute `name` parsed as `T`, or `default` when absent.
@@ -113,6 +116,8 @@ fn params(ctx: &NodeCtx) -> Result<IafParams, String> {
         family,
         leak,
         v_out: choice(ctx, "v_out", VOut::AfterReset)?,
+        // Absent: the reset removes v_th (SPEC §1.1).
+        reset_amount: attrs::float_or_floats(node, "reset_amount")?,
     })
 }
 

@@ -26,6 +26,9 @@ pub fn rules_with(surrogate: &Surrogate, reset_grad: ResetGrad, leaky: bool) -> 
     r.extend(bias::rules());
     r.extend(step::rules());
     if leaky {
+        // The reset it fuses has an amount other than v_th, which only the leaky cell it
+        // then forms makes worth fusing.
+        r.extend(reset::late_decay::rules(reset_grad));
         r.extend(leak::rules());
     }
     r.extend(time::axis::rules());

@@ -66,7 +66,7 @@ unit_enum!(Spikes { Single = 0, Multi = 1, None = 2 });
 record!(Family { threshold, reset, reset_grad, spikes });
 record!(Leak { alpha, beta, gamma, v_leak });
 unit_enum!(VOut { AfterReset = 0, BeforeReset = 1 });
-record!(IafParams { v_th, v_reset, surrogate, order, family, leak, v_out });
+record!(IafParams { v_th, v_reset, surrogate, order, family, leak, v_out, reset_amount });
 
 impl Codec for BufId {
     fn put(&self, w: &mut Vec<u8>) {
@@ -108,7 +108,7 @@ record!(RecK {
     u0,
     u_last
 });
-record!(ResetK { rows, n, v_th, v_reset, family, v, z, v_out });
+record!(ResetK { rows, n, v_th, v_reset, family, reset_amount, v, z, v_out });
 record!(PackK { src, rows, cols, dst });
 record!(IafBackK { t, b, n, params, v_pre, gz, gv_last, gx, gv0, gu_last, gu0 });
 record!(RecBackK {

@@ -307,6 +307,8 @@ pub(crate) fn reset(
     let rows = s[..s.len() - 1].iter().product();
     let (z, v_out) = (l.output(node, 0), l.output(node, 1));
     let (v_th, v_reset, family) = (p.v_th.clone(), p.v_reset.clone(), p.family);
-    l.forward(ni, Kernel::Reset(ResetK { rows, n, v_th, v_reset, family, v, z, v_out }));
+    let reset_amount = p.reset_amount.clone();
+    let k = ResetK { rows, n, v_th, v_reset, family, reset_amount, v, z, v_out };
+    l.forward(ni, Kernel::Reset(k));
     Ok(())
 }

@@ -288,7 +288,11 @@ pub fn all_ops_graph() -> Graph {
         v_out: snnc_ir::VOut::BeforeReset,
         ..p3.clone()
     };
-    node(&mut g, "lif_seq", Op::Iaf(p6), &[Some(x)], &[Some("lsz"), Some("lsv")]);
+    node(&mut g, "lif_seq", Op::Iaf(p6.clone()), &[Some(x)], &[Some("lsz"), Some("lsv")]);
+    // snnTorch's subtract reset after the decay: a per-neuron reset amount (v_th/β).
+    let sub = snnc_ir::Family { reset: snnc_ir::Reset::Subtract, ..p6.family };
+    let p8 = IafParams { family: sub, reset_amount: Some(vec![1.25, 1.5, 1.75]), ..p6 };
+    node(&mut g, "lif_amount", Op::Iaf(p8), &[Some(x)], &[Some("laz"), Some("lav")]);
     let p7 = IafParams { family: snnc_ir::Family::LI, ..p3 };
     node(&mut g, "li", Op::Iaf(p7), &[Some(x)], &[Some("liv"), None]);
     let zs = g.add_input("zs", f(&[2, 4])).unwrap();
@@ -310,8 +314,12 @@ pub fn all_ops_graph() -> Graph {
         v_reset: vec![0.0],
         surrogate: Surrogate::new(Method::Tanh, 2.0).unwrap(),
         family: Default::default(),
+        reset_amount: None,
     };
-    node(&mut g, "", Op::SpikeReset(rp), &[Some(a)], &[Some("srz"), Some("srv")]);
+    node(&mut g, "", Op::SpikeReset(rp.clone()), &[Some(a)], &[Some("srz"), Some("srv")]);
+    let sub = snnc_ir::Family { reset: snnc_ir::Reset::Subtract, ..rp.family };
+    let rp2 = ResetParams { family: sub, reset_amount: Some(vec![0.75]), ..rp };
+    node(&mut g, "", Op::SpikeReset(rp2), &[Some(a)], &[Some("sraz"), Some("srav")]);
     // A node whose outputs nobody binds, and one with no output slots at all.
     node(&mut g, "", Op::Neg, &[Some(a)], &[None]);
     node(&mut g, "dead", Op::Neg, &[Some(a)], &[]);

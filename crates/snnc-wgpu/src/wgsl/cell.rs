@@ -13,7 +13,7 @@ use snnc_plan::CellText;
 use crate::wgsl::common::f;
 
 /// `fn {name}(j: u32) -> f32`: the value of neuron `j` of a scalar-or-per-neuron parameter.
-fn param_fn(s: &mut String, name: &str, v: &[f32]) {
+pub(crate) fn param_fn(s: &mut String, name: &str, v: &[f32]) {
     if v.len() == 1 {
         let _ = writeln!(s, "fn {name}(j: u32) -> f32 {{ return {}; }}", f(v[0]));
     } else {

@@ -9,7 +9,7 @@ use snnc_ir::{Dialect, IafParams, Spikes, StepText};
 use snnc_plan::{IafBackK, IafK, PackK, ResetK};
 
 use crate::layout::Layout;
-use crate::wgsl::cell::{params_fns, Cell};
+use crate::wgsl::cell::{param_fn, params_fns, Cell};
 use crate::wgsl::common::{bits_at, off, per_elem, surrogate_fn, u};
 use crate::wgsl::{need, Launch, ERR_NOT_BINARY};
 
@@ -98,9 +98,17 @@ pub fn iaf(step: usize, l: &Layout, k: &IafK) -> Result<Vec<Launch>, String> {
 pub fn reset(step: usize, l: &Layout, k: &ResetK) -> Result<Vec<Launch>, String> {
     let len = k.rows * k.n;
     need(l, k.v, len, "v")?;
-    let p = IafParams { v_th: k.v_th.clone(), v_reset: k.v_reset.clone(), ..Default::default() };
-    let h = params_fns(&p, k.n)?;
-    let t = StepText::new(Dialect::Wgsl, k.family, "z");
+    let p = IafParams {
+        v_th: k.v_th.clone(),
+        v_reset: k.v_reset.clone(),
+        family: k.family,
+        reset_amount: k.reset_amount.clone(),
+        ..Default::default()
+    };
+    let mut h = params_fns(&p, k.n)?;
+    // The amount the subtract reset removes: the threshold unless the cell has its own.
+    param_fn(&mut h, "rd_at", p.reset_amount.as_ref().unwrap_or(&p.v_th));
+    let t = StepText::with_amount(Dialect::Wgsl, k.family, "z", "rd");
     let mut w = String::new();
     if let Some(b) = k.z {
         need(l, b, len, "z")?;
@@ -111,7 +119,7 @@ pub fn reset(step: usize, l: &Layout, k: &ResetK) -> Result<Vec<Launch>, String>
         let _ = writeln!(w, "  m[{} + i] = {};", off(l, b)?, t.reset);
     }
     let body = format!(
-        "  let j = i % {n}; let th = th_at(j); let r = rs_at(j);
+        "  let j = i % {n}; let th = th_at(j); let r = rs_at(j); let rd = rd_at(j);
   let u = 0.0 + m[{v} + i];
   let s = u - th; let z = {spike};
 {w}",

@@ -256,6 +256,7 @@ pub fn integrator(p: [Vec<Bits>; 4]) -> Neuron {
         sg: Sg::of(&Surrogate::default()),
         family: Family::LI,
         leak: (p, VOut::AfterReset),
+        amount: None,
     }
 }
 

@@ -117,7 +117,7 @@ pub fn neuron(
     };
     let family = Family { threshold: fire.threshold, reset, reset_grad, spikes };
     family.check().ok()?;
-    Some(Neuron { v_th, v_reset, sg: fire.sg, family, leak: Neuron::if_leak() })
+    Some(Neuron { v_th, v_reset, sg: fire.sg, family, leak: Neuron::if_leak(), amount: None })
 }
 
 /// Adds the fused op for `v` and unions its outputs with the reset potential `root` and the

@@ -6,6 +6,7 @@
 
 pub mod cell;
 pub mod late;
+pub mod late_decay;
 pub mod masked;
 pub mod multi;
 pub mod none;
