@@ -7,7 +7,11 @@
 //!   saving for training, backward;
 //! * the recurrent IAF kernel at T = 100, B = 16, H = 512, forward and backward;
 //! * spike-linear at the N-MNIST shape: event-driven (f32 and bit-packed input) against the
-//!   dense GEMM path over a sweep of densities (the crossover), and the event-driven dW.
+//!   dense GEMM path over a sweep of densities (the crossover), and the event-driven dW;
+//! * the fused spike-linear → IAF layer at the N-MNIST first layer's shape (T·B = 1600 rows,
+//!   2312 inputs at 5 %, 512 neurons) for the IF cell and Norse's LIF cell (current, β, γ,
+//!   V_T before the reset), with the outputs the plan asks for at inference and in training,
+//!   against spike-linear then [`IafCell::forward`] apart.
 //!
 //! Throughput is reported in elements/s where one element is one floating-point operation
 //! (2·M·N·K for a GEMM), so `Gelem/s` reads as GFLOP/s.
@@ -15,11 +19,11 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use snnc_ir::{IafParams, Order};
+use snnc_ir::{IafParams, Order, VOut};
 use snnc_kernels::{
-    sgemm, spike_linear, spike_linear_dw, DwLayout, IafCell, IafGrads, IafOutputs, IafUpstream,
-    LinearDims, RecurrentGrads, RecurrentInputs, RecurrentSaved, RecurrentUpstream, SeqDims,
-    SpikeBits, SpikeInput, SpikePath, SpikeWeights, Threads,
+    sgemm, spike_linear, spike_linear_dw, spike_linear_iaf, DwLayout, IafCell, IafGrads,
+    IafOutputs, IafUpstream, LinearDims, RecurrentGrads, RecurrentInputs, RecurrentSaved,
+    RecurrentUpstream, SeqDims, SpikeBits, SpikeInput, SpikePath, SpikeWeights, Threads,
 };
 
 fn lcg(seed: u64) -> impl FnMut() -> f32 {
@@ -218,6 +222,84 @@ fn spike_linear_bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// The N-MNIST MLP's first layer as the IF cell and as Norse's `LIFCell` (dt = 1 ms,
+/// τ_syn⁻¹ = 200, τ_mem⁻¹ = 100: α = 0.8, β = 0.9, γ = 0.1), both integrate-then-fire.
+fn first_layer_cells() -> [(&'static str, IafCell); 2] {
+    let order = Order::IntegrateThenFire;
+    let iaf = IafCell::new(&IafParams { order, ..IafParams::default() }, N).unwrap();
+    let mut p = IafParams { order, v_out: VOut::BeforeReset, ..IafParams::default() };
+    (p.leak.alpha, p.leak.beta, p.leak.gamma) = (vec![0.8], vec![0.9], vec![0.1]);
+    [("if", iaf), ("lif", IafCell::new(&p, N).unwrap())]
+}
+
+/// The buffers the fused layer writes.
+struct Sinks {
+    bits: SpikeBits,
+    v_pre: Vec<f32>,
+    v_last: Vec<f32>,
+    u_last: Vec<f32>,
+}
+
+impl Sinks {
+    /// What the plan asks `cell` for: the spikes as bits and V_T, U_T for a cell with a
+    /// current, and in training the pre-reset potentials.
+    fn outputs(&mut self, cell: &IafCell, training: bool) -> IafOutputs<'_> {
+        IafOutputs {
+            z_bits: Some(&mut self.bits),
+            v_pre: training.then_some(&mut self.v_pre[..]),
+            v_last: Some(&mut self.v_last),
+            u_last: cell.has_current().then_some(&mut self.u_last[..]),
+            ..Default::default()
+        }
+    }
+}
+
+fn spike_linear_iaf_bench(c: &mut Criterion) {
+    let (rows, i) = (T * B, 2312);
+    let dims = SeqDims { t: T, b: B, n: N };
+    let ldims = LinearDims { rows, inputs: i, outputs: N };
+    let w = vec(N * i, -0.05, 0.05, 13);
+    let wp = SpikeWeights::from_out_in(&w, N, i).unwrap();
+    let bias = vec(N, -0.1, 0.1, 14);
+    let x = spikes(rows * i, 0.05, 15);
+    let (v0, u0) = (vec![0f32; B * N], vec![0f32; B * N]);
+    let mut sinks = Sinks {
+        bits: SpikeBits::zeros(rows, N).unwrap(),
+        v_pre: vec![0f32; rows * N],
+        v_last: vec![0f32; B * N],
+        u_last: vec![0f32; B * N],
+    };
+    let mut y = vec![0f32; rows * N];
+    let mut g = c.benchmark_group("spike-linear-iaf/1600x2312x512-5%");
+    g.throughput(Throughput::Elements(2 * (rows * i * N) as u64));
+    let th = Threads::All;
+    for (name, cell) in first_layer_cells() {
+        // As the engine calls the kernels: V0 given, and U0 for a cell with a current.
+        let u0 = cell.has_current().then_some(&u0[..]);
+        for training in [false, true] {
+            let mode = if training { "training" } else { "inference" };
+            g.bench_function(format!("fused/{name}/{mode}"), |bch| {
+                bch.iter(|| {
+                    let (x, outs) = (SpikeInput::F32(&x), sinks.outputs(&cell, training));
+                    let bias = Some(&bias[..]);
+                    let fused =
+                        spike_linear_iaf(dims, x, &wp, bias, &cell, Some(&v0), u0, outs, th);
+                    assert!(fused.unwrap())
+                })
+            });
+            g.bench_function(format!("apart/{name}/{mode}"), |bch| {
+                bch.iter(|| {
+                    let (x, path) = (SpikeInput::F32(&x), SpikePath::Event);
+                    spike_linear(ldims, x, &wp, Some(&bias), &mut y, path, th).unwrap();
+                    let outs = sinks.outputs(&cell, training);
+                    cell.forward(dims, &y, Some(&v0), u0, outs, th).unwrap()
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(10)
@@ -228,6 +310,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = gemm_crates, iaf, recurrent, spike_linear_bench
+    targets = gemm_crates, iaf, recurrent, spike_linear_bench, spike_linear_iaf_bench
 }
 criterion_main!(benches);

@@ -4,9 +4,12 @@
 //! `docs/plan.md`). The pair is fused only when no other step can tell: the currents are read
 //! by nothing else (no other step, no graph output, no gradient), both steps run under the
 //! same `--wrt` mask on the same side of the end of the forward pass, and the IAF part shares
-//! no buffer with the linear part. Running after the other step-changing passes and before
-//! `liveness`, the fused step's buffers are all live at once, so buffer assignment keeps
-//! them apart: the arena never reuses memory within the pair.
+//! no buffer with the linear part. Steps between the two that write nothing the linear step
+//! reads and touch nothing it writes (a leaky cell's U0 computed at run time, the packing of
+//! a layer's input spikes for its dW) move before the linear step first, so that the pair
+//! becomes adjacent. Running after the other step-changing passes and before `liveness`, the fused
+//! step's buffers are all live at once, so buffer assignment keeps them apart: the arena never
+//! reuses memory within the pair.
 
 use std::collections::HashMap;
 
@@ -18,6 +21,7 @@ use crate::{BufId, IafK, Kernel, LinearK, Step};
 pub(crate) fn run(l: &mut Lower) {
     let bufs = l.bufs.clone();
     let root = |b: BufId| root_of(&bufs, b);
+    hoist::run(l, &root);
     let mentions = mentions(l, &root);
     let steps = std::mem::take(&mut l.steps);
     let (fwd, mut out) = (l.forward_len, Vec::with_capacity(steps.len()));
@@ -27,7 +31,7 @@ pub(crate) fn run(l: &mut Lower) {
         let pair = it.next_if(|(j, n)| {
             let same_side = (i < fwd) == (*j < fwd);
             let kernels = match (&s.kernel, &n.kernel) {
-                (Kernel::Linear(lk), Kernel::Iaf(f)) => fusable(lk, f, i, &mentions, &root),
+                (Kernel::Linear(lk), Kernel::Iaf(f)) => fusable(lk, f, i, *j, &mentions, &root),
                 _ => false,
             };
             same_side && n.need == s.need && kernels
@@ -55,7 +59,7 @@ pub(crate) fn run(l: &mut Lower) {
 
 /// For every buffer (by root), the steps that read or write it, and whether a graph output
 /// or a gradient lives in it (as step `usize::MAX`).
-fn mentions(l: &Lower, root: &impl Fn(BufId) -> BufId) -> HashMap<BufId, Vec<usize>> {
+pub(super) fn mentions(l: &Lower, root: &impl Fn(BufId) -> BufId) -> HashMap<BufId, Vec<usize>> {
     let mut m: HashMap<BufId, Vec<usize>> = HashMap::new();
     for (i, s) in l.steps.iter().enumerate() {
         let a = s.kernel.access();
@@ -70,24 +74,28 @@ fn mentions(l: &Lower, root: &impl Fn(BufId) -> BufId) -> HashMap<BufId, Vec<usi
     m
 }
 
-/// Whether the event-driven linear step `i` (`lk`) and the IAF step after it (`f`) can run as
-/// one step.
-fn fusable(
+/// Whether the event-driven linear step `i` (`lk`) and the IAF step `j` after it (`f`) can run
+/// as one step, once adjacent.
+pub(super) fn fusable(
     lk: &LinearK,
     f: &IafK,
     i: usize,
+    j: usize,
     mentions: &HashMap<BufId, Vec<usize>>,
     root: &impl Fn(BufId) -> BufId,
 ) -> bool {
     let y = root(lk.y);
     let shapes = f.t.checked_mul(f.b) == Some(lk.rows) && f.n == lk.n;
     let feeds = root(f.x) == y && lk.event.is_some();
-    let only_pair = mentions.get(&y).is_some_and(|m| m.iter().all(|&s| s == i || s == i + 1));
+    let only_pair = mentions.get(&y).is_some_and(|m| m.iter().all(|&s| s == i || s == j));
     let linear = [Some(lk.x), Some(lk.w), lk.bias, Some(lk.y)].map(|b| b.map(root));
     let iaf = [f.v0, f.z, f.v_last, f.v_pre, f.z_bits, f.u0, f.u_last];
     let apart = iaf.iter().flatten().all(|&b| !linear.contains(&Some(root(b))));
     shapes && feeds && only_pair && apart
 }
+
+#[path = "fuse_linear_iaf_hoist.rs"]
+mod hoist;
 
 #[cfg(test)]
 #[path = "fuse_linear_iaf_tests.rs"]

@@ -8,7 +8,7 @@
 //! | 2 | `plan-saved-tensors` | training: IAF layers save pre-reset potentials (and bit-packed spikes), spike-linear inputs are packed to bits |
 //! | 3 | `build-backward` | training: the reverse pass, one or more gradient kernels per op |
 //! | 4 | `fuse-elementwise` | merges chains of elementwise kernels into one loop |
-//! | 5 | `fuse-linear-iaf` | an event-driven linear step and the IAF step that alone reads its output become one step |
+//! | 5 | `fuse-linear-iaf` | an event-driven linear step and the IAF step that alone reads its output become one step (independent steps between move before them) |
 //! | 6 | `liveness` | the first and last step that touches each buffer |
 //! | 7 | `assign-buffers` | offsets in one arena, reusing memory of dead buffers (greedy by size) |
 
