@@ -20,7 +20,8 @@ or more fixtures per library), written the way each library's users write it:
 * SpikingJelly 2.0.0: `neuron.LIFNode(tau=2.0)` with decay_input True/False, hard/soft reset,
   step_mode 's' (Python loop over T) and 'm' (multi-step).
 * sinabs 3.1.3: `layers.LIF(tau_mem)` (MultiSpike / SingleSpike, norm_input), `LIF(tau_mem,
-  tau_syn)`, and an `ExpLeak` readout; batch-major [B, T, N].
+  tau_syn)`, an `ExpLeak` readout, and `LIFRecurrent(tau_mem, rec_connect=nn.Linear)` hidden
+  layers; batch-major [B, T, N].
 
 Each fixture records the SPEC section 1.2 parameters (alpha, beta, gamma, v_leak) and the
 section 1.1 choices it maps to. An independent implementation of SPEC section 1.2
@@ -112,9 +113,11 @@ def spec_cell(cur, c, surrogate, rec=None, reset_amount=None):
         z_t, v_t from v_hat as in section 1.1 (a cell with spikes "none" outputs v_hat)
 
     c: the cell's resolved parameters {alpha, beta, gamma, v_leak (floats or tensors), v0, v_th,
-    v_reset, threshold, reset, reset_grad, spikes}. rec = (R, b_rec or None, fold_first): the
+    v_reset, threshold, reset, reset_grad, spikes}. rec = (R, b_rec or None, fold_first[,
+    first_zero]): the
     recurrent current z_{t-1} R^T + b_rec is added to I_t (fold_first: the exporter folded the t=0
-    term, a constant, so b_rec's t=0 path is cut). reset_amount: what a `subtract` reset
+    term, a constant, so b_rec's t=0 path is cut; first_zero: no recurrent term at t=0, as sinabs
+    computes it). reset_amount: what a `subtract` reset
     subtracts (v_th in SPEC; a declared deviation may change it). Returns z [T,B,N] (None for an
     LI cell), v_T, v_hat_T, the v_hat sequence [T,B,N], the margins list."""
     method, a = surrogate
@@ -128,8 +131,10 @@ def spec_cell(cur, c, surrogate, rec=None, reset_amount=None):
     v_hat = None
     for t in range(cur.shape[0]):
         i_t = cur[t]
-        if rec is not None:
-            R, b_rec, fold_first = rec
+        # rec[3] (sinabs' LIFRecurrent): the loop starts from rec_out = 0, so step 0 has no
+        # recurrent term, bias included
+        if rec is not None and not (t == 0 and len(rec) > 3 and rec[3]):
+            R, b_rec, fold_first = rec[:3]
             r = z_prev @ R.T
             if b_rec is not None:
                 r = r + (b_rec.detach() if (t == 0 and fold_first) else b_rec)
@@ -181,7 +186,9 @@ def leaky_forward(P, x, fx, surrogate, mode="library"):
     rec = None
     if fx.get("recurrent"):
         rw, rb = fx["recurrent"]
-        rec = (P[rw], P[rb] if rb else None, mode == "graph" and rb is not None)
+        rec = (P[rw], P[rb] if rb else None,
+               mode == "graph" and rb is not None and fx.get("rec_first") != "zero",
+               fx.get("rec_first") == "zero")
     dev = fx.get("deviation") if mode != "spec" else None
     cells = [resolve(c, P) for c in fx["cells"]]
 
@@ -397,14 +404,20 @@ class SJNet(torch.nn.Module):
 
 
 class SinabsNet(torch.nn.Module):
-    """sinabs: Linear -> LIF -> Linear -> LIF (or ExpLeak) on [B, T, N]."""
+    """sinabs: Linear -> LIF (or LIFRecurrent) -> Linear -> LIF (or ExpLeak) on [B, T, N]."""
 
-    def __init__(self, tau_mem, tau_syn, spike_fn, surrogate_grad_fn, readout, tau_out):
+    def __init__(self, tau_mem, tau_syn, spike_fn, surrogate_grad_fn, readout, tau_out,
+                 recurrent=False):
         super().__init__()
         self.readout = readout
         self.fc1 = torch.nn.Linear(I, H)
-        self.lif1 = sl.LIF(tau_mem=tau_mem, tau_syn=tau_syn, spike_fn=spike_fn,
-                           surrogate_grad_fn=surrogate_grad_fn)
+        if recurrent:
+            self.lif1 = sl.LIFRecurrent(tau_mem=tau_mem, rec_connect=torch.nn.Linear(H, H),
+                                        tau_syn=tau_syn, spike_fn=spike_fn,
+                                        surrogate_grad_fn=surrogate_grad_fn)
+        else:
+            self.lif1 = sl.LIF(tau_mem=tau_mem, tau_syn=tau_syn, spike_fn=spike_fn,
+                               surrogate_grad_fn=surrogate_grad_fn)
         self.fc2 = torch.nn.Linear(H, O)
         if readout == "explea":
             self.lif2 = sl.ExpLeak(tau_mem=tau_out)
@@ -705,7 +718,14 @@ def leaky_fixture(fx, sd, x, seed, with_grads=True, name=None, base=None):
         raise AssertionError("\n".join(problems))
 
 
+# With --name: only the fixtures of these names (each variant's seed search is its own, so the
+# others are left as they are).
+ONLY_NAMES = None
+
+
 def run_fixture(fx, base_seed):
+    if ONLY_NAMES is not None and fx["name"] not in ONLY_NAMES:
+        return
     Ts = fx.get("Ts", (T,))
     fx["Ts"] = Ts
     seed, sd, xs = search(base_seed, fx, Ts)
@@ -1006,14 +1026,22 @@ def gen_sinabs():
          (0.6, 1.0, 0.6, 0.5, 0.5, 0.1), (T,)),
         ("sinabs_lif_explea", False, sa.MultiSpike, "explea", ["exp"],
          (0.6, 1.0, 0.6, 0.5, 0.5, 0.0), (T,)),
+        ("sinabs_lif_rec_single", False, sa.SingleSpike, "lif_rec", ["exp"],
+         (0.6, 1.0, 0.6, 0.45, 1.35, 0.3), (T, *TS_EXTRA)),
+        ("sinabs_lif_rec_multi", False, sa.MultiSpike, "lif_rec", ["exp"],
+         (0.6, 1.0, 0.6, 0.5, 1.2, 0.3), (T,)),
     ]
     for i, (name, syn, spike_fn, readout, gkeys, scales, Ts) in enumerate(variants):
         ts = tau_syn if syn else None
+        rec = readout == "lif_rec"
 
-        def build(key, ts=ts, spike_fn=spike_fn, readout=readout):
-            return SinabsNet(tau_mem, ts, spike_fn, gfam.sin_surrogate(key), readout, tau_out)
+        def build(key, ts=ts, spike_fn=spike_fn, readout=readout, rec=rec):
+            return SinabsNet(tau_mem, ts, spike_fn, gfam.sin_surrogate(key), readout, tau_out,
+                             recurrent=rec)
 
         c1 = sinabs_cell("lif1.tau_mem", "lif1.tau_syn" if syn else None, spike_fn)
+        if rec:
+            c1["cell"] = "LIFRecurrent"
         if readout == "explea":
             c2 = sinabs_cell("lif2.tau_mem", None, None, norm_input=False)
         else:
@@ -1026,8 +1054,9 @@ def gen_sinabs():
                             + ") (and 1 - that) into float constants, so the ONNX graph has no "
                             "initializer for it and grads_*.npz no gradient; the library's "
                             "gradient is in meta.json grads[].not_in_graph") for k in fixed}
-        lif = (f"sinabs.layers.LIF(tau_mem={tau_mem}" + (f", tau_syn={tau_syn}" if syn else "")
-               + f", spike_fn={spike_fn.__name__})")
+        lif = (f"sinabs.layers.{'LIFRecurrent' if rec else 'LIF'}(tau_mem={tau_mem}"
+               + (f", rec_connect=nn.Linear({H},{H})" if rec else "")
+               + (f", tau_syn={tau_syn}" if syn else "") + f", spike_fn={spike_fn.__name__})")
         odesc = (f"sinabs.layers.ExpLeak(tau_mem={tau_out})" if readout == "explea"
                  else "LIF(same)")
         if readout == "explea":
@@ -1053,6 +1082,14 @@ def gen_sinabs():
         }
         if readout == "explea":
             fx["extra"]["tau_mem_readout"] = tau_out
+        if rec:
+            fx.update(recurrent=("lif1.rec_connect.weight", "lif1.rec_connect.bias"),
+                      rec_first="zero")
+            fx["extra"]["recurrent"] = (
+                f"I_t = fc1(x_t) + rec_connect(z_(t-1)) for t >= 1 with rec_connect = "
+                f"nn.Linear({H}, {H}) WITH bias, I_0 = fc1(x_0): sinabs starts from rec_out = 0, "
+                "so step 0 adds neither R z nor the bias; z are spike counts for MultiSpike; "
+                "norm_input scales the whole current by 1 - beta")
         if syn:
             fx["extra"]["gamma_note"] = (
                 "sinabs 3.1.3 updates i_syn = alpha_syn * (i_syn + x) and v_mem = beta * v_mem + "
@@ -1261,6 +1298,8 @@ def main():
     ap.add_argument("--bench", metavar="OUTDIR",
                     help="only export the N-MNIST-sized Norse LIFCell model to OUTDIR/norse_lif")
     ap.add_argument("--only", help="only the fixtures of this library")
+    ap.add_argument("--name", action="append",
+                    help="only the fixture of this name (with its _t8/_t32 copies; repeatable)")
     ap.add_argument("--snnc", metavar="BIN",
                     help="only check what the snnc binary BIN makes of the existing fixtures")
     ap.add_argument("--report", metavar="FILE", help="with --snnc: also write the rows as JSON")
@@ -1277,6 +1316,8 @@ def main():
                 f.write("\n")
         return
     os.makedirs(LEAKY, exist_ok=True)
+    global ONLY_NAMES
+    ONLY_NAMES = set(a.name) if a.name else None
     for lib, fn in (("norse", gen_norse), ("snntorch", gen_snntorch),
                     ("spikingjelly", gen_spikingjelly), ("sinabs", gen_sinabs)):
         if a.only in (None, lib):

@@ -10,6 +10,16 @@ mod common;
 use common::*;
 use serde_json::Value;
 
+/// Fixtures whose optimized graph has fewer cells than layers, and why.
+const UNFUSED: &[(&str, usize, &str)] = &[(
+    "sinabs_lif_rec_multi",
+    1,
+    "the recurrent cell ops hand the previous step's spikes to the next as bits (every \
+     compiled engine's recurrent kernel sums R's columns of the active neurons), so sinabs' \
+     multi-spike LIFRecurrent, whose recurrent term reads spike counts, stays unfused and \
+     runs as exported (correct on every engine, one step at a time)",
+)];
+
 fn inspect(name: &str) -> Value {
     let model = leaky_fixture(name).join("model.onnx");
     let out = snnc_ok(&["inspect", model.to_str().unwrap(), "--json"]);
@@ -20,7 +30,7 @@ fn inspect(name: &str) -> Value {
 fn kind(cell: &str) -> &'static str {
     match cell {
         "LICell" | "ExpLeak" => "LI",
-        "LIFRecurrentCell" | "RLeaky" | "RSynaptic" => "LIFRecurrent",
+        "LIFRecurrentCell" | "RLeaky" | "RSynaptic" | "LIFRecurrent" => "LIFRecurrent",
         _ => "LIF",
     }
 }
@@ -45,10 +55,13 @@ fn every_leaky_layer_is_one_fused_cell_with_the_library_parameters() {
         let meta = meta_at(&leaky_fixture(&name));
         let layers = meta["layers"].as_array().unwrap();
         let cells = doc["cells"].as_array().unwrap();
-        assert_eq!(cells.len(), layers.len(), "{name}: {}", doc["cells"]);
+        let unfused = UNFUSED.iter().find(|u| u.0 == name);
+        assert_eq!(cells.len(), unfused.map_or(layers.len(), |u| u.1), "{name}: {}", doc["cells"]);
         assert_eq!(doc["optimizer"]["fell_back"], Value::Null, "{name}");
         let amount = reset_amount(&meta);
-        // The cells are in node order, which is layer order.
+        // The cells are in node order, which is layer order; an unfused layer's cells are the
+        // last ones.
+        let layers = &layers[layers.len() - cells.len()..];
         for (c, l) in cells.iter().zip(layers) {
             let k = kind(l["cell"].as_str().unwrap());
             assert_eq!(c["kind"], k, "{name}: {c}");
@@ -82,6 +95,7 @@ fn optimized_node_count_does_not_depend_on_t() {
         "norse_lif_li",
         "sj_lif_hard_s",
         "sinabs_lif_multi",
+        "sinabs_lif_rec_single",
         "snntorch_leaky_subtract",
         "snntorch_rleaky",
         "snntorch_rsynaptic",
