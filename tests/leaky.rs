@@ -90,8 +90,9 @@ fn the_cuda_target_renders_the_leaky_cells() {
     let m = model();
     let (m, p, e) = (m.to_str().unwrap(), plan.to_str().unwrap(), emit.to_str().unwrap());
     let out = snnc_ok(&["compile", m, "-o", p, "--target", "cuda", "--emit", e]);
-    // The LIF layer is fused with its linear layer, the read-out is one IAF kernel.
-    assert!(out.contains("linear-event+iaf 1") && out.contains("iaf-back 2"), "{out}");
+    // Both layers are fused with their linear layers: the LIF layer, and the read-out, whose
+    // input layer reads the LIF layer's spikes.
+    assert!(out.contains("linear-event+iaf 2") && out.contains("iaf-back 2"), "{out}");
     let train = std::fs::read_to_string(emit.join("train.cu")).unwrap();
     for needle in ["float syn", "syn = c;", "const float bt", "gu = (al * gi);", "z[off] = v;"] {
         assert!(train.contains(needle), "no '{needle}' in train.cu");
