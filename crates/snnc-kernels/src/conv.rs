@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use crate::conv_event::{event_image, pack_taps};
+use crate::conv_event::{event_image, pack_taps, EventTaps};
 use crate::conv_geom::{ConvDims, ConvSizes};
 use crate::error::check_len;
 use crate::gemm::sgemm_seq;
@@ -108,14 +108,13 @@ pub fn conv2d(
     if d.n == 0 || s.y_img == 0 {
         return Ok(ConvRun::default());
     }
-    let packed = (path != ConvPath::Dense).then(|| pack_taps(d, &s, w));
-    let (rows, cols) = (d.rows_reached(), d.cols_reached());
+    let packed = (path != ConvPath::Dense).then(|| (pack_taps(d, &s, w), EventTaps::new(d, s.mg)));
     let run = threads.install(|| {
         y.par_chunks_mut(IMGS * s.y_img)
             .enumerate()
             .map_init(
-                || (Vec::new(), Vec::new()),
-                |(col, acc), (t, ys)| {
+                || (Vec::new(), Vec::new(), Vec::new()),
+                |(col, acc, nz), (t, ys)| {
                     let mut run = ConvRun::default();
                     for (j, yi) in ys.chunks_exact_mut(s.y_img).enumerate() {
                         let xi = &x[(t * IMGS + j) * s.x_img..][..s.x_img];
@@ -125,8 +124,8 @@ pub fn conv2d(
                             ConvPath::Auto => sparse_enough(xi, CONV_EVENT_CROSSOVER),
                         };
                         match (&packed, event) {
-                            (Some(wt), true) => {
-                                event_image(d, &s, xi, wt, (&rows, &cols), bias, yi, acc);
+                            (Some((wt, taps)), true) => {
+                                event_image(d, &s, xi, wt, taps, bias, yi, acc, nz);
                                 run.event += 1;
                             }
                             _ => {
