@@ -89,7 +89,7 @@ fn dw_image(
     }
     sc.col.resize(s.taps * s.p, 0.0);
     for g in 0..d.group {
-        d.im2col(s, xi, g, &mut sc.col);
+        d.im2col(s, xi, g, &mut sc.col, s.p);
         let dyg = &dyi[g * s.mg * s.p..][..s.mg * s.p];
         let pg = &mut pdw[g * s.mg * s.taps..][..s.mg * s.taps];
         // dW_g [mg, taps] += dy_g [mg, p] · colᵀ [p, taps].
