@@ -13,7 +13,7 @@ use crate::{KernelError, Threads};
 /// The density (nonzero inputs over all inputs of an image) up to which [`ConvPath::Auto`]
 /// scatters events in the forward pass. Measured with `cargo bench -p snnc-kernels --bench
 /// conv` on the N-MNIST CNN's three layers (1600 images each, see docs/conv.md): the event
-/// path is faster at 30 % on every layer and slower at 50 %.
+/// path is faster at 30 % on every layer and slower at 50 % on the first two.
 pub const CONV_EVENT_CROSSOVER: f64 = 0.3;
 
 /// The density up to which [`conv2d_dw`](crate::conv2d_dw) gathers dW event-driven. Measured
