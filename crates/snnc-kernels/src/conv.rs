@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use crate::conv_event::{event_image, pack_taps};
+use crate::conv_event::{event_image, pack_taps, EventTaps};
 use crate::conv_geom::{ConvDims, ConvSizes};
 use crate::error::check_len;
 use crate::gemm::sgemm_seq;
@@ -13,7 +13,7 @@ use crate::{KernelError, Threads};
 /// The density (nonzero inputs over all inputs of an image) up to which [`ConvPath::Auto`]
 /// scatters events in the forward pass. Measured with `cargo bench -p snnc-kernels --bench
 /// conv` on the N-MNIST CNN's three layers (1600 images each, see docs/conv.md): the event
-/// path is faster at 30 % on every layer and slower at 50 %.
+/// path is faster at 30 % on every layer and slower at 50 % on the first two.
 pub const CONV_EVENT_CROSSOVER: f64 = 0.3;
 
 /// The density up to which [`conv2d_dw`](crate::conv2d_dw) gathers dW event-driven. Measured
@@ -52,33 +52,58 @@ pub(crate) fn sparse_enough(x: &[f32], crossover: f64) -> bool {
     (nnz as f64) <= crossover * x.len() as f64
 }
 
-/// Adds `bias[o]` to every output of channel `o` of one image `[m, p]`.
-pub(crate) fn add_bias(y: &mut [f32], p: usize, bias: Option<&[f32]>) {
-    if let Some(b) = bias {
-        for (row, &bo) in y.chunks_exact_mut(p.max(1)).zip(b) {
-            row.iter_mut().for_each(|v| *v += bo);
-        }
-    }
+/// Per-task scratch of [`conv2d`].
+#[derive(Default)]
+struct Scratch {
+    /// The dense images' im2col matrices side by side (`[taps, images·p]`).
+    col: Vec<f32>,
+    /// Their GEMM result for one group (`[mg, images·p]`).
+    yb: Vec<f32>,
+    /// One event image's channels-last accumulator.
+    acc: Vec<f32>,
+    /// One plane's nonzero positions.
+    nz: Vec<usize>,
+    /// The task's images that take the dense path.
+    dense: Vec<usize>,
 }
 
-/// One image by im2col + GEMM per group (`col` is scratch).
-fn dense_image(
+/// Images `idx` of one task (`x` `[images, c, h, w]`, `y` `[images, m, oh, ow]`) by im2col +
+/// one GEMM per group over all of them (`N = images·oh·ow`, so that the product is large
+/// enough to run at full speed), then `+ bias`.
+#[allow(clippy::too_many_arguments)]
+fn dense_images(
     d: &ConvDims,
     s: &ConvSizes,
     x: &[f32],
+    idx: &[usize],
     w: &[f32],
     bias: Option<&[f32]>,
     y: &mut [f32],
-    col: &mut Vec<f32>,
+    sc: &mut Scratch,
 ) -> Result<(), KernelError> {
-    col.resize(s.taps * s.p, 0.0);
+    let ld = idx.len() * s.p;
+    sc.col.resize(s.taps * ld, 0.0);
+    sc.yb.resize(s.mg * ld, 0.0);
     for g in 0..d.group {
-        d.im2col(s, x, g, col);
+        for (b, &j) in idx.iter().enumerate() {
+            d.im2col(s, &x[j * s.x_img..][..s.x_img], g, &mut sc.col[b * s.p..], ld);
+        }
         let wg = &w[g * s.mg * s.taps..][..s.mg * s.taps];
-        let yg = &mut y[g * s.mg * s.p..][..s.mg * s.p];
-        sgemm_seq(s.mg, s.p, s.taps, (wg, s.taps, 1), (col, s.p, 1), yg, s.p, false)?;
+        sgemm_seq(s.mg, ld, s.taps, (wg, s.taps, 1), (&sc.col, ld, 1), &mut sc.yb, ld, false)?;
+        for (b, &j) in idx.iter().enumerate() {
+            let yg = &mut y[j * s.y_img + g * s.mg * s.p..][..s.mg * s.p];
+            for (o, dst) in yg.chunks_exact_mut(s.p).enumerate() {
+                let src = &sc.yb[o * ld + b * s.p..][..s.p];
+                match bias {
+                    Some(bs) => {
+                        let bo = bs[g * s.mg + o];
+                        dst.iter_mut().zip(src).for_each(|(v, &a)| *v = a + bo);
+                    }
+                    None => dst.copy_from_slice(src),
+                }
+            }
+        }
     }
-    add_bias(y, s.p, bias);
     Ok(())
 }
 
@@ -108,36 +133,38 @@ pub fn conv2d(
     if d.n == 0 || s.y_img == 0 {
         return Ok(ConvRun::default());
     }
-    let packed = (path != ConvPath::Dense).then(|| pack_taps(d, &s, w));
-    let (rows, cols) = (d.rows_reached(), d.cols_reached());
+    let packed = (path != ConvPath::Dense).then(|| (pack_taps(d, &s, w), EventTaps::new(d, s.mg)));
     let run = threads.install(|| {
         y.par_chunks_mut(IMGS * s.y_img)
             .enumerate()
-            .map_init(
-                || (Vec::new(), Vec::new()),
-                |(col, acc), (t, ys)| {
-                    let mut run = ConvRun::default();
-                    for (j, yi) in ys.chunks_exact_mut(s.y_img).enumerate() {
-                        let xi = &x[(t * IMGS + j) * s.x_img..][..s.x_img];
-                        let event = match path {
-                            ConvPath::Event => true,
-                            ConvPath::Dense => false,
-                            ConvPath::Auto => sparse_enough(xi, CONV_EVENT_CROSSOVER),
-                        };
-                        match (&packed, event) {
-                            (Some(wt), true) => {
-                                event_image(d, &s, xi, wt, (&rows, &cols), bias, yi, acc);
-                                run.event += 1;
-                            }
-                            _ => {
-                                dense_image(d, &s, xi, w, bias, yi, col)?;
-                                run.dense += 1;
-                            }
+            .map_init(Scratch::default, |sc, (t, ys)| {
+                let xs = &x[t * IMGS * s.x_img..][..ys.len() / s.y_img * s.x_img];
+                let mut run = ConvRun::default();
+                sc.dense.clear();
+                for (j, yi) in ys.chunks_exact_mut(s.y_img).enumerate() {
+                    let xi = &xs[j * s.x_img..][..s.x_img];
+                    let event = match path {
+                        ConvPath::Event => true,
+                        ConvPath::Dense => false,
+                        ConvPath::Auto => sparse_enough(xi, CONV_EVENT_CROSSOVER),
+                    };
+                    match (&packed, event) {
+                        (Some((wt, taps)), true) => {
+                            event_image(d, &s, xi, wt, taps, bias, yi, &mut sc.acc, &mut sc.nz);
+                            run.event += 1;
                         }
+                        _ => sc.dense.push(j),
                     }
-                    Ok(run)
-                },
-            )
+                }
+                if !sc.dense.is_empty() {
+                    let idx = std::mem::take(&mut sc.dense);
+                    let res = dense_images(d, &s, xs, &idx, w, bias, ys, sc);
+                    run.dense += idx.len();
+                    sc.dense = idx;
+                    res?;
+                }
+                Ok(run)
+            })
             .try_reduce(ConvRun::default, |a, b| {
                 Ok(ConvRun { event: a.event + b.event, dense: a.dense + b.dense })
             })

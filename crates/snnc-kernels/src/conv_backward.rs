@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use crate::conv::{sparse_enough, ConvPath, CONV_DW_EVENT_CROSSOVER, IMGS};
-use crate::conv_event::{channels_last, gather_dw, unpack_taps_add, Reach};
+use crate::conv_event::{channels_last, gather_dw, unpack_taps_add, EventTaps};
 use crate::conv_geom::{ConvDims, ConvSizes};
 use crate::error::check_len;
 use crate::gemm::sgemm_seq;
@@ -58,12 +58,14 @@ pub fn conv2d_dx(
 type Partial = (Vec<f32>, Vec<f64>);
 
 /// Per-task scratch of [`conv2d_dw`]: the im2col matrix, one image's `dy` channels last, and
-/// the event images' partial `dw` in [`pack_taps`](crate::conv_event::pack_taps)'s layout.
+/// the event images' partial `dw` in [`pack_taps`](crate::conv_event::pack_taps)'s layout,
+/// and the positions of one plane's nonzero inputs.
 #[derive(Default)]
 struct Scratch {
     col: Vec<f32>,
     dyt: Vec<f32>,
     pdt: Vec<f32>,
+    nz: Vec<usize>,
 }
 
 /// Adds `dy·xᵀ` of one image: im2col + GEMM into `pdw` (dense) or, for a sparse image, each
@@ -75,18 +77,19 @@ fn dw_image(
     xi: &[f32],
     dyi: &[f32],
     event: bool,
-    reach: Reach<'_>,
+    taps: &EventTaps,
     pdw: &mut [f32],
     sc: &mut Scratch,
 ) -> Result<(), KernelError> {
     if event {
         channels_last(dyi, d.m, s.p, &mut sc.dyt);
-        gather_dw(d, s.mg, xi, &sc.dyt, reach, &mut sc.pdt);
+        sc.nz.resize(d.h * d.w, 0);
+        gather_dw(d, s.mg, xi, &sc.dyt, taps, &mut sc.pdt, &mut sc.nz);
         return Ok(());
     }
     sc.col.resize(s.taps * s.p, 0.0);
     for g in 0..d.group {
-        d.im2col(s, xi, g, &mut sc.col);
+        d.im2col(s, xi, g, &mut sc.col, s.p);
         let dyg = &dyi[g * s.mg * s.p..][..s.mg * s.p];
         let pg = &mut pdw[g * s.mg * s.taps..][..s.mg * s.taps];
         // dW_g [mg, taps] += dy_g [mg, p] · colᵀ [p, taps].
@@ -121,7 +124,7 @@ pub fn conv2d_dw(
         check_len("conv db [m]", db.len(), d.m)?;
     }
     let (want_w, want_b) = (dw.is_some(), db.is_some());
-    let (rows, cols) = (d.rows_reached(), d.cols_reached());
+    let taps = want_w.then(|| EventTaps::new(d, s.mg));
     let chunks = d.n.div_ceil(DW_CHUNK);
     let partials: Vec<Partial> = threads.install(|| {
         (0..chunks)
@@ -134,14 +137,14 @@ pub fn conv2d_dw(
                 let mut events = false;
                 for i in t * DW_CHUNK..((t + 1) * DW_CHUNK).min(d.n) {
                     let (xi, dyi) = (&x[i * s.x_img..][..s.x_img], &dy[i * s.y_img..][..s.y_img]);
-                    if want_w {
+                    if let Some(taps) = &taps {
                         let event = match path {
                             ConvPath::Event => true,
                             ConvPath::Dense => false,
                             ConvPath::Auto => sparse_enough(xi, CONV_DW_EVENT_CROSSOVER),
                         };
                         events |= event;
-                        dw_image(d, &s, xi, dyi, event, (&rows, &cols), &mut pdw, sc)?;
+                        dw_image(d, &s, xi, dyi, event, taps, &mut pdw, sc)?;
                     }
                     for (o, b) in pdb.iter_mut().enumerate() {
                         *b += dyi[o * s.p..][..s.p].iter().map(|&v| f64::from(v)).sum::<f64>();

@@ -20,70 +20,191 @@ pub(crate) fn pack_taps(d: &ConvDims, s: &ConvSizes, w: &[f32]) -> Vec<f32> {
     wt
 }
 
-/// `(rows_reached, cols_reached)` of [`ConvDims`].
-pub(crate) type Reach<'a> = (&'a [Vec<(usize, usize)>], &'a [Vec<(usize, usize)>]);
+/// Where the events of one input plane go: for each input position `iy·w + ix`, the
+/// `(q·m, k·mg)` offsets of every output pixel `q = oy·ow + ox` it reaches (into a
+/// channels-last `[oh·ow, m]` buffer) and of the kernel tap `k = ky·kw + kx` it meets there
+/// (into one input channel's block of [`pack_taps`]'s layout), in `(ky, kx)` order. Built once
+/// per call, so the per-event work is a walk over a contiguous list.
+pub(crate) struct EventTaps {
+    /// Entries of position `i`: `ent[start[i]..start[i + 1]]`.
+    start: Vec<usize>,
+    ent: Vec<(usize, usize)>,
+}
+
+impl EventTaps {
+    /// The table of `d` with `mg` output channels per group.
+    pub(crate) fn new(d: &ConvDims, mg: usize) -> Self {
+        let (rows, cols) = (d.rows_reached(), d.cols_reached());
+        let mut start = Vec::with_capacity(d.h * d.w + 1);
+        let mut ent = Vec::new();
+        start.push(0);
+        for rr in &rows {
+            for cc in &cols {
+                for &(ky, oy) in rr {
+                    for &(kx, ox) in cc {
+                        ent.push(((oy * d.ow + ox) * d.m, (ky * d.kw + kx) * mg));
+                    }
+                }
+                start.push(ent.len());
+            }
+        }
+        Self { start, ent }
+    }
+
+    /// The entries of input position `i`.
+    #[inline(always)]
+    fn at(&self, i: usize) -> &[(usize, usize)] {
+        &self.ent[self.start[i]..self.start[i + 1]]
+    }
+}
+
+/// `dst[..l] += v · src[..l]`; with `l` a constant after inlining, a fixed-length loop LLVM
+/// turns into whole vector registers.
+#[inline(always)]
+fn axpy(dst: &mut [f32], src: &[f32], v: f32, l: usize) {
+    for (a, &b) in dst[..l].iter_mut().zip(&src[..l]) {
+        *a += v * b;
+    }
+}
+
+/// Calls `$f(lanes)` with `lanes` a literal for the common group widths (so the vector loop
+/// has a fixed length) and the runtime width otherwise.
+macro_rules! by_width {
+    ($mg:expr, $f:expr) => {
+        match $mg {
+            4 => $f(4),
+            8 => $f(8),
+            16 => $f(16),
+            32 => $f(32),
+            64 => $f(64),
+            n => $f(n),
+        }
+    };
+}
+
+/// Writes the positions of the nonzero entries of `plane` to the front of `nz` (at least as
+/// long as `plane`) and returns how many there are. Branch-free: at spike densities a branch
+/// per entry mispredicts on most events.
+#[inline(always)]
+fn nonzeros(plane: &[f32], nz: &mut [usize]) -> usize {
+    let mut n = 0;
+    for (i, &v) in plane.iter().enumerate() {
+        // `n ≤ i` here, so the store stays inside `nz`.
+        nz[n] = i;
+        n += usize::from(v != 0.0);
+    }
+    n
+}
+
+/// The scatter into `acc` (`[oh·ow, m]`), in input order, with `l = mg` channels per group.
+#[inline(always)]
+fn scatter_l(
+    d: &ConvDims,
+    l: usize,
+    x: &[f32],
+    wt: &[f32],
+    taps: &EventTaps,
+    acc: &mut [f32],
+    nz: &mut [usize],
+) {
+    let (hw, k2l, cg) = (d.h * d.w, d.kh * d.kw * l, d.c / d.group);
+    for cin in 0..d.c {
+        let o0 = (cin / cg) * l;
+        let wc = &wt[cin * k2l..][..k2l];
+        let acc = &mut acc[o0..];
+        let plane = &x[cin * hw..][..hw];
+        let n = nonzeros(plane, nz);
+        for &i in &nz[..n] {
+            let v = plane[i];
+            for &(qo, ko) in taps.at(i) {
+                axpy(&mut acc[qo..], &wc[ko..], v, l);
+            }
+        }
+    }
+}
 
 multiversion! {
     /// The scatter into `acc` (`[oh·ow, m]`, channels last so that one tap's update is
     /// contiguous), which must hold zeros.
-    fn scatter(d: &ConvDims, mg: usize, x: &[f32], wt: &[f32], reach: Reach<'_>, acc: &mut [f32]) {
-        let (rows, cols) = reach;
-        let (h, w, kh, kw, m, ow) = (d.h, d.w, d.kh, d.kw, d.m, d.ow);
-        let cg = d.c / d.group;
-        for cin in 0..d.c {
-            let o0 = (cin / cg) * mg;
-            let plane = &x[cin * h * w..][..h * w];
-            for (iy, rr) in rows.iter().enumerate() {
-                if rr.is_empty() {
-                    continue;
+    fn scatter(d: &ConvDims, mg: usize, x: &[f32], wt: &[f32], taps: &EventTaps, acc: &mut [f32], nz: &mut [usize]) {
+        by_width!(mg, |l| scatter_l(d, l, x, wt, taps, acc, nz))
+    }
+}
+
+/// `y[o, q] = acc[q, o] (+ bias[o])` for `l = m` channels and `p` pixels: one pixel's `l`
+/// accumulators are read (and biased) as one vector and stored to the `l` channel rows.
+#[inline(always)]
+fn channels_first_l(acc: &[f32], l: usize, p: usize, bias: Option<&[f32]>, y: &mut [f32]) {
+    let y = &mut y[..l * p];
+    match bias {
+        Some(b) => {
+            let b = &b[..l];
+            for (q, a) in acc[..l * p].chunks_exact(l).enumerate() {
+                for o in 0..l {
+                    y[o * p + q] = a[o] + b[o];
                 }
-                for (ix, &v) in plane[iy * w..][..w].iter().enumerate() {
-                    if v == 0.0 {
-                        continue;
-                    }
-                    for &(ky, oy) in rr {
-                        for &(kx, ox) in &cols[ix] {
-                            let src = &wt[((cin * kh + ky) * kw + kx) * mg..][..mg];
-                            let dst = &mut acc[(oy * ow + ox) * m + o0..][..mg];
-                            for (a, &wv) in dst.iter_mut().zip(src) {
-                                *a += v * wv;
-                            }
-                        }
-                    }
+            }
+        }
+        None => {
+            for (q, a) in acc[..l * p].chunks_exact(l).enumerate() {
+                for o in 0..l {
+                    y[o * p + q] = a[o];
                 }
             }
         }
     }
 }
 
+multiversion! {
+    /// Writes the channels-last `acc` (`[p, m]`) as `y` (`[m, p]`), adding `bias[o]`.
+    fn channels_first(acc: &[f32], m: usize, p: usize, bias: Option<&[f32]>, y: &mut [f32]) {
+        by_width!(m, |l| channels_first_l(acc, l, p, bias, y))
+    }
+}
+
 /// One image `x` (`[c, h, w]`) into `y` (`[m, oh, ow]`, overwritten) by scattering its
-/// nonzero entries; `acc` is scratch.
+/// nonzero entries; `acc` and `nz` are scratch.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn event_image(
     d: &ConvDims,
     s: &ConvSizes,
     x: &[f32],
     wt: &[f32],
-    reach: Reach<'_>,
+    taps: &EventTaps,
     bias: Option<&[f32]>,
     y: &mut [f32],
     acc: &mut Vec<f32>,
+    nz: &mut Vec<usize>,
 ) {
     acc.clear();
     acc.resize(s.p * d.m, 0.0);
-    scatter(d, s.mg, x, wt, reach, acc);
-    for o in 0..d.m {
-        let row = &mut y[o * s.p..][..s.p];
-        match bias {
-            Some(b) => {
-                for (q, v) in row.iter_mut().enumerate() {
-                    *v = acc[q * d.m + o] + b[o];
-                }
-            }
-            None => {
-                for (q, v) in row.iter_mut().enumerate() {
-                    *v = acc[q * d.m + o];
-                }
+    nz.resize(d.h * d.w, 0);
+    scatter(d, s.mg, x, wt, taps, acc, nz);
+    channels_first(acc, d.m, s.p, bias, y);
+}
+
+/// The event-driven weight gradient of one image with `l = mg` channels per group.
+#[inline(always)]
+fn gather_dw_l(
+    d: &ConvDims,
+    l: usize,
+    x: &[f32],
+    dyt: &[f32],
+    taps: &EventTaps,
+    pdt: &mut [f32],
+    nz: &mut [usize],
+) {
+    let (hw, k2l, cg) = (d.h * d.w, d.kh * d.kw * l, d.c / d.group);
+    for cin in 0..d.c {
+        let o0 = (cin / cg) * l;
+        let pc = &mut pdt[cin * k2l..][..k2l];
+        let dyt = &dyt[o0..];
+        let plane = &x[cin * hw..][..hw];
+        let n = nonzeros(plane, nz);
+        for &i in &nz[..n] {
+            let v = plane[i];
+            for &(qo, ko) in taps.at(i) {
+                axpy(&mut pc[ko..], &dyt[qo..], v, l);
             }
         }
     }
@@ -93,34 +214,38 @@ multiversion! {
     /// The event-driven weight gradient of one image: each nonzero input `v` adds `v·dy` of
     /// the outputs it reached to the taps it met. `dyt` is the image's `dy` as `[oh·ow, m]` and
     /// `pdt` the partial sum in [`pack_taps`]'s layout `[c, kh, kw, m/group]`, so that one
-    /// update is a contiguous vector of the group's output channels.
-    pub(crate) fn gather_dw(d: &ConvDims, mg: usize, x: &[f32], dyt: &[f32], reach: Reach<'_>, pdt: &mut [f32]) {
-        let (rows, cols) = reach;
-        let (h, w, kh, kw, m, ow) = (d.h, d.w, d.kh, d.kw, d.m, d.ow);
-        let cg = d.c / d.group;
-        for cin in 0..d.c {
-            let o0 = (cin / cg) * mg;
-            let plane = &x[cin * h * w..][..h * w];
-            for (iy, rr) in rows.iter().enumerate() {
-                if rr.is_empty() {
-                    continue;
-                }
-                for (ix, &v) in plane[iy * w..][..w].iter().enumerate() {
-                    if v == 0.0 {
-                        continue;
-                    }
-                    for &(ky, oy) in rr {
-                        for &(kx, ox) in &cols[ix] {
-                            let src = &dyt[(oy * ow + ox) * m + o0..][..mg];
-                            let dst = &mut pdt[((cin * kh + ky) * kw + kx) * mg..][..mg];
-                            for (a, &g) in dst.iter_mut().zip(src) {
-                                *a += v * g;
-                            }
-                        }
-                    }
-                }
+    /// update is a contiguous vector of the group's output channels. `nz` is scratch, at
+    /// least `h·w` long.
+    pub(crate) fn gather_dw(d: &ConvDims, mg: usize, x: &[f32], dyt: &[f32], taps: &EventTaps, pdt: &mut [f32], nz: &mut [usize]) {
+        by_width!(mg, |l| gather_dw_l(d, l, x, dyt, taps, pdt, nz))
+    }
+}
+
+/// `dyt[q, o] = dy[o, q]` for `l = m` channels.
+#[inline(always)]
+fn channels_last_l(dy: &[f32], l: usize, p: usize, dyt: &mut [f32]) {
+    const B: usize = 8;
+    let full = p / B * B;
+    for q0 in (0..full).step_by(B) {
+        let blk = &mut dyt[q0 * l..][..B * l];
+        for o in 0..l {
+            let src = &dy[o * p + q0..][..B];
+            for (j, &v) in src.iter().enumerate() {
+                blk[j * l + o] = v;
             }
         }
+    }
+    for q in full..p {
+        for o in 0..l {
+            dyt[q * l + o] = dy[o * p + q];
+        }
+    }
+}
+
+multiversion! {
+    /// Writes `dy` of one image (`[m, p]`) as `[p, m]` into `dyt` (`m·p` long).
+    fn channels_last_mv(dy: &[f32], m: usize, p: usize, dyt: &mut [f32]) {
+        by_width!(m, |l| channels_last_l(dy, l, p, dyt))
     }
 }
 
@@ -128,11 +253,7 @@ multiversion! {
 pub(crate) fn channels_last(dy: &[f32], m: usize, p: usize, dyt: &mut Vec<f32>) {
     dyt.clear();
     dyt.resize(m * p, 0.0);
-    for (o, row) in dy.chunks_exact(p.max(1)).take(m).enumerate() {
-        for (q, &v) in row.iter().enumerate() {
-            dyt[q * m + o] = v;
-        }
-    }
+    channels_last_mv(dy, m, p, dyt);
 }
 
 /// Adds a partial weight gradient in [`pack_taps`]'s layout (`[c, kh, kw, m/group]`) to `dw`

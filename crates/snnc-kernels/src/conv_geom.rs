@@ -118,6 +118,16 @@ impl ConvDims {
         (ox * self.sw + kx * self.dw).checked_sub(self.pw).filter(|&x| x < self.w)
     }
 
+    /// The output columns `lo..hi` whose kernel column `kx` reads inside the input (an
+    /// interval: the input column `ox·sw + kx·dw − pw` grows with `ox`).
+    #[inline(always)]
+    pub(crate) fn col_span(&self, kx: usize) -> (usize, usize) {
+        let off = kx * self.dw;
+        let lo = self.pw.saturating_sub(off).div_ceil(self.sw).min(self.ow);
+        let hi = (self.w + self.pw).saturating_sub(off).div_ceil(self.sw).clamp(lo, self.ow);
+        (lo, hi)
+    }
+
     /// For each input row, the `(ky, oy)` pairs of output rows it reaches (the scatter's view
     /// of the window).
     pub(crate) fn rows_reached(&self) -> Vec<Vec<(usize, usize)>> {
@@ -146,14 +156,15 @@ impl ConvDims {
     }
 
     /// Writes the im2col matrix of group `g` of one image `x` (`[c, h, w]`) into `col`
-    /// (`[cg·kh·kw, oh·ow]`, taps in the padding 0).
-    pub(crate) fn im2col(&self, s: &ConvSizes, x: &[f32], g: usize, col: &mut [f32]) {
+    /// (`[cg·kh·kw, oh·ow]` with row stride `ld ≥ oh·ow`, so that several images can sit side
+    /// by side; taps in the padding 0).
+    pub(crate) fn im2col(&self, s: &ConvSizes, x: &[f32], g: usize, col: &mut [f32], ld: usize) {
         let (kh, kw, ow) = (self.kh, self.kw, self.ow);
         for cl in 0..s.cg {
             let plane = &x[(g * s.cg + cl) * self.h * self.w..][..self.h * self.w];
             for ky in 0..kh {
                 for kx in 0..kw {
-                    let row = &mut col[((cl * kh + ky) * kw + kx) * s.p..][..s.p];
+                    let row = &mut col[((cl * kh + ky) * kw + kx) * ld..][..s.p];
                     for oy in 0..self.oh {
                         let out = &mut row[oy * ow..][..ow];
                         let Some(iy) = self.in_row(oy, ky) else {
@@ -161,8 +172,19 @@ impl ConvDims {
                             continue;
                         };
                         let src = &plane[iy * self.w..][..self.w];
-                        for (ox, o) in out.iter_mut().enumerate() {
-                            *o = self.in_col(ox, kx).map_or(0.0, |ix| src[ix]);
+                        let (lo, hi) = self.col_span(kx);
+                        out[..lo].fill(0.0);
+                        out[hi..].fill(0.0);
+                        if lo < hi {
+                            // Input column of `lo`; inside by `col_span`.
+                            let i0 = lo * self.sw + kx * self.dw - self.pw;
+                            let out = &mut out[lo..hi];
+                            if self.sw == 1 {
+                                out.copy_from_slice(&src[i0..][..hi - lo]);
+                            } else {
+                                let src = src[i0..].iter().step_by(self.sw);
+                                out.iter_mut().zip(src).for_each(|(o, &v)| *o = v);
+                            }
                         }
                     }
                 }
@@ -182,10 +204,12 @@ impl ConvDims {
                     for oy in 0..self.oh {
                         let Some(iy) = self.in_row(oy, ky) else { continue };
                         let dst = &mut plane[iy * self.w..][..self.w];
-                        for (ox, &v) in row[oy * ow..][..ow].iter().enumerate() {
-                            if let Some(ix) = self.in_col(ox, kx) {
-                                dst[ix] += v;
-                            }
+                        let (lo, hi) = self.col_span(kx);
+                        if lo < hi {
+                            let i0 = lo * self.sw + kx * self.dw - self.pw;
+                            let src = &row[oy * ow + lo..][..hi - lo];
+                            let dst = dst[i0..].iter_mut().step_by(self.sw);
+                            dst.zip(src).for_each(|(a, &v)| *a += v);
                         }
                     }
                 }
