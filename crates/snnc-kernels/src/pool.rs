@@ -110,6 +110,37 @@ fn arg_max(x: &[f32], taps: &[usize]) -> Option<usize> {
     best
 }
 
+/// The output `(oy, ox)` of a window that lies wholly inside the input (most windows: all of
+/// them without padding), read straight from `xi` in the taps' row-major order, so that it
+/// equals the general path bit for bit; `None` for a window that reaches the padding.
+#[inline(always)]
+fn interior(mode: PoolMode, d: &PoolDims, xi: &[f32], oy: usize, ox: usize) -> Option<f32> {
+    let iy0 = (oy * d.sh).checked_sub(d.ph).filter(|&y| y + d.kh <= d.h)?;
+    let ix0 = (ox * d.sw).checked_sub(d.pw).filter(|&x| x + d.kw <= d.w)?;
+    let rows = (0..d.kh).map(|ky| &xi[(iy0 + ky) * d.w + ix0..][..d.kw]);
+    Some(match mode {
+        PoolMode::Max => {
+            // The first largest tap, or the first NaN (`arg_max`).
+            let mut best = f32::NEG_INFINITY;
+            let mut seen = false;
+            for &v in rows.flatten() {
+                if v.is_nan() {
+                    return Some(v);
+                }
+                if !seen || v > best {
+                    best = v;
+                    seen = true;
+                }
+            }
+            best
+        }
+        _ => {
+            let sum: f64 = rows.flatten().map(|&v| f64::from(v)).sum();
+            (sum / divisor(mode, d, d.kh * d.kw)) as f32
+        }
+    })
+}
+
 /// `y = pool(x)`: `x` `[n, h, w]`, `y` `[n, oh, ow]` (overwritten). A window with no tap
 /// inside the input gives −∞ (max) or NaN (average excluding the padding).
 pub fn pool2d(
@@ -131,6 +162,10 @@ pub fn pool2d(
                 let xi = &x[(t * PLANES + j) * xp..][..xp];
                 for oy in 0..d.oh {
                     for ox in 0..d.ow {
+                        if let Some(v) = interior(mode, d, xi, oy, ox) {
+                            yi[oy * d.ow + ox] = v;
+                            continue;
+                        }
                         d.taps(oy, ox, taps);
                         yi[oy * d.ow + ox] = match mode {
                             PoolMode::Max => arg_max(xi, taps).map_or(f32::NEG_INFINITY, |t| xi[t]),
