@@ -110,19 +110,19 @@ fn invalid_poolings_are_refused() {
     use snnc_plan::BufId as B;
     let g = pool_geom([3, 6, 6], [2, 2, 2, 2], [0, 0, 0, 0]);
     let pool = |g: PoolGeom| Kernel::Pool(PoolK { op: PoolOp::Sum, g, x: B(0), y: B(1) });
-    let e = refusal(&[108, 27], pool(PoolGeom { sh: 0, ..g.clone() }));
+    let e = refusal(&[108, 27], pool(PoolGeom { sh: 0, ..g }));
     assert!(e.contains("(pool)") && e.contains("zero stride or an empty window"), "{e}");
-    let e = refusal(&[108, 27], pool(PoolGeom { kw: 0, ..g.clone() }));
+    let e = refusal(&[108, 27], pool(PoolGeom { kw: 0, ..g }));
     assert!(e.contains("empty window"), "{e}");
-    let e = refusal(&[108, 26], pool(g.clone()));
+    let e = refusal(&[108, 26], pool(g));
     assert!(e.contains("y: expected 27 elements, got 26"), "{e}");
-    let back = |op, x| PoolBackK { op, g: g.clone(), x, dy: B(1), dx: B(0), acc: false };
+    let back = |op, x| PoolBackK { op, g, x, dy: B(1), dx: B(0), acc: false };
     // Max reads the forward input; the other ops do not, so its buffer is not checked.
     let e = refusal(&[108, 27, 5], Kernel::PoolBack(back(PoolOp::Max, B(2))));
     assert!(e.contains("(pool-back)") && e.contains("x: expected 108 elements, got 5"), "{e}");
     let mut b = Builder::default();
     let (dx, dy, other) = (b.buf(108), b.buf(27), b.buf(5));
-    let k = PoolBackK { op: PoolOp::AvgExcludePad, g: g.clone(), x: other, dy, dx, acc: true };
+    let k = PoolBackK { op: PoolOp::AvgExcludePad, g, x: other, dy, dx, acc: true };
     b.step(Kernel::PoolBack(k));
     assert_eq!(render(&b.finish()).unwrap().steps[0].launches.len(), 1);
 }

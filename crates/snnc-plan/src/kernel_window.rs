@@ -5,48 +5,11 @@
 //! `[m, c/group, kh, kw]`.
 
 /// The geometry of a 2-D convolution over `n` images, resolved (ONNX `Conv`, `auto_pad =
-/// NOTSET`, the output extent already computed from the padded input):
-///
-/// `y[i, o, oy, ox] = bias[o] + Σ_{c, ky, kx} x[i, g·c/group + c, oy·sh − ph + ky·dh,
-/// ox·sw − pw + kx·dw] · w[o, c, ky, kx]`
-///
-/// with g = o / (m/group) the output channel's group, c over the group's `c/group` input
-/// channels, and taps outside the input reading 0.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConvGeom {
-    /// Images (every leading axis of the IR op flattened: `T·B` for a re-rolled layer).
-    pub n: usize,
-    /// Input channels.
-    pub c: usize,
-    /// Input height.
-    pub h: usize,
-    /// Input width.
-    pub w: usize,
-    /// Output channels.
-    pub m: usize,
-    /// Output height.
-    pub oh: usize,
-    /// Output width.
-    pub ow: usize,
-    /// Kernel height.
-    pub kh: usize,
-    /// Kernel width.
-    pub kw: usize,
-    /// Vertical stride.
-    pub sh: usize,
-    /// Horizontal stride.
-    pub sw: usize,
-    /// Padding above (the padding below only shapes `oh`).
-    pub ph: usize,
-    /// Padding left (the padding right only shapes `ow`).
-    pub pw: usize,
-    /// Vertical tap spacing.
-    pub dh: usize,
-    /// Horizontal tap spacing.
-    pub dw: usize,
-    /// Channel groups (`c` and `m` are multiples of it).
-    pub group: usize,
-}
+/// NOTSET`, the output extent already computed from the padded input): the kernels'
+/// [`snnc_kernels::ConvDims`], whose contract every engine's convolution follows. `n` counts
+/// every leading axis of the IR op flattened (`T·B` for a re-rolled layer); the padding below
+/// and right only shape `oh` and `ow`.
+pub use snnc_kernels::ConvDims as ConvGeom;
 
 /// `y = conv(x, w) + bias` (see [`ConvGeom`]). With `event`, an engine may scatter the kernel
 /// of each nonzero input into the outputs it reaches instead of gathering (x is then probably
@@ -102,46 +65,14 @@ pub struct ConvDwK {
     pub acc: bool,
 }
 
-/// What a pooling window computes over its taps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PoolOp {
-    /// The sum of the taps inside the input.
-    Sum,
-    /// The sum divided by `kh·kw` (padding taps count, PyTorch's default).
-    AvgIncludePad,
-    /// The sum divided by the number of taps inside the input (ONNX's default).
-    AvgExcludePad,
-    /// The largest tap inside the input (the first one on ties, row-major).
-    Max,
-}
+/// What a pooling window computes over its taps (sum, average with or without the padding,
+/// max): the kernels' [`snnc_kernels::PoolMode`].
+pub use snnc_kernels::PoolMode as PoolOp;
 
-/// The geometry of a 2-D pooling over `n` planes (images × channels), resolved; no dilation,
-/// `ceil_mode = 0`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PoolGeom {
-    /// Planes (every axis before the spatial ones flattened).
-    pub n: usize,
-    /// Input height.
-    pub h: usize,
-    /// Input width.
-    pub w: usize,
-    /// Output height.
-    pub oh: usize,
-    /// Output width.
-    pub ow: usize,
-    /// Window height.
-    pub kh: usize,
-    /// Window width.
-    pub kw: usize,
-    /// Vertical stride.
-    pub sh: usize,
-    /// Horizontal stride.
-    pub sw: usize,
-    /// Padding above.
-    pub ph: usize,
-    /// Padding left.
-    pub pw: usize,
-}
+/// The geometry of a 2-D pooling over `n` planes (images × channels, every axis before the
+/// spatial ones flattened), resolved; no dilation, `ceil_mode = 0`: the kernels'
+/// [`snnc_kernels::PoolDims`].
+pub use snnc_kernels::PoolDims as PoolGeom;
 
 /// `y[i, oy, ox] = op over the window at (oy·sh − ph, ox·sw − pw)` of `x[i]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -184,10 +184,10 @@ impl Case {
             (add(None, yn), add(None, pn), add(None, yn), add(None, xn), add(None, wn));
         let db = self.bias.then(|| add(None, cg.m));
         let kernels = [
-            Kernel::Conv(ConvK { g: cg.clone(), x, w, bias: b, y, event: false }),
-            Kernel::Pool(PoolK { op: self.pool, g: pg.clone(), x: y, y: p }),
+            Kernel::Conv(ConvK { g: cg, x, w, bias: b, y, event: false }),
+            Kernel::Pool(PoolK { op: self.pool, g: pg, x: y, y: p }),
             Kernel::PoolBack(PoolBackK { op: self.pool, g: pg, x: y, dy: gp, dx: dy, acc: false }),
-            Kernel::ConvDx(ConvDxK { g: cg.clone(), dy, w, dx, acc: false }),
+            Kernel::ConvDx(ConvDxK { g: cg, dy, w, dx, acc: false }),
             Kernel::ConvDw(ConvDwK { g: cg, dy, x, dw: Some(dw), db, acc: false }),
         ];
         let steps: Vec<Step> =

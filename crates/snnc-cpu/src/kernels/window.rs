@@ -1,58 +1,10 @@
 //! Convolution and pooling steps: the plan's geometry handed to the `snnc-kernels` routines.
 
-use snnc_kernels::{
-    conv2d, conv2d_dw, conv2d_dx, pool2d, pool2d_backward, ConvDims, ConvPath, PoolDims, PoolMode,
-};
-use snnc_plan::{ConvDwK, ConvDxK, ConvGeom, ConvK, PoolBackK, PoolGeom, PoolK, PoolOp};
+use snnc_kernels::{conv2d, conv2d_dw, conv2d_dx, pool2d, pool2d_backward, ConvPath};
+use snnc_plan::{ConvDwK, ConvDxK, ConvK, PoolBackK, PoolK};
 
 use crate::kernels::Ctx;
 use crate::store::Io;
-
-fn conv_dims(g: &ConvGeom) -> ConvDims {
-    ConvDims {
-        n: g.n,
-        c: g.c,
-        h: g.h,
-        w: g.w,
-        m: g.m,
-        oh: g.oh,
-        ow: g.ow,
-        kh: g.kh,
-        kw: g.kw,
-        sh: g.sh,
-        sw: g.sw,
-        ph: g.ph,
-        pw: g.pw,
-        dh: g.dh,
-        dw: g.dw,
-        group: g.group,
-    }
-}
-
-fn pool_dims(g: &PoolGeom) -> PoolDims {
-    PoolDims {
-        n: g.n,
-        h: g.h,
-        w: g.w,
-        oh: g.oh,
-        ow: g.ow,
-        kh: g.kh,
-        kw: g.kw,
-        sh: g.sh,
-        sw: g.sw,
-        ph: g.ph,
-        pw: g.pw,
-    }
-}
-
-fn pool_mode(op: PoolOp) -> PoolMode {
-    match op {
-        PoolOp::Sum => PoolMode::Sum,
-        PoolOp::AvgIncludePad => PoolMode::AvgIncludePad,
-        PoolOp::AvgExcludePad => PoolMode::AvgExcludePad,
-        PoolOp::Max => PoolMode::Max,
-    }
-}
 
 /// The path of a step whose input may be events: measured per image when the plan expects
 /// sparse input, dense otherwise.
@@ -68,7 +20,7 @@ fn path(event: bool) -> ConvPath {
 pub(crate) fn conv(k: &ConvK, io: &mut Io, cx: Ctx) -> Result<(), String> {
     let (x, w, b) = (io.r(k.x)?, io.r(k.w)?, io.ro(k.bias)?);
     let y = io.w(k.y)?;
-    conv2d(&conv_dims(&k.g), x, w, b, y, path(k.event), cx.threads).map_err(|e| e.to_string())?;
+    conv2d(&k.g, x, w, b, y, path(k.event), cx.threads).map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -76,28 +28,26 @@ pub(crate) fn conv(k: &ConvK, io: &mut Io, cx: Ctx) -> Result<(), String> {
 pub(crate) fn conv_dx(k: &ConvDxK, io: &mut Io, cx: Ctx) -> Result<(), String> {
     let (dy, w) = (io.r(k.dy)?, io.r(k.w)?);
     let dx = io.w(k.dx)?;
-    conv2d_dx(&conv_dims(&k.g), dy, w, dx, k.acc, cx.threads).map_err(|e| e.to_string())
+    conv2d_dx(&k.g, dy, w, dx, k.acc, cx.threads).map_err(|e| e.to_string())
 }
 
 /// Conv's weight and bias gradients; dW is event-driven for sparse input images.
 pub(crate) fn conv_dw(k: &ConvDwK, io: &mut Io, cx: Ctx) -> Result<(), String> {
     let (dy, x) = (io.r(k.dy)?, io.r(k.x)?);
     let (dw, db) = (io.wo(k.dw)?, io.wo(k.db)?);
-    let d = conv_dims(&k.g);
-    conv2d_dw(&d, dy, x, dw, db, k.acc, ConvPath::Auto, cx.threads).map_err(|e| e.to_string())
+    conv2d_dw(&k.g, dy, x, dw, db, k.acc, ConvPath::Auto, cx.threads).map_err(|e| e.to_string())
 }
 
 /// Pooling forward.
 pub(crate) fn pool(k: &PoolK, io: &mut Io, cx: Ctx) -> Result<(), String> {
     let x = io.r(k.x)?;
     let y = io.w(k.y)?;
-    pool2d(pool_mode(k.op), &pool_dims(&k.g), x, y, cx.threads).map_err(|e| e.to_string())
+    pool2d(k.op, &k.g, x, y, cx.threads).map_err(|e| e.to_string())
 }
 
 /// Pooling's input gradient.
 pub(crate) fn pool_back(k: &PoolBackK, io: &mut Io, cx: Ctx) -> Result<(), String> {
     let (x, dy) = (io.r(k.x)?, io.r(k.dy)?);
     let dx = io.w(k.dx)?;
-    let (mode, d) = (pool_mode(k.op), pool_dims(&k.g));
-    pool2d_backward(mode, &d, x, dy, dx, k.acc, cx.threads).map_err(|e| e.to_string())
+    pool2d_backward(k.op, &k.g, x, dy, dx, k.acc, cx.threads).map_err(|e| e.to_string())
 }

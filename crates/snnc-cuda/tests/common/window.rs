@@ -114,20 +114,20 @@ pub fn conv_steps(b: &mut Builder, g: &ConvGeom, bias: bool, acc: bool) {
     let yn = g.n * g.m * g.oh * g.ow;
     let (x, w, y) = (b.buf(xn), b.buf(wn), b.buf(yn));
     let bb = bias.then(|| b.buf(g.m));
-    b.step(Kernel::Conv(ConvK { g: g.clone(), x, w, bias: bb, y, event: !bias }));
+    b.step(Kernel::Conv(ConvK { g: *g, x, w, bias: bb, y, event: !bias }));
     let dx = b.buf(xn);
-    b.step(Kernel::ConvDx(ConvDxK { g: g.clone(), dy: y, w, dx, acc }));
+    b.step(Kernel::ConvDx(ConvDxK { g: *g, dy: y, w, dx, acc }));
     let (dw, db) = (b.buf(wn), b.buf(g.m));
-    b.step(Kernel::ConvDw(ConvDwK { g: g.clone(), dy: y, x, dw: Some(dw), db: Some(db), acc }));
-    b.step(Kernel::ConvDw(ConvDwK { g: g.clone(), dy: y, x, dw: Some(dw), db: None, acc: !acc }));
+    b.step(Kernel::ConvDw(ConvDwK { g: *g, dy: y, x, dw: Some(dw), db: Some(db), acc }));
+    b.step(Kernel::ConvDw(ConvDwK { g: *g, dy: y, x, dw: Some(dw), db: None, acc: !acc }));
 }
 
 /// The forward and gradient kernels of `op` over `g` (the gradient accumulating when `acc`).
 pub fn pool_steps(b: &mut Builder, g: &PoolGeom, op: PoolOp, acc: bool) {
     let (x, y) = (b.buf(g.n * g.h * g.w), b.buf(g.n * g.oh * g.ow));
-    b.step(Kernel::Pool(PoolK { op, g: g.clone(), x, y }));
+    b.step(Kernel::Pool(PoolK { op, g: *g, x, y }));
     let dx = b.buf(g.n * g.h * g.w);
-    b.step(Kernel::PoolBack(PoolBackK { op, g: g.clone(), x, dy: y, dx, acc }));
+    b.step(Kernel::PoolBack(PoolBackK { op, g: *g, x, dy: y, dx, acc }));
 }
 
 /// One program with every convolution case's kernels (biases and accumulation alternating).

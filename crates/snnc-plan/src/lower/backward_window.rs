@@ -18,14 +18,14 @@ pub(crate) fn conv(l: &mut Lower, ni: usize, node: &Node, g: BufId, spec: &ConvS
     let (x, w) = (l.req(node, 0)?, l.req(node, 1)?);
     if let Some(v) = want(l, node, 0) {
         let (dx, acc) = l.gdst(ni, v);
-        let k = ConvDxK { g: geom.clone(), dy: g, w, dx, acc };
+        let k = ConvDxK { g: geom, dy: g, w, dx, acc };
         l.push(ni, l.dep[v.0], Kernel::ConvDx(k));
     }
     let (ww, wb) = (want(l, node, 1), want(l, node, 2));
     let dw = ww.map(|v| (v, l.gdst(ni, v)));
     let db = wb.map(|v| (v, l.gdst(ni, v)));
     let step = |dw: Option<(BufId, bool)>, db: Option<(BufId, bool)>, acc| ConvDwK {
-        g: geom.clone(),
+        g: geom,
         dy: g,
         x,
         dw: dw.map(|d| d.0),

@@ -144,7 +144,7 @@ fn conv_forward_matches_the_loops() {
                 }
             }
             let k = Kernel::Conv(ConvK {
-                g: g.clone(),
+                g,
                 x: b(0),
                 w: b(1),
                 bias: bias.then_some(b(2)),
@@ -167,7 +167,7 @@ fn conv_input_gradient_matches_the_loops() {
             let mut want: Vec<f64> =
                 if acc { dx0.iter().map(|&v| v as f64).collect() } else { vec![0.0; xn] };
             each_tap(&g, |xi, wi, yi| want[xi] += dy[yi] as f64 * w[wi] as f64);
-            let k = Kernel::ConvDx(ConvDxK { g: g.clone(), dy: b(0), w: b(1), dx: b(2), acc });
+            let k = Kernel::ConvDx(ConvDxK { g, dy: b(0), w: b(1), dx: b(2), acc });
             let out = exec(&[dy, w, dx0], &k);
             close(&format!("conv dx case {ci} acc {acc}"), &out[2], &want, 0.0);
         }
@@ -193,7 +193,7 @@ fn conv_weight_and_bias_gradients_match_the_loops() {
                 want_b[(yi / (g.oh * g.ow)) % g.m] += v as f64;
             }
             let k = Kernel::ConvDw(ConvDwK {
-                g: g.clone(),
+                g,
                 dy: b(0),
                 x: b(1),
                 dw: dw_on.then_some(b(2)),
@@ -217,18 +217,18 @@ fn invalid_convolutions_are_refused() {
     let conv = |g: ConvGeom, y: u32| {
         Kernel::Conv(ConvK { g, x: b(0), w: b(1), bias: Some(b(2)), y: b(y), event: false })
     };
-    assert!(render(0, &l, &conv(g.clone(), 3)).is_ok());
+    assert!(render(0, &l, &conv(g, 3)).is_ok());
     let refusals = [
-        (conv(ConvGeom { group: 3, ..g.clone() }, 3), "groups"),
-        (conv(ConvGeom { group: 0, ..g.clone() }, 3), "groups"),
-        (conv(ConvGeom { sh: 0, ..g.clone() }, 3), "zero stride"),
-        (conv(ConvGeom { dw: 0, ..g.clone() }, 3), "dilation"),
-        (conv(g.clone(), 2), "expected"),
-        (conv(ConvGeom { oh: usize::MAX / 2, ..g.clone() }, 3), "overflow"),
-        (Kernel::ConvDx(ConvDxK { g: g.clone(), dy: b(3), w: b(1), dx: b(2), acc: false }), "dx"),
+        (conv(ConvGeom { group: 3, ..g }, 3), "groups"),
+        (conv(ConvGeom { group: 0, ..g }, 3), "groups"),
+        (conv(ConvGeom { sh: 0, ..g }, 3), "zero stride"),
+        (conv(ConvGeom { dw: 0, ..g }, 3), "dilation"),
+        (conv(g, 2), "expected"),
+        (conv(ConvGeom { oh: usize::MAX / 2, ..g }, 3), "overflow"),
+        (Kernel::ConvDx(ConvDxK { g, dy: b(3), w: b(1), dx: b(2), acc: false }), "dx"),
         (
             Kernel::ConvDw(ConvDwK {
-                g: g.clone(),
+                g,
                 dy: b(3),
                 x: b(0),
                 dw: Some(b(1)),
@@ -339,7 +339,7 @@ fn pool_forward_matches_the_loops() {
                     }
                 }
             });
-            let k = Kernel::Pool(PoolK { op, g: g.clone(), x: b(0), y: b(1) });
+            let k = Kernel::Pool(PoolK { op, g, x: b(0), y: b(1) });
             let out = exec(&[x, vec![7.0; yn]], &k);
             close(&format!("pool {op:?} case {ci}"), &out[1], &want, tol(op));
         }
@@ -369,14 +369,7 @@ fn pool_gradient_matches_the_loops() {
                         }
                     }
                 });
-                let k = Kernel::PoolBack(PoolBackK {
-                    op,
-                    g: g.clone(),
-                    x: b(0),
-                    dy: b(1),
-                    dx: b(2),
-                    acc,
-                });
+                let k = Kernel::PoolBack(PoolBackK { op, g, x: b(0), dy: b(1), dx: b(2), acc });
                 let out = exec(&[x, dy, dx0], &k);
                 close(&format!("pool back {op:?} case {ci} acc {acc}"), &out[2], &want, tol(op));
             }
@@ -391,7 +384,7 @@ fn pooling_past_one_grid_dimension() {
     let n = 65_535 * 64 + 100;
     let g = pool_geom([n, 1, 1], [1, 1], [1, 1], [0, 0, 0, 0]);
     let x: Vec<f32> = (0..n).map(|i| (i % 1000) as f32).collect();
-    let k = Kernel::Pool(PoolK { op: PoolOp::Sum, g: g.clone(), x: b(0), y: b(1) });
+    let k = Kernel::Pool(PoolK { op: PoolOp::Sum, g, x: b(0), y: b(1) });
     let out = exec(&[x.clone(), vec![-1.0; n]], &k);
     assert!(out[1] == x, "pool over {n} planes");
     let k =
@@ -405,15 +398,15 @@ fn invalid_poolings_are_refused() {
     let g = pool_geom([2, 4, 4], [2, 2], [2, 2], [0, 0, 0, 0]);
     let l = Layout::arena_only(&[32, 8]);
     let pool = |g: PoolGeom| Kernel::Pool(PoolK { op: PoolOp::Max, g, x: b(0), y: b(1) });
-    assert!(render(0, &l, &pool(g.clone())).is_ok());
+    assert!(render(0, &l, &pool(g)).is_ok());
     for (k, what) in [
-        (pool(PoolGeom { sw: 0, ..g.clone() }), "zero stride"),
-        (pool(PoolGeom { kh: 0, ..g.clone() }), "empty window"),
-        (pool(PoolGeom { n: 3, ..g.clone() }), "expected"),
+        (pool(PoolGeom { sw: 0, ..g }), "zero stride"),
+        (pool(PoolGeom { kh: 0, ..g }), "empty window"),
+        (pool(PoolGeom { n: 3, ..g }), "expected"),
         (
             Kernel::PoolBack(PoolBackK {
                 op: PoolOp::Sum,
-                g: g.clone(),
+                g,
                 x: b(0),
                 dy: b(1),
                 dx: b(1),
