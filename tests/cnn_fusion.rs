@@ -41,6 +41,20 @@ fn rerolled(what: &str, doc: &Value, steps: u64) -> u64 {
     doc["optimized"]["nodes"].as_u64().unwrap()
 }
 
+/// sinabs squeezes batch and time into one batch-major image axis and transposes it to
+/// time-major around each IF layer: with `reshape-window` and `transpose-push` the transposes
+/// between the convolutional layers cancel, which leaves the input's (before the first
+/// convolution), the one before the flatten, and two around each dense layer's cell; the
+/// 16×16×16 layers' 4096-neuron sequences are never transposed.
+#[test]
+fn sinabs_cnn_transposes_cancel_between_convolutions() {
+    for name in ["sinabs_cnn", "sinabs_cnn_t32"] {
+        let doc = inspect_cnn(name);
+        let ops = &doc["optimized"]["ops"];
+        assert_eq!(ops["Transpose"], 6, "{name}: {ops}");
+    }
+}
+
 #[test]
 fn cnn_exports_optimize_to_one_graph_size_for_every_t() {
     for lib in ["norse", "sinabs"] {

@@ -6,8 +6,12 @@
 //!   axis a to the front.
 //! * `concat-axis`: `Concat(Unsqueeze(x_i, [a]) …, axis a)` is
 //!   `Transpose(Concat(Unsqueeze(x_i, [0]) …, axis 0), p⁻¹)`.
-//! * `transpose-linear`: a transpose that keeps the last axis commutes with a `Linear`
-//!   (`Linear` maps rows of the last axis one by one), and two transposes compose.
+//! * `transpose-push`: a transpose that keeps the last axis commutes with a `Linear`
+//!   (`Linear` maps rows of the last axis one by one); one that keeps the channel and spatial
+//!   axes commutes with a `Conv` or a pool (their leading axes are images, each mapped alone)
+//!   and with an elementwise op whose other operand is a one-element constant; two transposes
+//!   compose. Between the layers of a batch-major CNN (sinabs) the transposes that bring time
+//!   to the front for each IF layer and back for the next convolution then cancel.
 //!
 //! Only data moves, so values and gradients are kept exactly.
 
@@ -16,7 +20,7 @@ use snnc_ir::normalize_axis;
 
 use crate::analysis::EGraph;
 use crate::lang::SnnNode;
-use crate::rules::support::{add_checked, custom, nodes, ty, union, Rule};
+use crate::rules::support::{add_checked, custom, nodes, ty, union, value, Rule};
 use crate::sym::Sym;
 
 /// The permutation of a rank-`rank` tensor that moves axis `a` to the front.
@@ -126,28 +130,73 @@ fn concat_axis() -> Rule {
     )
 }
 
-/// A transpose to push inward: `Transpose(x, perm)`, then `op(·, rest…)` when `op` is some.
+/// A transpose to push inward: `Transpose(x, perm)` alone when `op` is none; otherwise `op`
+/// over its arguments, each transposed by `perm` where its flag is set and kept where not.
 struct Pushed {
     x: Id,
     perm: Vec<usize>,
-    op: Option<(Sym, Vec<Id>)>,
+    op: Option<(Sym, Vec<Id>, Vec<bool>)>,
 }
 
-/// `Transpose(Linear(x, W, …), p)` with p keeping the last axis: x, p and the Linear with its
-/// other arguments. Also `Transpose(Transpose(x, q), p)` as x and q∘p alone.
+/// Whether permutation `p` keeps its last `k` axes in place.
+fn keeps_last(p: &[usize], k: usize) -> bool {
+    k <= p.len() && (p.len() - k..p.len()).all(|i| p[i] == i)
+}
+
+/// The trailing axes that window op `n` reads as one image (channels and spatial axes), from
+/// its weight's rank or its window; the axes before them are images mapped one by one.
+pub(crate) fn image_axes(eg: &EGraph, n: &SnnNode) -> Option<usize> {
+    match &n.sym {
+        Sym::Conv(_) => ty(eg, n.args[1]).map(|t| t.rank().saturating_sub(1)),
+        Sym::Pool(spec) => Some(spec.kernel.len() + 1),
+        _ => None,
+    }
+}
+
+/// Which operands of elementwise node `n` (of class `c`) a transpose of its result moves
+/// to: those of the result's shape; the others must be known one-element values, which
+/// broadcast the same way in any layout.
+fn mapped(eg: &EGraph, c: Id, n: &SnnNode) -> Option<Vec<bool>> {
+    let shape = &ty(eg, c)?.shape;
+    let flags: Option<Vec<bool>> = n
+        .args
+        .iter()
+        .map(|&a| match ty(eg, a) {
+            Some(t) if &t.shape == shape => Some(true),
+            _ if value(eg, a).is_some_and(|v| v.len() == 1) => Some(false),
+            _ => None,
+        })
+        .collect();
+    flags.filter(|f| f.iter().any(|&b| b))
+}
+
+/// `Transpose(op(x, …), p)` for an op that p commutes with (a `Linear` when p keeps the last
+/// axis; a `Conv` or pool when p keeps its image axes; an elementwise op): the op and which
+/// of its arguments take the transpose. Also `Transpose(Transpose(x, q), p)` as x and q∘p
+/// alone.
 fn transposed(eg: &EGraph, c: Id) -> Vec<Pushed> {
     let mut out = Vec::new();
     for n in nodes(eg, c, |s| matches!(s, Sym::Transpose(_))) {
         let Sym::Transpose(p) = &n.sym else { continue };
         let inner = eg.find(n.args[0]);
-        if p.last() == Some(&(p.len() - 1)) {
+        let mut push = |m: &SnnNode, flags: Vec<bool>| {
+            let args = m.args.iter().map(|&a| eg.find(a)).collect();
+            out.push(Pushed { x: inner, perm: p.clone(), op: Some((m.sym.clone(), args, flags)) });
+        };
+        let first = |m: &SnnNode| (0..m.args.len()).map(|i| i == 0).collect::<Vec<bool>>();
+        if keeps_last(p, 1) {
             for l in nodes(eg, inner, |s| matches!(s, Sym::Linear { .. })) {
-                let rest = l.args[1..].iter().map(|&a| eg.find(a)).collect();
-                out.push(Pushed {
-                    x: eg.find(l.args[0]),
-                    perm: p.clone(),
-                    op: Some((l.sym.clone(), rest)),
-                });
+                push(l, first(l));
+            }
+        }
+        for w in nodes(eg, inner, |s| matches!(s, Sym::Conv(_) | Sym::Pool(_))) {
+            if image_axes(eg, w).is_some_and(|k| keeps_last(p, k)) {
+                push(w, first(w));
+            }
+        }
+        for m in nodes(eg, inner, crate::rules::time::map::is_elementwise) {
+            if let Some(flags) = mapped(eg, inner, m) {
+                push(m, flags);
             }
         }
         for t in nodes(eg, inner, |s| matches!(s, Sym::Transpose(_))) {
@@ -161,20 +210,26 @@ fn transposed(eg: &EGraph, c: Id) -> Vec<Pushed> {
     out
 }
 
-fn transpose_linear() -> Rule {
+fn transpose_push() -> Rule {
     custom(
-        "transpose-linear",
+        "transpose-push",
         Some(Sym::Transpose(Vec::new())),
         |eg, c| if transposed(eg, c).is_empty() { Vec::new() } else { vec![vec![]] },
         |eg, c, _| {
             let mut changed = Vec::new();
             for Pushed { x, perm, op } in transposed(eg, c) {
-                let Some(tx) = transpose(eg, x, perm) else { continue };
                 let w = match op {
-                    Some((sym, rest)) => {
-                        add_checked(eg, SnnNode::new(sym, [vec![tx], rest].concat()))
+                    Some((sym, args, flags)) => {
+                        let args: Option<Vec<Id>> = args
+                            .iter()
+                            .zip(&flags)
+                            .map(
+                                |(&a, &t)| if t { transpose(eg, a, perm.clone()) } else { Some(a) },
+                            )
+                            .collect();
+                        args.and_then(|args| add_checked(eg, SnnNode::new(sym, args)))
                     }
-                    None => Some(tx),
+                    None => transpose(eg, x, perm),
                 };
                 changed.extend(unions(eg, c, w));
             }
@@ -185,5 +240,5 @@ fn transpose_linear() -> Rule {
 
 /// The layout rules.
 pub fn rules() -> Vec<Rule> {
-    vec![gather_axis(), concat_axis(), transpose_linear()]
+    vec![gather_axis(), concat_axis(), transpose_push()]
 }

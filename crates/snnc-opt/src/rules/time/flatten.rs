@@ -9,6 +9,10 @@
 //!   result's shape (or are scalars) is `op(Reshape(a, s), Reshape(b, s)…)`: the flattening
 //!   moves down the step's arithmetic (v + x, the bare spike's v + x − v_th) to the previous
 //!   step's flattened outputs and to the rows of the input sequence (`reshape-hoist-gather`).
+//! * `reshape-window`: `Reshape(W(x, k…), s)` for a `Conv` or pool W and an s that changes only
+//!   the leading (image) axes is `W(Reshape(x, s's leading axes ++ x's image axes), k…)`:
+//!   the images are mapped one by one, so how they are grouped does not matter (sinabs'
+//!   [B·T] images regrouped as [B, T] for its neurons).
 //! * `reshape-reshape`: `Reshape(Reshape(y, s₁), s₂)` is `Reshape(y, s₂)`, and y itself when
 //!   that is y's shape: the previous step's potential, flattened again, is the flat one.
 //!
@@ -143,6 +147,47 @@ fn reshape_push() -> Rule {
     )
 }
 
+/// For `Reshape(y, s)` in class `c` with y a `Conv` or pool node that s regroups only the
+/// leading axes of: the node's operator, its arguments, and x's new shape.
+fn regrouped(eg: &EGraph, c: Id) -> Vec<(Sym, Vec<Id>, Vec<usize>)> {
+    let Some(s) = ty(eg, c).map(|t| t.shape.clone()) else { return Vec::new() };
+    let mut out = Vec::new();
+    for r in nodes(eg, c, |s| matches!(s, Sym::Reshape(_))) {
+        let y = eg.find(r.args[0]);
+        let Some(ys) = ty(eg, y).map(|t| t.shape.clone()) else { continue };
+        for w in nodes(eg, y, |s| matches!(s, Sym::Conv(_) | Sym::Pool(_))) {
+            let Some(k) = crate::rules::time::axis::image_axes(eg, w) else { continue };
+            let Some(xs) = ty(eg, w.args[0]).map(|t| t.shape.clone()) else { continue };
+            if k >= s.len() || k >= ys.len() || s[s.len() - k..] != ys[ys.len() - k..] {
+                continue;
+            }
+            let shape = [&s[..s.len() - k], &xs[xs.len() - k..]].concat();
+            out.push((w.sym.clone(), w.args.iter().map(|&a| eg.find(a)).collect(), shape));
+        }
+    }
+    out
+}
+
+fn reshape_window() -> Rule {
+    custom(
+        "reshape-window",
+        Some(Sym::Reshape(Vec::new())),
+        |eg, c| if regrouped(eg, c).is_empty() { Vec::new() } else { vec![vec![]] },
+        |eg, c, _| {
+            let mut changed = Vec::new();
+            for (sym, mut args, shape) in regrouped(eg, c) {
+                let Some(x) = reshape(eg, args[0], &shape) else { continue };
+                args[0] = x;
+                let Some(n) = add_checked(eg, SnnNode::new(sym, args)) else { continue };
+                if ty(eg, n).is_some() && ty(eg, n) == ty(eg, c) {
+                    changed.extend(union(eg, c, n));
+                }
+            }
+            changed
+        },
+    )
+}
+
 fn reshape_reshape() -> Rule {
     custom(
         "reshape-reshape",
@@ -178,6 +223,7 @@ pub fn rules() -> Vec<Rule> {
         neuron_flatten("neuron-flatten", Sym::SpikeReset(Neuron::probe())),
         neuron_flatten("spike-flatten", Sym::Spike(Sg::of(&Default::default()), Threshold::Gt)),
         reshape_push(),
+        reshape_window(),
         reshape_reshape(),
     ]
 }
