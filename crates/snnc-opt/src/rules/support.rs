@@ -162,6 +162,27 @@ pub fn index_of(eg: &EGraph, c: Id) -> Option<i64> {
     (v.shape().is_empty()).then(|| v.as_i64_vec()).flatten().map(|v| v[0])
 }
 
+/// Which operands of node `n` a layout change of its result (a reshape, a transpose) moves
+/// to: `true` for those of the result's `shape`, `false` for those `kept` accepts (values that
+/// broadcast the same way in any layout); `None` when another operand exists or none moves.
+pub fn moved_operands(
+    eg: &EGraph,
+    n: &SnnNode,
+    shape: &[usize],
+    kept: impl Fn(Id) -> bool,
+) -> Option<Vec<bool>> {
+    let flags: Option<Vec<bool>> = n
+        .args
+        .iter()
+        .map(|&a| match ty(eg, a) {
+            Some(t) if t.shape == shape => Some(true),
+            _ if kept(a) => Some(false),
+            _ => None,
+        })
+        .collect();
+    flags.filter(|f| f.iter().any(|&b| b))
+}
+
 /// Adds `node` if its children's types fit its operator (so no rule can add an ill-typed
 /// node), returning its class.
 pub fn add_checked(eg: &mut EGraph, node: SnnNode) -> Option<Id> {

@@ -20,7 +20,7 @@ use snnc_ir::normalize_axis;
 
 use crate::analysis::EGraph;
 use crate::lang::SnnNode;
-use crate::rules::support::{add_checked, custom, nodes, ty, union, value, Rule};
+use crate::rules::support::{add_checked, custom, moved_operands, nodes, ty, union, value, Rule};
 use crate::sym::Sym;
 
 /// The permutation of a rank-`rank` tensor that moves axis `a` to the front.
@@ -130,12 +130,12 @@ fn concat_axis() -> Rule {
     )
 }
 
-/// A transpose to push inward: `Transpose(x, perm)` alone when `op` is none; otherwise `op`
-/// over its arguments, each transposed by `perm` where its flag is set and kept where not.
-struct Pushed {
-    x: Id,
-    perm: Vec<usize>,
-    op: Option<(Sym, Vec<Id>, Vec<bool>)>,
+/// A transpose to push inward.
+enum Pushed {
+    /// `op` over `args`, each transposed by `perm` where its flag is set and kept where not.
+    Op { perm: Vec<usize>, op: Box<Sym>, args: Vec<Id>, flags: Vec<bool> },
+    /// `Transpose(x, perm)` alone (two transposes composed).
+    Alone { x: Id, perm: Vec<usize> },
 }
 
 /// Whether permutation `p` keeps its last `k` axes in place.
@@ -153,23 +153,6 @@ pub(crate) fn image_axes(eg: &EGraph, n: &SnnNode) -> Option<usize> {
     }
 }
 
-/// Which operands of elementwise node `n` (of class `c`) a transpose of its result moves
-/// to: those of the result's shape; the others must be known one-element values, which
-/// broadcast the same way in any layout.
-fn mapped(eg: &EGraph, c: Id, n: &SnnNode) -> Option<Vec<bool>> {
-    let shape = &ty(eg, c)?.shape;
-    let flags: Option<Vec<bool>> = n
-        .args
-        .iter()
-        .map(|&a| match ty(eg, a) {
-            Some(t) if &t.shape == shape => Some(true),
-            _ if value(eg, a).is_some_and(|v| v.len() == 1) => Some(false),
-            _ => None,
-        })
-        .collect();
-    flags.filter(|f| f.iter().any(|&b| b))
-}
-
 /// `Transpose(op(x, …), p)` for an op that p commutes with (a `Linear` when p keeps the last
 /// axis; a `Conv` or pool when p keeps its image axes; an elementwise op): the op and which
 /// of its arguments take the transpose. Also `Transpose(Transpose(x, q), p)` as x and q∘p
@@ -181,7 +164,7 @@ fn transposed(eg: &EGraph, c: Id) -> Vec<Pushed> {
         let inner = eg.find(n.args[0]);
         let mut push = |m: &SnnNode, flags: Vec<bool>| {
             let args = m.args.iter().map(|&a| eg.find(a)).collect();
-            out.push(Pushed { x: inner, perm: p.clone(), op: Some((m.sym.clone(), args, flags)) });
+            out.push(Pushed::Op { perm: p.clone(), op: Box::new(m.sym.clone()), args, flags });
         };
         let first = |m: &SnnNode| (0..m.args.len()).map(|i| i == 0).collect::<Vec<bool>>();
         if keeps_last(p, 1) {
@@ -195,7 +178,9 @@ fn transposed(eg: &EGraph, c: Id) -> Vec<Pushed> {
             }
         }
         for m in nodes(eg, inner, crate::rules::time::map::is_elementwise) {
-            if let Some(flags) = mapped(eg, inner, m) {
+            let Some(shape) = ty(eg, inner).map(|t| &t.shape) else { continue };
+            let one = |a: Id| value(eg, a).is_some_and(|v| v.len() == 1);
+            if let Some(flags) = moved_operands(eg, m, shape, one) {
                 push(m, flags);
             }
         }
@@ -203,7 +188,7 @@ fn transposed(eg: &EGraph, c: Id) -> Vec<Pushed> {
             let Sym::Transpose(q) = &t.sym else { continue };
             if q.len() == p.len() {
                 let composed: Vec<usize> = p.iter().map(|&i| q[i]).collect();
-                out.push(Pushed { x: eg.find(t.args[0]), perm: composed, op: None });
+                out.push(Pushed::Alone { x: eg.find(t.args[0]), perm: composed });
             }
         }
     }
@@ -217,9 +202,9 @@ fn transpose_push() -> Rule {
         |eg, c| if transposed(eg, c).is_empty() { Vec::new() } else { vec![vec![]] },
         |eg, c, _| {
             let mut changed = Vec::new();
-            for Pushed { x, perm, op } in transposed(eg, c) {
-                let w = match op {
-                    Some((sym, args, flags)) => {
+            for pushed in transposed(eg, c) {
+                let w = match pushed {
+                    Pushed::Op { perm, op, args, flags } => {
                         let args: Option<Vec<Id>> = args
                             .iter()
                             .zip(&flags)
@@ -227,9 +212,9 @@ fn transpose_push() -> Rule {
                                 |(&a, &t)| if t { transpose(eg, a, perm.clone()) } else { Some(a) },
                             )
                             .collect();
-                        args.and_then(|args| add_checked(eg, SnnNode::new(sym, args)))
+                        args.and_then(|args| add_checked(eg, SnnNode::new(*op, args)))
                     }
-                    None => transpose(eg, x, perm),
+                    Pushed::Alone { x, perm } => transpose(eg, x, perm),
                 };
                 changed.extend(unions(eg, c, w));
             }

@@ -23,7 +23,7 @@ use egg::Id;
 
 use crate::analysis::EGraph;
 use crate::lang::SnnNode;
-use crate::rules::support::{add_checked, custom, nodes, proj, ty, union, Rule};
+use crate::rules::support::{add_checked, custom, moved_operands, nodes, proj, ty, union, Rule};
 use crate::sym::{Neuron, Sg, Sym};
 use snnc_ir::Threshold;
 
@@ -105,16 +105,8 @@ fn pushable(eg: &EGraph, c: Id) -> Vec<(Sym, Vec<Id>, Vec<bool>)> {
         let x = eg.find(r.args[0]);
         let Some(shape) = ty(eg, x).map(|t| t.shape.clone()) else { continue };
         for n in nodes(eg, x, pushes) {
-            let moved: Option<Vec<bool>> = n
-                .args
-                .iter()
-                .map(|&a| match ty(eg, a) {
-                    Some(t) if t.shape == shape => Some(true),
-                    Some(t) if t.rank() == 0 => Some(false),
-                    _ => None,
-                })
-                .collect();
-            if let Some(moved) = moved.filter(|m| m.iter().any(|&b| b)) {
+            let scalar = |a: Id| ty(eg, a).is_some_and(|t| t.rank() == 0);
+            if let Some(moved) = moved_operands(eg, n, &shape, scalar) {
                 out.push((n.sym.clone(), n.args.iter().map(|&a| eg.find(a)).collect(), moved));
             }
         }
