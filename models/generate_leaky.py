@@ -651,8 +651,8 @@ def leaky_fixture(fx, sd, x, seed, with_grads=True, name=None, base=None):
             if f32_vs_f64 is not None:
                 entry["library_float32_vs_float64_rel_err"] = f32_vs_f64
             if isinstance(entry["reset_grad"], list):
-                entry["reset_grad_note"] = ("the layers differ ([hidden, readout]); one "
-                                            "--reset-grad flag cannot express both")
+                entry["reset_grad_note"] = ("the layers differ ([hidden, readout]): "
+                                            "--reset-grad " + ",".join(entry["reset_grad"]))
             if not_in_graph:
                 entry["not_in_graph"] = {k: {"library_grad": scalar_or_list(
                     torch.from_numpy(np.asarray(g[k]))), "spec_rel_err": errs[k]}
@@ -1158,12 +1158,12 @@ def snnc_check(binary, names=None):
             gos = np.load(os.path.join(d, "grad_outputs.npz")) if meta["grads"] else None
             row["grads"] = {}
             for g in meta["grads"]:
+                # One choice for every layer, or one per spiking layer (a list).
                 per_layer = isinstance(g["reset_grad"], list)
-                flags = ["attached", "detached"] if per_layer else [g["reset_grad"]]
+                flags = [",".join(g["reset_grad"])] if per_layer else [g["reset_grad"]]
                 for flag in flags:
                     gres = {"surrogate": g["surrogate"], "reset_grad": flag}
-                    key = g["file"] + (f" (--reset-grad {flag}; the layers need "
-                                       f"{g['reset_grad']})" if per_layer else "")
+                    key = g["file"]
                     row["grads"][key] = gres
                     cmd = [binary, "grad", os.path.join(d, "model.onnx"), "--input", f"x={x}",
                            "--output", out, "--surrogate", g["surrogate"], "--reset-grad", flag]

@@ -22,25 +22,6 @@ use std::path::{Path, PathBuf};
 use common::*;
 use snnc_ir::Tensor;
 
-/// A fixture whose gradients need what snnc does not do yet on some modes, with the reason.
-/// There `snnc grad` must still succeed and give every tensor, but the values are not
-/// compared (and `snnc check`, which compares them with the reference, is not run).
-struct Pending {
-    fixture: &'static str,
-    modes: &'static [&'static str],
-    why: &'static str,
-}
-
-/// Why Norse's recurrent LIF network's gradients are not compared.
-const MIXED_RESET: &str = "Norse's LIFRecurrentCell detaches its reset and its LICell/LIFCell \
-                           readout does not; one --reset-grad flag covers every layer of a \
-                           plain export, so neither choice reproduces both layers";
-
-const ALL_MODES: &[&str] = &["imported", "optimized", "cpu", "plan", "wgpu", "cuda"];
-
-const PENDING: &[Pending] =
-    &[Pending { fixture: "norse_lif_recurrent", modes: ALL_MODES, why: MIXED_RESET }];
-
 /// A fixture that the compiled engines must refuse on some modes, with the reason: there
 /// `snnc run` (or `snnc compile`, for a plan) must exit with code 1 and a message that names
 /// a node of `op` and says the reason.
@@ -116,10 +97,18 @@ fn model_for(mode: &str, model: &str, tmp: &Path, choices: &[&str]) -> String {
 
 /// The compile-time choices of one saved gradient case: the surrogate, and the reset gradient
 /// when the case names one.
-fn choices(case: &serde_json::Value) -> Vec<&str> {
-    let mut c = vec!["--surrogate", case["surrogate"].as_str().unwrap()];
-    if let Some(rg) = case["reset_grad"].as_str() {
-        c.extend(["--reset-grad", rg]);
+fn choices(case: &serde_json::Value) -> Vec<String> {
+    let mut c = vec!["--surrogate".to_string(), case["surrogate"].as_str().unwrap().to_string()];
+    // One choice, or one per spiking layer (Norse's recurrent LIF network mixes them).
+    let rg = match &case["reset_grad"] {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(l) => {
+            Some(l.iter().map(|r| r.as_str().unwrap()).collect::<Vec<_>>().join(","))
+        }
+        _ => None,
+    };
+    if let Some(rg) = rg {
+        c.extend(["--reset-grad".to_string(), rg]);
     }
     c
 }
@@ -151,11 +140,11 @@ fn check(dir: PathBuf, name: &str, mode: &str) {
             failures.push(format!("run: {e}"));
         }
     }
-    let pending = PENDING.iter().find(|p| p.fixture == name && p.modes.contains(&mode));
     let go = dir.join("grad_outputs.npz");
     for case in meta["grads"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
         let file = case["file"].as_str().unwrap();
-        let choices = choices(case);
+        let owned = choices(case);
+        let choices: Vec<&str> = owned.iter().map(String::as_str).collect();
         let gpath = tmp.join(file);
         let gm = model_for(mode, m, &tmp, &choices);
         let mut args = vec!["grad", gm.as_str(), "--input", i, "--grad-output"];
@@ -167,22 +156,17 @@ fn check(dir: PathBuf, name: &str, mode: &str) {
         for (n, w) in npz(&dir.join(file)) {
             let g = get(&got, &n);
             assert_eq!(g.shape(), w.shape(), "{name} ({mode}): gradient of {n}");
-            if pending.is_none() {
-                grad_err = grad_err.max(rel_err(g, &w));
-                if let Err(e) = compare_grad(&n, g, &w) {
-                    failures.push(format!("grad {}: {e}", choices.join(" ")));
-                }
+            grad_err = grad_err.max(rel_err(g, &w));
+            if let Err(e) = compare_grad(&n, g, &w) {
+                failures.push(format!("grad {}: {e}", choices.join(" ")));
             }
         }
-    }
-    if let Some(p) = pending {
-        eprintln!("{name} ({mode}): gradient values not compared yet: {}", p.why);
     }
     eprintln!(
         "{name} ({mode}): outputs max rel err {out_err:.3e}, gradients max rel norm err \
          {grad_err:.3e}"
     );
-    if matches!(mode, "cpu" | "wgpu" | "cuda") && pending.is_none() {
+    if matches!(mode, "cpu" | "wgpu" | "cuda") {
         // With the first saved case's choices, the surrogate the library trained with (a
         // fixture saved only for its outputs, like `sj_hard_s_t8`, takes its base's).
         let saved = |m: &serde_json::Value| m["grads"].as_array().and_then(|c| c.first()).cloned();
@@ -192,7 +176,8 @@ fn check(dir: PathBuf, name: &str, mode: &str) {
         };
         let first = saved(&meta).or_else(base);
         let mut args = vec!["check", m, "--input", i, "--engine", mode];
-        args.extend(first.as_ref().map(choices).unwrap_or_default());
+        let owned = first.as_ref().map(choices).unwrap_or_default();
+        args.extend(owned.iter().map(String::as_str));
         let out = snnc(&args);
         if !out.status.success() {
             failures.push(format!(

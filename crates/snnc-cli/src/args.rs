@@ -1,7 +1,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use snnc_ir::{ExportGrad, ResetGrad, Surrogate};
+use snnc_ir::Surrogate;
+
+use crate::reset_grads::ResetGrads;
 
 /// snnc: a compiler backend for spiking neural networks exported from PyTorch/Norse.
 #[derive(Debug, Parser)]
@@ -167,9 +169,10 @@ pub struct GradArgs {
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
     /// Whether the resets of plain exports are differentiated through their spike: attached
-    /// or detached (an export loses `detach()`, SPEC §1.1).
+    /// or detached (an export loses `detach()`, SPEC §1.1); or one choice per spiking layer
+    /// with a reset, comma-separated, in the order `snnc inspect` lists the layers.
     #[arg(long, default_value = "attached", value_parser = parse_reset_grad)]
-    pub reset_grad: ResetGrad,
+    pub reset_grad: ResetGrads,
     /// Which gradients to write.
     #[arg(long, value_enum, default_value = "all")]
     pub wrt: Wrt,
@@ -192,21 +195,17 @@ pub struct InspectArgs {
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
     /// Whether the resets of plain exports are differentiated through their spike: attached
-    /// or detached (an export loses `detach()`, SPEC §1.1).
+    /// or detached (an export loses `detach()`, SPEC §1.1); or one choice per spiking layer
+    /// with a reset, comma-separated, in the order `snnc inspect` lists the layers.
     #[arg(long, default_value = "attached", value_parser = parse_reset_grad)]
-    pub reset_grad: ResetGrad,
+    pub reset_grad: ResetGrads,
 }
 
 pub(crate) fn parse_surrogate(s: &str) -> Result<Surrogate, String> {
     s.parse()
 }
 
-/// The compile-time backward of a plain export that `surrogate` and `reset_grad` select.
-pub(crate) fn export_grad(surrogate: Surrogate, reset_grad: ResetGrad) -> ExportGrad {
-    ExportGrad::new(surrogate, reset_grad)
-}
-
-pub(crate) fn parse_reset_grad(s: &str) -> Result<ResetGrad, String> {
+pub(crate) fn parse_reset_grad(s: &str) -> Result<ResetGrads, String> {
     s.parse()
 }
 
@@ -221,9 +220,10 @@ pub struct CompileArgs {
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
     /// Whether the resets of plain exports are differentiated through their spike: attached
-    /// or detached (an export loses `detach()`, SPEC §1.1).
+    /// or detached (an export loses `detach()`, SPEC §1.1); or one choice per spiking layer
+    /// with a reset, comma-separated, in the order `snnc inspect` lists the layers.
     #[arg(long, default_value = "attached", value_parser = parse_reset_grad)]
-    pub reset_grad: ResetGrad,
+    pub reset_grad: ResetGrads,
     /// The engine the plan is meant for.
     #[arg(long, value_enum, default_value = "cpu")]
     pub target: Target,
@@ -243,9 +243,10 @@ pub struct CheckArgs {
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
     /// Whether the resets of plain exports are differentiated through their spike: attached
-    /// or detached (an export loses `detach()`, SPEC §1.1).
+    /// or detached (an export loses `detach()`, SPEC §1.1); or one choice per spiking layer
+    /// with a reset, comma-separated, in the order `snnc inspect` lists the layers.
     #[arg(long, default_value = "attached", value_parser = parse_reset_grad)]
-    pub reset_grad: ResetGrad,
+    pub reset_grad: ResetGrads,
     /// The compiled engine compared with the reference: cpu, wgpu or cuda.
     #[arg(long, value_enum, default_value = "cpu")]
     pub engine: Engine,

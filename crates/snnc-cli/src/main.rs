@@ -9,6 +9,7 @@ mod export;
 mod inputs;
 mod model;
 mod plotting;
+mod reset_grads;
 mod stage;
 mod summary;
 mod tract_engine;

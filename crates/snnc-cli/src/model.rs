@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use snnc_ir::{ExportGrad, Graph, Tensor, TensorType};
+use snnc_ir::{ExportGrad, Graph, ResetGrad, Tensor, TensorType};
 use snnc_plan::Plan;
 
 use crate::args::ModelArgs;
@@ -24,6 +24,8 @@ pub struct ModelFile {
     text: Option<Graph>,
     nir: Option<(snnc_nir::NirFile, snnc_nir::NirOptions)>,
     plan: Option<Plan>,
+    /// One `--reset-grad` choice per layer with a reset, when they differ.
+    layer_resets: Option<Vec<ResetGrad>>,
 }
 
 impl ModelFile {
@@ -70,7 +72,13 @@ impl ModelFile {
             Format::Plan => Some(Plan::load(&path)?),
             _ => None,
         };
-        Ok(ModelFile { path, format, dims, text, nir, plan })
+        Ok(ModelFile { path, format, dims, text, nir, plan, layer_resets: None })
+    }
+
+    /// Gives each layer with a reset its own `--reset-grad` choice, which [`ModelFile::load`]
+    /// applies ([`crate::reset_grads`]).
+    pub fn set_layer_resets(&mut self, choices: Vec<ResetGrad>) {
+        self.layer_resets = Some(choices);
     }
 
     /// True when the file is a compiled plan rather than a model.
@@ -110,8 +118,8 @@ impl ModelFile {
         }
     }
 
-    /// Imports the graph (binding symbolic dimensions from `--dim` and the given arrays) and
-    /// verifies it.
+    /// Imports the graph (binding symbolic dimensions from `--dim` and the given arrays),
+    /// verifies it, and detaches the resets of the layers a per-layer `--reset-grad` marks.
     pub fn load(&self, given: &[(String, Tensor)]) -> Result<Graph> {
         if self.format == Format::Plan {
             bail!(
@@ -138,7 +146,10 @@ impl ModelFile {
             }
         };
         snnc_ir::verify(&g).with_context(|| self.label())?;
-        Ok(g)
+        match &self.layer_resets {
+            Some(choices) => crate::reset_grads::apply(&self.label(), g, choices),
+            None => Ok(g),
+        }
     }
 }
 

@@ -140,6 +140,7 @@ mod matches;
 mod multi_counts;
 mod near;
 mod record;
+mod reset_layers;
 mod reset_uses;
 mod value;
 mod window;
@@ -154,4 +155,5 @@ pub use matches::{
 };
 pub use near::{excused, Excused};
 pub use record::record_cells;
+pub use reset_layers::{detach_resets, reset_layers, ResetLayer};
 pub use reset_uses::{reset_uses, Use};

@@ -38,6 +38,7 @@ fn elementwise(op: &Op) -> bool {
             | Op::Cast { .. }
             | Op::Where
             | Op::Identity
+            | Op::Detach
             | Op::Relu
             | Op::Sigmoid
             | Op::Tanh
@@ -138,14 +139,22 @@ impl<'g> Uses<'g> {
     }
 }
 
-/// The uses of spikes that are resets, over the whole graph: the edges whose gradient
-/// `--reset-grad detached` drops, in the reference and in the compiled engines alike. A spike is the output of a
-/// float `Greater`/`GreaterOrEqual`/`Less`/`LessOrEqual` or of `Spike`, and whatever `Cast` and
-/// `Identity` make of it; its uses by those `Cast`s and `Identity`s are the spike itself.
-pub fn reset_uses(g: &Graph) -> HashSet<Use> {
+/// One spike of a plain export: the comparison that fires it, its potential (the elementwise
+/// ancestors of the comparison's operands) and the uses of the spike that are its reset.
+pub(crate) struct Fired {
+    /// The comparison's node index.
+    pub node: usize,
+    /// The potential's values.
+    pub potential: HashSet<ValueId>,
+    /// The reset uses of the spike.
+    pub resets: Vec<Use>,
+}
+
+/// Every float comparison (or `Spike`) of `g` in node order, with its reset uses.
+pub(crate) fn fired(g: &Graph) -> Vec<Fired> {
     let u = Uses::new(g);
-    let mut cut = HashSet::new();
-    for node in g.nodes() {
+    let mut out = Vec::new();
+    for (i, node) in g.nodes().iter().enumerate() {
         if !fires(&node.op) {
             continue;
         }
@@ -154,6 +163,7 @@ pub fn reset_uses(g: &Graph) -> HashSet<Use> {
             continue;
         }
         let (potential, _) = u.ancestors(&operands, None);
+        let mut resets = Vec::new();
         let mut spikes: Vec<ValueId> = node.outputs.iter().flatten().copied().collect();
         while let Some(z) = spikes.pop() {
             for &(c, s) in &u.consumers[z.0] {
@@ -161,10 +171,19 @@ pub fn reset_uses(g: &Graph) -> HashSet<Use> {
                 if matches!(op, Op::Cast { .. } | Op::Identity) {
                     spikes.extend(g.nodes()[c].outputs.iter().flatten());
                 } else if u.is_reset((c, s), &potential) {
-                    cut.insert((c, s));
+                    resets.push((c, s));
                 }
             }
         }
+        out.push(Fired { node: i, potential, resets });
     }
-    cut
+    out
+}
+
+/// The uses of spikes that are resets, over the whole graph: the edges whose gradient
+/// `--reset-grad detached` drops, in the reference and in the compiled engines alike. A spike is the output of a
+/// float `Greater`/`GreaterOrEqual`/`Less`/`LessOrEqual` or of `Spike`, and whatever `Cast` and
+/// `Identity` make of it; its uses by those `Cast`s and `Identity`s are the spike itself.
+pub fn reset_uses(g: &Graph) -> HashSet<Use> {
+    fired(g).into_iter().flat_map(|f| f.resets).collect()
 }

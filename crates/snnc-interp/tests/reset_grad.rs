@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use snnc_interp::{grad, run, GradOptions};
+use snnc_interp::{detach_resets, grad, reset_layers, run, GradOptions};
 use snnc_ir::{DType, Graph, Op, ResetGrad, Tensor, ValueId};
 
 const N: usize = 4;
@@ -230,5 +230,83 @@ fn non_reset_uses_keep_their_gradient() {
         assert_eq!(x1(&a), x1(&d), "{s:?}");
         let w = |v: &[(String, Vec<f64>)]| v.iter().find(|(n, _)| n == "W").unwrap().1.clone();
         assert_eq!(w(&a), w(&d), "{s:?}");
+    }
+}
+
+/// `detach()` put back on every layer's resets (`--reset-grad` per layer) is the global
+/// `detached`: the one layer of each spelling is found with all its comparisons, and the
+/// graph with `Detach` on its reset uses differentiates, attached, as the original does
+/// detached.
+#[test]
+fn detaching_each_layer_equals_detached() {
+    for s in ALL {
+        let g = layer(s, false);
+        let layers = reset_layers(&g);
+        let comparisons = if s == Spelling::SnnTorch { T + 1 } else { T };
+        assert_eq!(layers.len(), 1, "{s:?}: {layers:?}");
+        assert_eq!(layers[0].comparisons.len(), comparisons, "{s:?}");
+        let d = detach_resets(&g, &layers, &[true]).unwrap();
+        let detaches = d.nodes().iter().filter(|n| n.op == Op::Detach).count();
+        assert!(detaches >= 1 && detaches <= comparisons, "{s:?}: {detaches} Detach nodes");
+        let gouts = random_gouts(&g, &feed(), &mut Rng::new(7));
+        let want = grads(&g, &feed(), &gouts, ResetGrad::Detached);
+        assert_eq!(grads(&d, &feed(), &gouts, ResetGrad::Attached), want, "{s:?}");
+        let same = detach_resets(&g, &layers, &[false]).unwrap();
+        let attached = grads(&g, &feed(), &gouts, ResetGrad::Attached);
+        assert_eq!(grads(&same, &feed(), &gouts, ResetGrad::Attached), attached, "{s:?}");
+    }
+}
+
+/// Two layers in a row (the second integrates the first's spikes through a Gemm) are two
+/// layers, numbered from the input; detaching both is the global `detached`, and detaching
+/// one gives neither global choice's gradient.
+#[test]
+fn layers_are_numbered_from_the_input_and_detach_alone() {
+    let mut g = Graph::new("two");
+    let x = input(&mut g, "x", F, &[1, N]);
+    let th = init(&mut g, "th", &[], &[0.5]);
+    let zero = init(&mut g, "zero", &[], &[0.0]);
+    let w: Vec<f64> = (0..N * N).map(|i| 0.2 * ((i % 7) as f64) - 0.3).collect();
+    let w = init(&mut g, "W", &[N, N], &w);
+    let mut cur = x;
+    for l in 0..2 {
+        let mut v: Option<ValueId> = None;
+        let mut zs = Vec::new();
+        for t in 0..T {
+            let name = |n: &str| format!("{n}{l}_{t}");
+            let vin = match v {
+                Some(vp) => op(&mut g, Op::Add, &[vp, cur], &name("vin")),
+                None => cur,
+            };
+            let s = op(&mut g, Op::Sub, &[vin, th], &name("s"));
+            let c = op(&mut g, Op::Greater, &[s, zero], &name("c"));
+            let z = op(&mut g, Op::Cast { to: F }, &[c], &name("z"));
+            let zth = op(&mut g, Op::Mul, &[z, th], &name("zth"));
+            v = Some(op(&mut g, Op::Sub, &[vin, zth], &name("v")));
+            zs.push(z);
+        }
+        let sum = op(&mut g, Op::Add, &[zs[0], zs[1]], &format!("sum{l}"));
+        cur = op(&mut g, gemm(), &[sum, w], &format!("next{l}"));
+        g.add_output(v.unwrap()).unwrap();
+    }
+    g.add_output(cur).unwrap();
+    let f = vec![("x".to_string(), t64(&[1, N], &[0.9, 0.3, 1.4, 0.6]))];
+    let layers = reset_layers(&g);
+    assert_eq!(layers.len(), 2);
+    let first = |k: usize| g.nodes()[layers[k].comparisons[0]].name.clone();
+    assert_eq!((first(0), first(1)), ("c0_0".to_string(), "c1_0".to_string()));
+    let gouts = random_gouts(&g, &f, &mut Rng::new(5));
+    let both = grads(&g, &f, &gouts, ResetGrad::Detached);
+    let none = grads(&g, &f, &gouts, ResetGrad::Attached);
+    let mixed: Vec<_> = [[true, false], [false, true]]
+        .iter()
+        .map(|w| grads(&detach_resets(&g, &layers, w).unwrap(), &f, &gouts, ResetGrad::Attached))
+        .collect();
+    let both_again =
+        grads(&detach_resets(&g, &layers, &[true, true]).unwrap(), &f, &gouts, ResetGrad::Attached);
+    assert_eq!(both_again, both);
+    for m in &mixed {
+        assert_ne!(m, &both, "a mixed choice is not the global detached");
+        assert_ne!(m, &none, "a mixed choice is not the global attached");
     }
 }

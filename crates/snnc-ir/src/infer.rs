@@ -55,7 +55,7 @@ pub fn infer_types(op: &Op, inputs: &Inputs) -> Result<Vec<TensorType>, String> 
         }
         Op::Floor => vec![float(ty(0))?.clone()],
         Op::Slice(spec) => vec![TensorType::new(ty(0).dtype, spec.output_shape(&ty(0).shape)?)],
-        Op::Neg | Op::Identity => vec![ty(0).clone()],
+        Op::Neg | Op::Identity | Op::Detach => vec![ty(0).clone()],
         Op::Relu | Op::Sigmoid | Op::Tanh | Op::Spike { .. } => vec![float(ty(0))?.clone()],
         Op::Cast { to } => vec![TensorType::new(*to, ty(0).shape.clone())],
         Op::Where => {

@@ -102,6 +102,9 @@ pub enum Op {
     },
     /// Copy.
     Identity,
+    /// PyTorch's `detach()`: a copy whose backward passes no gradient. Plain exports lose it;
+    /// `--reset-grad` puts it back on the resets of the layers the user names (SPEC §1.1).
+    Detach,
     /// max(x, 0).
     Relu,
     /// 1 / (1 + e^−x).
@@ -185,6 +188,7 @@ impl Op {
             Op::Transpose { .. } => "Transpose",
             Op::Constant { .. } => "Constant",
             Op::Identity => "Identity",
+            Op::Detach => "Detach",
             Op::Relu => "Relu",
             Op::Sigmoid => "Sigmoid",
             Op::Tanh => "Tanh",

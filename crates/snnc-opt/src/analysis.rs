@@ -144,6 +144,7 @@ fn binary_outputs(sym: &Sym, kids: &[&Data]) -> Vec<bool> {
         | Sym::Reshape(_)
         | Sym::Transpose(_)
         | Sym::Identity
+        | Sym::Detach
         | Sym::Relu => {
             vec![bin(0) || kids.first().is_some_and(|d| d.types[0].dtype == DType::Bool)]
         }

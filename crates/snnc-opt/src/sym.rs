@@ -205,6 +205,9 @@ pub enum Sym {
     MatMul,
     /// `Identity`.
     Identity,
+    /// `Detach`: a copy without gradient. It is never folded into its operand: the two differ
+    /// in the backward pass.
+    Detach,
     /// `Relu`.
     Relu,
     /// `Sigmoid`.
@@ -308,6 +311,7 @@ impl Sym {
             Op::Pool(spec) => Sym::Pool(spec.clone()),
             Op::Constant { .. } => return None,
             Op::Identity => Sym::Identity,
+            Op::Detach => Sym::Detach,
             Op::Relu => Sym::Relu,
             Op::Sigmoid => Sym::Sigmoid,
             Op::Tanh => Sym::Tanh,
@@ -350,6 +354,7 @@ impl Sym {
             Sym::Where => Op::Where,
             Sym::MatMul => Op::MatMul,
             Sym::Identity => Op::Identity,
+            Sym::Detach => Op::Detach,
             Sym::Relu => Op::Relu,
             Sym::Sigmoid => Op::Sigmoid,
             Sym::Tanh => Op::Tanh,

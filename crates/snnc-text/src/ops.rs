@@ -43,6 +43,7 @@ pub const OP_NAMES: &[&str] = &[
     "Transpose",
     "Constant",
     "Identity",
+    "Detach",
     "Relu",
     "Sigmoid",
     "Tanh",
@@ -96,8 +97,10 @@ pub(crate) fn known_attrs(op: &str) -> Option<&'static [&'static str]> {
     Some(match op {
         "Gemm" => &["alpha", "beta", "trans_a", "trans_b"],
         "MatMul" | "Add" | "Sub" | "Mul" | "Div" | "Neg" | "Greater" | "Less" | "Where"
-        | "Identity" | "Relu" | "Sigmoid" | "Tanh" | "GreaterOrEqual" | "LessOrEqual" | "Equal"
-        | "Not" | "Abs" | "Sign" | "Floor" | "Max" | "Min" | "Clip" => &[],
+        | "Identity" | "Detach" | "Relu" | "Sigmoid" | "Tanh" | "GreaterOrEqual"
+        | "LessOrEqual" | "Equal" | "Not" | "Abs" | "Sign" | "Floor" | "Max" | "Min" | "Clip" => {
+            &[]
+        }
         "Slice" => &["starts", "ends", "axes", "steps"],
         "Cast" => &["to"],
         "Gather" | "Concat" => &["axis"],
@@ -332,6 +335,7 @@ pub(crate) fn build_op(op: &str, op_pos: Pos, items: Vec<Attr>) -> PResult<Op> {
         }),
         "Where" => Op::Where,
         "Identity" => Op::Identity,
+        "Detach" => Op::Detach,
         "Relu" => Op::Relu,
         "Sigmoid" => Op::Sigmoid,
         "Tanh" => Op::Tanh,

@@ -1,5 +1,5 @@
 use clap::{Args, ValueEnum};
-use snnc_ir::{ResetGrad, Surrogate};
+use snnc_ir::Surrogate;
 
 use crate::args::{parse_reset_grad, parse_surrogate, ModelArgs};
 
@@ -55,9 +55,10 @@ pub struct BenchArgs {
     #[arg(long, default_value = "super:100", value_parser = parse_surrogate)]
     pub surrogate: Surrogate,
     /// Whether the resets of plain exports are differentiated through their spike: attached
-    /// or detached (an export loses `detach()`, SPEC §1.1).
+    /// or detached (an export loses `detach()`, SPEC §1.1); or one per spiking layer, as for
+    /// `grad`.
     #[arg(long, default_value = "attached", value_parser = parse_reset_grad)]
-    pub reset_grad: ResetGrad,
+    pub reset_grad: crate::reset_grads::ResetGrads,
     /// Also time every step of the cpu engine's programs (median over `--runs` extra runs)
     /// and print them after the table (JSON: the cpu engine's `profile`).
     #[arg(long)]

@@ -18,10 +18,10 @@ use crate::tract_engine::{self, TractModel};
 /// step) and compares its outputs with the reference interpreter's. Only the result goes to
 /// stdout; progress goes to stderr.
 pub fn bench(a: BenchArgs) -> Result<()> {
-    let mf = ModelFile::open(&a.model)?;
+    let mut mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
     let chosen = choose(&mf, &a.engines)?;
-    let export = crate::args::export_grad(a.surrogate, a.reset_grad);
+    let export = a.reset_grad.export(&mut mf, a.surrogate);
     let threads = match a.threads {
         Some(n) => n as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -10,9 +10,9 @@ use crate::model::ModelFile;
 /// (`--engine`: cpu, wgpu or cuda; default cpu), on the same input, forward and backward; fails on
 /// any mismatch (SPEC §5).
 pub fn check(a: CheckArgs) -> Result<()> {
-    let mf = ModelFile::open(&a.model)?;
+    let mut mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
-    let export = crate::args::export_grad(a.surrogate, a.reset_grad);
+    let export = a.reset_grad.export(&mut mf, a.surrogate);
     let reference = Exec::new(&mf, &given, Some(Engine::Ref), Stage::Imported, export)?;
     if a.engine == Engine::Ref {
         bail!(

@@ -6,11 +6,11 @@ use crate::model::ModelFile;
 /// `snnc compile`: import, optimize and lower the model to a plan file; with `--target cuda`
 /// the plan is also rendered to CUDA C, written to `--emit DIR` as `infer.cu` and `train.cu`.
 pub fn compile(a: CompileArgs) -> Result<()> {
-    let mf = ModelFile::open(&a.model)?;
+    let mut mf = ModelFile::open(&a.model)?;
     if a.emit.is_some() && a.target != Target::Cuda {
         bail!("--emit writes CUDA sources: it needs --target cuda");
     }
-    let export = crate::args::export_grad(a.surrogate, a.reset_grad);
+    let export = a.reset_grad.export(&mut mf, a.surrogate);
     // Plans for either target hold fused leaky cells: both engines have their kernels.
     let plan = mf.plan(&[], export, true)?;
     let cuda = match a.target {

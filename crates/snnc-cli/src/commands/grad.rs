@@ -11,10 +11,10 @@ use crate::summary::norm;
 /// `snnc grad`: BPTT gradients of the model for every graph input and float initializer,
 /// written to an `.npz` keyed by value name.
 pub fn grad(a: GradArgs) -> Result<()> {
-    let mf = ModelFile::open(&a.model)?;
+    let mut mf = ModelFile::open(&a.model)?;
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
     // The optimizer gives the spikes and resets of plain exports the backward the gradient uses.
-    let export = crate::args::export_grad(a.surrogate, a.reset_grad);
+    let export = a.reset_grad.export(&mut mf, a.surrogate);
     let exec = Exec::new(&mf, &given, a.engine, a.stage, export)?;
     let (inputs, generated) = bind_signature(&exec.inputs(), given)?;
     if !generated.is_empty() {

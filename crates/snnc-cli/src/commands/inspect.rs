@@ -12,18 +12,16 @@ const LISTING_INLINE: usize = 8;
 /// `snnc inspect`: each stage's node count and op histogram (both stages by default), the
 /// optimized graph's listing, the rewrites that fired and the fused cells; `--json` and `--dot`.
 pub fn inspect(a: InspectArgs) -> Result<()> {
-    let mf = ModelFile::open(&a.model)?;
+    let mut mf = ModelFile::open(&a.model)?;
+    let export = a.reset_grad.export(&mut mf, a.surrogate);
     let g = mf.load(&[])?;
     let show_imported = a.stage != Some(Stage::Optimized);
     let opt = match a.stage {
         Some(Stage::Imported) => None,
-        _ => Some(crate::stage::optimized(
-            &mf,
-            &g,
-            crate::args::export_grad(a.surrogate, a.reset_grad),
-            true,
-        )?),
+        _ => Some(crate::stage::optimized(&mf, &g, export, true)?),
     };
+    // The layers `--reset-grad` numbers, on the graph as imported.
+    let layers = snnc_interp::reset_layers(&g);
     let shown = opt.as_ref().map_or(&g, |o| &o.graph);
     let cells = snnc_opt::cells(shown);
     if let Some(path) = &a.dot {
@@ -35,6 +33,15 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
         if show_imported {
             doc["imported"] = stage_json(&g);
         }
+        doc["reset_layers"] = layers
+            .iter()
+            .map(|l| {
+                json!({
+                    "comparisons": l.comparisons.len(),
+                    "first": g.nodes()[l.comparisons[0]].name,
+                })
+            })
+            .collect();
         if let Some(o) = &opt {
             doc["optimized"] = stage_json(&o.graph);
             doc["rewrites"] = json!(o.rewrites);
@@ -46,6 +53,12 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
     }
     if show_imported {
         print_stage(&mf, &g, "imported");
+    }
+    if !layers.is_empty() {
+        println!("  spiking layers with a reset (the order of a per-layer --reset-grad):");
+        for line in crate::reset_grads::describe(&g, &layers) {
+            println!("    {line}");
+        }
     }
     if let Some(o) = &opt {
         print_stage(&mf, &o.graph, "optimized");

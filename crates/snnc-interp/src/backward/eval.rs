@@ -62,7 +62,8 @@ pub(crate) fn eval(
             let greater = matches!(op, Op::Greater | Op::GreaterOrEqual);
             compare_back(greater, x()?, y()?, g, sg)?.into()
         }
-        Op::Equal | Op::Not => Vec::new(),
+        // `Detach` passes no gradient (PyTorch's `detach()`).
+        Op::Equal | Op::Not | Op::Detach => Vec::new(),
         Op::Neg
         | Op::Identity
         | Op::Relu

@@ -61,7 +61,7 @@ pub(crate) fn eval(
         }
         Op::Slice(spec) => slice(x()?, spec)?,
         Op::Neg => un(|a| -a)?,
-        Op::Cast { .. } | Op::Identity => x()?.clone(),
+        Op::Cast { .. } | Op::Identity | Op::Detach => x()?.clone(),
         Op::Where => select(x()?, data(args, 1)?, data(args, 2)?, shape)?,
         Op::Gather { axis } => gather(x()?, data(args, 1)?, *axis, shape)?,
         Op::Unsqueeze { .. } | Op::Squeeze { .. } | Op::Reshape { .. } => reshaped(x()?, shape)?,

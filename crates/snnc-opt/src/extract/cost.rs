@@ -38,7 +38,9 @@ pub fn node_cost(sym: &Sym, ins: &[Option<&TensorType>], outs: &[TensorType]) ->
         Sym::Const(_) => 1e-3,
         // A projection names an output of its node; it is not a node of its own.
         Sym::Proj(_) => 1e-4,
-        Sym::Identity | Sym::Unsqueeze(_) | Sym::Squeeze(_) | Sym::Reshape(_) => OVERHEAD / 2.0,
+        Sym::Identity | Sym::Detach | Sym::Unsqueeze(_) | Sym::Squeeze(_) | Sym::Reshape(_) => {
+            OVERHEAD / 2.0
+        }
         Sym::Gemm { trans_a, .. } => {
             let k = input(0).map_or(1.0, |a| a.shape[usize::from(!*trans_a)] as f64);
             OVERHEAD + out * k

@@ -120,6 +120,8 @@ pub(crate) fn node(l: &mut Lower, ni: usize, node: &Node, gouts: &[Option<BufId>
         Op::Identity | Op::Reshape { .. } | Op::Squeeze { .. } | Op::Unsqueeze { .. } => {
             add_into(l, ni, node, g)
         }
+        // PyTorch's `detach()`: its operand gets no gradient from here.
+        Op::Detach => Ok(()),
         Op::Gather { axis } => gather(l, ni, node, g, *axis),
         Op::Concat { axis } => concat(l, ni, node, g, *axis),
         Op::Transpose { perm } => transpose(l, ni, node, g, perm),

@@ -34,9 +34,11 @@ fn dtype(l: &Lower, node: &Node, i: usize) -> Result<DType, PlanError> {
 fn lower_node(l: &mut Lower, ni: usize, node: &Node) -> Result<(), PlanError> {
     match &node.op {
         Op::Constant { .. } => Ok(()),
-        Op::Identity | Op::Reshape { .. } | Op::Squeeze { .. } | Op::Unsqueeze { .. } => {
-            alias(l, node)
-        }
+        Op::Identity
+        | Op::Detach
+        | Op::Reshape { .. }
+        | Op::Squeeze { .. }
+        | Op::Unsqueeze { .. } => alias(l, node),
         Op::Cast { to } => {
             let from = dtype(l, node, 0)?;
             if cast_is_alias(from, *to) {

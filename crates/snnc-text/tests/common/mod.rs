@@ -194,9 +194,13 @@ pub fn all_ops_graph() -> Graph {
     for (i, t) in consts.into_iter().enumerate() {
         node(&mut g, "", Op::Constant { value: t }, &[], &[Some(&format!("const{i}"))]);
     }
-    for (op, n) in
-        [(Op::Identity, "id"), (Op::Relu, "relu"), (Op::Sigmoid, "sig"), (Op::Tanh, "th")]
-    {
+    for (op, n) in [
+        (Op::Identity, "id"),
+        (Op::Detach, "det"),
+        (Op::Relu, "relu"),
+        (Op::Sigmoid, "sig"),
+        (Op::Tanh, "th"),
+    ] {
         node(&mut g, "", op, &[Some(y)], &[Some(n)]);
     }
     for (op, n) in [(Op::Abs, "abs"), (Op::Sign, "sign"), (Op::Floor, "floor"), (Op::Clip, "clip")]

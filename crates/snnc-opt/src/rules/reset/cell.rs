@@ -45,16 +45,26 @@ pub struct Fire {
     pub threshold: Threshold,
     /// The threshold's class.
     pub th: Id,
+    /// The class of the spike itself, which the fused op's spike output joins.
+    pub z: Id,
+    /// Whether the reset reads the spike through `Detach` (the library's `detach()`, put
+    /// back by `--reset-grad` for this layer): the fused reset is then `detached`.
+    pub detached: bool,
 }
 
-/// The spikes `z = Θ(v − th)` in class `z` (either comparison).
+/// The spikes `z = Θ(v − th)` in class `z` (either comparison), also read through a
+/// `Detach`.
 pub fn spikes_of(eg: &EGraph, z: Id, v: Id) -> Vec<Fire> {
+    let mut classes = vec![(eg.find(z), false)];
+    classes.extend(nodes(eg, z, |s| *s == Sym::Detach).map(|n| (eg.find(n.args[0]), true)));
     let mut out = Vec::new();
-    for n in nodes(eg, z, |s| matches!(s, Sym::Spike(..))) {
-        let Sym::Spike(sg, threshold) = n.sym else { continue };
-        for d in args_of(eg, n.args[0], &Sym::Sub, 2) {
-            if same(eg, d[0], v) {
-                out.push(Fire { sg, threshold, th: d[1] });
+    for (c, detached) in classes {
+        for n in nodes(eg, c, |s| matches!(s, Sym::Spike(..))) {
+            let Sym::Spike(sg, threshold) = n.sym else { continue };
+            for d in args_of(eg, n.args[0], &Sym::Sub, 2) {
+                if same(eg, d[0], v) {
+                    out.push(Fire { sg, threshold, th: d[1], z: c, detached });
+                }
             }
         }
     }
@@ -98,8 +108,8 @@ pub fn factors_in(eg: &EGraph, z: Id, target: Id) -> Vec<Id> {
 }
 
 /// The cell that fires as `fire` says on potential `v` and resets as `reset` (to the constant
-/// `vr`, or to 0), with `reset_grad` and `spikes`; `None` when a constant does not broadcast
-/// over the neurons.
+/// `vr`, or to 0), with `reset_grad` (`detached` where the reset reads the spike through
+/// `Detach`) and `spikes`; `None` when a constant does not broadcast over the neurons.
 pub fn neuron(
     eg: &EGraph,
     v: Id,
@@ -115,13 +125,15 @@ pub fn neuron(
         Some(r) => per_neuron(eg, r, n)?,
         None => vec![Bits::of(0.0)],
     };
+    let reset_grad = if fire.detached { ResetGrad::Detached } else { reset_grad };
     let family = Family { threshold: fire.threshold, reset, reset_grad, spikes };
     family.check().ok()?;
     Some(Neuron { v_th, v_reset, sg: fire.sg, family, leak: Neuron::if_leak(), amount: None })
 }
 
 /// Adds the fused op for `v` and unions its outputs with the reset potential `root` and the
-/// spike `z`, when all three have the potential's type. `absorbed` are the constant classes
+/// spike `z` (the spike itself, never a `Detach` of it: the two differ in the backward pass),
+/// when all three have the potential's type. `absorbed` are the constant classes
 /// whose values became the op's attributes (threshold, reset potential).
 pub fn fuse(eg: &mut EGraph, root: Id, v: Id, z: Id, p: Neuron, absorbed: &[Id]) -> Vec<Id> {
     let same_type = ty(eg, root).is_some() && ty(eg, root) == ty(eg, v) && ty(eg, z) == ty(eg, v);
@@ -138,7 +150,8 @@ pub fn fuse(eg: &mut EGraph, root: Id, v: Id, z: Id, p: Neuron, absorbed: &[Id])
     [union(eg, root, pv), union(eg, z, pz)].into_iter().flatten().collect()
 }
 
-/// Fuses a single-spike cell of potential `v` for each spike of `v` in class `z`, with `reset`
+/// Fuses a single-spike cell of potential `v` for each spike of `v` in class `z` (or read
+/// through a `Detach` there), with `reset`
 /// to `vr` (0 when `None`) and `reset_grad`: its outputs are unioned with `root` and `z`, and
 /// the threshold and reset constants are absorbed ([`fuse`]).
 pub fn fuse_fired(
@@ -153,7 +166,7 @@ pub fn fuse_fired(
     let mut changed = Vec::new();
     for fire in spikes_of(eg, z, v) {
         if let Some(p) = neuron(eg, v, fire, reset, vr, reset_grad, Spikes::Single) {
-            changed.extend(fuse(eg, root, v, z, p, &[fire.th, vr.unwrap_or(fire.th)]));
+            changed.extend(fuse(eg, root, v, fire.z, p, &[fire.th, vr.unwrap_or(fire.th)]));
         }
     }
     changed

@@ -139,7 +139,7 @@ fn apply(eg: &mut EGraph, c: Id, l: &Late, rg: ResetGrad) -> Vec<Id> {
         if let Some(k) = l.k {
             mark_value_used(eg, k);
         }
-        changed.extend(union(eg, l.z, pz));
+        changed.extend(union(eg, fire.z, pz));
         changed.extend(union(eg, c, s));
     }
     changed

@@ -112,7 +112,7 @@ fn multi(rg: ResetGrad) -> Rule {
                     Some(t) => t,
                     None => one(eg),
                 };
-                let fire = Fire { sg, threshold: Threshold::Ge, th };
+                let fire = Fire { sg, threshold: Threshold::Ge, th, z, detached: false };
                 if let Some(p) = neuron(eg, v, fire, Reset::Subtract, None, rg, Spikes::Multi) {
                     changed.extend(fuse(eg, root, v, z, p, &[th]));
                 }
@@ -162,7 +162,7 @@ fn count(rg: ResetGrad) -> Rule {
                 Some(t) => t,
                 None => one(eg),
             };
-            let fire = Fire { sg, threshold: Threshold::Ge, th };
+            let fire = Fire { sg, threshold: Threshold::Ge, th, z, detached: false };
             let Some(p) = neuron(eg, v, fire, Reset::Subtract, None, rg, Spikes::Multi) else {
                 continue;
             };

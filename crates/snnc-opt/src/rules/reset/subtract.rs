@@ -71,7 +71,7 @@ fn subtract(rg: ResetGrad) -> Rule {
                     continue;
                 }
                 if let Some(p) = neuron(eg, v, fire, Reset::Subtract, None, rg, Spikes::Single) {
-                    changed.extend(fuse(eg, root, v, z, p, &[fire.th, k.unwrap_or(fire.th)]));
+                    changed.extend(fuse(eg, root, v, fire.z, p, &[fire.th, k.unwrap_or(fire.th)]));
                 }
             }
             changed

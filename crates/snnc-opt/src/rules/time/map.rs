@@ -127,6 +127,7 @@ pub fn is_elementwise(s: &Sym) -> bool {
             | Sym::Sigmoid
             | Sym::Tanh
             | Sym::Identity
+            | Sym::Detach
             | Sym::Cast(_)
     )
 }
