@@ -1,10 +1,11 @@
-//! The gradients of a 2-D convolution: dX (GEMM by the transposed weights, then col2im) and
-//! dW with the bias gradient (per fixed chunk of images, event-driven for sparse images, then
-//! the chunks summed in order).
+//! The gradients of a 2-D convolution: dX (at stride 1 a forward convolution of dY by the
+//! flipped weights, else a GEMM by the transposed weights, then col2im) and dW with the bias
+//! gradient (per fixed chunk of images, event-driven for sparse images, then the chunks summed
+//! in order).
 
 use rayon::prelude::*;
 
-use crate::conv::{sparse_enough, ConvPath, CONV_DW_EVENT_CROSSOVER, IMGS};
+use crate::conv::{conv2d, sparse_enough, ConvPath, CONV_DW_EVENT_CROSSOVER, IMGS};
 use crate::conv_event::{channels_last, gather_dw, unpack_taps_add, EventTaps};
 use crate::conv_geom::{ConvDims, ConvSizes};
 use crate::error::check_len;
@@ -15,9 +16,46 @@ use crate::{KernelError, Threads};
 /// thread count).
 const DW_CHUNK: usize = 16;
 
+/// The stride-1 `dx` as a forward convolution: `dx[i, c, y, x] = Σ_{o, ky, kx} dy[i, o, y + ph −
+/// ky·dh, x + pw − kx·dw]·w[o, c, ky, kx]` reads `dy` through the flipped kernel (row ky' = kh −
+/// 1 − ky) with padding (kh − 1)·dh − ph, so it is `conv` on `dy` with `m` input and `c` output
+/// channels. `None` at other strides, or where the padding exceeds the kernel's reach (the
+/// transposed padding would be negative).
+fn transposed(d: &ConvDims) -> Option<ConvDims> {
+    if d.sh != 1 || d.sw != 1 || d.kh == 0 || d.kw == 0 {
+        return None;
+    }
+    let ph = ((d.kh - 1) * d.dh).checked_sub(d.ph)?;
+    let pw = ((d.kw - 1) * d.dw).checked_sub(d.pw)?;
+    Some(ConvDims { c: d.m, h: d.oh, w: d.ow, m: d.c, oh: d.h, ow: d.w, ph, pw, ..*d })
+}
+
+/// The weights of [`transposed`]: `[c, m/group, kh, kw]` with `w'[g·cg + c, o, ky', kx'] =
+/// w[g·mg + o, c, kh − 1 − ky', kw − 1 − kx']`.
+fn flipped(d: &ConvDims, s: &ConvSizes, w: &[f32]) -> Vec<f32> {
+    let (kh, kw) = (d.kh, d.kw);
+    let mut out = vec![0f32; w.len()];
+    for g in 0..d.group {
+        for o in 0..s.mg {
+            for c in 0..s.cg {
+                let src = &w[((g * s.mg + o) * s.cg + c) * kh * kw..][..kh * kw];
+                let dst = &mut out[((g * s.cg + c) * s.mg + o) * kh * kw..][..kh * kw];
+                for (i, v) in dst.iter_mut().enumerate() {
+                    *v = src[kh * kw - 1 - i];
+                }
+            }
+        }
+    }
+    out
+}
+
 /// `dx (+)= convᵀ(dy, w)`: every `dy[i, o, oy, ox]·w[o, c, ky, kx]` added to the input tap it
 /// read (taps in the padding dropped). `dy` `[n, m, oh, ow]`, `w` `[m, c/group, kh, kw]`, `dx`
 /// `[n, c, h, w]`, overwritten unless `acc`.
+///
+/// At stride 1 this is the forward convolution of [`transposed`]: one GEMM per group with the
+/// inner dimension `m/group·kh·kw` (not `m/group`), no col2im, and events where `dy` is sparse.
+/// Other strides multiply by the transposed weights and scatter the columns back (col2im).
 pub fn conv2d_dx(
     d: &ConvDims,
     dy: &[f32],
@@ -31,6 +69,17 @@ pub fn conv2d_dx(
     check_len("conv w [m,c/group,kh,kw]", w.len(), d.m * s.taps)?;
     check_len("conv dx [n,c,h,w]", dx.len(), d.n * s.x_img)?;
     if d.n == 0 || s.x_img == 0 {
+        return Ok(());
+    }
+    if let Some(t) = transposed(d) {
+        let wt = flipped(d, &s, w);
+        if !acc {
+            conv2d(&t, dy, &wt, None, dx, ConvPath::Auto, threads)?;
+        } else {
+            let mut part = vec![0f32; dx.len()];
+            conv2d(&t, dy, &wt, None, &mut part, ConvPath::Auto, threads)?;
+            threads.install(|| dx.par_iter_mut().zip(&part).for_each(|(a, &b)| *a += b))?;
+        }
         return Ok(());
     }
     threads.install(|| {

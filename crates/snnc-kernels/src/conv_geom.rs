@@ -160,11 +160,16 @@ impl ConvDims {
     /// by side; taps in the padding 0).
     pub(crate) fn im2col(&self, s: &ConvSizes, x: &[f32], g: usize, col: &mut [f32], ld: usize) {
         let (kh, kw, ow) = (self.kh, self.kw, self.ow);
+        let same = self.sh == 1 && self.sw == 1 && ow == self.w;
         for cl in 0..s.cg {
             let plane = &x[(g * s.cg + cl) * self.h * self.w..][..self.h * self.w];
             for ky in 0..kh {
                 for kx in 0..kw {
                     let row = &mut col[((cl * kh + ky) * kw + kx) * ld..][..s.p];
+                    if same {
+                        self.shifted_plane(plane, ky, kx, row);
+                        continue;
+                    }
                     for oy in 0..self.oh {
                         let out = &mut row[oy * ow..][..ow];
                         let Some(iy) = self.in_row(oy, ky) else {
@@ -189,6 +194,34 @@ impl ConvDims {
                     }
                 }
             }
+        }
+    }
+
+    /// One im2col row of a stride-1 convolution whose output rows are as wide as the input's
+    /// (`ow = w`): the plane shifted by tap (ky, kx). Consecutive output rows then read
+    /// consecutive input rows at the same offset, so the rows inside the image are one copy;
+    /// what that copy brings in from the next row (the columns the tap reads in the padding)
+    /// and the rows in the padding are then zeroed.
+    fn shifted_plane(&self, plane: &[f32], ky: usize, kx: usize, row: &mut [f32]) {
+        let w = self.w;
+        let off = ky * self.dh;
+        let lo_y = self.ph.saturating_sub(off).min(self.oh);
+        let hi_y = (self.h + self.ph).saturating_sub(off).clamp(lo_y, self.oh);
+        let (lo, hi) = self.col_span(kx);
+        row[..lo_y * w].fill(0.0);
+        row[hi_y * w..].fill(0.0);
+        if lo_y == hi_y || lo == hi {
+            row[lo_y * w..hi_y * w].fill(0.0);
+            return;
+        }
+        // Input row of `lo_y` and column of `lo`: inside by the spans.
+        let (iy, ix) = (lo_y + off - self.ph, lo + kx * self.dw - self.pw);
+        let len = (hi_y - lo_y - 1) * w + (hi - lo);
+        row[lo_y * w + lo..][..len].copy_from_slice(&plane[iy * w + ix..][..len]);
+        for oy in lo_y..hi_y {
+            let r = &mut row[oy * w..][..w];
+            r[..lo].fill(0.0);
+            r[hi..].fill(0.0);
         }
     }
 

@@ -181,6 +181,38 @@ pub fn pool2d(
     })
 }
 
+/// The input rows (or columns) `lo..hi` that window `o` covers along an axis of `len` with
+/// stride `s`, kernel `k` and padding `p`.
+#[inline(always)]
+fn span(o: usize, s: usize, k: usize, p: usize, len: usize) -> (usize, usize) {
+    let lo = (o * s).max(p) - p;
+    let hi = ((o * s + k).min(len + p)).saturating_sub(p).max(lo);
+    (lo, hi)
+}
+
+/// The backward of one plane of a sum or average pool whose windows do not overlap (kernel ≤
+/// stride): each input gets the share of at most one window, so the share is written (or
+/// added, with `acc`) directly, as the general path's single-term sum would give it.
+fn disjoint_back(mode: PoolMode, d: &PoolDims, dyi: &[f32], dxi: &mut [f32], acc: bool) {
+    if !acc {
+        dxi.fill(0.0);
+    }
+    for oy in 0..d.oh {
+        let (y0, y1) = span(oy, d.sh, d.kh, d.ph, d.h);
+        for ox in 0..d.ow {
+            let (x0, x1) = span(ox, d.sw, d.kw, d.pw, d.w);
+            let count = (y1 - y0) * (x1 - x0);
+            if count == 0 {
+                continue;
+            }
+            let share = (f64::from(dyi[oy * d.ow + ox]) / divisor(mode, d, count)) as f32;
+            for iy in y0..y1 {
+                dxi[iy * d.w + x0..iy * d.w + x1].iter_mut().for_each(|v| *v += share);
+            }
+        }
+    }
+}
+
 /// `dx (+)= poolᵀ(dy)`: each `dy[i, oy, ox]` to the taps of its window, divided as the forward
 /// divided (max: all of it to the forward's tap, found again from `x`). `x` `[n, h, w]` (read
 /// by `Max` only), `dy` `[n, oh, ow]`, `dx` `[n, h, w]`, overwritten unless `acc`. Each
@@ -201,6 +233,7 @@ pub fn pool2d_backward(
     if d.n == 0 || xp == 0 {
         return Ok(());
     }
+    let disjoint = mode != PoolMode::Max && d.kh <= d.sh && d.kw <= d.sw;
     threads.install(|| {
         dx.par_chunks_mut(PLANES * xp).enumerate().for_each_init(
             || (Vec::new(), Vec::new()),
@@ -208,6 +241,10 @@ pub fn pool2d_backward(
                 for (j, dxi) in xs.chunks_exact_mut(xp).enumerate() {
                     let i = t * PLANES + j;
                     let (xi, dyi) = (&x[i * xp..][..xp], &dy[i * yp..][..yp]);
+                    if disjoint {
+                        disjoint_back(mode, d, dyi, dxi, acc);
+                        continue;
+                    }
                     g.clear();
                     g.resize(xp, 0f64);
                     for oy in 0..d.oh {

@@ -65,6 +65,46 @@ fn bin(op: BinOp, a: f32, b: f32) -> f32 {
     }
 }
 
+/// `d[j] = f(a[j])`, one loop per op so that it vectorizes.
+#[inline(always)]
+fn map1(d: &mut [f32], a: &[f32], f: impl Fn(f32) -> f32) {
+    for (o, &x) in d.iter_mut().zip(a) {
+        *o = f(x);
+    }
+}
+
+/// `d[j] = f(a[j], b[j])`, one loop per op.
+#[inline(always)]
+fn map2(d: &mut [f32], a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) {
+    for ((o, &x), &y) in d.iter_mut().zip(a).zip(b) {
+        *o = f(x, y);
+    }
+}
+
+/// [`un`] over a block, dispatched once per block rather than per element.
+fn un_block(op: UnOp, d: &mut [f32], a: &[f32]) {
+    macro_rules! each {
+        ($($v:ident),*) => {
+            match op {
+                $(UnOp::$v => map1(d, a, |x| un(UnOp::$v, x)),)*
+            }
+        };
+    }
+    each!(Neg, Relu, Sigmoid, Tanh, Theta, Trunc, NonZero, Not, Abs, Sign, Floor)
+}
+
+/// [`bin`] over a block, dispatched once per block.
+fn bin_block(op: BinOp, d: &mut [f32], a: &[f32], b: &[f32]) {
+    macro_rules! each {
+        ($($v:ident),*) => {
+            match op {
+                $(BinOp::$v => map2(d, a, b, |x, y| bin(BinOp::$v, x, y)),)*
+            }
+        };
+    }
+    each!(Add, Sub, Mul, Div, DivInt, Greater, Less, GreaterOrEqual, LessOrEqual, Equal, Max, Min)
+}
+
 /// Checks the program: registers and inputs in range, every destination distinct from its
 /// operands.
 fn check(k: &EwK) -> Result<(), String> {
@@ -107,9 +147,7 @@ fn block(
             }
             Instr::Un { dst, op, a } => {
                 let mut d = std::mem::take(&mut regs[dst as usize]);
-                for (o, &x) in d[..len].iter_mut().zip(&regs[a as usize][..len]) {
-                    *o = un(op, x);
-                }
+                un_block(op, &mut d[..len], &regs[a as usize][..len]);
                 regs[dst as usize] = d;
             }
             Instr::Bin { dst, op, a, b } => {
@@ -117,10 +155,7 @@ fn block(
                     return Err("integer division by zero".into());
                 }
                 let mut d = std::mem::take(&mut regs[dst as usize]);
-                let (ra, rb) = (&regs[a as usize][..len], &regs[b as usize][..len]);
-                for ((o, &x), &y) in d[..len].iter_mut().zip(ra).zip(rb) {
-                    *o = bin(op, x, y);
-                }
+                bin_block(op, &mut d[..len], &regs[a as usize][..len], &regs[b as usize][..len]);
                 regs[dst as usize] = d;
             }
             Instr::Select { dst, c, a, b } => {

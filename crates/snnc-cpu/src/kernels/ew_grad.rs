@@ -98,6 +98,16 @@ fn term(rule: GradRule, g: f64, o: &[f64; 3]) -> f64 {
     }
 }
 
+/// `out[j] = f(g[j], operands at j)`, one loop per rule so that the rule is decided once per
+/// block.
+#[inline(always)]
+fn fill(out: &mut [f64], g: &[f32], buf: &[[f32; BLK]; 3], f: impl Fn(f64, &[f64; 3]) -> f64) {
+    for (j, t) in out.iter_mut().enumerate() {
+        let o = [f64::from(buf[0][j]), f64::from(buf[1][j]), f64::from(buf[2][j])];
+        *t = f(f64::from(g[j]), &o);
+    }
+}
+
 /// The terms of elements `e0..e0 + out.len()`.
 fn terms(k: &EwGradK, g: &[f32], ops: &[Operand], e0: usize, out: &mut [f64]) {
     let len = out.len();
@@ -105,10 +115,47 @@ fn terms(k: &EwGradK, g: &[f32], ops: &[Operand], e0: usize, out: &mut [f64]) {
     for (b, op) in buf.iter_mut().zip(ops) {
         op.load(&k.shape, e0, &mut b[..len]);
     }
-    for (j, t) in out.iter_mut().enumerate() {
-        let o = [f64::from(buf[0][j]), f64::from(buf[1][j]), f64::from(buf[2][j])];
-        *t = term(k.rule, f64::from(g[e0 + j]), &o);
+    let g = &g[e0..e0 + len];
+    macro_rules! each {
+        ($($p:pat),*) => {
+            match k.rule {
+                $(r @ $p => fill(out, g, &buf, |g, o| term(r, g, o)),)*
+            }
+        };
     }
+    each!(
+        GradRule::Scale(_),
+        GradRule::Mul,
+        GradRule::DivNum,
+        GradRule::DivDen,
+        GradRule::Compare { .. },
+        GradRule::Relu,
+        GradRule::Sigmoid,
+        GradRule::Tanh,
+        GradRule::Spike(_),
+        GradRule::Abs,
+        GradRule::Extremum { .. },
+        GradRule::Clip { .. },
+        GradRule::WhereTrue,
+        GradRule::WhereFalse
+    )
+}
+
+/// The sum of every term, for a gradient of one element (a scalar weight broadcast over the
+/// whole operation): per block in parallel, then the blocks' sums in order, so the result does
+/// not depend on the thread count.
+fn scalar_sum(k: &EwGradK, g: &[f32], ops: &[Operand], total: usize) -> f64 {
+    let blocks: Vec<f64> = (0..total.div_ceil(BLK))
+        .into_par_iter()
+        .map(|b| {
+            let e0 = b * BLK;
+            let mut t = [0f64; BLK];
+            let t = &mut t[..BLK.min(total - e0)];
+            terms(k, g, ops, e0, t);
+            t.iter().sum::<f64>()
+        })
+        .collect();
+    blocks.iter().sum()
 }
 
 /// Runs the kernel.
@@ -135,6 +182,11 @@ pub(crate) fn run(k: &EwGradK, io: &mut Io) -> Result<(), String> {
             }
         };
         dst.par_chunks_mut(BLK).enumerate().for_each(f);
+        return Ok(());
+    }
+    if dst.len() == 1 {
+        let s = scalar_sum(k, g, &ops, total);
+        dst[0] = if k.acc { dst[0] + s as f32 } else { s as f32 };
         return Ok(());
     }
     let st = strides(&k.dst_shape, &k.shape)?;
