@@ -70,6 +70,8 @@ pub struct Leaves {
     /// respect to it would be partial: the optimized graph holds it as a constant.
     pub value_used: std::collections::BTreeSet<u32>,
     const_ids: HashMap<(DType, Vec<usize>, Vec<u64>), u32>,
+    /// The zero constant of each type, once interned.
+    zero_ids: HashMap<(DType, Vec<usize>), u32>,
 }
 
 impl Leaves {
@@ -82,6 +84,17 @@ impl Leaves {
         let i = self.consts.len() as u32;
         self.consts.push(Arc::new(t));
         self.const_ids.insert(k, i);
+        i
+    }
+
+    /// The number of the all-zero constant of `dtype` and `shape` ([`Leaves::intern`] of
+    /// `Tensor::zeros`, built once per type: rules ask for it on every match).
+    pub fn zeros(&mut self, dtype: DType, shape: &[usize]) -> u32 {
+        if let Some(&i) = self.zero_ids.get(&(dtype, shape.to_vec())) {
+            return i;
+        }
+        let i = self.intern(Tensor::zeros(dtype, shape));
+        self.zero_ids.insert((dtype, shape.to_vec()), i);
         i
     }
 }

@@ -88,13 +88,24 @@ pub fn is_parameter(t: &Tensor) -> bool {
     t.dtype().is_float() && t.len() > 1
 }
 
-/// A hashable key of a tensor's type and element bits, for interning constants.
+/// A hashable key of a tensor's type and element bits, for interning constants. A tensor
+/// whose elements all have the same bits (a zero state, a broadcast constant) keys as that one
+/// element: its shape is in the key, and any other tensor of that shape has one bit pattern
+/// per element (at least two), so keys stay distinct while a large uniform constant costs
+/// one comparison pass instead of a copy and a hash of every element.
 pub fn key(t: &Tensor) -> (DType, Vec<usize>, Vec<u64>) {
+    fn compact(mut bits: impl Iterator<Item = u64> + Clone) -> Vec<u64> {
+        let first = bits.clone().next();
+        match first {
+            Some(f) if bits.clone().all(|b| b == f) => vec![f],
+            _ => bits.by_ref().collect(),
+        }
+    }
     let bits: Vec<u64> = match t {
-        Tensor::F32(a) => a.iter().map(|x| u64::from(x.to_bits())).collect(),
-        Tensor::F64(a) => a.iter().map(|x| x.to_bits()).collect(),
-        Tensor::I64(a) => a.iter().map(|&x| x as u64).collect(),
-        Tensor::Bool(a) => a.iter().map(|&x| u64::from(x)).collect(),
+        Tensor::F32(a) => compact(a.iter().map(|x| u64::from(x.to_bits()))),
+        Tensor::F64(a) => compact(a.iter().map(|x| x.to_bits())),
+        Tensor::I64(a) => compact(a.iter().map(|&x| x as u64)),
+        Tensor::Bool(a) => compact(a.iter().map(|&x| u64::from(x))),
     };
     (t.dtype(), t.shape().to_vec(), bits)
 }

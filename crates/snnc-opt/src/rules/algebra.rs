@@ -11,7 +11,6 @@
 //! bias initialised to zero would drop the bias, and with it its gradient.
 
 use egg::{rewrite as rw, Id, Subst, Var};
-use snnc_ir::Tensor;
 
 use crate::analysis::EGraph;
 use crate::consts::all_equal;
@@ -97,7 +96,7 @@ fn zeros_of_root(name: &str) -> Rule {
                 mark_value_used(eg, k);
             }
             let Some(ty) = eg[c].data.single().cloned() else { return Vec::new() };
-            let k = eg.analysis.leaves.intern(Tensor::zeros(ty.dtype, &ty.shape));
+            let k = eg.analysis.leaves.zeros(ty.dtype, &ty.shape);
             let z = eg.add(SnnNode::leaf(Sym::Const(k)));
             union(eg, c, z).into_iter().collect()
         },

@@ -18,15 +18,17 @@ use crate::sym::{Bits, Neuron, Sg, Sym};
 /// would get no gradient, so that layer stays unfused.
 pub fn per_neuron(eg: &EGraph, c: Id, n: usize) -> Option<Vec<Bits>> {
     let t = constant(eg, c)?;
-    let vals = t.as_f32_vec()?;
     let shape = t.shape();
     let (last, lead) = match shape.split_last() {
         Some((&last, lead)) => (last, lead),
         None => (1, &[][..]),
     };
-    if lead.iter().any(|&d| d != 1) {
+    // Decided on the shape first: a large constant (a zero state of a whole layer) is no
+    // per-neuron value, and converting it would cost more than the whole match.
+    if lead.iter().any(|&d| d != 1) || (last != 1 && last != n) {
         return None;
     }
+    let vals = t.as_f32_vec()?;
     if vals.len() == 1 {
         Some(vec![Bits::of(vals[0])])
     } else if last == n {

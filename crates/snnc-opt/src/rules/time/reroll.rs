@@ -142,7 +142,7 @@ fn scalar_index(eg: &mut EGraph, t: i64) -> Id {
 /// A zero potential [b, h] of the dtype of sequence `x`.
 fn zeros(eg: &mut EGraph, x: Id, b: usize, h: usize) -> Id {
     let dtype = ty(eg, x).expect("typed").dtype;
-    let k = eg.analysis.leaves.intern(Tensor::zeros(dtype, &[b, h]));
+    let k = eg.analysis.leaves.zeros(dtype, &[b, h]);
     eg.add(SnnNode::leaf(Sym::Const(k)))
 }
 
