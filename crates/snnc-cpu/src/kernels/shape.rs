@@ -1,5 +1,6 @@
 //! Data movement: Gather (and its scatter-add), Concat (and its slices), Transpose, copies.
 
+use rayon::prelude::*;
 use snnc_plan::{AddIntoK, ConcatK, GatherK, SliceK, TransposeK};
 
 use crate::kernels::bcast::{extent, Walk};
@@ -152,14 +153,29 @@ pub(crate) fn transpose(k: &TransposeK, io: &mut Io) -> Result<(), String> {
     if extent(&out_shape, &out_st) > src.len() {
         return Err("transpose reaches past its source (invalid plan)".into());
     }
-    let mut w = Walk::at(&out_shape, &out_st, 0);
-    for d in dst.iter_mut() {
-        let v = src[w.off()];
-        *d = if k.acc { *d + v } else { v };
-        w.next();
+    // The trailing axes the permutation keeps in place are one contiguous block in both
+    // layouts: the walk visits blocks, and each block is one copy.
+    let kept = (0..r).rev().take_while(|&d| k.perm[d] == d).count();
+    let inner: usize = k.shape[r - kept..].iter().product();
+    let (outer_shape, outer_st) = (&out_shape[..r - kept], &out_st[..r - kept]);
+    if n == 0 {
+        return Ok(());
     }
+    // Whole blocks per parallel task, at least TRANSPOSE_CHUNK elements.
+    let per = TRANSPOSE_CHUNK.div_ceil(inner).max(1) * inner;
+    let acc = k.acc;
+    dst[..n].par_chunks_mut(per).enumerate().for_each(|(t, ds)| {
+        let mut w = Walk::at(outer_shape, outer_st, t * (per / inner));
+        for d in ds.chunks_exact_mut(inner) {
+            add_or_copy(d, &src[w.off()..][..inner], acc);
+            w.next();
+        }
+    });
     Ok(())
 }
+
+/// Elements per parallel task of [`transpose`].
+const TRANSPOSE_CHUNK: usize = 1 << 15;
 
 /// `dst (+)= src`.
 pub(crate) fn add_into(k: &AddIntoK, io: &mut Io) -> Result<(), String> {
