@@ -94,11 +94,10 @@ pub fn is_parameter(t: &Tensor) -> bool {
 /// per element (at least two), so keys stay distinct while a large uniform constant costs
 /// one comparison pass instead of a copy and a hash of every element.
 pub fn key(t: &Tensor) -> (DType, Vec<usize>, Vec<u64>) {
-    fn compact(mut bits: impl Iterator<Item = u64> + Clone) -> Vec<u64> {
-        let first = bits.clone().next();
-        match first {
+    fn compact(bits: impl Iterator<Item = u64> + Clone) -> Vec<u64> {
+        match bits.clone().next() {
             Some(f) if bits.clone().all(|b| b == f) => vec![f],
-            _ => bits.by_ref().collect(),
+            _ => bits.collect(),
         }
     }
     let bits: Vec<u64> = match t {
