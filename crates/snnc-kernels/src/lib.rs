@@ -47,6 +47,7 @@ mod iaf;
 mod iaf_backward;
 mod ones;
 mod pool;
+mod pool_tiled;
 mod recurrent;
 mod recurrent_backward;
 mod simd;

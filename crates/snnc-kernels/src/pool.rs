@@ -89,7 +89,7 @@ impl PoolDims {
 }
 
 /// The divisor of a window with `taps` taps inside the input.
-fn divisor(mode: PoolMode, d: &PoolDims, taps: usize) -> f64 {
+pub(crate) fn divisor(mode: PoolMode, d: &PoolDims, taps: usize) -> f64 {
     match mode {
         PoolMode::AvgIncludePad => (d.kh * d.kw) as f64,
         PoolMode::AvgExcludePad => taps as f64,
@@ -155,6 +155,17 @@ pub fn pool2d(
     check_len("pool y [n,oh,ow]", y.len(), d.n * yp)?;
     if d.n == 0 || yp == 0 {
         return Ok(());
+    }
+    if crate::pool_tiled::tiles(mode, d) {
+        return threads.install(|| {
+            let init = || vec![0f64; d.ow];
+            y.par_chunks_mut(PLANES * yp).enumerate().for_each_init(init, |acc, (t, ys)| {
+                for (j, yi) in ys.chunks_exact_mut(yp).enumerate() {
+                    let xi = &x[(t * PLANES + j) * xp..][..xp];
+                    crate::pool_tiled::forward(mode, d, xi, yi, acc);
+                }
+            })
+        });
     }
     threads.install(|| {
         y.par_chunks_mut(PLANES * yp).enumerate().for_each_init(Vec::new, |taps, (t, ys)| {
@@ -234,6 +245,7 @@ pub fn pool2d_backward(
         return Ok(());
     }
     let disjoint = mode != PoolMode::Max && d.kh <= d.sh && d.kw <= d.sw;
+    let tiled = crate::pool_tiled::tiles(mode, d);
     threads.install(|| {
         dx.par_chunks_mut(PLANES * xp).enumerate().for_each_init(
             || (Vec::new(), Vec::new()),
@@ -241,6 +253,10 @@ pub fn pool2d_backward(
                 for (j, dxi) in xs.chunks_exact_mut(xp).enumerate() {
                     let i = t * PLANES + j;
                     let (xi, dyi) = (&x[i * xp..][..xp], &dy[i * yp..][..yp]);
+                    if tiled {
+                        crate::pool_tiled::backward(mode, d, dyi, dxi, acc);
+                        continue;
+                    }
                     if disjoint {
                         disjoint_back(mode, d, dyi, dxi, acc);
                         continue;

@@ -165,3 +165,19 @@ fn bad_shapes_are_errors() {
     let z = PoolDims { sw: 0, ..d };
     assert!(pool2d(PoolMode::Max, &z, &[0.0; 16], &mut y, Threads::All).is_err());
 }
+
+/// Windows that tile the plane (kernel = stride, no padding: the fast path) on even sizes, on
+/// floor-mode remainders (the last row and column belong to no window, so their gradient is
+/// 0), and on a plane of −0, whose sum must stay −0 as on the general path.
+#[test]
+fn tiled_windows() {
+    for (h, w, kh, kw) in [(8, 8, 2, 2), (7, 9, 2, 2), (6, 7, 3, 1), (5, 8, 1, 4), (9, 9, 3, 3)] {
+        let (oh, ow) = (h / kh, w / kw);
+        let d = PoolDims { n: 5, h, w, oh, ow, kh, kw, sh: kh, sw: kw, ph: 0, pw: 0 };
+        check(&d, &values(5 * h * w, 7, (h * w) as u64), &values(5 * oh * ow, 9, 3));
+    }
+    let d = PoolDims { n: 1, h: 2, w: 4, oh: 1, ow: 2, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 };
+    let mut y = vec![0f32; 2];
+    pool2d(PoolMode::Sum, &d, &[-0.0; 8], &mut y, Threads::All).unwrap();
+    assert!(y.iter().all(|v| v.to_bits() == (-0.0f32).to_bits()), "{y:?}");
+}

@@ -137,6 +137,7 @@ impl Kernel {
             Kernel::EwGrad(k) => {
                 a.r(k.g);
                 a.reads.extend(k.operands.iter().map(|i| i.buf));
+                a.reads.extend(k.pre.iter().flat_map(|s| s.operands.iter().map(|i| i.buf)));
                 a.w(k.dst);
             }
             Kernel::Slice(k) | Kernel::Unslice(k) => {

@@ -210,6 +210,21 @@ pub struct EwGradK {
     pub dst_shape: Vec<usize>,
     /// Accumulate into `dst`.
     pub acc: bool,
+    /// Links applied to `g` before `rule`, in order, each term rounded to f32 (the value an
+    /// unfused chain stores): `g` is then the gradient of the last op of a chain of elementwise
+    /// ops of `shape` whose intermediate gradients nothing else reads (pass `fuse-gradients`).
+    /// Empty for a single op.
+    pub pre: Vec<GradStage>,
+}
+
+/// One link of a chain of elementwise gradients ([`EwGradK::pre`]): the term of `rule` from the
+/// gradient so far and `operands` (broadcast to the kernel's `shape`), with no reduction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradStage {
+    /// The rule.
+    pub rule: GradRule,
+    /// Forward operands the rule reads.
+    pub operands: Vec<EwInput>,
 }
 
 /// Gather along an axis, data viewed `[outer, dim, inner]`: forward `dst[o, j, :] =

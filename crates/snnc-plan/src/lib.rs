@@ -72,8 +72,8 @@ pub use kernel::{
     BiasK, BufId, Kernel, LinearK, MmEntry, MmK, Opnd, SpikeDwK, SpikeSrc, SumRowsK, WRef,
 };
 pub use kernel_ew::{
-    AddIntoK, BinOp, ConcatK, EwGradK, EwInput, EwK, GatherK, GradRule, Instr, Reg, SliceK,
-    TransposeK, UnOp,
+    AddIntoK, BinOp, ConcatK, EwGradK, EwInput, EwK, GatherK, GradRule, GradStage, Instr, Reg,
+    SliceK, TransposeK, UnOp,
 };
 pub use kernel_fused::LinearIafK;
 pub use kernel_iaf::{IafBackK, IafK, PackK, RecBackK, RecK, ResetK};

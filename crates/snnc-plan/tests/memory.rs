@@ -33,7 +33,10 @@ fn reuse_reduces_peak_memory_on_ff_t32() {
             2 * i.peak_bytes <= i.unshared_bytes || what == "optimized",
             "{what}: weak reuse {i:?}"
         );
-        assert!(2 * t.peak_bytes <= t.unshared_bytes, "{what}: weak reuse {t:?}");
+        // The saved tensors live from the forward pass to their backward step, so no reuse can
+        // touch them; the rest of the training program must fit in half its unshared size.
+        let (peak, unshared) = (t.peak_bytes - t.saved_bytes, t.unshared_bytes - t.saved_bytes);
+        assert!(2 * peak <= unshared, "{what}: weak reuse {t:?}");
         assert_eq!(i.saved_bytes, 0);
         assert!(t.saved_bytes > 0);
     }

@@ -2,7 +2,7 @@
 //! (computed in f64 like the reference), summed down to the operand's shape.
 
 use rayon::prelude::*;
-use snnc_plan::{EwGradK, GradRule};
+use snnc_plan::{EwGradK, EwInput, GradRule};
 
 use crate::kernels::bcast::{strides, Operand, Walk};
 use crate::kernels::{need, numel};
@@ -108,17 +108,29 @@ fn fill(out: &mut [f64], g: &[f32], buf: &[[f32; BLK]; 3], f: impl Fn(f64, &[f64
     }
 }
 
-/// The terms of elements `e0..e0 + out.len()`.
-fn terms(k: &EwGradK, g: &[f32], ops: &[Operand], e0: usize, out: &mut [f64]) {
+/// The forward operands of the kernel's rule and of each link of its chain.
+struct Ops<'a> {
+    main: Vec<Operand<'a>>,
+    pre: Vec<Vec<Operand<'a>>>,
+}
+
+/// `out[j]` = the term of `rule` from `g[j]` and `ops` at element `e0 + j`.
+fn rule_terms(
+    rule: GradRule,
+    shape: &[usize],
+    g: &[f32],
+    ops: &[Operand],
+    e0: usize,
+    out: &mut [f64],
+) {
     let len = out.len();
     let mut buf = [[0f32; BLK]; 3];
     for (b, op) in buf.iter_mut().zip(ops) {
-        op.load(&k.shape, e0, &mut b[..len]);
+        op.load(shape, e0, &mut b[..len]);
     }
-    let g = &g[e0..e0 + len];
     macro_rules! each {
         ($($p:pat),*) => {
-            match k.rule {
+            match rule {
                 $(r @ $p => fill(out, g, &buf, |g, o| term(r, g, o)),)*
             }
         };
@@ -141,10 +153,29 @@ fn terms(k: &EwGradK, g: &[f32], ops: &[Operand], e0: usize, out: &mut [f64]) {
     )
 }
 
+/// The terms of elements `e0..e0 + out.len()`: the chain's links first, each rounded to f32 as
+/// an unfused chain stores it, then the kernel's rule.
+fn terms(k: &EwGradK, g: &[f32], ops: &Ops, e0: usize, out: &mut [f64]) {
+    let len = out.len();
+    let g = &g[e0..e0 + len];
+    if k.pre.is_empty() {
+        return rule_terms(k.rule, &k.shape, g, &ops.main, e0, out);
+    }
+    let mut cur = [0f32; BLK];
+    cur[..len].copy_from_slice(g);
+    for (link, lops) in k.pre.iter().zip(&ops.pre) {
+        rule_terms(link.rule, &k.shape, &cur[..len], lops, e0, out);
+        for (c, &t) in cur.iter_mut().zip(out.iter()) {
+            *c = t as f32;
+        }
+    }
+    rule_terms(k.rule, &k.shape, &cur[..len], &ops.main, e0, out);
+}
+
 /// The sum of every term, for a gradient of one element (a scalar weight broadcast over the
 /// whole operation): per block in parallel, then the blocks' sums in order, so the result does
 /// not depend on the thread count.
-fn scalar_sum(k: &EwGradK, g: &[f32], ops: &[Operand], total: usize) -> f64 {
+fn scalar_sum(k: &EwGradK, g: &[f32], ops: &Ops, total: usize) -> f64 {
     let blocks: Vec<f64> = (0..total.div_ceil(BLK))
         .into_par_iter()
         .map(|b| {
@@ -163,14 +194,18 @@ pub(crate) fn run(k: &EwGradK, io: &mut Io) -> Result<(), String> {
     let total = numel(&k.shape)?;
     let g = io.r(k.g)?;
     need("upstream gradient", g.len(), total)?;
-    if k.operands.len() > 3 {
-        return Err("too many operands (invalid plan)".into());
-    }
-    let ops = k
-        .operands
-        .iter()
-        .map(|i| Operand::new(io.r(i.buf)?, &i.shape, &k.shape))
-        .collect::<Result<Vec<_>, String>>()?;
+    let operands = |list: &[EwInput]| {
+        if list.len() > 3 {
+            return Err("too many operands (invalid plan)".to_string());
+        }
+        list.iter()
+            .map(|i| Operand::new(io.r(i.buf)?, &i.shape, &k.shape))
+            .collect::<Result<Vec<_>, String>>()
+    };
+    let ops = Ops {
+        main: operands(&k.operands)?,
+        pre: k.pre.iter().map(|s| operands(&s.operands)).collect::<Result<_, _>>()?,
+    };
     let dst = io.w(k.dst)?;
     need("gradient", dst.len(), numel(&k.dst_shape)?)?;
     if k.dst_shape == k.shape {

@@ -2,7 +2,7 @@
 //! at every element, summed down to the operand's shape. A reduced gradient is one thread per
 //! operand element summing its elements in row-major order, the CPU engine's order.
 
-use snnc_plan::{EwGradK, GradRule};
+use snnc_plan::{EwGradK, EwInput, GradRule};
 
 use super::ew::{bcast_strides, offset, split_index};
 use super::prelude::surrogate_f64;
@@ -58,39 +58,23 @@ pub(crate) fn ew_grad(out: &mut Out<'_>, k: &EwGradK) -> Result<Vec<Launch>, Cud
     if dst_len == 0 {
         return Ok(Vec::new());
     }
-    if k.operands.len() > 3 {
-        return Err(err(step, "elementwise-grad", "too many operands (invalid plan)"));
-    }
-    let sg = format!("snnc_s{step:04}_sg64");
-    match k.rule {
-        GradRule::Compare { surrogate, .. } | GradRule::Spike(surrogate) => {
-            out.code.push_str(&surrogate_f64(&sg, surrogate));
-        }
-        _ => {}
-    }
     let mut kb = Kb::new(step, "ew_grad");
     kb.read("gup", k.g);
-    let mut strides = Vec::new();
-    for (i, o) in k.operands.iter().enumerate() {
-        kb.read(&format!("op{i}"), o.buf);
-        strides.push(bcast_strides(&o.shape, &k.shape).ok_or_else(|| {
-            err(
-                step,
-                "elementwise-grad",
-                format!("{:?} does not broadcast (invalid plan)", o.shape),
-            )
-        })?);
+    let loads = operand_loads(&mut kb, step, "op", &k.operands, &k.shape)?;
+    let sg = format!("snnc_s{step:04}_sg64");
+    surrogate_of(out, &sg, k.rule);
+    // The chain's links, each in its own scope, rounded to f32 as an unfused chain stores them.
+    let mut chain = String::from("            double g = (double)gup[e];\n");
+    for (s, link) in k.pre.iter().enumerate() {
+        let lsg = format!("snnc_s{step:04}_p{s}_sg64");
+        surrogate_of(out, &lsg, link.rule);
+        let lloads = operand_loads(&mut kb, step, &format!("p{s}op"), &link.operands, &k.shape)?;
+        let lt = term(link.rule, &lsg);
+        chain.push_str(&format!(
+            "            {{\n{lloads}            g = (double)(float)({lt});\n            }}\n"
+        ));
     }
     kb.write("dst", k.dst);
-    let loads: String = (0..3)
-        .map(|i| match strides.get(i) {
-            Some(st) => format!(
-                "            const double o{i} = (double)op{i}[{}];\n",
-                if k.operands[i].shape == k.shape { "e".to_string() } else { offset(st, "i") }
-            ),
-            None => format!("            const double o{i} = 0.0;\n"),
-        })
-        .collect();
     let t = term(k.rule, &sg);
     let update = if k.acc { "dst[d] + (float)sum" } else { "(float)sum" };
     let code = if k.dst_shape == k.shape {
@@ -100,8 +84,7 @@ pub(crate) fn ew_grad(out: &mut Out<'_>, k: &EwGradK) -> Result<Vec<Launch>, Cud
              \x20       const i64 e = d;\n\
              \x20       double sum;\n\
              \x20       {{\n\
-             {split}{loads}\
-             \x20           const double g = (double)gup[e];\n\
+             {split}{loads}{chain}\
              \x20           sum = {t};\n\
              \x20       }}\n\
              \x20       dst[d] = {update};\n\
@@ -148,8 +131,7 @@ pub(crate) fn ew_grad(out: &mut Out<'_>, k: &EwGradK) -> Result<Vec<Launch>, Cud
              \x20       for (i64 q = 0; q < {count}LL; ++q) {{\n\
              {idx}\
              \x20           const i64 e = {e};\n\
-             {loads}\
-             \x20           const double g = (double)gup[e];\n\
+             {loads}{chain}\
              \x20           sum += {t};\n\
              \x20       }}\n\
              \x20       dst[d] = {update};\n\
@@ -164,4 +146,44 @@ pub(crate) fn ew_grad(out: &mut Out<'_>, k: &EwGradK) -> Result<Vec<Launch>, Cud
         [BLOCK, 1, 1],
         0,
     )])
+}
+
+/// Emits the f64 surrogate function `name` when `rule` needs one.
+fn surrogate_of(out: &mut Out<'_>, name: &str, rule: GradRule) {
+    if let GradRule::Compare { surrogate, .. } | GradRule::Spike(surrogate) = rule {
+        out.code.push_str(&surrogate_f64(name, surrogate));
+    }
+}
+
+/// Declares `operands` as reads named `{prefix}{i}` and returns the lines that load them as
+/// `o0, o1, o2` (0 when absent) at element `e` (index `i0…` for a broadcast operand).
+fn operand_loads(
+    kb: &mut Kb,
+    step: usize,
+    prefix: &str,
+    operands: &[EwInput],
+    shape: &[usize],
+) -> Result<String, CudaError> {
+    if operands.len() > 3 {
+        return Err(err(step, "elementwise-grad", "too many operands (invalid plan)"));
+    }
+    let mut loads = String::new();
+    for i in 0..3 {
+        let Some(o) = operands.get(i) else {
+            loads.push_str(&format!("            const double o{i} = 0.0;\n"));
+            continue;
+        };
+        let name = format!("{prefix}{i}");
+        kb.read(&name, o.buf);
+        let st = bcast_strides(&o.shape, shape).ok_or_else(|| {
+            err(
+                step,
+                "elementwise-grad",
+                format!("{:?} does not broadcast (invalid plan)", o.shape),
+            )
+        })?;
+        let at = if o.shape == shape { "e".to_string() } else { offset(&st, "i") };
+        loads.push_str(&format!("            const double o{i} = (double){name}[{at}];\n"));
+    }
+    Ok(loads)
 }

@@ -15,8 +15,9 @@ use crate::{Plan, PlanError};
 pub const MAGIC: [u8; 8] = *b"SNNCPLAN";
 
 /// The plan format version this build writes and reads (7: the window kernels `Conv`, `ConvDx`,
-/// `ConvDw`, `Pool`, `PoolBack`; 8: the `subtract` reset's own amount).
-pub const FORMAT_VERSION: u32 = 8;
+/// `ConvDw`, `Pool`, `PoolBack`; 8: the `subtract` reset's own amount; 9: chains of
+/// elementwise gradients, `EwGradK::pre`).
+pub const FORMAT_VERSION: u32 = 9;
 
 const HEADER: usize = 8 + 4 + 8 + 4;
 

@@ -7,8 +7,8 @@ use snnc_ir::{
 
 use crate::codec::prim::{record, unit_enum, wrap_enum, Codec, Reader};
 use crate::kernel_ew::{
-    AddIntoK, BinOp, ConcatK, EwGradK, EwInput, EwK, GatherK, GradRule, Instr, SliceK, TransposeK,
-    UnOp,
+    AddIntoK, BinOp, ConcatK, EwGradK, EwInput, EwK, GatherK, GradRule, GradStage, Instr, SliceK,
+    TransposeK, UnOp,
 };
 use crate::kernel_fused::LinearIafK;
 use crate::kernel_iaf::{IafBackK, IafK, PackK, RecBackK, RecK, ResetK};
@@ -132,7 +132,8 @@ record!(RecBackK {
 });
 record!(EwInput { buf, shape });
 record!(EwK { shape, inputs, code, regs, stores });
-record!(EwGradK { shape, g, operands, rule, dst, dst_shape, acc });
+record!(GradStage { rule, operands });
+record!(EwGradK { shape, g, operands, rule, dst, dst_shape, acc, pre });
 record!(GatherK { outer, dim, inner, indices, n_idx, src, dst, acc });
 record!(ConcatK { outer, inner, parts, dst });
 record!(SliceK { outer, src_dim, start, len, inner, src, dst, acc });

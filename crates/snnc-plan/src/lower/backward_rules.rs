@@ -4,7 +4,7 @@ use snnc_ir::{DType, Node, Op, Order, ValueId};
 
 use crate::kernel_ew::{AddIntoK, EwGradK, EwInput, GatherK, GradRule, SliceK, TransposeK};
 use crate::kernel_iaf::IafBackK;
-use crate::lower::ctx::Lower;
+use crate::lower::ctx::{Lower, Spec};
 use crate::lower::select::{cast_is_alias, full_perm, in_value, split_axis};
 use crate::lower::{backward_iaf, backward_linear, backward_window};
 use crate::{BufId, Kernel, PlanError};
@@ -160,13 +160,23 @@ pub(crate) fn ew_grad(
         operands.push(EwInput { buf: l.value(node, ov)?, shape: l.shape(ov) });
     }
     let (dst, acc) = l.gdst(ni, v);
-    let k = EwGradK { shape: l.shape(out), g, operands, rule, dst, dst_shape: l.shape(v), acc };
+    let (shape, dst_shape, pre) = (l.shape(out), l.shape(v), Vec::new());
+    let k = EwGradK { shape, g, operands, rule, dst, dst_shape, acc, pre };
     l.push(ni, l.dep[v.0], Kernel::EwGrad(k));
     Ok(())
 }
 
+/// The gradient of an op that only relabels its operand's elements (Identity, Reshape, …):
+/// the first contribution to the operand's gradient is `g` itself, no copy. Backward steps
+/// run in reverse node order, so every reader of `g` (this node's backward alone) has run when
+/// later contributions accumulate into it. A caller's seed is never written, so it is copied.
 fn add_into(l: &mut Lower, ni: usize, node: &Node, g: BufId) -> R {
     let Some(v) = want(l, node, 0) else { return Ok(()) };
+    let seed = matches!(l.bufs[l.root(g).0 as usize].spec, Spec::Seed(_));
+    if l.grads[v.0].is_none() && !seed && l.len_of(v) == l.bufs[g.0 as usize].len {
+        l.grads[v.0] = Some(g);
+        return Ok(());
+    }
     let (dst, acc) = l.gdst(ni, v);
     let len = l.len_of(v);
     l.push(ni, l.dep[v.0], Kernel::AddInto(AddIntoK { src: g, dst, len, acc }));

@@ -70,9 +70,21 @@ pub(crate) fn values(l: &mut Lower) {
         if !l.live[ni] {
             continue;
         }
-        let d = node.inputs.iter().flatten().fold(0, |d, i| d | l.dep[i.0]);
+        let d = if blocks_gradient(&node.op) {
+            0
+        } else {
+            node.inputs.iter().flatten().fold(0, |d, i| d | l.dep[i.0])
+        };
         for o in node.outputs.iter().flatten() {
             l.dep[o.0] = if g.ty(*o).dtype == DType::I64 { 0 } else { d };
         }
     }
+}
+
+/// Ops whose derivative is zero everywhere it exists (piecewise constant, boolean, or
+/// PyTorch's `detach()`): nothing upstream gets a gradient through them, so their outputs
+/// depend on no gradient and the backward pass neither computes the gradients that reach
+/// them nor adds their zero terms (a target they alone feed reads as zeros).
+fn blocks_gradient(op: &Op) -> bool {
+    matches!(op, Op::Sign | Op::Floor | Op::Equal | Op::Not | Op::Detach | Op::Constant { .. })
 }

@@ -1,9 +1,10 @@
-//! Pass 4, `fuse-elementwise`: an elementwise kernel whose only reader is the next
-//! elementwise kernel of the same shape is merged into it, so that a chain runs as one loop
-//! and its intermediate values never reach memory. Values that anything else reads (another
-//! kernel, the backward pass, a graph output) stay materialized, so every merged kernel still
-//! stores exactly one value; running the merged chain at the position of its last op is
-//! safe because none of its intermediates is read elsewhere.
+//! Pass 4, `fuse-elementwise`: an elementwise kernel whose value the next elementwise kernel
+//! of the same shape reads is merged into it, so that a chain runs as one loop and its
+//! intermediate values never reach memory. A value that something else also reads (another
+//! kernel, the backward pass, a graph output) stays stored by the merged kernel; the merge
+//! happens only when every such reader runs after the merged kernel's position (that of its
+//! last op), so that moving the producer there changes nothing anyone reads. Training keeps
+//! the values its backward pass reads, and still runs a chain as one loop.
 
 use std::collections::HashMap;
 
@@ -18,12 +19,16 @@ const MAX_REGS: usize = 1024;
 pub(crate) fn run(l: &mut Lower) {
     let bufs = l.bufs.clone();
     let root = |b: BufId| root_of(&bufs, b);
+    // Per buffer: the positions of the steps that read it (a merged step reads at its new
+    // position), and how many readers are left.
+    let mut at: HashMap<BufId, Vec<usize>> = HashMap::new();
     let mut readers: HashMap<BufId, usize> = HashMap::new();
-    for s in &l.steps {
+    for (i, s) in l.steps.iter().enumerate() {
         let mut rs: Vec<BufId> = s.kernel.access().reads.into_iter().map(root).collect();
         rs.sort();
         rs.dedup();
         for b in rs {
+            at.entry(b).or_default().push(i);
             *readers.entry(b).or_default() += 1;
         }
     }
@@ -39,20 +44,39 @@ pub(crate) fn run(l: &mut Lower) {
         let Some(Kernel::Ew(k)) = steps[i].as_ref().map(|s| &s.kernel) else { continue };
         let mut k = k.clone();
         loop {
-            let found = k.inputs.iter().enumerate().find_map(|(ii, inp)| {
-                let b = root(inp.buf);
-                let j = *producer.get(&b)?;
+            let found = k.inputs.iter().find_map(|inp| {
+                let j = *producer.get(&root(inp.buf))?;
                 let Some(Kernel::Ew(p)) = steps[j].as_ref().map(|s| &s.kernel) else { return None };
                 let small = (p.regs as usize + k.regs as usize) < MAX_REGS;
-                let ok = readers.get(&b) == Some(&1)
-                    && inp.shape == k.shape
-                    && p.shape == k.shape
-                    && small;
-                ok.then_some((ii, j))
+                // Every value `p` stores is written later once it moves to `i`.
+                let later = p
+                    .stores
+                    .iter()
+                    .all(|s| at.get(&root(s.1)).is_none_or(|r| r.iter().all(|&r| r >= i)));
+                let ok = later && inp.shape == k.shape && p.shape == k.shape && small;
+                ok.then_some(j)
             });
-            let Some((ii, j)) = found else { break };
+            let Some(j) = found else { break };
             let Some(Kernel::Ew(p)) = steps[j].take().map(|s| s.kernel) else { break };
-            k = merge(p, k, ii);
+            let mut read: Vec<BufId> = k.inputs.iter().map(|inp| root(inp.buf)).collect();
+            read.sort();
+            read.dedup();
+            // `k` now reads `p`'s values from registers, and `p`'s inputs at `i`.
+            for b in read.into_iter().filter(|&b| producer.get(&b) == Some(&j)) {
+                if let Some(n) = readers.get_mut(&b) {
+                    *n -= 1;
+                }
+                if let Some(r) = at.get_mut(&b) {
+                    r.retain(|&r| r != i);
+                }
+            }
+            for inp in &p.inputs {
+                if let Some(r) = at.get_mut(&root(inp.buf)) {
+                    r.iter_mut().filter(|r| **r == j).for_each(|r| *r = i);
+                }
+            }
+            let keep = |b: BufId| readers.get(&root(b)).is_some_and(|&n| n > 0);
+            k = merge(p, k, &keep, &root);
         }
         for (_, b) in &k.stores {
             producer.insert(root(*b), i);
@@ -65,21 +89,22 @@ pub(crate) fn run(l: &mut Lower) {
     l.steps = steps.into_iter().flatten().collect();
 }
 
-/// `p` followed by `k`, where `k`'s input `ii` is the value `p` stores (dropped).
-fn merge(p: EwK, k: EwK, ii: usize) -> EwK {
-    let stored = p.stores.first().map_or(0, |s| s.0);
+/// `p` followed by `k`: `k`'s inputs that `p` stores become `p`'s registers, and `p`'s stores
+/// are kept where `keep` says something else reads them.
+fn merge(p: EwK, k: EwK, keep: &impl Fn(BufId) -> bool, root: &impl Fn(BufId) -> BufId) -> EwK {
+    let stored = |b: BufId| p.stores.iter().find(|s| root(s.1) == root(b)).map(|s| s.0);
     let mut inputs = p.inputs.clone();
     let mut in_map = Vec::with_capacity(k.inputs.len());
-    for (i, inp) in k.inputs.iter().enumerate() {
-        if i == ii {
-            in_map.push(None);
+    for inp in &k.inputs {
+        if let Some(r) = stored(inp.buf) {
+            in_map.push(Err(r));
             continue;
         }
         let at = inputs.iter().position(|x| x == inp).unwrap_or_else(|| {
             inputs.push(inp.clone());
             inputs.len() - 1
         });
-        in_map.push(Some(at as u16));
+        in_map.push(Ok(at as u16));
     }
     let off = p.regs;
     let mut reg_map: Vec<u16> = (0..k.regs).map(|r| r + off).collect();
@@ -88,8 +113,8 @@ fn merge(p: EwK, k: EwK, ii: usize) -> EwK {
         let m = |r: u16| reg_map[r as usize];
         match *ins {
             Instr::Load { dst, input } => match in_map[input as usize] {
-                None => reg_map[dst as usize] = stored,
-                Some(i) => code.push(Instr::Load { dst: dst + off, input: i }),
+                Err(r) => reg_map[dst as usize] = r,
+                Ok(i) => code.push(Instr::Load { dst: dst + off, input: i }),
             },
             Instr::Un { dst, op, a } => code.push(Instr::Un { dst: dst + off, op, a: m(a) }),
             Instr::Bin { dst, op, a, b } => {
@@ -100,6 +125,7 @@ fn merge(p: EwK, k: EwK, ii: usize) -> EwK {
             }
         }
     }
-    let stores = k.stores.iter().map(|&(r, b)| (reg_map[r as usize], b)).collect();
+    let kept = p.stores.iter().filter(|s| keep(s.1)).copied();
+    let stores = kept.chain(k.stores.iter().map(|&(r, b)| (reg_map[r as usize], b))).collect();
     EwK { shape: k.shape, inputs, code, regs: p.regs + k.regs, stores }
 }

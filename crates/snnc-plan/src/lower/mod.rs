@@ -8,9 +8,10 @@
 //! | 2 | `plan-saved-tensors` | training: IAF layers save pre-reset potentials (and bit-packed spikes), spike-linear inputs are packed to bits |
 //! | 3 | `build-backward` | training: the reverse pass, one or more gradient kernels per op |
 //! | 4 | `fuse-elementwise` | merges chains of elementwise kernels into one loop |
-//! | 5 | `fuse-linear-iaf` | an event-driven linear step and the IAF step that alone reads its output become one step (independent steps between move before them) |
-//! | 6 | `liveness` | the first and last step that touches each buffer |
-//! | 7 | `assign-buffers` | offsets in one arena, reusing memory of dead buffers (greedy by size) |
+//! | 5 | `fuse-gradients` | training: chains of elementwise gradient kernels become one kernel whose intermediate gradients stay in registers |
+//! | 6 | `fuse-linear-iaf` | an event-driven linear step and the IAF step that alone reads its output become one step (independent steps between move before them) |
+//! | 7 | `liveness` | the first and last step that touches each buffer |
+//! | 8 | `assign-buffers` | offsets in one arena, reusing memory of dead buffers (greedy by size) |
 
 mod assign;
 mod backward;
@@ -21,6 +22,7 @@ mod backward_window;
 mod bind;
 mod ctx;
 mod fuse;
+mod fuse_grad;
 mod fuse_linear_iaf;
 mod liveness;
 mod pipeline;

@@ -3,17 +3,20 @@
 use snnc_ir::{verify, ExportGrad, Graph, ResetGrad, Surrogate};
 
 use crate::lower::ctx::{Lower, Shared};
-use crate::lower::{assign, backward, bind, fuse, fuse_linear_iaf, liveness, saved, select};
+use crate::lower::{
+    assign, backward, bind, fuse, fuse_grad, fuse_linear_iaf, liveness, saved, select,
+};
 use crate::plan::Program;
 use crate::{Plan, PlanError};
 
 /// The lowering passes, in order.
-pub const PASSES: [&str; 8] = [
+pub const PASSES: [&str; 9] = [
     "verify",
     "select-kernels",
     "plan-saved-tensors",
     "build-backward",
     "fuse-elementwise",
+    "fuse-gradients",
     "fuse-linear-iaf",
     "liveness",
     "assign-buffers",
@@ -57,7 +60,7 @@ pub fn compile(g: &Graph, opts: &CompileOptions) -> Result<Plan, PlanError> {
     Ok(plan)
 }
 
-/// Runs passes 1–7 for one program.
+/// Runs passes 1–8 for one program.
 fn program(
     g: &Graph,
     train: bool,
@@ -77,6 +80,9 @@ fn program(
         backward::run(&mut l)?;
     }
     fuse::run(&mut l);
+    if train {
+        fuse_grad::run(&mut l);
+    }
     fuse_linear_iaf::run(&mut l);
     let intervals = liveness::run(&l);
     Ok(assign::run(&l, &intervals))

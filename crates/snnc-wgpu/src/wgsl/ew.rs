@@ -156,18 +156,19 @@ pub fn ew(step: usize, l: &Layout, k: &EwK) -> Result<Vec<Launch>, String> {
     Ok(vec![per_elem(step, total, "", &body)?])
 }
 
-fn term(rule: GradRule) -> String {
+fn term(rule: GradRule, sg: &str) -> String {
     match rule {
         GradRule::Scale(c) => format!("{} * g", f(c)),
         GradRule::Mul => "g * o0".into(),
         GradRule::DivNum => "g / o0".into(),
         GradRule::DivDen => "(-g * o0 / o1) / o1".into(),
         GradRule::Compare { greater, wrt_b, .. } => {
-            let d = if greater { "g * sg(o0 - o1)" } else { "-g * sg(o1 - o0)" };
+            let d =
+                if greater { format!("g * {sg}(o0 - o1)") } else { format!("-g * {sg}(o1 - o0)") };
             if wrt_b {
                 format!("-({d})")
             } else {
-                d.into()
+                d
             }
         }
         GradRule::Relu => "select(0.0, g, o0 > 0.0)".into(),
@@ -175,7 +176,7 @@ fn term(rule: GradRule) -> String {
         GradRule::Tanh => {
             "g * (1.0 - tanh(clamp(o0, -20.0, 20.0)) * tanh(clamp(o0, -20.0, 20.0)))".into()
         }
-        GradRule::Spike(_) => "g * sg(o0)".into(),
+        GradRule::Spike(_) => format!("g * {sg}(o0)"),
         GradRule::WhereTrue => "select(0.0, g, o0 != 0.0)".into(),
         GradRule::WhereFalse => "select(g, 0.0, o0 != 0.0)".into(),
         GradRule::Abs => "select(select(0.0, -g, o0 < 0.0), g, o0 > 0.0)".into(),
@@ -197,6 +198,23 @@ fn term(rule: GradRule) -> String {
     }
 }
 
+/// The lines that load `operands` as `o0, o1, o2` (0 when absent) at element `e`.
+fn operand_loads(l: &Layout, operands: &[EwInput], shape: &[usize]) -> Result<String, String> {
+    if operands.len() > 3 {
+        return Err("too many operands (invalid plan)".into());
+    }
+    let mut out = String::new();
+    for (j, op) in operands.iter().enumerate() {
+        need(l, op.buf, numel(&op.shape)?, "operand")?;
+        let st = bstrides(&op.shape, shape)?;
+        let _ = writeln!(out, "    let o{j} = m[{} + {}];", off(l, op.buf)?, lin(&st)?);
+    }
+    for j in operands.len()..3 {
+        let _ = writeln!(out, "    let o{j} = 0.0;");
+    }
+    Ok(out)
+}
+
 /// The gradient of one operand: per element of the operand, the compensated sum of the terms
 /// of every element of the op's output that broadcasts to it.
 pub fn ew_grad(step: usize, l: &Layout, k: &EwGradK) -> Result<Vec<Launch>, String> {
@@ -204,15 +222,16 @@ pub fn ew_grad(step: usize, l: &Layout, k: &EwGradK) -> Result<Vec<Launch>, Stri
     let dlen = numel(&k.dst_shape)?;
     need(l, k.g, total, "upstream gradient")?;
     need(l, k.dst, dlen, "gradient")?;
-    if k.operands.len() > 3 {
-        return Err("too many operands (invalid plan)".into());
-    }
-    let helpers = match k.rule {
+    let surrogate = |name: &str, rule: GradRule| match rule {
         GradRule::Compare { surrogate, .. } | GradRule::Spike(surrogate) => {
-            surrogate_fn("sg", &surrogate)
+            surrogate_fn(name, &surrogate)
         }
         _ => String::new(),
     };
+    let mut helpers = surrogate("sg", k.rule);
+    for (s, link) in k.pre.iter().enumerate() {
+        helpers.push_str(&surrogate(&format!("sgp{s}"), link.rule));
+    }
     let rank = k.shape.len();
     let dst_st = bstrides(&k.dst_shape, &k.shape)?;
     // Axes kept in the operand come from its element index; the others are summed over.
@@ -231,15 +250,15 @@ pub fn ew_grad(step: usize, l: &Layout, k: &EwGradK) -> Result<Vec<Launch>, Stri
     let mut inner = String::new();
     inner.push_str(&coords("q", &summed_shape, &summed)?.replace("\n  ", "\n    "));
     let _ = writeln!(inner, "    let e = {};", lin(&full_st)?);
-    let _ = writeln!(inner, "    let g = m[{} + e];", off(l, k.g)?);
-    for (j, op) in k.operands.iter().enumerate() {
-        need(l, op.buf, numel(&op.shape)?, "operand")?;
-        let st = bstrides(&op.shape, &k.shape)?;
-        let _ = writeln!(inner, "    let o{j} = m[{} + {}];", off(l, op.buf)?, lin(&st)?);
+    let _ = writeln!(inner, "    var g = m[{} + e];", off(l, k.g)?);
+    // The chain's links, each in its own scope.
+    for (s, link) in k.pre.iter().enumerate() {
+        let _ = writeln!(inner, "    {{");
+        inner.push_str(&operand_loads(l, &link.operands, &k.shape)?);
+        let _ = writeln!(inner, "    g = {};", term(link.rule, &format!("sgp{s}")));
+        let _ = writeln!(inner, "    }}");
     }
-    for j in k.operands.len()..3 {
-        let _ = writeln!(inner, "    let o{j} = 0.0;");
-    }
+    inner.push_str(&operand_loads(l, &k.operands, &k.shape)?);
     let d = format!("m[{} + i]", off(l, k.dst)?);
     let start = if k.acc { d.clone() } else { "0.0".into() };
     let _ = write!(
@@ -251,7 +270,7 @@ pub fn ew_grad(step: usize, l: &Layout, k: &EwGradK) -> Result<Vec<Launch>, Stri
   {d} = {start} + s;
 ",
         reps = u(reps)?,
-        t = term(k.rule),
+        t = term(k.rule, "sg"),
     );
     Ok(vec![per_elem(step, dlen, &helpers, &body)?])
 }
