@@ -48,7 +48,7 @@ pub struct ConvRun {
 /// Whether an image `x` should take the event path: its share of nonzero entries is at most
 /// `crossover`.
 pub(crate) fn sparse_enough(x: &[f32], crossover: f64) -> bool {
-    let nnz = x.iter().filter(|&&v| v != 0.0).count();
+    let nnz: usize = x.iter().map(|&v| usize::from(v != 0.0)).sum();
     (nnz as f64) <= crossover * x.len() as f64
 }
 

@@ -196,7 +196,7 @@ pub fn conv2d_dw(
                         dw_image(d, &s, xi, dyi, event, taps, &mut pdw, sc)?;
                     }
                     for (o, b) in pdb.iter_mut().enumerate() {
-                        *b += dyi[o * s.p..][..s.p].iter().map(|&v| f64::from(v)).sum::<f64>();
+                        *b += crate::elementwise::sum_f64(&dyi[o * s.p..][..s.p]);
                     }
                 }
                 if events {

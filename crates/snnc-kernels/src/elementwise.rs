@@ -81,3 +81,23 @@ pub fn sum_rows(
     });
     Ok(())
 }
+
+/// `Σ xs` in f64 over 8 interleaved partial sums (lane `j` takes the elements `≡ j mod 8`,
+/// the tail goes to the first lanes), added pairwise in a fixed order at the end: the order
+/// depends only on `xs.len()`, and the lanes vectorize where one running sum is bound by the
+/// latency of each addition.
+pub(crate) fn sum_f64(xs: &[f32]) -> f64 {
+    let mut lanes = [0f64; 8];
+    let chunks = xs.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (l, &v) in lanes.iter_mut().zip(c) {
+            *l += f64::from(v);
+        }
+    }
+    for (l, &v) in lanes.iter_mut().zip(tail) {
+        *l += f64::from(v);
+    }
+    let [a, b, c, d, e, f, g, h] = lanes;
+    ((a + b) + (c + d)) + ((e + f) + (g + h))
+}

@@ -11,7 +11,7 @@ use crate::store::Io;
 /// Elements per block.
 const BLK: usize = 1024;
 
-#[inline]
+#[inline(always)]
 fn term(rule: GradRule, g: f64, o: &[f64; 3]) -> f64 {
     match rule {
         GradRule::Scale(c) => f64::from(c) * g,
@@ -118,20 +118,19 @@ struct Ops<'a> {
 fn rule_terms(
     rule: GradRule,
     shape: &[usize],
-    g: &[f32],
-    ops: &[Operand],
+    (g, ops): (&[f32], &[Operand]),
     e0: usize,
+    buf: &mut [[f32; BLK]; 3],
     out: &mut [f64],
 ) {
     let len = out.len();
-    let mut buf = [[0f32; BLK]; 3];
     for (b, op) in buf.iter_mut().zip(ops) {
         op.load(shape, e0, &mut b[..len]);
     }
     macro_rules! each {
         ($($p:pat),*) => {
             match rule {
-                $(r @ $p => fill(out, g, &buf, |g, o| term(r, g, o)),)*
+                $(r @ $p => fill(out, g, buf, |g, o| term(r, g, o)),)*
             }
         };
     }
@@ -158,18 +157,20 @@ fn rule_terms(
 fn terms(k: &EwGradK, g: &[f32], ops: &Ops, e0: usize, out: &mut [f64]) {
     let len = out.len();
     let g = &g[e0..e0 + len];
+    // Operands a rule does not read stay 0 (`term` never looks at them).
+    let mut buf = [[0f32; BLK]; 3];
     if k.pre.is_empty() {
-        return rule_terms(k.rule, &k.shape, g, &ops.main, e0, out);
+        return rule_terms(k.rule, &k.shape, (g, &ops.main), e0, &mut buf, out);
     }
     let mut cur = [0f32; BLK];
     cur[..len].copy_from_slice(g);
     for (link, lops) in k.pre.iter().zip(&ops.pre) {
-        rule_terms(link.rule, &k.shape, &cur[..len], lops, e0, out);
+        rule_terms(link.rule, &k.shape, (&cur[..len], lops), e0, &mut buf, out);
         for (c, &t) in cur.iter_mut().zip(out.iter()) {
             *c = t as f32;
         }
     }
-    rule_terms(k.rule, &k.shape, &cur[..len], &ops.main, e0, out);
+    rule_terms(k.rule, &k.shape, (&cur[..len], &ops.main), e0, &mut buf, out);
 }
 
 /// The sum of every term, for a gradient of one element (a scalar weight broadcast over the
