@@ -157,7 +157,8 @@ fn rule_terms(
 fn terms(k: &EwGradK, g: &[f32], ops: &Ops, e0: usize, out: &mut [f64]) {
     let len = out.len();
     let g = &g[e0..e0 + len];
-    // Operands a rule does not read stay 0 (`term` never looks at them).
+    // One scratch for every link: a slot a rule does not load keeps 0 or an earlier link's
+    // operand, and `term` never reads a slot its rule does not load.
     let mut buf = [[0f32; BLK]; 3];
     if k.pre.is_empty() {
         return rule_terms(k.rule, &k.shape, (g, &ops.main), e0, &mut buf, out);
