@@ -3,6 +3,7 @@
 
 use crate::conv_geom::{ConvDims, ConvSizes};
 use crate::simd::multiversion;
+use crate::transpose8::transpose_add;
 
 /// The weights as `[c, kh, kw, m/group]`: the weights out of one input tap to its group's
 /// output channels are contiguous, so that a scatter is a short vector update.
@@ -83,12 +84,26 @@ macro_rules! by_width {
 }
 
 /// Writes the positions of the nonzero entries of `plane` to the front of `nz` (at least as
-/// long as `plane`) and returns how many there are. Branch-free: at spike densities a branch
-/// per entry mispredicts on most events.
+/// long as `plane`) and returns how many there are. Sixteen entries at a time: one compare
+/// gives their mask, and only its set bits are visited (at spike densities most blocks hold
+/// none or one, and a branch per entry would mispredict on most events).
 #[inline(always)]
 fn nonzeros(plane: &[f32], nz: &mut [usize]) -> usize {
     let mut n = 0;
-    for (i, &v) in plane.iter().enumerate() {
+    let blocks = plane.chunks_exact(16);
+    let tail = plane.len() - blocks.remainder().len();
+    for (b, blk) in blocks.enumerate() {
+        let mut mask = 0u32;
+        for (j, &v) in blk.iter().enumerate() {
+            mask |= u32::from(v != 0.0) << j;
+        }
+        while mask != 0 {
+            nz[n] = 16 * b + mask.trailing_zeros() as usize;
+            n += 1;
+            mask &= mask - 1;
+        }
+    }
+    for (i, &v) in plane.iter().enumerate().skip(tail) {
         // `n ≤ i` here, so the store stays inside `nz`.
         nz[n] = i;
         n += usize::from(v != 0.0);
@@ -131,37 +146,6 @@ multiversion! {
     }
 }
 
-/// `y[o, q] = acc[q, o] (+ bias[o])` for `l = m` channels and `p` pixels: one pixel's `l`
-/// accumulators are read (and biased) as one vector and stored to the `l` channel rows.
-#[inline(always)]
-fn channels_first_l(acc: &[f32], l: usize, p: usize, bias: Option<&[f32]>, y: &mut [f32]) {
-    let y = &mut y[..l * p];
-    match bias {
-        Some(b) => {
-            let b = &b[..l];
-            for (q, a) in acc[..l * p].chunks_exact(l).enumerate() {
-                for o in 0..l {
-                    y[o * p + q] = a[o] + b[o];
-                }
-            }
-        }
-        None => {
-            for (q, a) in acc[..l * p].chunks_exact(l).enumerate() {
-                for o in 0..l {
-                    y[o * p + q] = a[o];
-                }
-            }
-        }
-    }
-}
-
-multiversion! {
-    /// Writes the channels-last `acc` (`[p, m]`) as `y` (`[m, p]`), adding `bias[o]`.
-    fn channels_first(acc: &[f32], m: usize, p: usize, bias: Option<&[f32]>, y: &mut [f32]) {
-        by_width!(m, |l| channels_first_l(acc, l, p, bias, y))
-    }
-}
-
 /// One image `x` (`[c, h, w]`) into `y` (`[m, oh, ow]`, overwritten) by scattering its
 /// nonzero entries; `acc` and `nz` are scratch.
 #[allow(clippy::too_many_arguments)]
@@ -180,7 +164,8 @@ pub(crate) fn event_image(
     acc.resize(s.p * d.m, 0.0);
     nz.resize(d.h * d.w, 0);
     scatter(d, s.mg, x, wt, taps, acc, nz);
-    channels_first(acc, d.m, s.p, bias, y);
+    // y [m, p] = accᵀ + bias.
+    transpose_add(acc, s.p, d.m, bias, y);
 }
 
 /// The event-driven weight gradient of one image with `l = mg` channels per group.
@@ -221,39 +206,11 @@ multiversion! {
     }
 }
 
-/// `dyt[q, o] = dy[o, q]` for `l = m` channels.
-#[inline(always)]
-fn channels_last_l(dy: &[f32], l: usize, p: usize, dyt: &mut [f32]) {
-    const B: usize = 8;
-    let full = p / B * B;
-    for q0 in (0..full).step_by(B) {
-        let blk = &mut dyt[q0 * l..][..B * l];
-        for o in 0..l {
-            let src = &dy[o * p + q0..][..B];
-            for (j, &v) in src.iter().enumerate() {
-                blk[j * l + o] = v;
-            }
-        }
-    }
-    for q in full..p {
-        for o in 0..l {
-            dyt[q * l + o] = dy[o * p + q];
-        }
-    }
-}
-
-multiversion! {
-    /// Writes `dy` of one image (`[m, p]`) as `[p, m]` into `dyt` (`m·p` long).
-    fn channels_last_mv(dy: &[f32], m: usize, p: usize, dyt: &mut [f32]) {
-        by_width!(m, |l| channels_last_l(dy, l, p, dyt))
-    }
-}
-
 /// Writes `dy` of one image (`[m, p]`) as `[p, m]` into `dyt`.
 pub(crate) fn channels_last(dy: &[f32], m: usize, p: usize, dyt: &mut Vec<f32>) {
     dyt.clear();
     dyt.resize(m * p, 0.0);
-    channels_last_mv(dy, m, p, dyt);
+    transpose_add(dy, m, p, None, dyt);
 }
 
 /// Adds a partial weight gradient in [`pack_taps`]'s layout (`[c, kh, kw, m/group]`) to `dw`

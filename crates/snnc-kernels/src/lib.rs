@@ -57,6 +57,7 @@ mod spike_linear;
 mod spike_linear_iaf;
 mod surrogate;
 mod threads;
+mod transpose8;
 mod weights;
 
 pub use crate::gemm::sgemm;

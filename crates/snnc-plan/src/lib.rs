@@ -59,6 +59,7 @@ mod lower;
 mod plan;
 mod stats;
 mod step_time;
+mod traffic;
 mod validate;
 mod wrt;
 

@@ -2,7 +2,7 @@ use anyhow::{Context, Result};
 use snnc_cpu::Threads;
 use snnc_plan::Plan;
 
-use super::{grad_rel_err, measure, step_medians, Measured, OutputDiff, Profile};
+use super::{copy_bandwidth, grad_rel_err, measure, step_medians, Measured, OutputDiff, Profile};
 use crate::args::Wrt;
 use crate::exec::Exec;
 use crate::inputs::Named;
@@ -99,7 +99,12 @@ fn profile_cpu(w: &Workload, plan: &Plan, threads: usize) -> Result<Profile> {
             }
         }
     }
-    Ok(Profile { forward: step_medians(&forward), train: step_medians(&train) })
+    let profile = Profile {
+        forward: step_medians(&forward),
+        train: step_medians(&train),
+        copy_bytes_per_s: 0.0,
+    };
+    Ok(profile.with_traffic(plan.infer(), plan.train(), copy_bandwidth(threads)))
 }
 
 /// Times tract on the model it loaded (forward only).

@@ -1,6 +1,7 @@
 //! `snnc bench`: its arguments, timing, progress display, output comparison and report.
 
 mod args;
+mod bandwidth;
 mod compare;
 mod engines;
 mod profile;
@@ -9,6 +10,7 @@ mod report;
 mod stats;
 
 pub use args::{BenchArgs, BenchEngine};
+pub use bandwidth::copy_bandwidth;
 pub use compare::{grad_rel_err, OutputDiff};
 pub use engines::{bench_cpu, bench_ref, bench_tract, Workload};
 pub use profile::{step_medians, Profile};
