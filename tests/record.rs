@@ -49,4 +49,13 @@ fn record_refuses_what_it_cannot_do() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no neuron cell") && err.contains("relu.snn"), "{err}");
+    // A compiled plan has no graph to record from: a clear refusal, before any output.
+    let plan = tmp.join("m.plan");
+    snnc_ok(&["compile", model.to_str().unwrap(), "-o", plan.to_str().unwrap()]);
+    let out = snnc(&["run", plan.to_str().unwrap(), "--record", "--output", o.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("compiled plan") && err.contains("m.plan"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "nothing ran");
+    assert!(!o.exists(), "no file written");
 }

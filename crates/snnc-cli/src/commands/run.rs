@@ -9,6 +9,15 @@ use crate::summary::describe;
 /// `snnc run`: executes the model on the given (or a generated) input and prints each output.
 pub fn run(a: RunArgs) -> Result<()> {
     let mf = ModelFile::open(&a.model)?;
+    if a.record && mf.is_plan() {
+        // The traces come from the reference interpreter on the optimized graph, which a
+        // compiled plan no longer holds: refuse before running anything.
+        anyhow::bail!(
+            "{}: --record needs the model's graph, and a compiled plan keeps none; record from \
+             the .onnx, .nir or .snn file the plan was compiled from",
+            mf.label()
+        );
+    }
     let given = read_named_arrays(&a.inputs, &mf.input_names()?, "input")?;
     let exec = Exec::new(&mf, &given, a.engine, a.stage, snnc_ir::ExportGrad::default())?;
     let (inputs, generated) = bind_signature(&exec.inputs(), given)?;

@@ -6,10 +6,11 @@
 //! last op), so that moving the producer there changes nothing anyone reads. Training keeps
 //! the values its backward pass reads, and still runs a chain as one loop.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::kernel_ew::{EwK, Instr};
 use crate::lower::ctx::{root_of, Lower};
+use crate::lower::usage::Usage;
 use crate::{BufId, Kernel};
 
 /// The largest register count of a merged kernel.
@@ -20,23 +21,11 @@ pub(crate) fn run(l: &mut Lower) {
     let bufs = l.bufs.clone();
     let root = |b: BufId| root_of(&bufs, b);
     // Per buffer: the positions of the steps that read it (a merged step reads at its new
-    // position), and how many readers are left.
-    let mut at: HashMap<BufId, Vec<usize>> = HashMap::new();
-    let mut readers: HashMap<BufId, usize> = HashMap::new();
-    for (i, s) in l.steps.iter().enumerate() {
-        let mut rs: Vec<BufId> = s.kernel.access().reads.into_iter().map(root).collect();
-        rs.sort();
-        rs.dedup();
-        for b in rs {
-            at.entry(b).or_default().push(i);
-            *readers.entry(b).or_default() += 1;
-        }
-    }
-    for o in l.g.outputs() {
-        if let Some(b) = l.val[o.0] {
-            *readers.entry(root(b)).or_default() += 1;
-        }
-    }
+    // position; one whose value it now takes from registers no longer reads it).
+    let mut at = Usage::of(&l.steps, root).readers;
+    // Graph outputs are read after the last step.
+    let outputs: HashSet<BufId> =
+        l.g.outputs().iter().filter_map(|o| l.val[o.0]).map(root).collect();
     let fwd = l.forward_len;
     let mut steps: Vec<Option<crate::Step>> = l.steps.drain(..).map(Some).collect();
     let mut producer: HashMap<BufId, usize> = HashMap::new();
@@ -63,9 +52,6 @@ pub(crate) fn run(l: &mut Lower) {
             read.dedup();
             // `k` now reads `p`'s values from registers, and `p`'s inputs at `i`.
             for b in read.into_iter().filter(|&b| producer.get(&b) == Some(&j)) {
-                if let Some(n) = readers.get_mut(&b) {
-                    *n -= 1;
-                }
                 if let Some(r) = at.get_mut(&b) {
                     r.retain(|&r| r != i);
                 }
@@ -75,7 +61,10 @@ pub(crate) fn run(l: &mut Lower) {
                     r.iter_mut().filter(|r| **r == j).for_each(|r| *r = i);
                 }
             }
-            let keep = |b: BufId| readers.get(&root(b)).is_some_and(|&n| n > 0);
+            let keep = |b: BufId| {
+                let b = root(b);
+                outputs.contains(&b) || at.get(&b).is_some_and(|r| !r.is_empty())
+            };
             k = merge(p, k, &keep, &root);
         }
         for (_, b) in &k.stores {

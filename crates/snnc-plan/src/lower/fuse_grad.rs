@@ -8,11 +8,12 @@
 //! kernel keeps the reader's [`Wrt`](crate::Wrt) mask, which is what the intermediate was
 //! needed for.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::kernel_ew::GradStage;
 use crate::lower::ctx::{root_of, Lower};
 use crate::lower::target_values;
+use crate::lower::usage::Usage;
 use crate::{BufId, Kernel};
 
 /// The longest chain one kernel runs.
@@ -22,25 +23,11 @@ const MAX_LINKS: usize = 16;
 pub(crate) fn run(l: &mut Lower) {
     let bufs = l.bufs.clone();
     let root = |b: BufId| root_of(&bufs, b);
-    let mut readers: HashMap<BufId, usize> = HashMap::new();
-    let mut writers: HashMap<BufId, usize> = HashMap::new();
-    for s in &l.steps {
-        let a = s.kernel.access();
-        for (list, count) in [(a.reads, &mut readers), (a.writes, &mut writers)] {
-            let mut bs: Vec<BufId> = list.into_iter().map(root).collect();
-            bs.sort();
-            bs.dedup();
-            for b in bs {
-                *count.entry(b).or_default() += 1;
-            }
-        }
-    }
+    let usage = Usage::of(&l.steps, root);
     // Reported gradients and graph outputs are read after the last step.
     let reported = target_values(l.g).into_iter().filter_map(|(v, _)| l.grads[v.0]);
     let outputs = l.g.outputs().iter().filter_map(|o| l.val[o.0]);
-    for b in reported.chain(outputs) {
-        *readers.entry(root(b)).or_default() += 1;
-    }
+    let after: HashSet<BufId> = reported.chain(outputs).map(root).collect();
     let fwd = l.forward_len;
     let mut steps: Vec<Option<crate::Step>> = l.steps.drain(..).map(Some).collect();
     // The gradient kernel that alone writes a buffer, whole.
@@ -51,7 +38,8 @@ pub(crate) fn run(l: &mut Lower) {
         while let Some(&j) = producer.get(&root(k.g)) {
             let Some(Kernel::EwGrad(p)) = steps[j].as_ref().map(|s| &s.kernel) else { break };
             let b = root(k.g);
-            let alone = readers.get(&b) == Some(&1) && writers.get(&b) == Some(&1);
+            let alone =
+                usage.read_count(b) == 1 && !after.contains(&b) && usage.write_count(b) == 1;
             if !alone || !relabels(p, &k.shape) || p.pre.len() + k.pre.len() + 1 > MAX_LINKS {
                 break;
             }

@@ -31,6 +31,7 @@ mod select;
 mod select_ops;
 mod select_window;
 mod slice_clip;
+mod usage;
 
 pub(crate) use liveness::target_values;
 pub use pipeline::{compile, CompileOptions, PASSES};
