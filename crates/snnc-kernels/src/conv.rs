@@ -25,6 +25,17 @@ pub const CONV_DW_EVENT_CROSSOVER: f64 = 0.3;
 /// Images per parallel task (task boundaries depend on the shape only).
 pub(crate) const IMGS: usize = 4;
 
+/// The output pixels a forward task's dense GEMM should span at least: small images (the 8×8
+/// planes of a CNN's third layer) are batched beyond [`IMGS`] until their product is this
+/// wide, since a GEMM of a few hundred columns runs far below the GEMM's speed.
+const GEMM_COLS: usize = 1024;
+
+/// Images per forward task for `p` output pixels per image: [`IMGS`], or more for small
+/// images (see [`GEMM_COLS`]). Depends on the shape only.
+fn task_images(p: usize) -> usize {
+    IMGS.max(GEMM_COLS / p.max(1))
+}
+
 /// Which forward path a convolution takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConvPath {
@@ -161,10 +172,11 @@ pub fn conv2d(
     }
     let packed = (path != ConvPath::Dense).then(|| (pack_taps(d, &s, w), EventTaps::new(d, s.mg)));
     let run = threads.install(|| {
-        y.par_chunks_mut(IMGS * s.y_img)
+        let imgs = task_images(s.p);
+        y.par_chunks_mut(imgs * s.y_img)
             .enumerate()
             .map_init(Scratch::default, |sc, (t, ys)| {
-                let xs = &x[t * IMGS * s.x_img..][..ys.len() / s.y_img * s.x_img];
+                let xs = &x[t * imgs * s.x_img..][..ys.len() / s.y_img * s.x_img];
                 let mut run = ConvRun::default();
                 sc.dense.clear();
                 for (j, yi) in ys.chunks_exact_mut(s.y_img).enumerate() {
