@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 
 use crate::error::{check_len, product};
+use crate::transpose8::{transpose_block, Block};
 use crate::KernelError;
 
 /// Columns per task of [`sum_rows`].
@@ -43,15 +44,11 @@ pub fn transpose(
         return Ok(());
     }
     const TILE: usize = 32;
+    // Each task writes `TILE` rows of `dst`: the transpose of `TILE` columns of `src`.
     dst.par_chunks_mut(rows * TILE).enumerate().for_each(|(tile, out)| {
         let c0 = tile * TILE;
-        for r0 in (0..rows).step_by(TILE) {
-            for c in c0..(c0 + TILE).min(cols) {
-                for r in r0..(r0 + TILE).min(rows) {
-                    out[(c - c0) * rows + r] = src[r * cols + c];
-                }
-            }
-        }
+        let block = Block { src: &src[c0..], stride: cols, rows, cols: out.len() / rows };
+        transpose_block(block, None, out, rows);
     });
     Ok(())
 }

@@ -16,35 +16,63 @@ pub(crate) fn transpose_add(
     add: Option<&[f32]>,
     dst: &mut [f32],
 ) {
-    let len = rows.checked_mul(cols).expect("transpose size overflows");
-    assert!(src.len() >= len && dst.len() >= len, "transpose buffers too short");
+    transpose_block(Block { src, stride: cols, rows, cols }, add, dst, rows);
+}
+
+/// A `rows × cols` block of a row-major matrix whose rows are `stride` apart.
+#[derive(Clone, Copy)]
+pub(crate) struct Block<'a> {
+    /// The block's first element and everything after it.
+    pub(crate) src: &'a [f32],
+    /// Elements between the starts of consecutive rows (at least `cols`).
+    pub(crate) stride: usize,
+    /// Rows.
+    pub(crate) rows: usize,
+    /// Columns.
+    pub(crate) cols: usize,
+}
+
+/// [`transpose_add`] of a strided block: `dst[c·ld + r] = src[r·stride + c] (+ add[c])`, with
+/// `ld ≥ rows` the row stride of `dst`.
+///
+/// Panics if a row or column reaches past `src` or `dst`, if `stride < cols` or `ld < rows`,
+/// or if `add` is shorter than `cols`.
+pub(crate) fn transpose_block(b: Block, add: Option<&[f32]>, dst: &mut [f32], ld: usize) {
+    let Block { src, stride, rows, cols } = b;
+    if rows == 0 || cols == 0 {
+        return;
+    }
+    assert!(stride >= cols && ld >= rows, "transpose strides too small");
+    let last = |n: usize, s: usize, m: usize| (n - 1).checked_mul(s).and_then(|a| a.checked_add(m));
+    let (src_end, dst_end) = (last(rows, stride, cols), last(cols, ld, rows));
+    assert!(src_end.is_some_and(|e| e <= src.len()), "transpose source too short");
+    assert!(dst_end.is_some_and(|e| e <= dst.len()), "transpose destination too short");
     assert!(add.is_none_or(|a| a.len() >= cols), "transpose addend too short");
     let (r8, c8) = (rows / 8 * 8, cols / 8 * 8);
     #[cfg(target_arch = "x86_64")]
     if crate::simd::level() >= 1 && r8 > 0 && c8 > 0 {
-        // SAFETY: level ≥ 1 means the CPU has AVX2; the lengths were checked above.
-        unsafe { tiles_avx2(src, rows, cols, add, dst, r8, c8) };
-        scalar(src, rows, cols, add, dst, r8..rows, 0..cols);
-        scalar(src, rows, cols, add, dst, 0..r8, c8..cols);
+        // SAFETY: level ≥ 1 means the CPU has AVX2; the extents were checked above.
+        unsafe { tiles_avx2(b, add, dst, ld, r8, c8) };
+        scalar(b, add, dst, ld, r8..rows, 0..cols);
+        scalar(b, add, dst, ld, 0..r8, c8..cols);
         return;
     }
-    scalar(src, rows, cols, add, dst, 0..rows, 0..cols);
+    scalar(b, add, dst, ld, 0..rows, 0..cols);
 }
 
-/// [`transpose_add`] over the source rows `rs` and columns `cs`, one element at a time.
+/// [`transpose_block`] over the source rows `rs` and columns `cs`, one element at a time.
 fn scalar(
-    src: &[f32],
-    rows: usize,
-    cols: usize,
+    b: Block,
     add: Option<&[f32]>,
     dst: &mut [f32],
+    ld: usize,
     rs: std::ops::Range<usize>,
     cs: std::ops::Range<usize>,
 ) {
     for r in rs {
         for c in cs.clone() {
-            let v = src[r * cols + c];
-            dst[c * rows + r] = match add {
+            let v = b.src[r * b.stride + c];
+            dst[c * ld + r] = match add {
                 Some(a) => v + a[c],
                 None => v,
             };
@@ -56,27 +84,26 @@ fn scalar(
 /// unpack / shuffle / lane-permute network, eight column stores.
 ///
 /// # Safety
-/// The CPU must have AVX2, `src` and `dst` must hold `rows·cols` elements, `add` (if any)
-/// `cols`, and `r8 ≤ rows`, `c8 ≤ cols` must be multiples of 8.
+/// The CPU must have AVX2, `b` and `dst` must hold the extents [`transpose_block`] checks,
+/// `add` (if any) `cols` elements, and `r8 ≤ rows`, `c8 ≤ cols` must be multiples of 8.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx")]
 unsafe fn tiles_avx2(
-    src: &[f32],
-    rows: usize,
-    cols: usize,
+    b: Block,
     add: Option<&[f32]>,
     dst: &mut [f32],
+    ld: usize,
     r8: usize,
     c8: usize,
 ) {
     use std::arch::x86_64::*;
-    let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
+    let (s, d, stride) = (b.src.as_ptr(), dst.as_mut_ptr(), b.stride);
     for r0 in (0..r8).step_by(8) {
         for c0 in (0..c8).step_by(8) {
             // SAFETY (every pointer below): r0 + 7 < rows and c0 + 7 < cols, so each row read
             // ends inside `src` and each column written ends inside `dst`.
-            let p = unsafe { s.add(r0 * cols + c0) };
-            let l = |i: usize| unsafe { _mm256_loadu_ps(p.add(i * cols)) };
+            let p = unsafe { s.add(r0 * stride + c0) };
+            let l = |i: usize| unsafe { _mm256_loadu_ps(p.add(i * stride)) };
             let (a0, a1, a2, a3) = (l(0), l(1), l(2), l(3));
             let (a4, a5, a6, a7) = (l(4), l(5), l(6), l(7));
             let (t0, t1) = (_mm256_unpacklo_ps(a0, a1), _mm256_unpackhi_ps(a0, a1));
@@ -105,7 +132,7 @@ unsafe fn tiles_avx2(
                 if let Some(a) = add {
                     v = _mm256_add_ps(v, _mm256_set1_ps(a[c0 + j]));
                 }
-                unsafe { _mm256_storeu_ps(d.add((c0 + j) * rows + r0), v) };
+                unsafe { _mm256_storeu_ps(d.add((c0 + j) * ld + r0), v) };
             }
         }
     }
@@ -114,6 +141,29 @@ unsafe fn tiles_avx2(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A block inside a wider matrix into a taller destination: every element of the block
+    /// lands where the definition puts it, and nothing else in `dst` is written.
+    #[test]
+    fn strided_blocks() {
+        for (rows, cols, stride, ld) in
+            [(9, 17, 20, 11), (16, 16, 40, 16), (8, 3, 3, 9), (3, 8, 8, 3)]
+        {
+            let src: Vec<f32> = (0..rows * stride).map(|i| i as f32 - 7.5).collect();
+            let mut dst = vec![f32::NAN; cols * ld];
+            transpose_block(Block { src: &src, stride, rows, cols }, None, &mut dst, ld);
+            for c in 0..cols {
+                for r in 0..ld {
+                    let got = dst[c * ld + r];
+                    if r < rows {
+                        assert_eq!(got.to_bits(), src[r * stride + c].to_bits(), "({r}, {c})");
+                    } else {
+                        assert!(got.is_nan(), "({r}, {c}) past the block was written");
+                    }
+                }
+            }
+        }
+    }
 
     /// Every shape around the tile size, with and without the addend, against the definition
     /// (bitwise: one addition per element either way).
